@@ -1,0 +1,257 @@
+package signature
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"net/http"
+	"strings"
+)
+
+// encoding is how a MAC is written in a header.
+type encoding string
+
+const (
+	encHex       encoding = "hex"
+	encBase64    encoding = "base64"
+	encBase64URL encoding = "base64url"
+)
+
+func (e encoding) encode(b []byte) string {
+	switch e {
+	case encBase64:
+		return base64.StdEncoding.EncodeToString(b)
+	case encBase64URL:
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	return hex.EncodeToString(b)
+}
+
+func (e encoding) decode(s string) ([]byte, error) {
+	switch e {
+	case encBase64:
+		return base64.StdEncoding.DecodeString(s)
+	case encBase64URL:
+		return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	}
+	return hex.DecodeString(s)
+}
+
+// HMACConfig describes a provider that signs with an HMAC: which header, which
+// hash, how the MAC is written, and what content is signed.
+type HMACConfig struct {
+	// Header carries the signature, e.g. "X-Signature".
+	Header string `json:"header" mapstructure:"header"`
+	// Hash is sha1, sha256 (the default) or sha512.
+	Hash string `json:"hash" mapstructure:"hash"`
+	// Encoding is hex (the default), base64 or base64url.
+	Encoding string `json:"encoding" mapstructure:"encoding"`
+	// Prefix comes before the encoded MAC, e.g. "sha256=".
+	Prefix string `json:"prefix,omitempty" mapstructure:"prefix"`
+	// Template is the signed content, built from {id}, {timestamp}, {body}
+	// and {url}; the default is "{body}".
+	Template string `json:"template,omitempty" mapstructure:"template"`
+	// IDHeader and TimestampHeader carry {id} and {timestamp} (unix seconds).
+	IDHeader        string `json:"id_header,omitempty" mapstructure:"id_header"`
+	TimestampHeader string `json:"timestamp_header,omitempty" mapstructure:"timestamp_header"`
+	// SecretEncoding is raw (the default: the secret's bytes are the key) or
+	// base64 (the key is the decoded secret, after any whsec_ prefix).
+	SecretEncoding string `json:"secret_encoding,omitempty" mapstructure:"secret_encoding"`
+}
+
+// hmacScheme is the generic scheme built from an HMACConfig.
+type hmacScheme struct {
+	cfg    HMACConfig
+	hash   func() hash.Hash
+	enc    encoding
+	tmpl   []tmplPart
+	useID  bool
+	useTS  bool
+	useURL bool
+}
+
+// tmplPart is a literal or a placeholder of a signed-content template.
+type tmplPart struct {
+	lit         string
+	placeholder string // id, timestamp, body, url; empty for a literal
+}
+
+// NewHMAC validates cfg and returns the generic scheme it describes.
+func NewHMAC(cfg HMACConfig) (Scheme, error) {
+	s := hmacScheme{cfg: cfg}
+	if strings.TrimSpace(cfg.Header) == "" {
+		return nil, errors.New("hmac scheme: no header is set (hmac.header)")
+	}
+	switch strings.ToLower(cfg.Hash) {
+	case "", "sha256":
+		s.hash = sha256.New
+	case "sha1":
+		s.hash = sha1.New
+	case "sha512":
+		s.hash = sha512.New
+	default:
+		return nil, fmt.Errorf("hmac scheme: unknown hash %q (sha1, sha256, sha512)", cfg.Hash)
+	}
+	switch e := encoding(strings.ToLower(cfg.Encoding)); e {
+	case "":
+		s.enc = encHex
+	case encHex, encBase64, encBase64URL:
+		s.enc = e
+	default:
+		return nil, fmt.Errorf("hmac scheme: unknown encoding %q (hex, base64, base64url)", cfg.Encoding)
+	}
+	switch strings.ToLower(cfg.SecretEncoding) {
+	case "", "raw", "base64":
+	default:
+		return nil, fmt.Errorf("hmac scheme: unknown secret_encoding %q (raw, base64)", cfg.SecretEncoding)
+	}
+	tmpl := cfg.Template
+	if tmpl == "" {
+		tmpl = "{body}"
+	}
+	parts, err := parseTemplate(tmpl)
+	if err != nil {
+		return nil, err
+	}
+	s.tmpl = parts
+	for _, p := range parts {
+		switch p.placeholder {
+		case "id":
+			s.useID = true
+		case "timestamp":
+			s.useTS = true
+		case "url":
+			s.useURL = true
+		}
+	}
+	if s.useID && cfg.IDHeader == "" {
+		return nil, errors.New("hmac scheme: the template signs {id}, and no id_header says where it is sent")
+	}
+	if s.useTS && cfg.TimestampHeader == "" {
+		return nil, errors.New("hmac scheme: the template signs {timestamp}, and no timestamp_header says where it is sent")
+	}
+	return s, nil
+}
+
+func parseTemplate(t string) ([]tmplPart, error) {
+	var parts []tmplPart
+	for t != "" {
+		i := strings.IndexByte(t, '{')
+		if i < 0 {
+			parts = append(parts, tmplPart{lit: t})
+			break
+		}
+		if i > 0 {
+			parts = append(parts, tmplPart{lit: t[:i]})
+		}
+		j := strings.IndexByte(t[i:], '}')
+		if j < 0 {
+			return nil, fmt.Errorf("hmac scheme: template has an unclosed { at %q", t[i:])
+		}
+		name := t[i+1 : i+j]
+		switch name {
+		case "id", "timestamp", "body", "url":
+			parts = append(parts, tmplPart{placeholder: name})
+		default:
+			return nil, fmt.Errorf("hmac scheme: template has unknown placeholder {%s} (known: {id}, {timestamp}, {body}, {url})", name)
+		}
+		t = t[i+j+1:]
+	}
+	return parts, nil
+}
+
+func (hmacScheme) Name() string { return "hmac" }
+func (s hmacScheme) Description() string {
+	return "generic: " + s.cfg.Header + ": " + s.cfg.Prefix + "<" + string(s.enc) + " HMAC>"
+}
+func (s hmacScheme) HeaderNames() []string {
+	names := []string{s.cfg.Header}
+	if s.useID {
+		names = append(names, s.cfg.IDHeader)
+	}
+	if s.useTS {
+		names = append(names, s.cfg.TimestampHeader)
+	}
+	return names
+}
+func (s hmacScheme) UsesID() bool        { return s.useID }
+func (s hmacScheme) UsesTimestamp() bool { return s.useTS }
+
+func (s hmacScheme) key(sec Secret) ([]byte, error) {
+	if strings.ToLower(s.cfg.SecretEncoding) != "base64" {
+		return rawKey(sec)
+	}
+	k, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(sec.Reveal(), "whsec_"))
+	if err != nil || len(k) == 0 {
+		return nil, errors.New("not base64, as hmac.secret_encoding says it is")
+	}
+	return k, nil
+}
+
+func (s hmacScheme) mac(key []byte, p signed, body []byte, url string) []byte {
+	m := hmac.New(s.hash, key)
+	for _, part := range s.tmpl {
+		switch part.placeholder {
+		case "":
+			m.Write([]byte(part.lit))
+		case "id":
+			m.Write([]byte(p.id))
+		case "timestamp":
+			m.Write([]byte(p.tsRaw))
+		case "body":
+			m.Write(body)
+		case "url":
+			m.Write([]byte(url))
+		}
+	}
+	return m.Sum(nil)
+}
+
+func (s hmacScheme) sign(key []byte, id, ts string, body []byte, url string) []HeaderField {
+	var out []HeaderField
+	if s.useID {
+		out = append(out, HeaderField{s.cfg.IDHeader, id})
+	}
+	if s.useTS {
+		out = append(out, HeaderField{s.cfg.TimestampHeader, ts})
+	}
+	m := s.mac(key, signed{id: id, tsRaw: ts}, body, url)
+	return append(out, HeaderField{s.cfg.Header, s.cfg.Prefix + s.enc.encode(m)})
+}
+
+func (s hmacScheme) parse(h http.Header) (signed, *Verdict) {
+	p := signed{header: s.cfg.Header}
+	for _, name := range s.HeaderNames() {
+		if h.Get(name) == "" {
+			return p, missing(name)
+		}
+	}
+	v := strings.TrimSpace(h.Get(s.cfg.Header))
+	rest, ok := strings.CutPrefix(v, s.cfg.Prefix)
+	if !ok {
+		return p, malformed(s.cfg.Header, "expected the prefix "+s.cfg.Prefix)
+	}
+	raw, err := s.enc.decode(rest)
+	if err != nil {
+		return p, malformed(s.cfg.Header, "the signature is not "+string(s.enc))
+	}
+	p.sigs = [][]byte{raw}
+	if s.useID {
+		p.id = h.Get(s.cfg.IDHeader)
+	}
+	if s.useTS {
+		p.tsRaw = h.Get(s.cfg.TimestampHeader)
+		var bad *Verdict
+		if p.ts, bad = timestamp(s.cfg.TimestampHeader, p.tsRaw); bad != nil {
+			return p, bad
+		}
+		p.hasTS = true
+	}
+	return p, nil
+}

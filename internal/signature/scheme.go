@@ -1,0 +1,273 @@
+// Package signature signs and verifies webhook deliveries under the schemes
+// providers use (Standard Webhooks, Svix, Stripe, GitHub, Paystack, Shopify,
+// Slack, Flutterwave, and a generic HMAC scheme), and explains failures.
+// Bodies are bytes throughout: nothing here parses and re-encodes a payload.
+package signature
+
+import (
+	"crypto/hmac"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultTolerance is how far a signed timestamp may be from now.
+const DefaultTolerance = 300 * time.Second
+
+// Message is a delivery as received or about to be sent: its headers and its
+// body, byte for byte.
+type Message struct {
+	Header http.Header
+	Body   []byte
+	// URL is the full request URL, for schemes whose signed content names it.
+	URL string
+}
+
+// HeaderField is one header to send, in the scheme's own spelling.
+type HeaderField struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// SignInput is what a signature is computed over. ID and Timestamp are used
+// only by schemes that sign them.
+type SignInput struct {
+	Body      []byte
+	ID        string
+	Timestamp time.Time
+	URL       string
+}
+
+// LabeledSecret is a secret configured for something else (another
+// endpoint, say). On a mismatch, a match with one of these becomes a hint.
+type LabeledSecret struct {
+	Label  string
+	Secret Secret
+}
+
+// VerifyOptions tune a verification.
+type VerifyOptions struct {
+	// Now is the moment timestamps are checked against; zero means time.Now().
+	Now time.Time
+	// Tolerance is the largest accepted distance between a signed timestamp
+	// and Now, either way. Zero turns the check off.
+	Tolerance time.Duration
+	// Alternates are secrets to try when diagnosing a mismatch.
+	Alternates []LabeledSecret
+}
+
+// Scheme is one way of signing webhooks. The methods that compute and parse
+// are unexported: new providers are described with the generic hmac scheme.
+type Scheme interface {
+	// Name is the scheme's identifier, as given to --scheme.
+	Name() string
+	// Description is a one-line summary for help and listings.
+	Description() string
+	// HeaderNames are the headers the scheme reads and writes.
+	HeaderNames() []string
+	// UsesID and UsesTimestamp tell whether signing needs an id or timestamp.
+	UsesID() bool
+	UsesTimestamp() bool
+
+	key(Secret) ([]byte, error)
+	sign(key []byte, id, ts string, body []byte, url string) []HeaderField
+	// parse finds the signed parts in the headers; it returns a failed
+	// verdict when a header is missing or malformed.
+	parse(h http.Header) (signed, *Verdict)
+	// mac computes the expected signature bytes for what parse found.
+	mac(key []byte, p signed, body []byte, url string) []byte
+}
+
+// signed is what a scheme found in a message's headers.
+type signed struct {
+	header string // the signature header's name
+	id     string
+	tsRaw  string // exactly as sent: it is part of the signed content
+	ts     time.Time
+	hasTS  bool
+	sigs   [][]byte // decoded candidate signatures
+	legacy bool     // GitHub's sha1 header was used
+}
+
+// Options configure the schemes that take settings.
+type Options struct {
+	// GitHubSHA1 makes the github scheme accept (and send) the legacy
+	// X-Hub-Signature: sha1= header.
+	GitHubSHA1 bool
+	// HMAC describes the generic hmac scheme.
+	HMAC HMACConfig
+}
+
+// Names lists the scheme identifiers, sorted.
+func Names() []string {
+	names := []string{"standard-webhooks", "svix", "stripe", "github", "paystack", "shopify", "slack", "flutterwave", "hmac"}
+	sort.Strings(names)
+	return names
+}
+
+// Lookup returns the named scheme.
+func Lookup(name string, o Options) (Scheme, error) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "standard-webhooks", "standardwebhooks", "standard":
+		return standardWebhooks(), nil
+	case "svix":
+		return svix(), nil
+	case "stripe":
+		return stripe{}, nil
+	case "github":
+		return github{sha1: o.GitHubSHA1}, nil
+	case "paystack":
+		return paystack(), nil
+	case "shopify":
+		return shopify(), nil
+	case "slack":
+		return slack{}, nil
+	case "flutterwave":
+		return flutterwave{}, nil
+	case "hmac":
+		return NewHMAC(o.HMAC)
+	case "":
+		return nil, errors.New("no signing scheme given")
+	}
+	return nil, fmt.Errorf("unknown scheme %q (known: %s)", name, strings.Join(Names(), ", "))
+}
+
+// keys derives the MAC keys of secrets, naming a bad one by its position.
+func keys(s Scheme, secrets []Secret) ([][]byte, error) {
+	out := make([][]byte, 0, len(secrets))
+	for i, sec := range secrets {
+		k, err := s.key(sec)
+		if err != nil {
+			return nil, fmt.Errorf("secret %d of %d: %w", i+1, len(secrets), err)
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// Sign computes the headers that carry a signature of in under secret.
+func Sign(s Scheme, secret Secret, in SignInput) ([]HeaderField, error) {
+	if secret.IsZero() {
+		return nil, errors.New("no secret to sign with")
+	}
+	k, err := s.key(secret)
+	if err != nil {
+		return nil, err
+	}
+	if s.UsesID() && in.ID == "" {
+		return nil, errors.New("this scheme signs an id, and none was given")
+	}
+	ts := ""
+	if s.UsesTimestamp() {
+		if in.Timestamp.IsZero() {
+			return nil, errors.New("this scheme signs a timestamp, and none was given")
+		}
+		ts = strconv.FormatInt(in.Timestamp.Unix(), 10)
+	}
+	return s.sign(k, in.ID, ts, in.Body, in.URL), nil
+}
+
+// Verify checks m against secrets (any one may match; rotation puts the new
+// secret first). The error is for secrets that cannot be used at all; every
+// problem with the message itself is a verdict.
+func Verify(s Scheme, m Message, secrets []Secret, o VerifyOptions) (Verdict, error) {
+	p, bad := s.parse(m.Header)
+	if bad != nil {
+		bad.Scheme = s.Name()
+		bad.Hints = append(bad.Hints, otherSchemeHints(s, m.Header)...)
+		return *bad, nil
+	}
+	if len(secrets) == 0 {
+		return fail(s.Name(), ReasonNoSecret, p.header, "no secret is configured to check the signature with"), nil
+	}
+	ks, err := keys(s, secrets)
+	if err != nil {
+		return Verdict{}, err
+	}
+	matched := matchKeys(s, ks, p, m.Body, m.URL)
+	v := Verdict{Scheme: s.Name(), Header: p.header, SecretIndex: matched + 1}
+	if p.hasTS {
+		now := o.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		skew := int64(now.Sub(p.ts) / time.Second)
+		v.SkewSeconds = &skew
+		tol := int64(o.Tolerance / time.Second)
+		if o.Tolerance > 0 && (skew > tol || -skew > tol) {
+			v.SecretIndex = 0
+			if skew > 0 {
+				v.Reason = ReasonTimestampTooOld
+				v.Message = fmt.Sprintf("timestamp is %ds old, beyond the %ds tolerance", skew, tol)
+			} else {
+				v.Reason = ReasonTimestampInFuture
+				v.Message = fmt.Sprintf("timestamp is %ds in the future, beyond the %ds tolerance", -skew, tol)
+			}
+			if matched >= 0 {
+				v.Hints = append(v.Hints, "the signature itself matches: the delivery is a replay or a clock is off; check clocks, or use --at to check as of another moment")
+			} else {
+				v.Hints = append(v.Hints, "the signature does not match either")
+			}
+			return v, nil
+		}
+	}
+	if matched >= 0 {
+		v.Valid = true
+		v.Reason = ReasonValid
+		v.Message = "signature matches"
+		if len(ks) > 1 {
+			v.Message = fmt.Sprintf("signature matches secret %d of %d", matched+1, len(ks))
+		}
+		return v, nil
+	}
+	v.Reason = ReasonMismatch
+	v.Message = "signature does not match the body"
+	if len(ks) > 1 {
+		v.Message = fmt.Sprintf("signature matches none of the %d secrets", len(ks))
+	}
+	v.Hints = diagnose(s, secrets, ks, p, m, o)
+	return v, nil
+}
+
+// matchKeys returns the index of the first key whose MAC equals one of the
+// candidate signatures, or -1. Comparisons are constant-time.
+func matchKeys(s Scheme, ks [][]byte, p signed, body []byte, url string) int {
+	for i, k := range ks {
+		want := s.mac(k, p, body, url)
+		for _, got := range p.sigs {
+			if hmac.Equal(want, got) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// timestamp parses a unix-seconds header value.
+func timestamp(header, v string) (time.Time, *Verdict) {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil {
+		bad := fail("", ReasonMalformedHeader, header, fmt.Sprintf("%s is not a unix timestamp in seconds", header))
+		return time.Time{}, &bad
+	}
+	return time.Unix(n, 0), nil
+}
+
+func missing(header string) *Verdict {
+	v := fail("", ReasonMissingHeader, header, "no "+header+" header")
+	return &v
+}
+
+func malformed(header, why string) *Verdict {
+	v := fail("", ReasonMalformedHeader, header, header+" is malformed: "+why)
+	return &v
+}
+
+func unsupported(header, why string) *Verdict {
+	v := fail("", ReasonUnsupportedVersion, header, header+": "+why)
+	return &v
+}

@@ -1,0 +1,355 @@
+package signature
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"net/http"
+	"strings"
+)
+
+func hmacOf(h func() hash.Hash, key []byte, parts ...[]byte) []byte {
+	m := hmac.New(h, key)
+	for _, p := range parts {
+		m.Write(p)
+	}
+	return m.Sum(nil)
+}
+
+func rawKey(s Secret) ([]byte, error) { return []byte(s.Reveal()), nil }
+
+// standard implements Standard Webhooks (https://www.standardwebhooks.com/)
+// and Svix, which differ only in header names: HMAC-SHA256 over
+// "{id}.{timestamp}.{body}" with a base64 key written "whsec_<base64>", sent
+// as space-separated "v1,<base64>" signatures.
+type standard struct {
+	name, idHeader, tsHeader, sigHeader string
+}
+
+func standardWebhooks() standard {
+	return standard{"standard-webhooks", "webhook-id", "webhook-timestamp", "webhook-signature"}
+}
+
+func svix() standard { return standard{"svix", "svix-id", "svix-timestamp", "svix-signature"} }
+
+func (s standard) Name() string { return s.name }
+func (s standard) Description() string {
+	return "HMAC-SHA256 of id.timestamp.body, " + s.sigHeader + ": v1,<base64>; whsec_ base64 secrets"
+}
+func (s standard) HeaderNames() []string { return []string{s.idHeader, s.tsHeader, s.sigHeader} }
+func (standard) UsesID() bool            { return true }
+func (standard) UsesTimestamp() bool     { return true }
+
+func (s standard) key(sec Secret) ([]byte, error) {
+	k, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(sec.Reveal(), "whsec_"))
+	if err != nil || len(k) == 0 {
+		return nil, errors.New("not a " + s.name + " secret: expected whsec_ followed by base64")
+	}
+	return k, nil
+}
+
+func (s standard) mac(key []byte, p signed, body []byte, _ string) []byte {
+	return hmacOf(sha256.New, key, []byte(p.id), []byte{'.'}, []byte(p.tsRaw), []byte{'.'}, body)
+}
+
+func (s standard) sign(key []byte, id, ts string, body []byte, _ string) []HeaderField {
+	m := s.mac(key, signed{id: id, tsRaw: ts}, body, "")
+	return []HeaderField{
+		{s.idHeader, id},
+		{s.tsHeader, ts},
+		{s.sigHeader, "v1," + base64.StdEncoding.EncodeToString(m)},
+	}
+}
+
+func (s standard) parse(h http.Header) (signed, *Verdict) {
+	p := signed{header: s.sigHeader, id: h.Get(s.idHeader), tsRaw: h.Get(s.tsHeader)}
+	for _, name := range s.HeaderNames() {
+		if h.Get(name) == "" {
+			return p, missing(name)
+		}
+	}
+	var bad *Verdict
+	if p.ts, bad = timestamp(s.tsHeader, p.tsRaw); bad != nil {
+		return p, bad
+	}
+	p.hasTS = true
+	var versions []string
+	for _, item := range strings.Fields(h.Get(s.sigHeader)) {
+		version, sig, ok := strings.Cut(item, ",")
+		if !ok {
+			continue
+		}
+		if version != "v1" {
+			versions = append(versions, version)
+			continue
+		}
+		if raw, err := base64.StdEncoding.DecodeString(sig); err == nil {
+			p.sigs = append(p.sigs, raw)
+		}
+	}
+	switch {
+	case len(p.sigs) > 0:
+		return p, nil
+	case len(versions) > 0:
+		return p, unsupported(s.sigHeader, "only "+strings.Join(versions, ", ")+" signatures, and hooktool checks v1 (HMAC-SHA256)")
+	}
+	return p, malformed(s.sigHeader, `expected space-separated "v1,<base64>" signatures`)
+}
+
+// stripe: Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>...], HMAC-SHA256 of
+// "{t}.{body}" keyed with the whole secret string.
+type stripe struct{}
+
+const stripeHeader = "Stripe-Signature"
+
+func (stripe) Name() string { return "stripe" }
+func (stripe) Description() string {
+	return "Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of t.body>; key is the whole secret"
+}
+func (stripe) HeaderNames() []string        { return []string{stripeHeader} }
+func (stripe) UsesID() bool                 { return false }
+func (stripe) UsesTimestamp() bool          { return true }
+func (stripe) key(s Secret) ([]byte, error) { return rawKey(s) }
+func (stripe) mac(key []byte, p signed, body []byte, _ string) []byte {
+	return hmacOf(sha256.New, key, []byte(p.tsRaw), []byte{'.'}, body)
+}
+
+func (s stripe) sign(key []byte, _, ts string, body []byte, _ string) []HeaderField {
+	m := s.mac(key, signed{tsRaw: ts}, body, "")
+	return []HeaderField{{stripeHeader, "t=" + ts + ",v1=" + hex.EncodeToString(m)}}
+}
+
+func (stripe) parse(h http.Header) (signed, *Verdict) {
+	p := signed{header: stripeHeader}
+	v := h.Get(stripeHeader)
+	if v == "" {
+		return p, missing(stripeHeader)
+	}
+	var versions []string
+	for _, item := range strings.Split(v, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok {
+			return p, malformed(stripeHeader, `expected comma-separated key=value pairs such as "t=1700000000,v1=<hex>"`)
+		}
+		switch {
+		case k == "t":
+			p.tsRaw = val
+		case k == "v1":
+			raw, err := hex.DecodeString(val)
+			if err != nil {
+				return p, malformed(stripeHeader, "a v1 signature is not hex")
+			}
+			p.sigs = append(p.sigs, raw)
+		default:
+			versions = append(versions, k)
+		}
+	}
+	if p.tsRaw == "" {
+		return p, malformed(stripeHeader, "no t= timestamp")
+	}
+	var bad *Verdict
+	if p.ts, bad = timestamp(stripeHeader+" t=", p.tsRaw); bad != nil {
+		return p, bad
+	}
+	p.hasTS = true
+	if len(p.sigs) == 0 {
+		if len(versions) > 0 {
+			return p, unsupported(stripeHeader, "only "+strings.Join(versions, ", ")+" signatures, and hooktool checks v1")
+		}
+		return p, malformed(stripeHeader, "no v1= signature")
+	}
+	return p, nil
+}
+
+// github: X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of body>; the legacy
+// X-Hub-Signature: sha1=<hex> when asked for.
+type github struct{ sha1 bool }
+
+const (
+	githubHeader       = "X-Hub-Signature-256"
+	githubLegacyHeader = "X-Hub-Signature"
+)
+
+func (github) Name() string { return "github" }
+func (github) Description() string {
+	return "X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of body> (legacy sha1 on request)"
+}
+func (g github) HeaderNames() []string {
+	if g.sha1 {
+		return []string{githubHeader, githubLegacyHeader}
+	}
+	return []string{githubHeader}
+}
+func (github) UsesID() bool                 { return false }
+func (github) UsesTimestamp() bool          { return false }
+func (github) key(s Secret) ([]byte, error) { return rawKey(s) }
+func (github) mac(key []byte, p signed, body []byte, _ string) []byte {
+	if p.legacy {
+		return hmacOf(sha1.New, key, body)
+	}
+	return hmacOf(sha256.New, key, body)
+}
+
+func (g github) sign(key []byte, _, _ string, body []byte, _ string) []HeaderField {
+	out := []HeaderField{{githubHeader, "sha256=" + hex.EncodeToString(g.mac(key, signed{}, body, ""))}}
+	if g.sha1 {
+		out = append(out, HeaderField{githubLegacyHeader, "sha1=" + hex.EncodeToString(g.mac(key, signed{legacy: true}, body, ""))})
+	}
+	return out
+}
+
+func (g github) parse(h http.Header) (signed, *Verdict) {
+	if v := h.Get(githubHeader); v != "" {
+		return prefixedHex(githubHeader, "sha256=", v, false)
+	}
+	legacy := h.Get(githubLegacyHeader)
+	if legacy != "" && g.sha1 {
+		return prefixedHex(githubLegacyHeader, "sha1=", legacy, true)
+	}
+	bad := missing(githubHeader)
+	if legacy != "" {
+		bad.Hints = append(bad.Hints, "only the legacy "+githubLegacyHeader+" (sha1) header is present: pass --github-sha1 to accept it")
+	}
+	return signed{header: githubHeader}, bad
+}
+
+func prefixedHex(header, prefix, v string, legacy bool) (signed, *Verdict) {
+	p := signed{header: header, legacy: legacy}
+	rest, ok := strings.CutPrefix(v, prefix)
+	if !ok {
+		if algo, _, found := strings.Cut(v, "="); found && len(algo) < 16 {
+			return p, unsupported(header, "the signature is "+algo+"=, expected "+prefix)
+		}
+		return p, malformed(header, "expected "+prefix+"<hex>")
+	}
+	raw, err := hex.DecodeString(rest)
+	if err != nil {
+		return p, malformed(header, "the signature after "+prefix+" is not hex")
+	}
+	p.sigs = [][]byte{raw}
+	return p, nil
+}
+
+// bodyHMAC covers the schemes that sign the raw body alone and send the
+// encoded MAC as the whole header value: Paystack and Shopify.
+type bodyHMAC struct {
+	name, header, description string
+	hash                      func() hash.Hash
+	encoding                  encoding
+}
+
+func paystack() bodyHMAC {
+	return bodyHMAC{"paystack", "X-Paystack-Signature", "x-paystack-signature: hex HMAC-SHA512 of the body", sha512.New, encHex}
+}
+
+func shopify() bodyHMAC {
+	return bodyHMAC{"shopify", "X-Shopify-Hmac-Sha256", "X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the body", sha256.New, encBase64}
+}
+
+func (b bodyHMAC) Name() string               { return b.name }
+func (b bodyHMAC) Description() string        { return b.description }
+func (b bodyHMAC) HeaderNames() []string      { return []string{b.header} }
+func (bodyHMAC) UsesID() bool                 { return false }
+func (bodyHMAC) UsesTimestamp() bool          { return false }
+func (bodyHMAC) key(s Secret) ([]byte, error) { return rawKey(s) }
+func (b bodyHMAC) mac(key []byte, _ signed, body []byte, _ string) []byte {
+	return hmacOf(b.hash, key, body)
+}
+func (b bodyHMAC) sign(key []byte, _, _ string, body []byte, _ string) []HeaderField {
+	return []HeaderField{{b.header, b.encoding.encode(b.mac(key, signed{}, body, ""))}}
+}
+func (b bodyHMAC) parse(h http.Header) (signed, *Verdict) {
+	p := signed{header: b.header}
+	v := strings.TrimSpace(h.Get(b.header))
+	if v == "" {
+		return p, missing(b.header)
+	}
+	raw, err := b.encoding.decode(v)
+	if err != nil {
+		return p, malformed(b.header, "not "+string(b.encoding))
+	}
+	p.sigs = [][]byte{raw}
+	return p, nil
+}
+
+// slack: X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:{ts}:{body}">, with
+// the timestamp in X-Slack-Request-Timestamp.
+type slack struct{}
+
+const (
+	slackHeader   = "X-Slack-Signature"
+	slackTSHeader = "X-Slack-Request-Timestamp"
+)
+
+func (slack) Name() string { return "slack" }
+func (slack) Description() string {
+	return "X-Slack-Signature: v0=<hex HMAC-SHA256 of v0:timestamp:body>, X-Slack-Request-Timestamp"
+}
+func (slack) HeaderNames() []string        { return []string{slackHeader, slackTSHeader} }
+func (slack) UsesID() bool                 { return false }
+func (slack) UsesTimestamp() bool          { return true }
+func (slack) key(s Secret) ([]byte, error) { return rawKey(s) }
+func (slack) mac(key []byte, p signed, body []byte, _ string) []byte {
+	return hmacOf(sha256.New, key, []byte("v0:"), []byte(p.tsRaw), []byte{':'}, body)
+}
+func (s slack) sign(key []byte, _, ts string, body []byte, _ string) []HeaderField {
+	return []HeaderField{
+		{slackTSHeader, ts},
+		{slackHeader, "v0=" + hex.EncodeToString(s.mac(key, signed{tsRaw: ts}, body, ""))},
+	}
+}
+func (slack) parse(h http.Header) (signed, *Verdict) {
+	for _, name := range []string{slackHeader, slackTSHeader} {
+		if h.Get(name) == "" {
+			return signed{header: slackHeader}, missing(name)
+		}
+	}
+	p, bad := prefixedHex(slackHeader, "v0=", h.Get(slackHeader), false)
+	if bad != nil {
+		return p, bad
+	}
+	p.tsRaw = h.Get(slackTSHeader)
+	if p.ts, bad = timestamp(slackTSHeader, p.tsRaw); bad != nil {
+		return p, bad
+	}
+	p.hasTS = true
+	return p, nil
+}
+
+// flutterwave: the verif-hash header carries the shared secret itself. Both
+// sides are hashed before the constant-time compare, so not even the
+// secret's length shows in timing.
+type flutterwave struct{}
+
+const flutterwaveHeader = "verif-hash"
+
+func (flutterwave) Name() string { return "flutterwave" }
+func (flutterwave) Description() string {
+	return "verif-hash: the shared secret itself, compared in constant time"
+}
+func (flutterwave) HeaderNames() []string        { return []string{flutterwaveHeader} }
+func (flutterwave) UsesID() bool                 { return false }
+func (flutterwave) UsesTimestamp() bool          { return false }
+func (flutterwave) key(s Secret) ([]byte, error) { return rawKey(s) }
+func (flutterwave) mac(key []byte, _ signed, _ []byte, _ string) []byte {
+	sum := sha256.Sum256(key)
+	return sum[:]
+}
+func (flutterwave) sign(key []byte, _, _ string, _ []byte, _ string) []HeaderField {
+	return []HeaderField{{flutterwaveHeader, string(key)}}
+}
+func (flutterwave) parse(h http.Header) (signed, *Verdict) {
+	p := signed{header: flutterwaveHeader}
+	v := h.Get(flutterwaveHeader)
+	if v == "" {
+		return p, missing(flutterwaveHeader)
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(v)))
+	p.sigs = [][]byte{sum[:]}
+	return p, nil
+}
