@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Exit codes, the same for every command. Documented in each command's
+// help and the README; mapped from errors in one place (exitCode).
+const (
+	// ExitOK: the command did what was asked (verify: the signature is valid).
+	ExitOK = 0
+	// ExitInvalid: the check ran and failed (verify: the signature is invalid).
+	ExitInvalid = 1
+	// ExitError: the command could not run: bad usage, bad config,
+	// unreadable input.
+	ExitError = 2
+	// ExitUndelivered: a delivery was not acknowledged (trigger, replay).
+	ExitUndelivered = 3
+)
+
+const exitStatusHelp = `
+EXIT STATUS
+  0  success (verify: the signature is valid)
+  1  the check failed (verify: the signature is invalid)
+  2  could not run: usage, config or input error
+  3  a delivery was not acknowledged with 2xx (trigger, replay)`
+
+// exitError carries an exit code and, optionally, hints for the user.
+type exitError struct {
+	code  int
+	err   error
+	hints []string
+	// silent errors have been reported already (a verdict printed, say).
+	silent bool
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr is a mistake in how the command was called.
+func usageErr(format string, a ...any) error {
+	return &exitError{code: ExitError, err: fmt.Errorf(format, a...), hints: []string{"see --help for usage"}}
+}
+
+// failErr is a command that could not run, with optional hints.
+func failErr(err error, hints ...string) error {
+	return &exitError{code: ExitError, err: err, hints: hints}
+}
+
+// silentExit ends with code after the command has said everything itself.
+func silentExit(code int) error { return &exitError{code: code, silent: true} }
+
+// exitCode maps an error to the process's exit code.
+func exitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var e *exitError
+	if errors.As(err, &e) {
+		return e.code
+	}
+	// Anything else comes from cobra's own parsing: unknown commands,
+	// flags or arguments.
+	return ExitError
+}

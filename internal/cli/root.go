@@ -1,0 +1,165 @@
+// Package cli holds hooktool's commands: one file each, an options struct,
+// a constructor that binds flags, and a run function that takes the I/O
+// streams. Engines live in their own packages; this one wires them up.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hooktool/hooktool/internal/config"
+	"github.com/hooktool/hooktool/internal/term"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// App is what every command of one invocation shares: the streams, the
+// global flags, the environment and the clock.
+type App struct {
+	Streams *term.Streams
+	Getenv  func(string) string
+	Now     func() time.Time
+	Version string
+
+	ConfigFile string
+	JSON       bool
+	NoColor    bool
+	Quiet      bool
+}
+
+// NewApp returns an App over the process's streams and environment.
+func NewApp(version string) *App {
+	return &App{Streams: term.System(), Getenv: os.Getenv, Now: time.Now, Version: version}
+}
+
+// Main runs hooktool with args and returns the exit code.
+func Main(ctx context.Context, app *App, args []string) int {
+	root := NewRootCommand(app)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	app.reportError(err)
+	return exitCode(err)
+}
+
+// NewRootCommand builds the command tree.
+func NewRootCommand(app *App) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "hooktool",
+		Short: "Build, test and debug webhook integrations",
+		Long: `hooktool signs, verifies, sends, receives and replays webhooks the way
+payment and banking providers send them, on a laptop and in CI.
+
+Settings come from flags, then HOOKTOOL_* environment variables, then the
+config file (--config, ./hooktool.yaml, or ~/.config/hooktool/config.yaml),
+then defaults. Secrets are never printed.` + exitStatusHelp,
+		Version:       app.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(app.Streams.In)
+	root.SetOut(app.Streams.Out)
+	root.SetErr(app.Streams.Err)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageErr("%v", err)
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&app.ConfigFile, "config", "", "config file (default ./hooktool.yaml, then ~/.config/hooktool/config.yaml)")
+	pf.BoolVar(&app.JSON, "json", false, "print JSON lines for machines instead of text for people")
+	pf.BoolVar(&app.NoColor, "no-color", false, "never colour output (colour is used only on a terminal, and never with NO_COLOR set)")
+	pf.BoolVarP(&app.Quiet, "quiet", "q", false, "print nothing but errors and requested data")
+	root.AddCommand(
+		newSignCommand(app),
+		newVerifyCommand(app),
+		newConfigCommand(app),
+	)
+	return root
+}
+
+// loadConfig reads the configuration, binding the given config keys to the
+// command's flags, and reports warnings.
+func (app *App) loadConfig(flags *pflag.FlagSet, bindings map[string]string) (*config.Config, error) {
+	cfg, err := config.Load(config.Options{ConfigFile: app.ConfigFile, Flags: flags, Bindings: bindings, Getenv: app.Getenv})
+	if err != nil {
+		return nil, failErr(err, "check the file's YAML; `hooktool config` shows the effective settings")
+	}
+	for _, w := range cfg.Warnings() {
+		app.warn(w)
+	}
+	return cfg, nil
+}
+
+// palette colours stdout when it is a terminal and colour is allowed.
+func (app *App) palette() term.Palette {
+	return term.NewPalette(term.ColorWanted(app.Streams.OutIsTerminal, app.NoColor, app.Getenv))
+}
+
+func (app *App) errPalette() term.Palette {
+	return term.NewPalette(term.ColorWanted(app.Streams.ErrIsTerminal, app.NoColor, app.Getenv))
+}
+
+// warn prints "hooktool: warning: ..." to stderr unless --quiet.
+func (app *App) warn(format string, a ...any) {
+	if app.Quiet {
+		return
+	}
+	p := app.errPalette()
+	msg := fmt.Sprintf(format, a...)
+	if app.JSON {
+		app.writeJSON(app.Streams.Err, map[string]any{"type": "warning", "message": msg})
+		return
+	}
+	fmt.Fprintf(app.Streams.Err, "hooktool: %s %s\n", p.Warn("warning:"), msg)
+}
+
+// reportError prints an error and its hints to stderr, as JSON with --json.
+func (app *App) reportError(err error) {
+	if err == nil {
+		return
+	}
+	var e *exitError
+	if errors.As(err, &e) && e.silent {
+		return
+	}
+	var hints []string
+	if e != nil {
+		hints = e.hints
+	} else {
+		hints = []string{"see --help for usage"}
+	}
+	if app.JSON {
+		app.writeJSON(app.Streams.Err, map[string]any{"type": "error", "message": err.Error(), "hints": hints, "exit_code": exitCode(err)})
+		return
+	}
+	p := app.errPalette()
+	fmt.Fprintf(app.Streams.Err, "hooktool: %s %s\n", p.Bad("error:"), err)
+	for _, h := range hints {
+		fmt.Fprintf(app.Streams.Err, "hooktool: hint: %s\n", h)
+	}
+}
+
+// writeJSON writes v as one line of JSON.
+func (app *App) writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// bindings maps config keys to flag names for the flags a command has.
+func bindings(flags *pflag.FlagSet, pairs ...string) map[string]string {
+	out := map[string]string{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if flags.Lookup(pairs[i+1]) != nil {
+			out[pairs[i]] = pairs[i+1]
+		}
+	}
+	return out
+}
+
+func joinQuoted(items []string) string {
+	return strings.Join(items, ", ")
+}

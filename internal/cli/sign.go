@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/spf13/cobra"
+)
+
+// SignOptions are the flags of `hooktool sign`.
+type SignOptions struct {
+	signing     signingFlags
+	Payload     string
+	ID          string
+	Timestamp   string
+	Format      string
+	To          string
+	ContentType string
+}
+
+// defaultTarget is where `sign --format curl|http` points when no --to or
+// endpoint URL says otherwise: hooktool listen's default address.
+const defaultTarget = "http://127.0.0.1:4242/"
+
+var signFormats = []string{"headers", "json", "curl", "http"}
+
+func newSignCommand(app *App) *cobra.Command {
+	o := &SignOptions{}
+	cmd := &cobra.Command{
+		Use:   "sign [flags]",
+		Short: "Print the signature headers for a payload",
+		Long: `Sign a payload and print what to send.
+
+The body is read byte for byte from --payload FILE, or from stdin. A fresh id
+and the current time are used where the scheme signs them, unless --id and
+--timestamp say otherwise. The first configured secret signs.
+
+Formats:
+  headers  one 'Name: value' line per header, nothing else (the default)
+  json     {"scheme", "id", "timestamp", "headers": {name: value}}
+  curl     a curl command that sends the signed request to --to
+  http     the raw HTTP/1.1 request, body included` + exitStatusHelp,
+		Example: `  export HOOKTOOL_SECRET=whsec_...
+  hooktool sign --scheme standard-webhooks --payload body.json
+  hooktool sign --scheme stripe --payload body.json --format curl --to http://localhost:3000/hook
+  hooktool sign --scheme github --payload body.json --format http | nc localhost 3000`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSign(app, cmd, o)
+		},
+	}
+	fs := cmd.Flags()
+	o.signing.addFlags(fs)
+	fs.StringVarP(&o.Payload, "payload", "p", "", "file holding the body, - for stdin (default: stdin when it is not a terminal)")
+	fs.StringVar(&o.ID, "id", "", "message id, for schemes that sign one (default: a fresh msg_... id)")
+	fs.StringVar(&o.Timestamp, "timestamp", "", "signing time, unix seconds or RFC 3339 (default: now)")
+	fs.StringVarP(&o.Format, "format", "f", "headers", "output: "+strings.Join(signFormats, ", "))
+	fs.StringVar(&o.To, "to", "", "target URL for --format curl and http (default: the endpoint's URL, else "+defaultTarget+")")
+	fs.StringVar(&o.ContentType, "content-type", "application/json", "Content-Type for --format curl and http")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(signFormats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("scheme", cobra.FixedCompletions(signature.Names(), cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func runSign(app *App, cmd *cobra.Command, o *SignOptions) error {
+	if !contains(signFormats, o.Format) {
+		return usageErr("--format %q: expected one of %s", o.Format, strings.Join(signFormats, ", "))
+	}
+	r, err := app.resolveSigning(cmd.Flags())
+	if err != nil {
+		return err
+	}
+	if err := r.needSecrets("sign"); err != nil {
+		return err
+	}
+	body, err := app.readPayload(o.Payload)
+	if err != nil {
+		return err
+	}
+	in := signature.SignInput{Body: body, Timestamp: app.Now()}
+	if o.Timestamp != "" {
+		if in.Timestamp, err = parseTime("timestamp", o.Timestamp); err != nil {
+			return err
+		}
+	}
+	if r.scheme.UsesID() {
+		in.ID = o.ID
+		if in.ID == "" {
+			in.ID = newMessageID()
+		}
+	}
+	target := o.To
+	if target == "" && r.endpoint != "" {
+		target = r.cfg.Endpoints[r.endpoint].URL
+	}
+	if target == "" {
+		target = defaultTarget
+	}
+	in.URL = target
+	headers, err := signature.Sign(r.scheme, r.signing.Secrets[0], in)
+	if err != nil {
+		return failErr(err)
+	}
+	out := app.Streams.Out
+	switch o.Format {
+	case "headers":
+		for _, h := range headers {
+			fmt.Fprintf(out, "%s: %s\n", h.Name, h.Value)
+		}
+	case "json":
+		hm := map[string]string{}
+		for _, h := range headers {
+			hm[h.Name] = h.Value
+		}
+		doc := map[string]any{"scheme": r.scheme.Name(), "headers": hm}
+		if r.scheme.UsesID() {
+			doc["id"] = in.ID
+		}
+		if r.scheme.UsesTimestamp() {
+			doc["timestamp"] = in.Timestamp.Unix()
+		}
+		return app.writeJSON(out, doc)
+	case "curl":
+		return writeCurl(out, target, o.ContentType, headers, body, o.Payload)
+	case "http":
+		return writeHTTP(out, target, o.ContentType, headers, body)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// newMessageID makes an id in the style of Standard Webhooks' examples.
+func newMessageID() string {
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return "msg_" + string(b)
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// writeCurl prints a curl command that sends the signed request. The body is
+// referenced by file when it came from one (byte-exact, whatever it holds),
+// inlined when it is printable text, and read from stdin otherwise.
+func writeCurl(w io.Writer, target, contentType string, headers []signature.HeaderField, body []byte, payload string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "curl -sS -X POST %s \\\n", shellQuote(target))
+	fmt.Fprintf(&b, "  -H %s \\\n", shellQuote("Content-Type: "+contentType))
+	for _, h := range headers {
+		fmt.Fprintf(&b, "  -H %s \\\n", shellQuote(h.Name+": "+h.Value))
+	}
+	switch {
+	case payload != "" && payload != "-":
+		fmt.Fprintf(&b, "  --data-binary @%s\n", shellQuote(payload))
+	case utf8.Valid(body) && !bytes.ContainsRune(body, 0):
+		fmt.Fprintf(&b, "  --data-binary %s\n", shellQuote(string(body)))
+	default:
+		b.WriteString("  --data-binary @-   # the body is binary: pipe it in\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeHTTP prints the raw HTTP/1.1 request.
+func writeHTTP(w io.Writer, target, contentType string, headers []signature.HeaderField, body []byte) error {
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" {
+		return usageErr("--to %q is not an absolute URL", target)
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\n", u.RequestURI(), u.Host)
+	fmt.Fprintf(&b, "Content-Type: %s\r\nContent-Length: %s\r\n", contentType, strconv.Itoa(len(body)))
+	for _, h := range headers {
+		fmt.Fprintf(&b, "%s: %s\r\n", h.Name, h.Value)
+	}
+	b.WriteString("\r\n")
+	b.Write(body)
+	_, err = w.Write(b.Bytes())
+	return err
+}

@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/textproto"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hooktool/hooktool/internal/config"
+	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/spf13/pflag"
+)
+
+// signingFlags are the flags of every command that signs or verifies: where
+// the scheme, its settings and the secrets come from. Their values reach the
+// command through the config (flags > env > file > defaults).
+type signingFlags struct {
+	endpoint   string
+	scheme     string
+	secret     string
+	secretFile string
+	tolerance  string
+	githubSHA1 bool
+	hmac       signature.HMACConfig
+}
+
+func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.endpoint, "endpoint", "e", "", "take the scheme and secrets of this named endpoint from the config")
+	fs.StringVarP(&f.scheme, "scheme", "s", "", "signing scheme: "+joinQuoted(signature.Names()))
+	fs.StringVar(&f.secret, "secret", "", "the secret itself; visible to other processes in the process list, so prefer HOOKTOOL_SECRET or --secret-file")
+	fs.StringVar(&f.secretFile, "secret-file", "", "read the secret from this file (one a line for rotation: the first signs, any verifies)")
+	fs.StringVar(&f.tolerance, "tolerance", "", "largest accepted age of a signed timestamp, either way (default 300s; 0 turns the check off)")
+	fs.BoolVar(&f.githubSHA1, "github-sha1", false, "github scheme: also send and accept the legacy X-Hub-Signature: sha1= header")
+	fs.StringVar(&f.hmac.Header, "hmac-header", "", "hmac scheme: the header that carries the signature")
+	fs.StringVar(&f.hmac.Hash, "hmac-hash", "", "hmac scheme: sha1, sha256 (default) or sha512")
+	fs.StringVar(&f.hmac.Encoding, "hmac-encoding", "", "hmac scheme: hex (default), base64 or base64url")
+	fs.StringVar(&f.hmac.Prefix, "hmac-prefix", "", "hmac scheme: text before the signature, such as sha256=")
+	fs.StringVar(&f.hmac.Template, "hmac-template", "", "hmac scheme: the signed content from {id}, {timestamp}, {body}, {url} (default {body})")
+	fs.StringVar(&f.hmac.IDHeader, "hmac-id-header", "", "hmac scheme: the header that carries {id}")
+	fs.StringVar(&f.hmac.TimestampHeader, "hmac-timestamp-header", "", "hmac scheme: the header that carries {timestamp} (unix seconds)")
+	fs.StringVar(&f.hmac.SecretEncoding, "hmac-secret-encoding", "", "hmac scheme: raw (default) or base64 secrets")
+}
+
+// signingBindings maps config keys to the signing flags.
+var signingBindings = []string{
+	"endpoint", "endpoint",
+	"scheme", "scheme",
+	"secret", "secret",
+	"secret_file", "secret-file",
+	"tolerance", "tolerance",
+	"github_sha1", "github-sha1",
+	"hmac.header", "hmac-header",
+	"hmac.hash", "hmac-hash",
+	"hmac.encoding", "hmac-encoding",
+	"hmac.prefix", "hmac-prefix",
+	"hmac.template", "hmac-template",
+	"hmac.id_header", "hmac-id-header",
+	"hmac.timestamp_header", "hmac-timestamp-header",
+	"hmac.secret_encoding", "hmac-secret-encoding",
+}
+
+// resolvedSigning is a scheme ready to use, with what it was resolved from.
+type resolvedSigning struct {
+	cfg      *config.Config
+	endpoint string
+	signing  config.Signing
+	scheme   signature.Scheme
+}
+
+// resolveSigning loads the config and resolves the scheme and secrets.
+func (app *App) resolveSigning(fs *pflag.FlagSet, extra ...string) (*resolvedSigning, error) {
+	cfg, err := app.loadConfig(fs, bindings(fs, append(signingBindings, extra...)...))
+	if err != nil {
+		return nil, err
+	}
+	r := &resolvedSigning{cfg: cfg, endpoint: cfg.DefaultEndpoint()}
+	if r.signing, err = cfg.Signing(r.endpoint); err != nil {
+		return nil, failErr(err, "`hooktool config` lists the endpoints and settings in effect")
+	}
+	if r.signing.Scheme == "" {
+		return nil, usageErr("no signing scheme: give --scheme (%s), or --endpoint with a scheme in the config", joinQuoted(signature.Names()))
+	}
+	if r.scheme, err = signature.Lookup(r.signing.Scheme, r.signing.Options); err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return r, nil
+}
+
+func (r *resolvedSigning) needSecrets(verb string) error {
+	if len(r.signing.Secrets) > 0 {
+		return nil
+	}
+	where := "HOOKTOOL_SECRET, --secret-file, or secret: in the config file"
+	if r.endpoint != "" {
+		where = "secret: (or secret_file:, secret_env:) under endpoints." + r.endpoint + " in the config file, " + where
+	}
+	return failErr(fmt.Errorf("no secret to %s with", verb), "set "+where)
+}
+
+// readPayload reads the body to sign or verify: a file, or stdin for "-" or
+// when no file is given and stdin is not a terminal. The bytes are returned
+// as they are.
+func (app *App) readPayload(path string) ([]byte, error) {
+	if path == "" {
+		if app.Streams.InIsTerminal {
+			return nil, usageErr("no payload: give --payload FILE, or pipe the body on stdin")
+		}
+		path = "-"
+	}
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(app.Streams.In)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, failErr(fmt.Errorf("reading the payload: %w", err))
+	}
+	return data, nil
+}
+
+// parseHeaderArgs reads curl-style "Name: value" header arguments. Values
+// are not echoed in errors: a header may carry a secret.
+func parseHeaderArgs(args []string) (http.Header, error) {
+	h := http.Header{}
+	for i, a := range args {
+		name, value, ok := strings.Cut(a, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") {
+			return nil, usageErr("--header number %d is not of the form 'Name: value'", i+1)
+		}
+		h.Add(name, strings.TrimSpace(value))
+	}
+	return h, nil
+}
+
+// readRequestFile reads a raw HTTP request (as `sign --format http` writes
+// it, or a capture from a proxy): its headers and its body, byte for byte.
+func readRequestFile(path string) (http.Header, []byte, string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, "", failErr(fmt.Errorf("reading the request: %w", err))
+	}
+	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(data)))
+	if err != nil {
+		return nil, nil, "", failErr(fmt.Errorf("%s is not an HTTP request: %w", path, err), "expect a request line, headers, a blank line and the body, as `hooktool sign --format http` writes")
+	}
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, nil, "", failErr(fmt.Errorf("%s: reading the body: %w", path, err))
+	}
+	h := http.Header(textproto.MIMEHeader(req.Header))
+	if req.Host != "" {
+		h.Set("Host", req.Host)
+	}
+	url := ""
+	if req.Host != "" {
+		url = "http://" + req.Host + req.URL.RequestURI()
+	}
+	return h, body, url, nil
+}
+
+// parseTime reads unix seconds or RFC 3339.
+func parseTime(flag, s string) (time.Time, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(n, 0), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, usageErr("--%s %q is neither unix seconds nor RFC 3339 (2026-11-23T18:00:00Z)", flag, s)
+	}
+	return t, nil
+}

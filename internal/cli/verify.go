@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/spf13/cobra"
+)
+
+// VerifyOptions are the flags of `hooktool verify`.
+type VerifyOptions struct {
+	signing signingFlags
+	Payload string
+	Headers []string
+	Request string
+	At      string
+	URL     string
+}
+
+func newVerifyCommand(app *App) *cobra.Command {
+	o := &VerifyOptions{}
+	cmd := &cobra.Command{
+		Use:   "verify [flags]",
+		Short: "Check a webhook signature and say why it fails",
+		Long: `Check the signature of a delivery against the configured secret(s).
+
+The body is taken byte for byte from --payload FILE, or from stdin; the
+headers from --header 'Name: value' (repeatable, as curl takes them), or
+both from --request FILE holding a raw HTTP request.
+
+On failure the reason is one of: missing_header, malformed_header,
+unsupported_version, timestamp_too_old, timestamp_in_future,
+signature_mismatch; hint: lines name the likely cause when one is found (a
+trailing newline, re-serialized JSON, another endpoint's secret, another
+scheme's header).` + exitStatusHelp,
+		Example: `  export HOOKTOOL_SECRET=whsec_...
+  hooktool verify --scheme stripe --payload body.json --header 'Stripe-Signature: t=...,v1=...'
+  cat body.json | hooktool verify --scheme github --header 'X-Hub-Signature-256: sha256=...'
+  hooktool verify --endpoint staging --request delivery.http --at 2026-11-23T18:00:00Z --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runVerify(app, cmd, o)
+		},
+	}
+	fs := cmd.Flags()
+	o.signing.addFlags(fs)
+	fs.StringVarP(&o.Payload, "payload", "p", "", "file holding the body, - for stdin (default: stdin when it is not a terminal)")
+	fs.StringArrayVarP(&o.Headers, "header", "H", nil, "a received header, 'Name: value' (repeatable)")
+	fs.StringVar(&o.Request, "request", "", "file holding a raw HTTP request: headers and body")
+	fs.StringVar(&o.At, "at", "", "check timestamps as of this moment (unix seconds or RFC 3339) instead of now")
+	fs.StringVar(&o.URL, "url", "", "the URL the delivery was sent to, for schemes that sign it ({url} in an hmac template)")
+	cmd.MarkFlagsMutuallyExclusive("request", "payload")
+	return cmd
+}
+
+func runVerify(app *App, cmd *cobra.Command, o *VerifyOptions) error {
+	r, err := app.resolveSigning(cmd.Flags())
+	if err != nil {
+		return err
+	}
+	var msg signature.Message
+	if o.Request != "" {
+		if msg.Header, msg.Body, msg.URL, err = readRequestFile(o.Request); err != nil {
+			return err
+		}
+	} else {
+		msg.Header = http.Header{}
+		if msg.Body, err = app.readPayload(o.Payload); err != nil {
+			return err
+		}
+	}
+	extra, err := parseHeaderArgs(o.Headers)
+	if err != nil {
+		return err
+	}
+	for name, values := range extra {
+		msg.Header[name] = values
+	}
+	if o.URL != "" {
+		msg.URL = o.URL
+	}
+	if len(msg.Header) == 0 {
+		return usageErr("no headers to check: give --header 'Name: value' (repeatable) or --request FILE")
+	}
+	if err := r.needSecrets("verify"); err != nil {
+		return err
+	}
+	now := app.Now()
+	if o.At != "" {
+		if now, err = parseTime("at", o.At); err != nil {
+			return err
+		}
+	}
+	v, err := signature.Verify(r.scheme, msg, r.signing.Secrets, signature.VerifyOptions{
+		Now:        now,
+		Tolerance:  r.signing.Tolerance,
+		Alternates: r.cfg.Alternates(r.endpoint),
+	})
+	if err != nil {
+		return failErr(err)
+	}
+	app.printVerdict(v, now)
+	if !v.Valid {
+		return silentExit(ExitInvalid)
+	}
+	return nil
+}
+
+// verdictJSON is the --json form of a verdict.
+type verdictJSON struct {
+	signature.Verdict
+	CheckedAt int64 `json:"checked_at"`
+}
+
+func (app *App) printVerdict(v signature.Verdict, at time.Time) {
+	out := app.Streams.Out
+	if app.JSON {
+		app.writeJSON(out, verdictJSON{Verdict: v, CheckedAt: at.Unix()})
+		return
+	}
+	if app.Quiet {
+		return
+	}
+	p := app.palette()
+	if v.Valid {
+		fmt.Fprintf(out, "%s (%s): %s\n", p.OK("✔ valid"), v.Scheme, v.Message)
+	} else {
+		fmt.Fprintf(out, "%s (%s, %s): %s\n", p.Bad("✘ invalid"), v.Scheme, v.Reason, v.Message)
+	}
+	for _, h := range v.Hints {
+		fmt.Fprintf(out, "%s %s\n", p.Warn("hint:"), h)
+	}
+}

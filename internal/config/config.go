@@ -1,0 +1,490 @@
+// Package config turns hooktool's settings (flags, HOOKTOOL_* environment
+// variables, a YAML config file, defaults, in that order of precedence) into
+// a typed Config, and remembers where each value came from.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// EnvPrefix starts every environment variable hooktool reads.
+const EnvPrefix = "HOOKTOOL"
+
+// FileName is the config file looked for in the working directory.
+const FileName = "hooktool.yaml"
+
+// Source says where a setting's value came from.
+type Source string
+
+const (
+	FromFlag    Source = "flag"
+	FromEnv     Source = "env"
+	FromFile    Source = "file"
+	FromDefault Source = "default"
+)
+
+func (s Source) rank() int {
+	switch s {
+	case FromFlag:
+		return 3
+	case FromEnv:
+		return 2
+	case FromFile:
+		return 1
+	}
+	return 0
+}
+
+// Setting is one effective value, for `hooktool config`. Secret values are
+// already redacted.
+type Setting struct {
+	Key    string `json:"key"`
+	Value  string `json:"value"`
+	Source Source `json:"source"`
+	// Origin names the flag, variable or file the value came from.
+	Origin string `json:"origin,omitempty"`
+}
+
+// Endpoint is a named destination: a provider's app with its webhook URL
+// (events pushed to you), its optional callback URL (results of actions you
+// initiated), and how deliveries to it are signed.
+type Endpoint struct {
+	Name        string
+	Provider    string
+	URL         string
+	CallbackURL string
+	Signing     Signing
+}
+
+// Signing is everything a scheme needs: its name and settings, the secrets
+// (the first signs, any verifies) and the timestamp tolerance.
+type Signing struct {
+	Scheme    string
+	Options   signature.Options
+	Secrets   []signature.Secret
+	Tolerance time.Duration
+}
+
+// Config is the effective configuration of one invocation.
+type Config struct {
+	// File is the config file read, or "" when there was none.
+	File      string
+	Catalog   string
+	Endpoints map[string]Endpoint
+
+	v        *viper.Viper
+	flags    *pflag.FlagSet
+	bindings map[string]string // config key -> flag name
+	getenv   func(string) string
+	warnings []string
+}
+
+// Options say where to look for settings.
+type Options struct {
+	// ConfigFile is --config; when empty, HOOKTOOL_CONFIG, ./hooktool.yaml
+	// and the user config directory are tried, in that order.
+	ConfigFile string
+	// Flags and Bindings map config keys to the command's flags.
+	Flags    *pflag.FlagSet
+	Bindings map[string]string
+	// Getenv reads the environment; nil means os.Getenv.
+	Getenv func(string) string
+}
+
+// Keys a config file may set at the top level and per endpoint.
+var (
+	signingKeys  = []string{"scheme", "secret", "secrets", "secret_file", "secret_env", "tolerance", "github_sha1", "hmac.header", "hmac.hash", "hmac.encoding", "hmac.prefix", "hmac.template", "hmac.id_header", "hmac.timestamp_header", "hmac.secret_encoding"}
+	endpointKeys = append([]string{"provider", "url", "callback_url"}, signingKeys...)
+	topKeys      = append([]string{"catalog", "endpoint"}, signingKeys...)
+)
+
+// Load reads the configuration.
+func Load(o Options) (*Config, error) {
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	v := viper.New()
+	v.SetConfigType("yaml")
+	v.SetEnvPrefix(EnvPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
+	v.AutomaticEnv()
+	v.SetDefault("tolerance", signature.DefaultTolerance.String())
+	c := &Config{v: v, flags: o.Flags, bindings: o.Bindings, getenv: getenv, Endpoints: map[string]Endpoint{}}
+	for key, name := range o.Bindings {
+		if f := o.Flags.Lookup(name); f != nil {
+			if err := v.BindPFlag(key, f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	path, required := o.ConfigFile, o.ConfigFile != ""
+	if path == "" {
+		if p := getenv(EnvPrefix + "_CONFIG"); p != "" {
+			path, required = p, true
+		} else {
+			path = discover()
+		}
+	}
+	if path != "" {
+		f, err := os.Open(path)
+		switch {
+		case err == nil:
+			defer f.Close()
+			if err := v.ReadConfig(f); err != nil {
+				return nil, fmt.Errorf("config file %s: %w", path, unwrapYAML(err))
+			}
+			c.File = path
+		case required || !errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("config file: %w", err)
+		}
+	}
+	if err := c.resolve(); err != nil {
+		if c.File != "" {
+			return nil, fmt.Errorf("config file %s: %w", c.File, err)
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// discover finds the config file when none was named.
+func discover() string {
+	if _, err := os.Stat(FileName); err == nil {
+		return FileName
+	}
+	if dir, err := os.UserConfigDir(); err == nil {
+		p := filepath.Join(dir, "hooktool", "config.yaml")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+func unwrapYAML(err error) error {
+	var pe viper.ConfigParseError
+	if errors.As(err, &pe) {
+		if u := errors.Unwrap(pe); u != nil {
+			return u
+		}
+	}
+	return err
+}
+
+// Warnings are problems worth telling the user that do not stop the run,
+// such as unknown keys in the config file.
+func (c *Config) Warnings() []string { return c.warnings }
+
+func (c *Config) resolve() error {
+	c.Catalog = c.v.GetString("catalog")
+	known := map[string]bool{}
+	for _, k := range topKeys {
+		known[k] = true
+	}
+	for _, name := range c.endpointNames() {
+		for _, k := range endpointKeys {
+			known["endpoints."+name+"."+k] = true
+		}
+	}
+	for _, k := range c.v.AllKeys() {
+		if c.v.InConfig(k) && !known[k] {
+			c.warnings = append(c.warnings, "config file: unknown key "+k+" (ignored)")
+		}
+	}
+	for _, name := range c.endpointNames() {
+		p := "endpoints." + name + "."
+		sg, err := c.signing(name)
+		if err != nil {
+			return fmt.Errorf("endpoint %s: %w", name, err)
+		}
+		c.Endpoints[name] = Endpoint{
+			Name:        name,
+			Provider:    c.v.GetString(p + "provider"),
+			URL:         c.v.GetString(p + "url"),
+			CallbackURL: c.v.GetString(p + "callback_url"),
+			Signing:     sg,
+		}
+	}
+	return nil
+}
+
+func (c *Config) endpointNames() []string {
+	var names []string
+	for name := range c.v.GetStringMap("endpoints") {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// source tells where key's value comes from.
+func (c *Config) source(key string) (Source, string) {
+	if name, ok := c.bindings[key]; ok && c.flags != nil {
+		if f := c.flags.Lookup(name); f != nil && f.Changed {
+			return FromFlag, "--" + name
+		}
+	}
+	env := EnvName(key)
+	if c.getenv(env) != "" {
+		return FromEnv, env
+	}
+	if c.v.InConfig(key) {
+		return FromFile, c.File
+	}
+	return FromDefault, ""
+}
+
+// EnvName is the environment variable that sets a config key.
+func EnvName(key string) string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
+}
+
+// set reports whether key has a value from a flag, the environment or the file.
+func (c *Config) set(key string) bool {
+	s, _ := c.source(key)
+	return s != FromDefault
+}
+
+// pick chooses the key to read for a signing setting of an endpoint: a flag
+// beats everything; then the endpoint's own value; then the top level.
+func (c *Config) pick(endpoint, key string) string {
+	if s, _ := c.source(key); s == FromFlag || endpoint == "" {
+		return key
+	}
+	if ek := "endpoints." + endpoint + "." + key; c.set(ek) {
+		return ek
+	}
+	return key
+}
+
+// Signing resolves how to sign and verify: for a named endpoint when
+// endpoint is not empty, else from the top-level settings.
+func (c *Config) Signing(endpoint string) (Signing, error) {
+	if endpoint != "" {
+		if _, ok := c.Endpoints[endpoint]; !ok {
+			return Signing{}, fmt.Errorf("no endpoint named %q in the config%s", endpoint, c.knownEndpoints())
+		}
+	}
+	return c.signing(endpoint)
+}
+
+func (c *Config) knownEndpoints() string {
+	names := c.endpointNames()
+	if len(names) == 0 {
+		return " (it defines none)"
+	}
+	return " (known: " + strings.Join(names, ", ") + ")"
+}
+
+// DefaultEndpoint is the endpoint named by the `endpoint` setting, if any.
+func (c *Config) DefaultEndpoint() string { return c.v.GetString("endpoint") }
+
+func (c *Config) signing(endpoint string) (Signing, error) {
+	var sg Signing
+	sg.Scheme = c.v.GetString(c.pick(endpoint, "scheme"))
+	tol, err := ParseTolerance(c.v.GetString(c.pick(endpoint, "tolerance")))
+	if err != nil {
+		return sg, err
+	}
+	sg.Tolerance = tol
+	sg.Options.GitHubSHA1 = c.v.GetBool(c.pick(endpoint, "github_sha1"))
+	h := &sg.Options.HMAC
+	for key, dst := range map[string]*string{
+		"hmac.header": &h.Header, "hmac.hash": &h.Hash, "hmac.encoding": &h.Encoding, "hmac.prefix": &h.Prefix,
+		"hmac.template": &h.Template, "hmac.id_header": &h.IDHeader, "hmac.timestamp_header": &h.TimestampHeader,
+		"hmac.secret_encoding": &h.SecretEncoding,
+	} {
+		*dst = c.v.GetString(c.pick(endpoint, key))
+	}
+	sg.Secrets, err = c.secrets(endpoint)
+	return sg, err
+}
+
+// ParseTolerance reads a tolerance: a Go duration ("5m", "300s") or a
+// number of seconds ("300"); "0" turns the timestamp check off.
+func ParseTolerance(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return signature.DefaultTolerance, nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n < 0 {
+			return 0, fmt.Errorf("tolerance %q is negative", s)
+		}
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("tolerance %q is not a duration such as 300s or 5m, or a number of seconds", s)
+	}
+	return d, nil
+}
+
+// secretKeys are the ways a scope can give secrets, in the order that wins a
+// tie between equally ranked sources.
+var secretKeys = []string{"secret", "secrets", "secret_file", "secret_env"}
+
+// secrets resolves the secrets of a scope: a flag at the top level beats
+// everything; then the endpoint's; then the top level's.
+func (c *Config) secrets(endpoint string) ([]signature.Secret, error) {
+	top, topSrc, err := c.scopeSecrets("")
+	if err != nil || topSrc == FromFlag || endpoint == "" {
+		return top, err
+	}
+	ep, epSrc, err := c.scopeSecrets("endpoints." + endpoint + ".")
+	if err != nil || epSrc != FromDefault {
+		return ep, err
+	}
+	return top, nil
+}
+
+// scopeSecrets reads the best-ranked secret source of one scope (prefix ""
+// for the top level, "endpoints.NAME." for an endpoint).
+func (c *Config) scopeSecrets(prefix string) ([]signature.Secret, Source, error) {
+	best, bestSrc := "", FromDefault
+	for _, k := range secretKeys {
+		if s, _ := c.source(prefix + k); s.rank() > bestSrc.rank() {
+			best, bestSrc = k, s
+		}
+	}
+	key := prefix + best
+	switch best {
+	case "":
+		return nil, FromDefault, nil
+	case "secret", "secrets":
+		var out []signature.Secret
+		switch val := c.v.Get(key).(type) {
+		case string:
+			out = append(out, signature.NewSecret(val))
+		case []any:
+			for _, x := range val {
+				out = append(out, signature.NewSecret(fmt.Sprint(x)))
+			}
+		case []string:
+			for _, x := range val {
+				out = append(out, signature.NewSecret(x))
+			}
+		default:
+			return nil, bestSrc, fmt.Errorf("%s must be a string or a list of strings", key)
+		}
+		return nonEmpty(key, out, bestSrc)
+	case "secret_file":
+		out, err := ReadSecretFile(c.v.GetString(key))
+		if err != nil {
+			return nil, bestSrc, err
+		}
+		return nonEmpty(key, out, bestSrc)
+	default: // secret_env
+		name := c.v.GetString(key)
+		val := c.getenv(name)
+		if val == "" {
+			return nil, bestSrc, fmt.Errorf("%s names the environment variable %s, which is not set", key, name)
+		}
+		return []signature.Secret{signature.NewSecret(val)}, bestSrc, nil
+	}
+}
+
+func nonEmpty(key string, secrets []signature.Secret, src Source) ([]signature.Secret, Source, error) {
+	out := secrets[:0]
+	for _, s := range secrets {
+		if !s.IsZero() {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, src, fmt.Errorf("%s is empty", key)
+	}
+	return out, src, nil
+}
+
+// ReadSecretFile reads secrets from a file, one a line (the first signs);
+// blank lines and lines starting with # are skipped.
+func ReadSecretFile(path string) ([]signature.Secret, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("secret file: %w", err)
+	}
+	var out []signature.Secret
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, signature.NewSecret(line))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("secret file %s holds no secret", path)
+	}
+	return out, nil
+}
+
+// Alternates are the secrets configured for endpoints other than the chosen
+// one, labelled for hints when a signature does not match.
+func (c *Config) Alternates(chosen string) []signature.LabeledSecret {
+	var out []signature.LabeledSecret
+	for _, name := range c.endpointNames() {
+		if name == chosen {
+			continue
+		}
+		for i, s := range c.Endpoints[name].Signing.Secrets {
+			label := "endpoint " + name
+			if i > 0 {
+				label += fmt.Sprintf(" (secret %d)", i+1)
+			}
+			out = append(out, signature.LabeledSecret{Label: label, Secret: s})
+		}
+	}
+	return out
+}
+
+// Settings lists every effective value with its source, secrets redacted.
+func (c *Config) Settings() []Setting {
+	var out []Setting
+	add := func(key, value string) {
+		src, origin := c.source(key)
+		out = append(out, Setting{Key: key, Value: value, Source: src, Origin: origin})
+	}
+	scope := func(prefix string, keys []string) {
+		for _, k := range keys {
+			key := prefix + k
+			if !c.set(key) && !(prefix == "" && (k == "tolerance")) {
+				continue
+			}
+			switch k {
+			case "secret", "secrets":
+				n := 1
+				if l, ok := c.v.Get(key).([]any); ok {
+					n = len(l)
+				}
+				add(key, fmt.Sprintf("%s (%d)", signature.Redacted, n))
+			case "tolerance":
+				d, err := ParseTolerance(c.v.GetString(key))
+				if err != nil {
+					add(key, c.v.GetString(key)+" (invalid)")
+				} else {
+					add(key, d.String())
+				}
+			default:
+				add(key, c.v.GetString(key))
+			}
+		}
+	}
+	scope("", topKeys)
+	for _, name := range c.endpointNames() {
+		scope("endpoints."+name+".", endpointKeys)
+	}
+	return out
+}
