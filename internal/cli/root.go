@@ -88,7 +88,7 @@ func (app *App) loadConfig(flags *pflag.FlagSet, bindings map[string]string) (*c
 		return nil, failErr(err, "check the file's YAML; `hooktool config` shows the effective settings")
 	}
 	for _, w := range cfg.Warnings() {
-		app.warn(w)
+		app.warn("%s", w)
 	}
 	return cfg, nil
 }
@@ -110,10 +110,18 @@ func (app *App) warn(format string, a ...any) {
 	p := app.errPalette()
 	msg := fmt.Sprintf(format, a...)
 	if app.JSON {
-		app.writeJSON(app.Streams.Err, map[string]any{"type": "warning", "message": msg})
+		app.writeJSON(app.Streams.Err, jsonMessage{Type: "warning", Message: msg})
 		return
 	}
 	fmt.Fprintf(app.Streams.Err, "hooktool: %s %s\n", p.Warn("warning:"), msg)
+}
+
+// jsonMessage is an error or warning on stderr under --json.
+type jsonMessage struct {
+	Type     string   `json:"type"`
+	Message  string   `json:"message"`
+	Hints    []string `json:"hints,omitempty"`
+	ExitCode int      `json:"exit_code,omitempty"`
 }
 
 // reportError prints an error and its hints to stderr, as JSON with --json.
@@ -132,7 +140,7 @@ func (app *App) reportError(err error) {
 		hints = []string{"see --help for usage"}
 	}
 	if app.JSON {
-		app.writeJSON(app.Streams.Err, map[string]any{"type": "error", "message": err.Error(), "hints": hints, "exit_code": exitCode(err)})
+		app.writeJSON(app.Streams.Err, jsonMessage{Type: "error", Message: err.Error(), Hints: hints, ExitCode: exitCode(err)})
 		return
 	}
 	p := app.errPalette()

@@ -108,6 +108,17 @@ func runSign(app *App, cmd *cobra.Command, o *SignOptions) error {
 	if err != nil {
 		return failErr(err)
 	}
+	for i, h := range headers {
+		if h.Secret {
+			// The header is the secret itself: never print it. curl's form
+			// reads it from the environment when it runs.
+			headers[i].Value = signature.Redacted
+			if o.Format == "curl" {
+				headers[i].Value = "${HOOKTOOL_SECRET:?set HOOKTOOL_SECRET}"
+			}
+			app.warn("%s carries the secret itself, so it is not printed; --format curl reads it from $HOOKTOOL_SECRET when run", h.Name)
+		}
+	}
 	out := app.Streams.Out
 	switch o.Format {
 	case "headers":
@@ -168,6 +179,10 @@ func writeCurl(w io.Writer, target, contentType string, headers []signature.Head
 	fmt.Fprintf(&b, "curl -sS -X POST %s \\\n", shellQuote(target))
 	fmt.Fprintf(&b, "  -H %s \\\n", shellQuote("Content-Type: "+contentType))
 	for _, h := range headers {
+		if h.Secret {
+			fmt.Fprintf(&b, "  -H \"%s: %s\" \\\n", h.Name, h.Value)
+			continue
+		}
 		fmt.Fprintf(&b, "  -H %s \\\n", shellQuote(h.Name+": "+h.Value))
 	}
 	switch {

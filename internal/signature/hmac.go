@@ -216,13 +216,13 @@ func (s hmacScheme) mac(key []byte, p signed, body []byte, url string) []byte {
 func (s hmacScheme) sign(key []byte, id, ts string, body []byte, url string) []HeaderField {
 	var out []HeaderField
 	if s.useID {
-		out = append(out, HeaderField{s.cfg.IDHeader, id})
+		out = append(out, HeaderField{Name: s.cfg.IDHeader, Value: id})
 	}
 	if s.useTS {
-		out = append(out, HeaderField{s.cfg.TimestampHeader, ts})
+		out = append(out, HeaderField{Name: s.cfg.TimestampHeader, Value: ts})
 	}
 	m := s.mac(key, signed{id: id, tsRaw: ts}, body, url)
-	return append(out, HeaderField{s.cfg.Header, s.cfg.Prefix + s.enc.encode(m)})
+	return append(out, HeaderField{Name: s.cfg.Header, Value: s.cfg.Prefix + s.enc.encode(m)})
 }
 
 func (s hmacScheme) parse(h http.Header) (signed, *Verdict) {

@@ -31,6 +31,9 @@ type Message struct {
 type HeaderField struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
+	// Secret marks a header whose value is the secret itself (Flutterwave's
+	// verif-hash): it must not be printed.
+	Secret bool `json:"-"`
 }
 
 // SignInput is what a signature is computed over. ID and Timestamp are used
@@ -140,6 +143,10 @@ func Lookup(name string, o Options) (Scheme, error) {
 func keys(s Scheme, secrets []Secret) ([][]byte, error) {
 	out := make([][]byte, 0, len(secrets))
 	for i, sec := range secrets {
+		if sec.IsZero() {
+			// An empty key is no secret: anyone can compute its MAC.
+			return nil, fmt.Errorf("secret %d of %d is empty", i+1, len(secrets))
+		}
 		k, err := s.key(sec)
 		if err != nil {
 			return nil, fmt.Errorf("secret %d of %d: %w", i+1, len(secrets), err)

@@ -60,9 +60,9 @@ func (s standard) mac(key []byte, p signed, body []byte, _ string) []byte {
 func (s standard) sign(key []byte, id, ts string, body []byte, _ string) []HeaderField {
 	m := s.mac(key, signed{id: id, tsRaw: ts}, body, "")
 	return []HeaderField{
-		{s.idHeader, id},
-		{s.tsHeader, ts},
-		{s.sigHeader, "v1," + base64.StdEncoding.EncodeToString(m)},
+		{Name: s.idHeader, Value: id},
+		{Name: s.tsHeader, Value: ts},
+		{Name: s.sigHeader, Value: "v1," + base64.StdEncoding.EncodeToString(m)},
 	}
 }
 
@@ -121,7 +121,7 @@ func (stripe) mac(key []byte, p signed, body []byte, _ string) []byte {
 
 func (s stripe) sign(key []byte, _, ts string, body []byte, _ string) []HeaderField {
 	m := s.mac(key, signed{tsRaw: ts}, body, "")
-	return []HeaderField{{stripeHeader, "t=" + ts + ",v1=" + hex.EncodeToString(m)}}
+	return []HeaderField{{Name: stripeHeader, Value: "t=" + ts + ",v1=" + hex.EncodeToString(m)}}
 }
 
 func (stripe) parse(h http.Header) (signed, *Verdict) {
@@ -154,6 +154,7 @@ func (stripe) parse(h http.Header) (signed, *Verdict) {
 	}
 	var bad *Verdict
 	if p.ts, bad = timestamp(stripeHeader+" t=", p.tsRaw); bad != nil {
+		bad.Header = stripeHeader // the message names t=; Header is a header name
 		return p, bad
 	}
 	p.hasTS = true
@@ -196,9 +197,9 @@ func (github) mac(key []byte, p signed, body []byte, _ string) []byte {
 }
 
 func (g github) sign(key []byte, _, _ string, body []byte, _ string) []HeaderField {
-	out := []HeaderField{{githubHeader, "sha256=" + hex.EncodeToString(g.mac(key, signed{}, body, ""))}}
+	out := []HeaderField{{Name: githubHeader, Value: "sha256=" + hex.EncodeToString(g.mac(key, signed{}, body, ""))}}
 	if g.sha1 {
-		out = append(out, HeaderField{githubLegacyHeader, "sha1=" + hex.EncodeToString(g.mac(key, signed{legacy: true}, body, ""))})
+		out = append(out, HeaderField{Name: githubLegacyHeader, Value: "sha1=" + hex.EncodeToString(g.mac(key, signed{legacy: true}, body, ""))})
 	}
 	return out
 }
@@ -261,7 +262,7 @@ func (b bodyHMAC) mac(key []byte, _ signed, body []byte, _ string) []byte {
 	return hmacOf(b.hash, key, body)
 }
 func (b bodyHMAC) sign(key []byte, _, _ string, body []byte, _ string) []HeaderField {
-	return []HeaderField{{b.header, b.encoding.encode(b.mac(key, signed{}, body, ""))}}
+	return []HeaderField{{Name: b.header, Value: b.encoding.encode(b.mac(key, signed{}, body, ""))}}
 }
 func (b bodyHMAC) parse(h http.Header) (signed, *Verdict) {
 	p := signed{header: b.header}
@@ -299,8 +300,8 @@ func (slack) mac(key []byte, p signed, body []byte, _ string) []byte {
 }
 func (s slack) sign(key []byte, _, ts string, body []byte, _ string) []HeaderField {
 	return []HeaderField{
-		{slackTSHeader, ts},
-		{slackHeader, "v0=" + hex.EncodeToString(s.mac(key, signed{tsRaw: ts}, body, ""))},
+		{Name: slackTSHeader, Value: ts},
+		{Name: slackHeader, Value: "v0=" + hex.EncodeToString(s.mac(key, signed{tsRaw: ts}, body, ""))},
 	}
 }
 func (slack) parse(h http.Header) (signed, *Verdict) {
@@ -341,7 +342,7 @@ func (flutterwave) mac(key []byte, _ signed, _ []byte, _ string) []byte {
 	return sum[:]
 }
 func (flutterwave) sign(key []byte, _, _ string, _ []byte, _ string) []HeaderField {
-	return []HeaderField{{flutterwaveHeader, string(key)}}
+	return []HeaderField{{Name: flutterwaveHeader, Value: string(key), Secret: true}}
 }
 func (flutterwave) parse(h http.Header) (signed, *Verdict) {
 	p := signed{header: flutterwaveHeader}

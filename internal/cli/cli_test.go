@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/term"
+)
+
+// run executes hooktool in-process and returns its exit code and output.
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	streams, out, errb := term.Test(stdin)
+	app := &App{Streams: streams, Getenv: os.Getenv, Now: func() time.Time { return time.Unix(1_800_000_000, 0) }}
+	code := Main(context.Background(), app, args)
+	return code, out.String(), errb.String()
+}
+
+// sandbox isolates a test from the user's config and environment.
+func sandbox(t *testing.T) string {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "HOOKTOOL_") {
+			t.Setenv(k, "")
+			os.Unsetenv(k)
+		}
+	}
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Chdir(dir)
+	return dir
+}
+
+func writeFile(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	if err := os.WriteFile(name, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// TestSignVerifyEveryScheme signs with each scheme in the raw HTTP form and
+// verifies the request file, then checks a one-byte change is caught.
+func TestSignVerifyEveryScheme(t *testing.T) {
+	sandbox(t)
+	t.Setenv("HOOKTOOL_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	// Not valid UTF-8, with a NUL and CRLF: the bytes must go through untouched.
+	body := []byte("{\"amount\":5000,\"note\":\"caf\xe9\x00\"}\r\n")
+	writeFile(t, "body.bin", body)
+	hmacFlags := []string{"--hmac-header", "X-Sig", "--hmac-template", "{id}:{timestamp}:{body}", "--hmac-id-header", "X-Id", "--hmac-timestamp-header", "X-Ts", "--hmac-encoding", "base64", "--hmac-prefix", "sha512=", "--hmac-hash", "sha512"}
+	for _, scheme := range signature.Names() {
+		t.Run(scheme, func(t *testing.T) {
+			args := []string{"sign", "--scheme", scheme, "--payload", "body.bin", "--format", "http", "--to", "http://127.0.0.1:9/hook?x=1"}
+			vargs := []string{"verify", "--scheme", scheme, "--request", "req.http"}
+			if scheme == "hmac" {
+				args = append(args, hmacFlags...)
+				vargs = append(vargs, hmacFlags...)
+			}
+			code, out, errs := run(t, "", args...)
+			if code != ExitOK {
+				t.Fatalf("sign: %d %s", code, errs)
+			}
+			if scheme == "flutterwave" {
+				if strings.Contains(out, "MfKQ9r8") || !strings.Contains(out, "verif-hash: [redacted]") || !strings.Contains(errs, "not printed") {
+					t.Fatalf("flutterwave's verif-hash is the secret and must be redacted:\n%s\n%s", out, errs)
+				}
+				return
+			}
+			if !strings.HasSuffix(out, string(body)) {
+				t.Fatalf("the http form does not end with the exact body:\n%q", out)
+			}
+			writeFile(t, "req.http", []byte(out))
+			if code, out, errs = run(t, "", vargs...); code != ExitOK || !strings.Contains(out, "✔ valid") {
+				t.Fatalf("verify: %d %s %s", code, out, errs)
+			}
+			req, _ := os.ReadFile("req.http")
+			writeFile(t, "req.http", []byte(strings.Replace(string(req), "5000", "9000", 1)))
+			if code, out, _ = run(t, "", vargs...); code != ExitInvalid || !strings.Contains(out, "signature_mismatch") {
+				t.Fatalf("tampered body: %d %s", code, out)
+			}
+		})
+	}
+}
+
+// TestSecretsNeverPrinted runs commands that succeed and fail in every output
+// mode and checks no secret value appears anywhere.
+func TestSecretsNeverPrinted(t *testing.T) {
+	sandbox(t)
+	const top, ep1, ep2, flagSecret = "TOPSECRETvalue1", "ENDPOINTsecretA", "ENDPOINTsecretB", "FLAGsecretZ"
+	writeFile(t, "hooktool.yaml", []byte("secret: "+top+"\nendpoints:\n  a:\n    scheme: stripe\n    secrets: ["+ep1+", "+ep2+"]\n"))
+	writeFile(t, "body.json", []byte(`{"a":1}`))
+	writeFile(t, "secret.txt", []byte(flagSecret+"\n"))
+	cases := [][]string{
+		{"config"},
+		{"config", "--json"},
+		{"sign", "--scheme", "github", "--payload", "body.json"},
+		{"sign", "--scheme", "flutterwave", "--payload", "body.json", "--json", "--format", "nope"},
+		{"sign", "--endpoint", "a", "--payload", "body.json", "--format", "json"},
+		{"verify", "--endpoint", "a", "--payload", "body.json", "--header", "Stripe-Signature: t=1800000000,v1=00"},
+		{"verify", "--endpoint", "a", "--payload", "body.json", "--header", "Stripe-Signature: t=1800000000,v1=00", "--json"},
+		{"verify", "--scheme", "standard-webhooks", "--payload", "body.json", "--header", "webhook-id: x", "--header", "webhook-timestamp: 1", "--header", "webhook-signature: v1,AA=="},
+		{"verify", "--scheme", "github", "--secret-file", "secret.txt", "--payload", "body.json", "--header", "X-Hub-Signature-256: sha256=zz", "--json"},
+		{"verify", "--scheme", "github", "--secret", flagSecret, "--payload", "missing.json", "--header", "X-Hub-Signature-256: sha256=00"},
+		{"verify", "--scheme", "github", "--secret", flagSecret, "--payload", "body.json", "--header", "broken"},
+	}
+	for _, args := range cases {
+		_, out, errs := run(t, "", args...)
+		for _, s := range []string{top, ep1, ep2, flagSecret} {
+			if strings.Contains(out, s) || strings.Contains(errs, s) {
+				t.Errorf("hooktool %s printed a secret:\nstdout: %s\nstderr: %s", strings.Join(args, " "), out, errs)
+			}
+		}
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	sandbox(t)
+	t.Setenv("HOOKTOOL_SECRET", "s3cret")
+	writeFile(t, "body.json", []byte(`{"a":1}`))
+	_, sig, _ := run(t, "", "sign", "--scheme", "github", "--payload", "body.json")
+	header := strings.TrimSpace(sig)
+	cases := []struct {
+		args []string
+		want int
+	}{
+		{[]string{"verify", "--scheme", "github", "--payload", "body.json", "--header", header}, ExitOK},
+		{[]string{"verify", "--scheme", "github", "--payload", "body.json", "--header", "X-Hub-Signature-256: sha256=00"}, ExitInvalid},
+		{[]string{"verify", "--scheme", "github", "--payload", "body.json", "--header", "Stripe-Signature: t=1"}, ExitInvalid},
+		{[]string{"verify", "--scheme", "github", "--payload", "nope.json", "--header", header}, ExitError},
+		{[]string{"verify", "--scheme", "nope", "--payload", "body.json", "--header", header}, ExitError},
+		{[]string{"verify", "--payload", "body.json", "--header", header}, ExitError},
+		{[]string{"verify", "--scheme", "github", "--payload", "body.json"}, ExitError},
+		{[]string{"verify", "--scheme", "github", "--payload", "body.json", "--header", header, "--at", "yesterday"}, ExitError},
+		{[]string{"verify", "extra-arg"}, ExitError},
+		{[]string{"nosuch"}, ExitError},
+		{[]string{"sign", "--scheme", "github", "--payload", "body.json", "--format", "xml"}, ExitError},
+	}
+	for _, tc := range cases {
+		if code, out, errs := run(t, "", tc.args...); code != tc.want {
+			t.Errorf("hooktool %s: exit %d, want %d\n%s%s", strings.Join(tc.args, " "), code, tc.want, out, errs)
+		}
+	}
+}
+
+// TestPayloadFromStdin checks the body read from stdin is signed as is.
+func TestPayloadFromStdin(t *testing.T) {
+	sandbox(t)
+	t.Setenv("HOOKTOOL_SECRET", "It's a Secret to Everybody")
+	code, out, _ := run(t, "Hello, World!", "sign", "--scheme", "github")
+	want := "X-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17\n"
+	if code != 0 || out != want {
+		t.Fatalf("got %d %q, want %q", code, out, want)
+	}
+}
+
+func TestJSONErrorsOnStderrOnly(t *testing.T) {
+	sandbox(t)
+	code, out, errs := run(t, "", "verify", "--json", "--scheme", "github", "--payload", filepath.Join("no", "such"), "--header", "X-Hub-Signature-256: sha256=00", "--secret", "x")
+	if code != ExitError || out != "" || !strings.HasPrefix(errs, `{"type":"error"`) {
+		t.Fatalf("code %d stdout %q stderr %q", code, out, errs)
+	}
+}
