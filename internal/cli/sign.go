@@ -70,6 +70,9 @@ Formats:
 }
 
 func runSign(app *App, cmd *cobra.Command, o *SignOptions) error {
+	if app.JSON && !cmd.Flags().Changed("format") {
+		o.Format = "json"
+	}
 	if !contains(signFormats, o.Format) {
 		return usageErr("--format %q: expected one of %s", o.Format, strings.Join(signFormats, ", "))
 	}

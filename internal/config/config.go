@@ -432,9 +432,17 @@ func ReadSecretFile(path string) ([]signature.Secret, error) {
 }
 
 // Alternates are the secrets configured for endpoints other than the chosen
-// one, labelled for hints when a signature does not match.
+// one (and the top-level ones, when an endpoint is chosen), labelled for
+// hints when a signature does not match.
 func (c *Config) Alternates(chosen string) []signature.LabeledSecret {
 	var out []signature.LabeledSecret
+	if chosen != "" {
+		if top, _, err := c.scopeSecrets(""); err == nil {
+			for _, s := range top {
+				out = append(out, signature.LabeledSecret{Label: "the top-level secret (not the endpoint's)", Secret: s})
+			}
+		}
+	}
 	for _, name := range c.endpointNames() {
 		if name == chosen {
 			continue

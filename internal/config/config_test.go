@@ -213,7 +213,7 @@ endpoints:
 		t.Errorf("unknown endpoint: %v", err)
 	}
 	alts := c.Alternates("staging")
-	if len(alts) != 3 || alts[0].Label != "endpoint envsecret" {
+	if len(alts) != 4 || alts[0].Label != "the top-level secret (not the endpoint's)" || alts[1].Label != "endpoint envsecret" || alts[3].Label != "endpoint prod (secret 2)" {
 		t.Errorf("alternates = %v", alts)
 	}
 }
