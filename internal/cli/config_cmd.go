@@ -38,6 +38,9 @@ Example file:
 
 Each key can be set in the environment: HOOKTOOL_SCHEME, HOOKTOOL_SECRET,
 HOOKTOOL_ENDPOINTS_STAGING_URL, and so on.` + exitStatusHelp,
+		Example: `  hooktool config
+  HOOKTOOL_SCHEME=github hooktool config --json
+  hooktool config --config ./ci/hooktool.yaml --endpoint staging`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runConfig(app, cmd)
@@ -51,6 +54,11 @@ func runConfig(app *App, cmd *cobra.Command) error {
 	cfg, err := app.loadConfig(cmd.Flags(), bindings(cmd.Flags(), signingBindings...))
 	if err != nil {
 		return err
+	}
+	if name := cfg.DefaultEndpoint(); name != "" {
+		if _, err := cfg.Signing(name); err != nil {
+			return failErr(err)
+		}
 	}
 	settings := cfg.Settings()
 	if app.JSON {

@@ -20,11 +20,12 @@ const (
 )
 
 const exitStatusHelp = `
+
 EXIT STATUS
   0  success (verify: the signature is valid)
   1  the check failed (verify: the signature is invalid)
   2  could not run: usage, config or input error
-  3  a delivery was not acknowledged with 2xx (trigger, replay)`
+  3  a delivery was not acknowledged with 2xx (commands that send)`
 
 // exitError carries an exit code and, optionally, hints for the user.
 type exitError struct {

@@ -40,10 +40,28 @@ func NewApp(version string) *App {
 // Main runs hooktool with args and returns the exit code.
 func Main(ctx context.Context, app *App, args []string) int {
 	root := NewRootCommand(app)
+	presetGlobalFlags(app, args)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	app.reportError(err)
 	return exitCode(err)
+}
+
+// presetGlobalFlags sets the output flags before parsing, so an error in
+// parsing (an unknown flag before --json) is still reported as asked.
+func presetGlobalFlags(app *App, args []string) {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return
+		case "--json":
+			app.JSON = true
+		case "--no-color":
+			app.NoColor = true
+		case "--quiet", "-q":
+			app.Quiet = true
+		}
+	}
 }
 
 // NewRootCommand builds the command tree.
@@ -51,8 +69,8 @@ func NewRootCommand(app *App) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "hooktool",
 		Short: "Build, test and debug webhook integrations",
-		Long: `hooktool signs, verifies, sends, receives and replays webhooks the way
-payment and banking providers send them, on a laptop and in CI.
+		Long: `hooktool signs and verifies webhooks the way payment and banking
+providers send them, and says why a signature fails, on a laptop and in CI.
 
 Settings come from flags, then HOOKTOOL_* environment variables, then the
 config file (--config, ./hooktool.yaml, or ~/.config/hooktool/config.yaml),
@@ -85,7 +103,7 @@ then defaults. Secrets are never printed.` + exitStatusHelp,
 func (app *App) loadConfig(flags *pflag.FlagSet, bindings map[string]string) (*config.Config, error) {
 	cfg, err := config.Load(config.Options{ConfigFile: app.ConfigFile, Flags: flags, Bindings: bindings, Getenv: app.Getenv})
 	if err != nil {
-		return nil, failErr(err, "check the file's YAML; `hooktool config` shows the effective settings")
+		return nil, failErr(err, "`hooktool config --help` describes the config file")
 	}
 	for _, w := range cfg.Warnings() {
 		app.warn("%s", w)

@@ -106,6 +106,15 @@ func runSign(app *App, cmd *cobra.Command, o *SignOptions) error {
 	if target == "" {
 		target = defaultTarget
 	}
+	// Sign the URL as it will be requested: a bare host gets its "/".
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return usageErr("--to %q is not an http:// or https:// URL", target)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	target = u.String()
 	in.URL = target
 	headers, err := signature.Sign(r.scheme, r.signing.Secrets[0], in)
 	if err != nil {
@@ -192,7 +201,8 @@ func writeCurl(w io.Writer, target, contentType string, headers []signature.Head
 	case payload != "" && payload != "-":
 		fmt.Fprintf(&b, "  --data-binary @%s\n", shellQuote(payload))
 	case utf8.Valid(body) && !bytes.ContainsRune(body, 0):
-		fmt.Fprintf(&b, "  --data-binary %s\n", shellQuote(string(body)))
+		// --data-raw: curl would read a body starting with @ as a file name.
+		fmt.Fprintf(&b, "  --data-raw %s\n", shellQuote(string(body)))
 	default:
 		b.WriteString("  --data-binary @-   # the body is binary: pipe it in\n")
 	}

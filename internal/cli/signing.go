@@ -150,7 +150,9 @@ func readRequestFile(path string) (http.Header, []byte, string, error) {
 	}
 	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(data)))
 	if err != nil {
-		return nil, nil, "", failErr(fmt.Errorf("%s is not an HTTP request: %w", path, err), "expect a request line, headers, a blank line and the body, as `hooktool sign --format http` writes")
+		// The parser's message quotes the offending line, which may hold a
+		// secret (Flutterwave's verif-hash): it is not shown.
+		return nil, nil, "", failErr(fmt.Errorf("%s is not an HTTP request", path), "expect a request line, 'Name: value' header lines, a blank line and the body, as `hooktool sign --format http` writes")
 	}
 	body, err := io.ReadAll(req.Body)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -65,7 +66,6 @@ type Endpoint struct {
 	Provider    string
 	URL         string
 	CallbackURL string
-	Signing     Signing
 }
 
 // Signing is everything a scheme needs: its name and settings, the secrets
@@ -174,14 +174,20 @@ func discover() string {
 	return ""
 }
 
+// quoted matches what YAML's errors quote from the file, which may be a
+// secret's value.
+var quoted = regexp.MustCompile("'[^'\n]*'|`[^`\n]*`|\"[^\"\n]*\"")
+
+// unwrapYAML returns the YAML parser's message, with every value it quotes
+// from the file replaced: a secret must not reach an error message.
 func unwrapYAML(err error) error {
 	var pe viper.ConfigParseError
 	if errors.As(err, &pe) {
 		if u := errors.Unwrap(pe); u != nil {
-			return u
+			err = u
 		}
 	}
-	return err
+	return errors.New(quoted.ReplaceAllString(err.Error(), "…"))
 }
 
 // Warnings are problems worth telling the user that do not stop the run,
@@ -189,7 +195,7 @@ func unwrapYAML(err error) error {
 func (c *Config) Warnings() []string { return c.warnings }
 
 func (c *Config) resolve() error {
-	c.Catalog = c.v.GetString("catalog")
+	c.Catalog = c.path("catalog")
 	known := map[string]bool{}
 	for _, k := range topKeys {
 		known[k] = true
@@ -199,26 +205,40 @@ func (c *Config) resolve() error {
 			known["endpoints."+name+"."+k] = true
 		}
 	}
-	for _, k := range c.v.AllKeys() {
+	keys := c.v.AllKeys()
+	sort.Strings(keys)
+	for _, k := range keys {
 		if c.v.InConfig(k) && !known[k] {
 			c.warnings = append(c.warnings, "config file: unknown key "+k+" (ignored)")
 		}
 	}
+	// An endpoint's signing settings (and secrets) are resolved when it is
+	// used, so one endpoint's missing secret does not stop the others.
 	for _, name := range c.endpointNames() {
 		p := "endpoints." + name + "."
-		sg, err := c.signing(name)
-		if err != nil {
-			return fmt.Errorf("endpoint %s: %w", name, err)
-		}
 		c.Endpoints[name] = Endpoint{
 			Name:        name,
 			Provider:    c.v.GetString(p + "provider"),
 			URL:         c.v.GetString(p + "url"),
 			CallbackURL: c.v.GetString(p + "callback_url"),
-			Signing:     sg,
 		}
 	}
 	return nil
+}
+
+// path reads a file path setting: "~/" is the home directory, and a relative
+// path from the config file is relative to that file's directory.
+func (c *Config) path(key string) string {
+	p := c.v.GetString(key)
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			p = filepath.Join(home, rest)
+		}
+	}
+	if src, _ := c.source(key); src == FromFile && p != "" && !filepath.IsAbs(p) {
+		p = filepath.Join(filepath.Dir(c.File), p)
+	}
+	return p
 }
 
 func (c *Config) endpointNames() []string {
@@ -277,6 +297,11 @@ func (c *Config) Signing(endpoint string) (Signing, error) {
 		if _, ok := c.Endpoints[endpoint]; !ok {
 			return Signing{}, fmt.Errorf("no endpoint named %q in the config%s", endpoint, c.knownEndpoints())
 		}
+		sg, err := c.signing(endpoint)
+		if err != nil {
+			return sg, fmt.Errorf("endpoint %s: %w", endpoint, err)
+		}
+		return sg, nil
 	}
 	return c.signing(endpoint)
 }
@@ -340,15 +365,14 @@ var secretKeys = []string{"secret", "secrets", "secret_file", "secret_env"}
 // secrets resolves the secrets of a scope: a flag at the top level beats
 // everything; then the endpoint's; then the top level's.
 func (c *Config) secrets(endpoint string) ([]signature.Secret, error) {
-	top, topSrc, err := c.scopeSecrets("")
-	if err != nil || topSrc == FromFlag || endpoint == "" {
-		return top, err
+	top, topSrc, topErr := c.scopeSecrets("")
+	if topSrc == FromFlag || endpoint == "" {
+		return top, topErr
 	}
-	ep, epSrc, err := c.scopeSecrets("endpoints." + endpoint + ".")
-	if err != nil || epSrc != FromDefault {
+	if ep, epSrc, err := c.scopeSecrets("endpoints." + endpoint + "."); epSrc != FromDefault {
 		return ep, err
 	}
-	return top, nil
+	return top, topErr
 }
 
 // scopeSecrets reads the best-ranked secret source of one scope (prefix ""
@@ -382,7 +406,7 @@ func (c *Config) scopeSecrets(prefix string) ([]signature.Secret, Source, error)
 		}
 		return nonEmpty(key, out, bestSrc)
 	case "secret_file":
-		out, err := ReadSecretFile(c.v.GetString(key))
+		out, err := ReadSecretFile(c.path(key))
 		if err != nil {
 			return nil, bestSrc, err
 		}
@@ -447,7 +471,11 @@ func (c *Config) Alternates(chosen string) []signature.LabeledSecret {
 		if name == chosen {
 			continue
 		}
-		for i, s := range c.Endpoints[name].Signing.Secrets {
+		secrets, err := c.secrets(name)
+		if err != nil {
+			continue // reported when that endpoint is used
+		}
+		for i, s := range secrets {
 			label := "endpoint " + name
 			if i > 0 {
 				label += fmt.Sprintf(" (secret %d)", i+1)

@@ -184,30 +184,38 @@ endpoints:
 		t.Fatal(err)
 	}
 	st := c.Endpoints["staging"]
+	stSigning, err := c.Signing("staging")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if st.Provider != "aella" || st.CallbackURL != "https://staging.example.com/callbacks" {
 		t.Errorf("staging = %+v", st)
 	}
-	if st.Signing.Scheme != "hmac" || st.Signing.Options.HMAC.Hash != "sha512" || st.Signing.Options.HMAC.Encoding != "base64" {
-		t.Errorf("staging signing = %+v", st.Signing)
+	if stSigning.Scheme != "hmac" || stSigning.Options.HMAC.Hash != "sha512" || stSigning.Options.HMAC.Encoding != "base64" {
+		t.Errorf("staging signing = %+v", stSigning)
 	}
-	if st.Signing.Tolerance != time.Minute {
-		t.Errorf("staging tolerance = %v", st.Signing.Tolerance)
+	if stSigning.Tolerance != time.Minute {
+		t.Errorf("staging tolerance = %v", stSigning.Tolerance)
 	}
-	if got := reveal(st.Signing.Secrets); got != "s1,s2" {
+	if got := reveal(stSigning.Secrets); got != "s1,s2" {
 		t.Errorf("staging secrets = %s", got)
 	}
 	prod := c.Endpoints["prod"]
+	prodSigning, err := c.Signing("prod")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if prod.URL != "https://override.example.com/hook" {
 		t.Errorf("prod url = %q, want the env override", prod.URL)
 	}
-	if prod.Signing.Scheme != "stripe" {
-		t.Errorf("prod inherits scheme %q, want stripe", prod.Signing.Scheme)
+	if prodSigning.Scheme != "stripe" {
+		t.Errorf("prod inherits scheme %q, want stripe", prodSigning.Scheme)
 	}
-	if got := reveal(prod.Signing.Secrets); got != "new-one,old-one" {
+	if got := reveal(prodSigning.Secrets); got != "new-one,old-one" {
 		t.Errorf("prod secrets = %s", got)
 	}
-	if got := reveal(c.Endpoints["envsecret"].Signing.Secrets); got != "from-env" {
-		t.Errorf("envsecret secrets = %s", got)
+	if sg, _ := c.Signing("envsecret"); reveal(sg.Secrets) != "from-env" {
+		t.Errorf("envsecret secrets = %s", reveal(sg.Secrets))
 	}
 	if _, err := c.Signing("nosuch"); err == nil || !strings.Contains(err.Error(), "staging") {
 		t.Errorf("unknown endpoint: %v", err)
@@ -297,4 +305,58 @@ func reveal(secrets []signature.Secret) string {
 		out = append(out, s.Reveal())
 	}
 	return strings.Join(out, ",")
+}
+
+// TestEndpointsResolveAlone checks one endpoint's broken secret does not stop
+// another endpoint, nor the top level, from working.
+func TestEndpointsResolveAlone(t *testing.T) {
+	dir := isolate(t)
+	write(t, filepath.Join(dir, "home", ".secrets", "stripe"), "home-secret\n")
+	write(t, filepath.Join(dir, "conf", "rel.txt"), "relative-secret\n")
+	write(t, filepath.Join(dir, "conf", "c.yaml"), `
+secret_file: /nonexistent/secret
+endpoints:
+  staging:
+    secret: own
+  prod:
+    secret_env: UNSET_PROD_SECRET
+  home:
+    secret_file: ~/.secrets/stripe
+  rel:
+    secret_file: rel.txt
+`)
+	c, err := Load(Options{ConfigFile: filepath.Join(dir, "conf", "c.yaml")})
+	if err != nil {
+		t.Fatalf("one endpoint's missing secret stopped the load: %v", err)
+	}
+	for name, want := range map[string]string{"staging": "own", "home": "home-secret", "rel": "relative-secret"} {
+		sg, err := c.Signing(name)
+		if err != nil || reveal(sg.Secrets) != want {
+			t.Errorf("%s: %v %s, want %s", name, err, reveal(sg.Secrets), want)
+		}
+	}
+	if _, err := c.Signing("prod"); err == nil || !strings.Contains(err.Error(), "UNSET_PROD_SECRET") {
+		t.Errorf("prod: %v, want the unset variable named", err)
+	}
+	if _, err := c.Signing(""); err == nil {
+		t.Error("the unreadable top-level secret_file is not an error at the top level")
+	}
+	if len(c.Settings()) == 0 {
+		t.Error("no settings")
+	}
+}
+
+func TestYAMLErrorsHideValues(t *testing.T) {
+	isolate(t)
+	for _, doc := range []string{"secret: *abc123leak\n", "secret: !!int SECRETleak\n", "a: 1\nsecret: \"unterminated leak\n"} {
+		write(t, FileName, doc)
+		_, err := Load(Options{})
+		if err == nil {
+			t.Errorf("%q loaded", doc)
+			continue
+		}
+		if strings.Contains(err.Error(), "leak") {
+			t.Errorf("%q: the error shows the value: %v", doc, err)
+		}
+	}
 }
