@@ -12,6 +12,7 @@ import (
 	"hash"
 	"net/http"
 	"strings"
+	"unicode"
 )
 
 // encoding is how a MAC is written in a header.
@@ -233,7 +234,8 @@ func (s hmacScheme) parse(h http.Header) (signed, *Verdict) {
 		}
 	}
 	v := strings.TrimSpace(h.Get(s.cfg.Header))
-	rest, ok := strings.CutPrefix(v, s.cfg.Prefix)
+	// v is trimmed (as HTTP trims header values), so the prefix's start is too.
+	rest, ok := strings.CutPrefix(v, strings.TrimLeftFunc(s.cfg.Prefix, unicode.IsSpace))
 	if !ok {
 		return p, malformed(s.cfg.Header, "expected the prefix "+s.cfg.Prefix)
 	}
