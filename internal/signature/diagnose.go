@@ -7,48 +7,62 @@ import (
 )
 
 // bodyVariant is a cheap transformation of a body that explains a common
-// cause of mismatch when the signature verifies against it.
+// cause of mismatch when the signature verifies against one of its results.
 type bodyVariant struct {
-	apply func([]byte) ([]byte, bool)
+	apply func([]byte) [][]byte
 	hint  string
 }
 
 var bodyVariants = []bodyVariant{
 	{trimNewline, "the body verifies with its trailing newline removed: something (an editor, echo, a heredoc) added one after signing"},
 	{addNewline, "the body verifies with a trailing newline added: something stripped it after signing"},
-	{jsonCompact, "the body verifies in its compact JSON form: something re-serialized (pretty-printed) it after signing; keep the raw bytes"},
+	{jsonIndent(""), "the body verifies in its compact JSON form: something re-serialized (pretty-printed) it after signing; keep the raw bytes"},
 	{jsonIndent("  "), "the body verifies re-indented with 2 spaces: something re-serialized it after signing; keep the raw bytes"},
 	{jsonIndent("    "), "the body verifies re-indented with 4 spaces: something re-serialized it after signing; keep the raw bytes"},
 	{jsonIndent("\t"), "the body verifies re-indented with tabs: something re-serialized it after signing; keep the raw bytes"},
 }
 
-func trimNewline(b []byte) ([]byte, bool) {
-	t := bytes.TrimRight(b, "\r\n")
-	return t, len(t) != len(b)
-}
-
-func addNewline(b []byte) ([]byte, bool) {
-	if bytes.HasSuffix(b, []byte("\n")) {
-		return nil, false
-	}
-	return append(bytes.Clone(b), '\n'), true
-}
-
-func jsonCompact(b []byte) ([]byte, bool) {
-	var out bytes.Buffer
-	if json.Compact(&out, b) != nil || bytes.Equal(out.Bytes(), b) {
-		return nil, false
-	}
-	return out.Bytes(), true
-}
-
-func jsonIndent(indent string) func([]byte) ([]byte, bool) {
-	return func(b []byte) ([]byte, bool) {
-		var out bytes.Buffer
-		if json.Indent(&out, b, "", indent) != nil || bytes.Equal(out.Bytes(), b) {
-			return nil, false
+// trimNewline drops one trailing LF, one CRLF, or every trailing newline.
+func trimNewline(b []byte) [][]byte {
+	var out [][]byte
+	for _, cut := range []string{"\r\n", "\n"} {
+		if t, ok := bytes.CutSuffix(b, []byte(cut)); ok {
+			out = append(out, t)
 		}
-		return out.Bytes(), true
+	}
+	if t := bytes.TrimRight(b, "\r\n"); len(t) < len(b) {
+		out = append(out, t)
+	}
+	return out
+}
+
+// addNewline appends an LF or a CRLF.
+func addNewline(b []byte) [][]byte {
+	return [][]byte{append(bytes.Clone(b), '\n'), append(bytes.Clone(b), '\r', '\n')}
+}
+
+// jsonIndent re-serializes JSON, compact when indent is empty, with and
+// without a trailing newline (jq and most pretty-printers add one).
+func jsonIndent(indent string) func([]byte) [][]byte {
+	return func(b []byte) [][]byte {
+		var out bytes.Buffer
+		var err error
+		if indent == "" {
+			err = json.Compact(&out, b)
+		} else {
+			err = json.Indent(&out, b, "", indent)
+		}
+		if err != nil {
+			return nil
+		}
+		plain := out.Bytes()
+		var variants [][]byte
+		for _, v := range [][]byte{plain, append(bytes.Clone(plain), '\n')} {
+			if !bytes.Equal(v, b) {
+				variants = append(variants, v)
+			}
+		}
+		return variants
 	}
 }
 
@@ -56,10 +70,13 @@ func jsonIndent(indent string) func([]byte) ([]byte, bool) {
 // configured secret, a secret used in the wrong form, or another scheme.
 func diagnose(s Scheme, secrets []Secret, ks [][]byte, p signed, m Message, o VerifyOptions) []string {
 	var hints []string
+variants:
 	for _, v := range bodyVariants {
-		if b, ok := v.apply(m.Body); ok && matchKeys(s, ks, p, b, m.URL) >= 0 {
-			hints = append(hints, v.hint)
-			break
+		for _, b := range v.apply(m.Body) {
+			if matchKeys(s, ks, p, b, m.URL) >= 0 {
+				hints = append(hints, v.hint)
+				break variants
+			}
 		}
 	}
 	for _, alt := range o.Alternates {
