@@ -8,24 +8,24 @@ import (
 // Exit codes, the same for every command. Documented in each command's
 // help and the README; mapped from errors in one place (exitCode).
 const (
-	// ExitOK: the command did what was asked (verify: the signature is valid).
+	// ExitOK: the command did what was asked (verify: the signature is
+	// valid; commands that send: every delivery was acknowledged).
 	ExitOK = 0
-	// ExitInvalid: the check ran and failed (verify: the signature is invalid).
+	// ExitInvalid: the command ran and the answer is no (verify: the
+	// signature is invalid; commands that send: a delivery was not
+	// acknowledged with 2xx, or could not be made).
 	ExitInvalid = 1
 	// ExitError: the command could not run: bad usage, bad config,
 	// unreadable input.
 	ExitError = 2
-	// ExitUndelivered: a delivery was not acknowledged (trigger, replay).
-	ExitUndelivered = 3
 )
 
 const exitStatusHelp = `
 
 EXIT STATUS
   0  success (verify: the signature is valid)
-  1  the check failed (verify: the signature is invalid)
-  2  could not run: usage, config or input error
-  3  a delivery was not acknowledged with 2xx (commands that send)`
+  1  the answer is no (verify: the signature is invalid)
+  2  could not run: usage, config or input error`
 
 // exitError carries an exit code and, optionally, hints for the user.
 type exitError struct {
