@@ -58,7 +58,7 @@ Formats:
 	}
 	fs := cmd.Flags()
 	o.signing.addFlags(fs)
-	fs.StringVarP(&o.Payload, "payload", "p", "", "file holding the body, - for stdin (default: stdin when it is not a terminal)")
+	addPayloadFlag(fs, &o.Payload)
 	fs.StringVar(&o.ID, "id", "", "message id, for schemes that sign one (default: a fresh msg_... id)")
 	fs.StringVar(&o.Timestamp, "timestamp", "", "signing time, unix seconds or RFC 3339 (default: now)")
 	fs.StringVarP(&o.Format, "format", "f", "headers", "output: "+strings.Join(signFormats, ", "))

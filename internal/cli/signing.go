@@ -103,6 +103,10 @@ func (r *resolvedSigning) needSecrets(verb string) error {
 	return failErr(fmt.Errorf("no secret to %s with", verb), "set "+where)
 }
 
+func addPayloadFlag(fs *pflag.FlagSet, p *string) {
+	fs.StringVarP(p, "payload", "p", "", "file holding the body, - for stdin (default: stdin when it is not a terminal)")
+}
+
 // readPayload reads the body to sign or verify: a file, or stdin for "-" or
 // when no file is given and stdin is not a terminal. The bytes are returned
 // as they are.

@@ -46,7 +46,7 @@ scheme's header).` + exitStatusHelp,
 	}
 	fs := cmd.Flags()
 	o.signing.addFlags(fs)
-	fs.StringVarP(&o.Payload, "payload", "p", "", "file holding the body, - for stdin (default: stdin when it is not a terminal)")
+	addPayloadFlag(fs, &o.Payload)
 	fs.StringArrayVarP(&o.Headers, "header", "H", nil, "a received header, 'Name: value' (repeatable)")
 	fs.StringVar(&o.Request, "request", "", "file holding a raw HTTP request: headers and body")
 	fs.StringVar(&o.At, "at", "", "check timestamps as of this moment (unix seconds or RFC 3339) instead of now")
