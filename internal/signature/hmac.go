@@ -48,22 +48,22 @@ func (e encoding) decode(s string) ([]byte, error) {
 // hash, how the MAC is written, and what content is signed.
 type HMACConfig struct {
 	// Header carries the signature, e.g. "X-Signature".
-	Header string `json:"header" mapstructure:"header"`
+	Header string `json:"header" mapstructure:"header" yaml:"header"`
 	// Hash is sha1, sha256 (the default) or sha512.
-	Hash string `json:"hash" mapstructure:"hash"`
+	Hash string `json:"hash" mapstructure:"hash" yaml:"hash"`
 	// Encoding is hex (the default), base64 or base64url.
-	Encoding string `json:"encoding" mapstructure:"encoding"`
+	Encoding string `json:"encoding" mapstructure:"encoding" yaml:"encoding"`
 	// Prefix comes before the encoded MAC, e.g. "sha256=".
-	Prefix string `json:"prefix,omitempty" mapstructure:"prefix"`
+	Prefix string `json:"prefix,omitempty" mapstructure:"prefix" yaml:"prefix"`
 	// Template is the signed content, built from {id}, {timestamp}, {body}
 	// and {url}; the default is "{body}".
-	Template string `json:"template,omitempty" mapstructure:"template"`
+	Template string `json:"template,omitempty" mapstructure:"template" yaml:"template"`
 	// IDHeader and TimestampHeader carry {id} and {timestamp} (unix seconds).
-	IDHeader        string `json:"id_header,omitempty" mapstructure:"id_header"`
-	TimestampHeader string `json:"timestamp_header,omitempty" mapstructure:"timestamp_header"`
+	IDHeader        string `json:"id_header,omitempty" mapstructure:"id_header" yaml:"id_header"`
+	TimestampHeader string `json:"timestamp_header,omitempty" mapstructure:"timestamp_header" yaml:"timestamp_header"`
 	// SecretEncoding is raw (the default: the secret's bytes are the key) or
 	// base64 (the key is the decoded secret, after any whsec_ prefix).
-	SecretEncoding string `json:"secret_encoding,omitempty" mapstructure:"secret_encoding"`
+	SecretEncoding string `json:"secret_encoding,omitempty" mapstructure:"secret_encoding" yaml:"secret_encoding"`
 }
 
 // hmacScheme is the generic scheme built from an HMACConfig.

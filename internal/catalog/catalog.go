@@ -1,0 +1,325 @@
+// Package catalog is hooktool's knowledge of providers, kept as data: one
+// YAML file per provider (embedded, and overridable from a directory) with
+// its events, sample payload templates, where the event type sits in a
+// payload, and how it signs.
+package catalog
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"text/template"
+
+	"github.com/hooktool/hooktool/internal/signature"
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed providers/*.yaml
+var builtin embed.FS
+
+// Provider is one provider's file.
+type Provider struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	// Docs is a short note: what the provider is and what to know.
+	Docs string `yaml:"docs"`
+	// Source says where the events and samples come from.
+	Source string `yaml:"source"`
+	// EventPath is the gjson path of the event type in a payload.
+	EventPath   string `yaml:"event_path"`
+	ContentType string `yaml:"content_type"`
+	// Illustrative marks providers whose events and samples are not
+	// published by the provider: hooktool's plausible stand-ins.
+	Illustrative bool    `yaml:"illustrative"`
+	Signing      Signing `yaml:"signing"`
+	Events       []Event `yaml:"events"`
+
+	// File is where the provider was read from.
+	File string `yaml:"-"`
+	// Builtin is true for the embedded providers.
+	Builtin bool `yaml:"-"`
+}
+
+// Signing is a provider's default scheme and its settings.
+type Signing struct {
+	Scheme string               `yaml:"scheme"`
+	HMAC   signature.HMACConfig `yaml:"hmac"`
+	// Note says how sure the profile is: the seed providers do not publish
+	// their schemes, and their profiles say so.
+	Note string `yaml:"note"`
+}
+
+// Options are the signature options the profile describes.
+func (s Signing) Options() signature.Options { return signature.Options{HMAC: s.HMAC} }
+
+// Event is one event type with its sample payload template.
+type Event struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	// Illustrative marks an event (or its sample) that the provider's
+	// documents name but do not show.
+	Illustrative bool `yaml:"illustrative"`
+	// Sample is a text/template that renders to the JSON body; see render.go.
+	Sample string `yaml:"sample"`
+
+	provider *Provider
+	line     int // of the event in its file
+	sample   *template.Template
+}
+
+// Provider returns the event's provider.
+func (e *Event) Provider() *Provider { return e.provider }
+
+// IsIllustrative reports whether the event or its provider is a stand-in.
+func (e *Event) IsIllustrative() bool { return e.Illustrative || e.provider.Illustrative }
+
+// Catalog is the set of providers in effect.
+type Catalog struct {
+	Providers []*Provider // sorted by id
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// Load reads the built-in providers, then every *.yaml file of each
+// directory in dirs; a file whose id is taken replaces that provider.
+func Load(dirs ...string) (*Catalog, error) {
+	byID := map[string]*Provider{}
+	files, _ := fs.Glob(builtin, "providers/*.yaml")
+	for _, f := range files {
+		data, _ := builtin.ReadFile(f)
+		p, err := Parse("builtin:"+filepath.Base(f), data)
+		if err != nil {
+			return nil, err
+		}
+		p.Builtin = true
+		byID[p.ID] = p
+	}
+	for _, dir := range dirs {
+		if dir == "" {
+			continue
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("catalog directory: %w", err)
+		}
+		seen := map[string]string{}
+		for _, e := range entries {
+			if e.IsDir() || !(strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".yml")) {
+				continue
+			}
+			path := filepath.Join(dir, e.Name())
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return nil, fmt.Errorf("catalog: %w", err)
+			}
+			p, err := Parse(path, data)
+			if err != nil {
+				return nil, err
+			}
+			if other, dup := seen[p.ID]; dup {
+				return nil, fmt.Errorf("%s: provider id %q is also defined in %s", path, p.ID, other)
+			}
+			seen[p.ID] = path
+			byID[p.ID] = p
+		}
+	}
+	c := &Catalog{}
+	for _, p := range byID {
+		c.Providers = append(c.Providers, p)
+	}
+	sort.Slice(c.Providers, func(i, j int) bool { return c.Providers[i].ID < c.Providers[j].ID })
+	return c, nil
+}
+
+// Parse reads and checks one provider file. Errors name the file and line.
+func Parse(file string, data []byte) (*Provider, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, yamlError(file, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, fmt.Errorf("%s: the file is empty", file)
+	}
+	root := doc.Content[0]
+	p := &Provider{File: file}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(p); err != nil {
+		return nil, yamlError(file, err)
+	}
+	at := func(line int, format string, a ...any) error {
+		return fmt.Errorf("%s:%d: %s", file, line, fmt.Sprintf(format, a...))
+	}
+	lineOf := func(key string) int {
+		if n := mapValue(root, key); n != nil {
+			return n.Line
+		}
+		return root.Line
+	}
+	switch {
+	case !idPattern.MatchString(p.ID):
+		return nil, at(lineOf("id"), "id %q must be lower-case letters, digits, - and _", p.ID)
+	case strings.TrimSpace(p.Name) == "":
+		return nil, at(lineOf("name"), "name is missing")
+	case strings.TrimSpace(p.EventPath) == "":
+		return nil, at(lineOf("event_path"), "event_path (the gjson path of the event type in a payload) is missing")
+	case len(p.Events) == 0:
+		return nil, at(lineOf("events"), "no events")
+	}
+	if p.ContentType == "" {
+		p.ContentType = "application/json"
+	}
+	if p.Signing.Scheme != "" {
+		if _, err := signature.Lookup(p.Signing.Scheme, p.Signing.Options()); err != nil {
+			return nil, at(lineOf("signing"), "signing: %v", err)
+		}
+	}
+	var eventNodes []*yaml.Node
+	if n := mapValue(root, "events"); n != nil {
+		eventNodes = n.Content
+	}
+	names := map[string]int{}
+	for i := range p.Events {
+		e := &p.Events[i]
+		e.provider = p
+		e.line = eventNodes[i].Line
+		if strings.TrimSpace(e.Name) == "" {
+			return nil, at(e.line, "an event has no name")
+		}
+		if first, dup := names[e.Name]; dup {
+			return nil, at(e.line, "event %s is listed twice (first on line %d)", e.Name, first)
+		}
+		names[e.Name] = e.line
+		if strings.TrimSpace(e.Sample) == "" {
+			return nil, at(e.line, "event %s has no sample", e.Name)
+		}
+		t, tmplLine, err := parseSample(e.Name, e.Sample)
+		if err != nil {
+			line := e.line
+			if n := mapValue(eventNodes[i], "sample"); n != nil {
+				line = n.Line
+				if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+					line++ // a block scalar's text starts on the next line
+				}
+				if tmplLine > 0 {
+					line += tmplLine - 1
+				}
+			}
+			return nil, at(line, "event %s: sample: %v", e.Name, err)
+		}
+		e.sample = t
+	}
+	return p, nil
+}
+
+var yamlLine = regexp.MustCompile(`(?m)^\s*(?:yaml: )?line (\d+): (.*)$`)
+
+// yamlError turns the YAML parser's "line N: what" messages into
+// "file:N: what" lines.
+func yamlError(file string, err error) error {
+	var lines []string
+	for _, m := range yamlLine.FindAllStringSubmatch(err.Error(), -1) {
+		lines = append(lines, file+":"+m[1]+": "+m[2])
+	}
+	if len(lines) == 0 {
+		return fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+// mapValue returns the value node of key in a YAML mapping node.
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// Provider returns the provider with the id, or nil.
+func (c *Catalog) Provider(id string) *Provider {
+	for _, p := range c.Providers {
+		if p.ID == id {
+			return p
+		}
+	}
+	return nil
+}
+
+// ProviderIDs lists the providers' ids.
+func (c *Catalog) ProviderIDs() []string {
+	ids := make([]string, len(c.Providers))
+	for i, p := range c.Providers {
+		ids[i] = p.ID
+	}
+	return ids
+}
+
+// Event returns the event of a provider, or nil.
+func (p *Provider) Event(name string) *Event {
+	for i := range p.Events {
+		if p.Events[i].Name == name {
+			return &p.Events[i]
+		}
+	}
+	return nil
+}
+
+// ErrUnknownProvider and ErrUnknownEvent classify lookup failures.
+var (
+	ErrUnknownProvider = errors.New("unknown provider")
+	ErrUnknownEvent    = errors.New("unknown event")
+	ErrAmbiguousEvent  = errors.New("ambiguous event")
+)
+
+// Find looks an event up by name; provider narrows the search and is
+// required when the name is not unique across the catalog.
+func (c *Catalog) Find(name, provider string) (*Event, error) {
+	if provider != "" {
+		p := c.Provider(provider)
+		if p == nil {
+			return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownProvider, provider, strings.Join(c.ProviderIDs(), ", "))
+		}
+		if e := p.Event(name); e != nil {
+			return e, nil
+		}
+		return nil, fmt.Errorf("%w %q for provider %s (its events: %s)", ErrUnknownEvent, name, p.ID, strings.Join(p.EventNames(), ", "))
+	}
+	var found []*Event
+	for _, p := range c.Providers {
+		if e := p.Event(name); e != nil {
+			found = append(found, e)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return nil, fmt.Errorf("%w %q: no provider in the catalog has it", ErrUnknownEvent, name)
+	}
+	var ids []string
+	for _, e := range found {
+		ids = append(ids, e.provider.ID)
+	}
+	return nil, fmt.Errorf("%w %q: providers %s all have it; pick one with --provider", ErrAmbiguousEvent, name, strings.Join(ids, ", "))
+}
+
+// EventNames lists the provider's events in file order.
+func (p *Provider) EventNames() []string {
+	names := make([]string, len(p.Events))
+	for i, e := range p.Events {
+		names[i] = e.Name
+	}
+	return names
+}
