@@ -1,0 +1,273 @@
+// Package delivery sends webhook requests the way providers do: one HTTP
+// client shared by trigger, replay and forwarding, with per-attempt
+// timeouts, retries with exponential backoff and jitter, and failures
+// classified into something a user can act on.
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// MaxResponseBody is how much of a response body is kept.
+const MaxResponseBody = 64 << 10
+
+// Request is one delivery to make. Sign, when set, is called before each
+// attempt and its headers are added: providers re-sign each redelivery with
+// a fresh timestamp.
+type Request struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
+	Sign   func(attempt int) (http.Header, error)
+}
+
+// Attempt is the outcome of one try.
+type Attempt struct {
+	Number int
+	// Header is what was sent, signature included.
+	Header   http.Header
+	Status   int
+	Response http.Header
+	Body     []byte // at most MaxResponseBody bytes
+	// Truncated is true when the response body was longer than Body.
+	Truncated bool
+	Latency   time.Duration
+	// Err is set when no response came; it is an *Error.
+	Err error
+}
+
+// Acknowledged reports whether the receiver answered 2xx.
+func (a Attempt) Acknowledged() bool { return a.Err == nil && a.Status >= 200 && a.Status < 300 }
+
+// Kind classifies a failed attempt.
+type Kind string
+
+const (
+	KindRefused  Kind = "connection_refused"
+	KindTimeout  Kind = "timeout"
+	KindDNS      Kind = "dns"
+	KindTLS      Kind = "tls"
+	KindReset    Kind = "connection_reset"
+	KindCanceled Kind = "canceled"
+	KindOther    Kind = "error"
+)
+
+// Error is a delivery that got no response, with a hint at what to do.
+type Error struct {
+	Kind Kind
+	Msg  string
+	Hint string
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Client sends deliveries.
+type Client struct {
+	HTTP *http.Client
+	// Timeout bounds each attempt, response body included.
+	Timeout time.Duration
+	// Retries is how many times a failed delivery is tried again.
+	Retries int
+	// Backoff is the wait before the first retry; it doubles each time, up
+	// to MaxBackoff, with jitter (each wait is drawn from [d/2, d]).
+	Backoff    time.Duration
+	MaxBackoff time.Duration
+	// OnAttempt, when set, sees every attempt as it ends.
+	OnAttempt func(Attempt)
+}
+
+// Options configure a new client.
+type Options struct {
+	Timeout    time.Duration
+	Retries    int
+	Backoff    time.Duration
+	UserAgent  string
+	Insecure   bool // skip TLS certificate checks (self-signed local servers)
+	MaxBackoff time.Duration
+}
+
+// New returns a client that does not follow redirects (providers do not:
+// a 3xx is an answer, and not an acknowledgement).
+func New(o Options) *Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if o.Insecure {
+		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
+	}
+	c := &Client{
+		HTTP: &http.Client{
+			Transport:     userAgent{tr, o.UserAgent},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		Timeout: o.Timeout, Retries: o.Retries, Backoff: o.Backoff, MaxBackoff: o.MaxBackoff,
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 10 * time.Second
+	}
+	if c.Backoff <= 0 {
+		c.Backoff = time.Second
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = time.Minute
+	}
+	return c
+}
+
+type userAgent struct {
+	rt http.RoundTripper
+	ua string
+}
+
+func (u userAgent) RoundTrip(r *http.Request) (*http.Response, error) {
+	if u.ua != "" && r.Header.Get("User-Agent") == "" {
+		r.Header.Set("User-Agent", u.ua)
+	}
+	return u.rt.RoundTrip(r)
+}
+
+// Send delivers r, retrying as configured, and returns every attempt; the
+// last one is the outcome.
+func (c *Client) Send(ctx context.Context, r Request) []Attempt {
+	var attempts []Attempt
+	for n := 1; ; n++ {
+		a := c.attempt(ctx, r, n)
+		attempts = append(attempts, a)
+		if c.OnAttempt != nil {
+			c.OnAttempt(a)
+		}
+		if a.Acknowledged() || n > c.Retries || ctx.Err() != nil {
+			return attempts
+		}
+		if err := sleep(ctx, c.wait(n)); err != nil {
+			return attempts
+		}
+	}
+}
+
+// wait is the pause after attempt n: Backoff·2^(n-1), capped, with jitter.
+func (c *Client) wait(n int) time.Duration {
+	d := c.Backoff << (n - 1)
+	if d <= 0 || d > c.MaxBackoff {
+		d = c.MaxBackoff
+	}
+	half := int64(d / 2)
+	j, err := rand.Int(rand.Reader, big.NewInt(half+1))
+	if err != nil {
+		return d
+	}
+	return time.Duration(half + j.Int64())
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
+	a := Attempt{Number: n, Header: r.Header.Clone()}
+	if a.Header == nil {
+		a.Header = http.Header{}
+	}
+	if r.Sign != nil {
+		sig, err := r.Sign(n)
+		if err != nil {
+			a.Err = &Error{Kind: KindOther, Msg: "signing: " + err.Error(), Err: err}
+			return a
+		}
+		for k, v := range sig {
+			a.Header[k] = v
+		}
+	}
+	actx, cancel := context.WithTimeout(ctx, c.Timeout)
+	defer cancel()
+	method := r.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequestWithContext(actx, method, r.URL, bytes.NewReader(r.Body))
+	if err != nil {
+		a.Err = &Error{Kind: KindOther, Msg: err.Error(), Err: err}
+		return a
+	}
+	req.Header = a.Header.Clone()
+	if host := a.Header.Get("Host"); host != "" {
+		req.Host = host
+	}
+	start := time.Now()
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		a.Latency = time.Since(start)
+		a.Err = classify(err, req.URL, c.Timeout, ctx)
+		return a
+	}
+	defer resp.Body.Close()
+	a.Status, a.Response = resp.StatusCode, resp.Header
+	a.Body, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
+	a.Latency = time.Since(start)
+	if len(a.Body) > MaxResponseBody {
+		a.Body, a.Truncated = a.Body[:MaxResponseBody], true
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // let the connection be reused
+	}
+	if err != nil && !a.Truncated {
+		a.Err = classify(err, req.URL, c.Timeout, ctx)
+	}
+	return a
+}
+
+// classify turns a transport error into a one-line message and a hint.
+func classify(err error, u *url.URL, timeout time.Duration, parent context.Context) *Error {
+	hostPort := u.Host
+	if u.Port() == "" {
+		if u.Scheme == "https" {
+			hostPort += ":443"
+		} else {
+			hostPort += ":80"
+		}
+	}
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var recErr tls.RecordHeaderError
+	switch {
+	case parent.Err() != nil:
+		return &Error{KindCanceled, "canceled", "", err}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return &Error{KindRefused, "connection refused by " + hostPort, "is your server listening on " + hostPort + "?", err}
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return &Error{KindTimeout, fmt.Sprintf("no response from %s within %s", hostPort, timeout), "raise --timeout, or check the server is not stuck on the request", err}
+	case errors.As(err, &dnsErr):
+		return &Error{KindDNS, "cannot resolve host " + u.Hostname(), "check the host name in the URL", err}
+	case errors.As(err, &recErr) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return &Error{KindTLS, "TLS handshake with " + hostPort + " failed: the server does not speak HTTPS", "try http:// instead of https://", err}
+	case errors.As(err, &certErr):
+		return &Error{KindTLS, "TLS certificate of " + hostPort + " is not trusted: " + certErr.Err.Error(), "for a local server with a self-signed certificate, pass --insecure", err}
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return &Error{KindReset, hostPort + " closed the connection without a complete answer", "check the server's log: it may have crashed on the request", err}
+	}
+	return &Error{KindOther, err.Error(), "", err}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
