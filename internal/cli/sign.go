@@ -106,31 +106,15 @@ func runSign(app *App, cmd *cobra.Command, o *SignOptions) error {
 	if target == "" {
 		target = defaultTarget
 	}
-	// Sign the URL as it will be requested: a bare host gets its "/".
-	u, err := url.Parse(target)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return usageErr("--to %q is not an http:// or https:// URL", target)
+	if target, err = normalizeURL("--to", target); err != nil {
+		return err
 	}
-	if u.Path == "" {
-		u.Path = "/"
-	}
-	target = u.String()
 	in.URL = target
 	headers, err := signature.Sign(r.scheme, r.signing.Secrets[0], in)
 	if err != nil {
 		return failErr(err)
 	}
-	for i, h := range headers {
-		if h.Secret {
-			// The header is the secret itself: never print it. curl's form
-			// reads it from the environment when it runs.
-			headers[i].Value = signature.Redacted
-			if o.Format == "curl" {
-				headers[i].Value = "${HOOKTOOL_SECRET:?set HOOKTOOL_SECRET}"
-			}
-			app.warn("%s carries the secret itself, so it is not printed; --format curl reads it from $HOOKTOOL_SECRET when run", h.Name)
-		}
-	}
+	app.hideSecretHeaders(headers, o.Format)
 	out := app.Streams.Out
 	switch o.Format {
 	case "headers":
@@ -176,6 +160,40 @@ func newMessageID() string {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return "msg_" + string(b)
+}
+
+// hideSecretHeaders replaces the value of a header that is the secret itself
+// (Flutterwave's verif-hash): it is never printed. curl's form reads it from
+// the environment when it runs.
+func (app *App) hideSecretHeaders(headers []signature.HeaderField, format string) {
+	for i, h := range headers {
+		if !h.Secret {
+			continue
+		}
+		headers[i].Value = signature.Redacted
+		if format == "curl" {
+			headers[i].Value = "${HOOKTOOL_SECRET:?set HOOKTOOL_SECRET}"
+		}
+		app.warn("%s carries the secret itself, so it is not printed; --format curl reads it from $HOOKTOOL_SECRET when run", h.Name)
+	}
+}
+
+// normalizeURL makes a target URL absolute: "localhost:3000/hook" becomes
+// "http://localhost:3000/hook", and a bare host gets its "/", so what is
+// signed ({url}) is what is requested.
+func normalizeURL(what, target string) (string, error) {
+	orig := target
+	if !strings.Contains(target, "://") {
+		target = "http://" + target
+	}
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", usageErr("%s %q is not an http:// or https:// URL", what, orig)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u.String(), nil
 }
 
 // shellQuote quotes s for a POSIX shell.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/config"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/spf13/pflag"
@@ -22,6 +23,7 @@ import (
 // command through the config (flags > env > file > defaults).
 type signingFlags struct {
 	endpoint   string
+	provider   string
 	scheme     string
 	secret     string
 	secretFile string
@@ -32,7 +34,8 @@ type signingFlags struct {
 
 func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.endpoint, "endpoint", "e", "", "take the scheme and secrets of this named endpoint from the config")
-	fs.StringVarP(&f.scheme, "scheme", "s", "", "signing scheme: "+joinQuoted(signature.Names()))
+	fs.StringVarP(&f.scheme, "scheme", "s", "", "signing scheme: "+joinQuoted(signature.Names())+" (default: the provider's)")
+	fs.StringVarP(&f.provider, "provider", "P", "", "provider from the catalog (`hooktool providers`); its profile gives the default scheme")
 	fs.StringVar(&f.secret, "secret", "", "the secret itself; visible to other processes in the process list, so prefer HOOKTOOL_SECRET or --secret-file")
 	fs.StringVar(&f.secretFile, "secret-file", "", "read the secret from this file (one a line for rotation: the first signs, any verifies)")
 	fs.StringVar(&f.tolerance, "tolerance", "", "largest accepted age of a signed timestamp, either way (default 300s; 0 turns the check off)")
@@ -50,6 +53,8 @@ func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
 // signingBindings maps config keys to the signing flags.
 var signingBindings = []string{
 	"endpoint", "endpoint",
+	"provider", "provider",
+	"catalog", "catalog",
 	"scheme", "scheme",
 	"secret", "secret",
 	"secret_file", "secret-file",
@@ -71,25 +76,77 @@ type resolvedSigning struct {
 	endpoint string
 	signing  config.Signing
 	scheme   signature.Scheme
+	// provider is the catalog provider in effect, if any; its profile
+	// supplies the scheme when neither a flag nor the endpoint does.
+	provider *catalog.Provider
+	catalog  *catalog.Catalog
 }
 
 // resolveSigning loads the config and resolves the scheme and secrets.
-func (app *App) resolveSigning(fs *pflag.FlagSet, extra ...string) (*resolvedSigning, error) {
-	cfg, err := app.loadConfig(fs, bindings(fs, append(signingBindings, extra...)...))
+func (app *App) resolveSigning(fs *pflag.FlagSet) (*resolvedSigning, error) {
+	r, err := app.loadSigningConfig(fs)
 	if err != nil {
 		return nil, err
 	}
-	r := &resolvedSigning{cfg: cfg, endpoint: cfg.DefaultEndpoint()}
-	if r.signing, err = cfg.Signing(r.endpoint); err != nil {
-		return nil, failErr(err, "`hooktool config` lists the endpoints and settings in effect")
+	return r, app.finishSigning(r, r.cfg.Provider(r.endpoint))
+}
+
+// loadSigningConfig reads the config for a command with signing flags.
+func (app *App) loadSigningConfig(fs *pflag.FlagSet) (*resolvedSigning, error) {
+	cfg, err := app.loadConfig(fs, bindings(fs, signingBindings...))
+	if err != nil {
+		return nil, err
+	}
+	return &resolvedSigning{cfg: cfg, endpoint: cfg.DefaultEndpoint()}, nil
+}
+
+// finishSigning resolves the scheme and secrets, with providerID's profile
+// as the default scheme when it is not empty.
+func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
+	var err error
+	if r.signing, err = r.cfg.Signing(r.endpoint); err != nil {
+		return failErr(err, "`hooktool config` lists the endpoints and settings in effect")
+	}
+	if providerID != "" {
+		if r.provider, err = app.findProvider(r, providerID); err != nil {
+			return err
+		}
+		if p := r.provider.Signing; p.Scheme != "" && !r.signing.SchemeExplicit {
+			r.signing.Scheme, r.signing.Options = p.Scheme, p.Options()
+		}
 	}
 	if r.signing.Scheme == "" {
-		return nil, usageErr("no signing scheme: give --scheme (%s), or --endpoint with a scheme in the config", joinQuoted(signature.Names()))
+		return usageErr("no signing scheme: give --scheme (%s), --provider, or --endpoint with a scheme in the config", joinQuoted(signature.Names()))
 	}
 	if r.scheme, err = signature.Lookup(r.signing.Scheme, r.signing.Options); err != nil {
-		return nil, usageErr("%v", err)
+		return usageErr("%v", err)
 	}
-	return r, nil
+	return nil
+}
+
+// loadCatalog reads the built-in providers and the user's catalog directory
+// (--catalog, HOOKTOOL_CATALOG, catalog: in the config), once.
+func (app *App) loadCatalog(r *resolvedSigning) (*catalog.Catalog, error) {
+	if r.catalog != nil {
+		return r.catalog, nil
+	}
+	c, err := catalog.Load(r.cfg.Catalog)
+	if err != nil {
+		return nil, failErr(err, "a provider file is YAML: see the built-in ones with `hooktool providers --json`")
+	}
+	r.catalog = c
+	return c, nil
+}
+
+func (app *App) findProvider(r *resolvedSigning, id string) (*catalog.Provider, error) {
+	c, err := app.loadCatalog(r)
+	if err != nil {
+		return nil, err
+	}
+	if p := c.Provider(id); p != nil {
+		return p, nil
+	}
+	return nil, usageErr("unknown provider %q (known: %s)", id, joinQuoted(c.ProviderIDs()))
 }
 
 func (r *resolvedSigning) needSecrets(verb string) error {

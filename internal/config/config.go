@@ -71,10 +71,14 @@ type Endpoint struct {
 // Signing is everything a scheme needs: its name and settings, the secrets
 // (the first signs, any verifies) and the timestamp tolerance.
 type Signing struct {
-	Scheme    string
-	Options   signature.Options
-	Secrets   []signature.Secret
-	Tolerance time.Duration
+	Scheme string
+	// SchemeExplicit is true when the scheme comes from a flag or the
+	// endpoint itself, and so beats a provider's default scheme; a
+	// top-level scheme (env, file) is only a fallback.
+	SchemeExplicit bool
+	Options        signature.Options
+	Secrets        []signature.Secret
+	Tolerance      time.Duration
 }
 
 // Config is the effective configuration of one invocation.
@@ -107,7 +111,7 @@ type Options struct {
 var (
 	signingKeys  = []string{"scheme", "secret", "secrets", "secret_file", "secret_env", "tolerance", "github_sha1", "hmac.header", "hmac.hash", "hmac.encoding", "hmac.prefix", "hmac.template", "hmac.id_header", "hmac.timestamp_header", "hmac.secret_encoding"}
 	endpointKeys = append([]string{"provider", "url", "callback_url"}, signingKeys...)
-	topKeys      = append([]string{"catalog", "endpoint"}, signingKeys...)
+	topKeys      = append([]string{"catalog", "endpoint", "provider"}, signingKeys...)
 )
 
 // Load reads the configuration.
@@ -314,12 +318,29 @@ func (c *Config) knownEndpoints() string {
 	return " (known: " + strings.Join(names, ", ") + ")"
 }
 
+// Provider is the provider in effect: the provider setting (--provider,
+// HOOKTOOL_PROVIDER, provider: in the file) if given, else the endpoint's.
+func (c *Config) Provider(endpoint string) string {
+	if s, _ := c.source("provider"); s != FromDefault {
+		return c.v.GetString("provider")
+	}
+	if e, ok := c.Endpoints[endpoint]; ok {
+		return e.Provider
+	}
+	return ""
+}
+
 // DefaultEndpoint is the endpoint named by the `endpoint` setting, if any.
 func (c *Config) DefaultEndpoint() string { return c.v.GetString("endpoint") }
 
 func (c *Config) signing(endpoint string) (Signing, error) {
 	var sg Signing
-	sg.Scheme = c.v.GetString(c.pick(endpoint, "scheme"))
+	schemeKey := c.pick(endpoint, "scheme")
+	sg.Scheme = c.v.GetString(schemeKey)
+	sg.SchemeExplicit = strings.HasPrefix(schemeKey, "endpoints.")
+	if src, _ := c.source(schemeKey); src == FromFlag {
+		sg.SchemeExplicit = true
+	}
 	tol, err := ParseTolerance(c.v.GetString(c.pick(endpoint, "tolerance")))
 	if err != nil {
 		return sg, err
