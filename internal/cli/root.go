@@ -95,6 +95,9 @@ then defaults. Secrets are never printed.` + exitStatusHelp,
 		newSignCommand(app),
 		newVerifyCommand(app),
 		newConfigCommand(app),
+		newProvidersCommand(app),
+		newEventsCommand(app),
+		newTriggerCommand(app),
 	)
 	return root
 }
