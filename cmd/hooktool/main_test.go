@@ -22,7 +22,9 @@ func TestScript(t *testing.T) {
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status": cmdStatus,
+			"status":    cmdStatus,
+			"receiver":  cmdReceiver,
+			"hmaccheck": cmdHMACCheck,
 		},
 	})
 }
