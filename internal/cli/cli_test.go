@@ -165,3 +165,29 @@ func TestJSONErrorsOnStderrOnly(t *testing.T) {
 		t.Fatalf("code %d stdout %q stderr %q", code, out, errs)
 	}
 }
+
+func TestPreview(t *testing.T) {
+	for in, want := range map[string]string{
+		"{\"ok\":true}\n":       `{"ok":true}`,
+		"a\r\n\tb   c":          "a b c",
+		strings.Repeat("x", 70): strings.Repeat("x", 60) + "…",
+		"caf\xe9":               "(4 bytes, binary)",
+	} {
+		if got := preview([]byte(in), 60); got != want {
+			t.Errorf("preview(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRedactedHeaders(t *testing.T) {
+	r := &resolvedSigning{}
+	r.signing.Secrets = []signature.Secret{signature.NewSecret("verysecret")}
+	got := r.redactedHeaders(map[string][]string{
+		"Authorization": {"Bearer abc"},
+		"Verif-Hash":    {"verysecret"},
+		"X-Sig":         {"deadbeef"},
+	})
+	if got["Authorization"] != signature.Redacted || got["Verif-Hash"] != signature.Redacted || got["X-Sig"] != "deadbeef" {
+		t.Errorf("%v", got)
+	}
+}
