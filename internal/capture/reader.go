@@ -1,0 +1,93 @@
+package capture
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// ReadOptions tune reading.
+type ReadOptions struct {
+	// SkipBad skips malformed lines (with a warning) instead of failing.
+	SkipBad bool
+	// Warn receives warnings: a torn last line, skipped lines.
+	Warn func(string)
+}
+
+// ErrStop, returned by a Read callback, ends reading without error.
+var ErrStop = errors.New("stop reading")
+
+// ReadFile reads the records of a capture file ("-" is stdin, handled by
+// the caller) in order.
+func ReadFile(path string, o ReadOptions, fn func(rec *Record, line int) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return Read(f, path, o, fn)
+}
+
+// Read reads records from r, calling fn for each. A last line without its
+// newline that does not parse is a torn write (a crash mid-append): it is
+// skipped with a warning. Any other malformed line is an error naming the
+// file and line, unless o.SkipBad.
+func Read(r io.Reader, name string, o ReadOptions, fn func(rec *Record, line int) error) error {
+	warn := o.Warn
+	if warn == nil {
+		warn = func(string) {}
+	}
+	br := bufio.NewReaderSize(r, 1<<16)
+	for line := 1; ; line++ {
+		data, err := br.ReadBytes('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		complete := bytes.HasSuffix(data, []byte("\n"))
+		text := bytes.TrimSpace(data)
+		if len(text) > 0 {
+			rec, perr := parse(text)
+			switch {
+			case perr == nil:
+				if ferr := fn(rec, line); ferr != nil {
+					if errors.Is(ferr, ErrStop) {
+						return nil
+					}
+					return ferr
+				}
+			case !complete:
+				warn(fmt.Sprintf("%s:%d: skipped a torn last line (%d bytes): the writer stopped mid-record", name, line, len(data)))
+			case o.SkipBad:
+				warn(fmt.Sprintf("%s:%d: skipped: %v", name, line, perr))
+			default:
+				return fmt.Errorf("%s:%d: %v", name, line, perr)
+			}
+		}
+		if err != nil { // EOF
+			return nil
+		}
+	}
+}
+
+func parse(text []byte) (*Record, error) {
+	var rec Record
+	if err := json.Unmarshal(text, &rec); err != nil {
+		return nil, fmt.Errorf("not a capture record: %v", err)
+	}
+	switch {
+	case rec.V == 0 || rec.ID == "":
+		return nil, errors.New("not a capture record: no \"v\" or \"id\"")
+	case rec.V > Version:
+		return nil, fmt.Errorf("record format v%d is newer than this hooktool reads (v%d): upgrade hooktool", rec.V, Version)
+	case rec.BodyEncoding != BodyUTF8 && rec.BodyEncoding != BodyBase64:
+		return nil, fmt.Errorf("unknown body_encoding %q", rec.BodyEncoding)
+	}
+	if _, err := rec.Bytes(); err != nil {
+		return nil, fmt.Errorf("the body is not valid base64: %v", err)
+	}
+	return &rec, nil
+}

@@ -1,0 +1,114 @@
+// Package capture keeps deliveries: the versioned JSON Lines record that
+// `listen --save` writes and `replay` reads, a writer that groups appends
+// so that a delivery is answered only once its record is in the file, and
+// a streaming reader that survives a torn last line.
+package capture
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"net/http"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hooktool/hooktool/internal/signature"
+)
+
+// Version is the record format's version, written in every record as "v".
+const Version = 1
+
+// Body encodings.
+const (
+	BodyUTF8   = "utf8"
+	BodyBase64 = "base64"
+)
+
+// Record is one kept delivery. The body is byte-exact: Body holds it as a
+// string when it is valid UTF-8 (BodyEncoding "utf8") and as standard base64
+// otherwise (BodyEncoding "base64"); Bytes returns the original either way.
+type Record struct {
+	// Type is set only in `listen --json` output ("delivery"), not in files.
+	Type       string              `json:"type,omitempty"`
+	V          int                 `json:"v"`
+	ID         string              `json:"id"`
+	ReceivedAt time.Time           `json:"received_at"`
+	RemoteAddr string              `json:"remote_addr"`
+	Method     string              `json:"method"`
+	Host       string              `json:"host,omitempty"`
+	Path       string              `json:"path"`
+	Query      string              `json:"query,omitempty"`
+	Proto      string              `json:"proto,omitempty"`
+	// Headers maps each canonical header name to its values, in the order
+	// they arrived.
+	Headers      http.Header `json:"headers"`
+	Body         string      `json:"body"`
+	BodyEncoding string      `json:"body_encoding"`
+	BodySize     int         `json:"body_size"`
+
+	Provider string `json:"provider,omitempty"`
+	Scheme   string `json:"scheme,omitempty"`
+	Event    string `json:"event,omitempty"`
+	// Route is "webhook" or "callback" when the path is an endpoint's.
+	Route   string             `json:"route,omitempty"`
+	Verdict *signature.Verdict `json:"verdict,omitempty"`
+	// Matched is false when --events filtered the delivery out (it is kept,
+	// not shown or forwarded).
+	Matched bool     `json:"matched"`
+	Answer  Answer   `json:"answer"`
+	Forward *Forward `json:"forward,omitempty"`
+}
+
+// Answer is what the listener answered.
+type Answer struct {
+	Status  int    `json:"status"`
+	DelayMS int64  `json:"delay_ms,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// Forward is the result of passing the delivery on to the app.
+type Forward struct {
+	URL       string  `json:"url"`
+	Status    int     `json:"status,omitempty"`
+	LatencyMS float64 `json:"latency_ms"`
+	Error     string  `json:"error,omitempty"`
+	// Body is the start of the app's answer.
+	Body string `json:"body,omitempty"`
+}
+
+// SetBody stores body byte-exact.
+func (r *Record) SetBody(body []byte) {
+	r.BodySize = len(body)
+	if utf8.Valid(body) {
+		r.Body, r.BodyEncoding = string(body), BodyUTF8
+		return
+	}
+	r.Body, r.BodyEncoding = base64.StdEncoding.EncodeToString(body), BodyBase64
+}
+
+// Bytes returns the body as it was received.
+func (r *Record) Bytes() ([]byte, error) {
+	if r.BodyEncoding == BodyBase64 {
+		return base64.StdEncoding.DecodeString(r.Body)
+	}
+	return []byte(r.Body), nil
+}
+
+// NewID returns a ULID: 48 bits of milliseconds and 80 random bits in
+// Crockford's base32, so ids sort by time.
+func NewID(t time.Time) string {
+	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
+	_, _ = rand.Read(b[6:])
+	// 128 bits → 26 characters of 5 bits, the first holding 3 bits.
+	hi := binary.BigEndian.Uint64(b[:8])
+	lo := binary.BigEndian.Uint64(b[8:])
+	out := make([]byte, 26)
+	for i := 25; i >= 0; i-- {
+		out[i] = alphabet[lo&31]
+		lo = lo>>5 | hi<<59
+		hi >>= 5
+	}
+	return string(out)
+}
