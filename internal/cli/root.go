@@ -98,6 +98,7 @@ then defaults. Secrets are never printed.` + exitStatusHelp,
 		newProvidersCommand(app),
 		newEventsCommand(app),
 		newTriggerCommand(app),
+		newListenCommand(app),
 	)
 	return root
 }

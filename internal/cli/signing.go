@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -116,13 +117,16 @@ func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
 		}
 	}
 	if r.signing.Scheme == "" {
-		return usageErr("no signing scheme: give --scheme (%s), --provider, or --endpoint with a scheme in the config", joinQuoted(signature.Names()))
+		return &exitError{code: ExitError, err: fmt.Errorf("%w: give --scheme (%s), --provider, or --endpoint with a scheme in the config", errNoScheme, joinQuoted(signature.Names())), hints: []string{"see --help for usage"}}
 	}
 	if r.scheme, err = signature.Lookup(r.signing.Scheme, r.signing.Options); err != nil {
 		return usageErr("%v", err)
 	}
 	return nil
 }
+
+// errNoScheme is the error of finishSigning when nothing names a scheme.
+var errNoScheme = errors.New("no signing scheme")
 
 // loadCatalog reads the built-in providers and the user's catalog directory
 // (--catalog, HOOKTOOL_CATALOG, catalog: in the config), once.
