@@ -25,6 +25,9 @@ func TestScript(t *testing.T) {
 			"status":    cmdStatus,
 			"receiver":  cmdReceiver,
 			"hmaccheck": cmdHMACCheck,
+			"waitfile":  cmdWaitFile,
+			"envfile":   cmdEnvFile,
+			"post":      cmdPost,
 		},
 	})
 }
