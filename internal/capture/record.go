@@ -29,16 +29,16 @@ const (
 // otherwise (BodyEncoding "base64"); Bytes returns the original either way.
 type Record struct {
 	// Type is set only in `listen --json` output ("delivery"), not in files.
-	Type       string              `json:"type,omitempty"`
-	V          int                 `json:"v"`
-	ID         string              `json:"id"`
-	ReceivedAt time.Time           `json:"received_at"`
-	RemoteAddr string              `json:"remote_addr"`
-	Method     string              `json:"method"`
-	Host       string              `json:"host,omitempty"`
-	Path       string              `json:"path"`
-	Query      string              `json:"query,omitempty"`
-	Proto      string              `json:"proto,omitempty"`
+	Type       string    `json:"type,omitempty"`
+	V          int       `json:"v"`
+	ID         string    `json:"id"`
+	ReceivedAt time.Time `json:"received_at"`
+	RemoteAddr string    `json:"remote_addr"`
+	Method     string    `json:"method"`
+	Host       string    `json:"host,omitempty"`
+	Path       string    `json:"path"`
+	Query      string    `json:"query,omitempty"`
+	Proto      string    `json:"proto,omitempty"`
 	// Headers maps each canonical header name to its values, in the order
 	// they arrived.
 	Headers      http.Header `json:"headers"`

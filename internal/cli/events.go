@@ -25,13 +25,14 @@ func (e *payloadEdits) addFlags(fs *pflag.FlagSet) {
 func (e *payloadEdits) apply(body []byte) ([]byte, error) {
 	var edits []catalog.Edit
 	for _, list := range []struct {
+		flag     string
 		args     []string
 		asString bool
-	}{{e.sets, false}, {e.setStrings, true}} {
+	}{{"--set", e.sets, false}, {"--set-str", e.setStrings, true}} {
 		for _, a := range list.args {
 			ed, err := catalog.ParseSet(a, list.asString)
 			if err != nil {
-				return nil, usageErr("--set %v", err)
+				return nil, usageErr("%s %v", list.flag, err)
 			}
 			edits = append(edits, ed)
 		}
@@ -143,7 +144,7 @@ would send it.` + exitStatusHelp,
 			}
 			ev, err := c.Find(args[0], provider)
 			if err != nil {
-				return usageErr("%v", err)
+				return &exitError{code: ExitError, err: err, hints: []string{"`hooktool events` lists the event types"}}
 			}
 			body, err := ev.Render(app.Now())
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hooktool/hooktool/internal/catalog"
+	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -63,10 +64,17 @@ type providerJSON struct {
 }
 
 type signingJSON struct {
-	Scheme string `json:"scheme"`
-	Header string `json:"header,omitempty"`
-	Hash   string `json:"hash,omitempty"`
-	Note   string `json:"note,omitempty"`
+	Scheme string                `json:"scheme"`
+	HMAC   *signature.HMACConfig `json:"hmac,omitempty"`
+	Note   string                `json:"note,omitempty"`
+}
+
+func hmacOf(s catalog.Signing) *signature.HMACConfig {
+	if s.Scheme != "hmac" {
+		return nil
+	}
+	h := s.HMAC
+	return &h
 }
 
 func describeSigning(s catalog.Signing) string {
@@ -93,7 +101,7 @@ func (app *App) printProviders(c *catalog.Catalog) error {
 			if err := app.writeJSON(out, providerJSON{
 				ID: p.ID, Name: p.Name, Docs: p.Docs, Source: p.Source, EventPath: p.EventPath,
 				ContentType: p.ContentType, Illustrative: p.Illustrative, Events: p.EventNames(), File: p.File, Builtin: p.Builtin,
-				Signing: signingJSON{Scheme: p.Signing.Scheme, Header: p.Signing.HMAC.Header, Hash: p.Signing.HMAC.Hash, Note: p.Signing.Note},
+				Signing: signingJSON{Scheme: p.Signing.Scheme, HMAC: hmacOf(p.Signing), Note: p.Signing.Note},
 			}); err != nil {
 				return err
 			}

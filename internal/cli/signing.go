@@ -36,7 +36,7 @@ type signingFlags struct {
 func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.endpoint, "endpoint", "e", "", "take the scheme and secrets of this named endpoint from the config")
 	fs.StringVarP(&f.scheme, "scheme", "s", "", "signing scheme: "+joinQuoted(signature.Names())+" (default: the provider's)")
-	fs.StringVarP(&f.provider, "provider", "P", "", "provider from the catalog (`hooktool providers`); its profile gives the default scheme")
+	fs.StringVarP(&f.provider, "provider", "P", "", "provider from the catalog (see hooktool providers); its profile gives the default scheme")
 	fs.StringVar(&f.secret, "secret", "", "the secret itself; visible to other processes in the process list, so prefer HOOKTOOL_SECRET or --secret-file")
 	fs.StringVar(&f.secretFile, "secret-file", "", "read the secret from this file (one a line for rotation: the first signs, any verifies)")
 	fs.StringVar(&f.tolerance, "tolerance", "", "largest accepted age of a signed timestamp, either way (default 300s; 0 turns the check off)")

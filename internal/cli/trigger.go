@@ -133,19 +133,24 @@ func runTrigger(app *App, cmd *cobra.Command, o *TriggerOptions, args []string) 
 		Timeout: o.Timeout, Retries: o.Retry, Backoff: o.RetryBackoff,
 		UserAgent: "hooktool/" + app.Version, Insecure: o.Insecure,
 	})
-	failed := 0
-	hinted := map[string]bool{}
-	for _, ev := range events {
+	// Build every payload first: a usage error (a bad --set path) must stop
+	// the run before anything is sent.
+	bodies := make([][]byte, len(events))
+	for i, ev := range events {
 		body := data
 		if body == nil {
 			if body, err = ev.Render(app.Now()); err != nil {
 				return failErr(err)
 			}
 		}
-		if body, err = o.edits.apply(body); err != nil {
+		if bodies[i], err = o.edits.apply(body); err != nil {
 			return err
 		}
-		req := r.deliveryRequest(app, ev, target, body, extra, o.Unsigned)
+	}
+	failed := 0
+	hinted := map[string]bool{}
+	for i, ev := range events {
+		req := r.deliveryRequest(app, ev, target, bodies[i], extra, o.Unsigned)
 		if o.Print {
 			if err := app.printRequest(r, ev, req, o.Format); err != nil {
 				return err
@@ -291,6 +296,11 @@ func (app *App) printRequest(r *resolvedSigning, ev *catalog.Event, req delivery
 		}
 	}
 	app.hideSecretHeaders(fields, format)
+	for i, f := range fields {
+		if !f.Secret && r.holdsSecret(f.Value) {
+			fields[i].Value = signature.Redacted
+		}
+	}
 	out := app.Streams.Out
 	contentType := req.Header.Get("Content-Type")
 	switch format {
@@ -355,14 +365,22 @@ func (r *resolvedSigning) redactedHeaders(h http.Header) map[string]string {
 		case "authorization", "proxy-authorization", "cookie", "set-cookie":
 			val = signature.Redacted
 		}
-		for _, s := range r.signing.Secrets {
-			if strings.Contains(val, s.Reveal()) {
-				val = signature.Redacted
-			}
+		if r.holdsSecret(val) {
+			val = signature.Redacted
 		}
 		out[k] = val
 	}
 	return out
+}
+
+// holdsSecret reports whether a value contains a configured secret.
+func (r *resolvedSigning) holdsSecret(val string) bool {
+	for _, s := range r.signing.Secrets {
+		if !s.IsZero() && strings.Contains(val, s.Reveal()) {
+			return true
+		}
+	}
+	return false
 }
 
 func (app *App) reportAttempt(r *resolvedSigning, ev *catalog.Event, target string, bodyLen int, a delivery.Attempt, max int, hinted map[string]bool) {
@@ -374,7 +392,11 @@ func (app *App) reportAttempt(r *resolvedSigning, ev *catalog.Event, target stri
 	if derr != nil {
 		hint = derr.Hint
 	} else if a.Status >= 300 && a.Status < 400 {
-		hint = "redirected to " + a.Response.Get("Location") + ": webhooks are not followed through redirects; point --to at the final URL"
+		to := a.Response.Get("Location")
+		if to == "" {
+			to = "(no Location header)"
+		}
+		hint = "redirected to " + to + ": webhooks are not followed through redirects; point --to at the final URL"
 	}
 	if app.JSON {
 		j := attemptJSON{
