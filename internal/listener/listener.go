@@ -332,7 +332,9 @@ func (f *Forwarder) send(ctx context.Context, r *http.Request, body []byte) (*ca
 	for k, v := range f.extra {
 		h[k] = v
 	}
-	url := f.URL(r.URL.Path, r.URL.RawQuery)
+	// The escaped path: the decoded one would turn %3F, %23 and %25 into
+	// a query, a fragment and a broken escape.
+	url := f.URL(r.URL.EscapedPath(), r.URL.RawQuery)
 	// The sender's own context ends when it hangs up; the app still gets
 	// the whole delivery, bounded by the forward timeout.
 	attempts := f.client.Send(context.WithoutCancel(ctx), delivery.Request{Method: r.Method, URL: url, Header: h, Body: body})
