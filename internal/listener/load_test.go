@@ -1,0 +1,86 @@
+package listener
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/hooktool/hooktool/internal/capture"
+)
+
+// TestThousandsOfConcurrentDeliveriesEachKeptOnce sends a few thousand
+// deliveries over loopback from many connections and finds every one that
+// was answered 2xx in the capture file exactly once, byte-exact.
+func TestThousandsOfConcurrentDeliveriesEachKeptOnce(t *testing.T) {
+	const n, workers = 3000, 32
+	path := filepath.Join(t.TempDir(), "load.jsonl")
+	store, err := capture.Create(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(Options{Store: store, EventPath: "event", MaxBody: 1 << 20}))
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	bodyOf := func(i int) []byte { return []byte(fmt.Sprintf(`{"event":"load.test","n":%d,"pad":"%0200d"}`, i, i)) }
+
+	jobs := make(chan int)
+	var mu sync.Mutex
+	acked := map[int]bool{}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				resp, err := client.Post(srv.URL+"/hook", "application/json", bytes.NewReader(bodyOf(i)))
+				if err != nil {
+					t.Error(err)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					mu.Lock()
+					acked[i] = true
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	srv.Close()
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(acked) != n {
+		t.Fatalf("%d of %d deliveries acknowledged", len(acked), n)
+	}
+	seen := map[string]int{}
+	err = capture.ReadFile(path, capture.ReadOptions{}, func(r *capture.Record, _ int) error {
+		b, err := r.Bytes()
+		if err != nil {
+			return err
+		}
+		seen[string(b)]++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range acked {
+		if c := seen[string(bodyOf(i))]; c != 1 {
+			t.Fatalf("delivery %d is in the file %d times", i, c)
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("the file holds %d distinct deliveries, want %d", len(seen), n)
+	}
+}
