@@ -99,6 +99,8 @@ then defaults. Secrets are never printed.` + exitStatusHelp,
 		newEventsCommand(app),
 		newTriggerCommand(app),
 		newListenCommand(app),
+		newReplayCommand(app),
+		newCapturesCommand(app),
 	)
 	return root
 }

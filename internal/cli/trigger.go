@@ -158,7 +158,7 @@ func runTrigger(app *App, cmd *cobra.Command, o *TriggerOptions, args []string) 
 			continue
 		}
 		client.OnAttempt = func(a delivery.Attempt) {
-			app.reportAttempt(r, ev, target, len(req.Body), a, o.Retry+1, hinted)
+			app.reportAttempt(r, sentItem{event: ev.Name, provider: ev.Provider().ID, label: ev.Name}, target, len(req.Body), a, o.Retry+1, hinted)
 		}
 		attempts := client.Send(cmd.Context(), req)
 		if !attempts[len(attempts)-1].Acknowledged() {
@@ -326,6 +326,7 @@ func (app *App) printRequest(r *resolvedSigning, ev *catalog.Event, req delivery
 // attemptJSON is one attempt under --json.
 type attemptJSON struct {
 	Type         string        `json:"type"`
+	CaptureID    string        `json:"capture_id,omitempty"`
 	Event        string        `json:"event"`
 	Provider     string        `json:"provider"`
 	URL          string        `json:"url"`
@@ -383,7 +384,13 @@ func (r *resolvedSigning) holdsSecret(val string) bool {
 	return false
 }
 
-func (app *App) reportAttempt(r *resolvedSigning, ev *catalog.Event, target string, bodyLen int, a delivery.Attempt, max int, hinted map[string]bool) {
+// sentItem names what an attempt sent: an event of trigger, or a capture of
+// replay (label is what a line shows first).
+type sentItem struct {
+	event, provider, captureID, label string
+}
+
+func (app *App) reportAttempt(r *resolvedSigning, it sentItem, target string, bodyLen int, a delivery.Attempt, max int, hinted map[string]bool) {
 	var derr *delivery.Error
 	if a.Err != nil {
 		derr, _ = a.Err.(*delivery.Error)
@@ -400,7 +407,7 @@ func (app *App) reportAttempt(r *resolvedSigning, ev *catalog.Event, target stri
 	}
 	if app.JSON {
 		j := attemptJSON{
-			Type: "delivery", Event: ev.Name, Provider: ev.Provider().ID, URL: target,
+			Type: "delivery", CaptureID: it.captureID, Event: it.event, Provider: it.provider, URL: target,
 			Attempt: a.Number, MaxAttempts: max, Acknowledged: a.Acknowledged(), Status: a.Status,
 			LatencyMS: float64(a.Latency.Microseconds()) / 1000,
 			Request:   requestJSON{Method: http.MethodPost, Headers: r.redactedHeaders(a.Header), BodyBytes: bodyLen},
@@ -440,7 +447,7 @@ func (app *App) reportAttempt(r *resolvedSigning, ev *catalog.Event, target stri
 	if max > 1 {
 		prefix = p.Dim(fmt.Sprintf("[%d/%d] ", a.Number, max))
 	}
-	line := fmt.Sprintf("%s%s → %s  %s  %s", prefix, ev.Name, target, status, formatLatency(a.Latency))
+	line := fmt.Sprintf("%s%s → %s  %s  %s", prefix, it.label, target, status, formatLatency(a.Latency))
 	if a.Err == nil && len(a.Body) > 0 {
 		line += "  " + p.Dim(preview(a.Body, 60))
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/spf13/cobra"
 )
@@ -12,6 +13,7 @@ import (
 // VerifyOptions are the flags of `hooktool verify`.
 type VerifyOptions struct {
 	signing signingFlags
+	sel     selectFlags
 	Payload string
 	Headers []string
 	Request string
@@ -34,13 +36,24 @@ On failure the reason is one of: missing_header, malformed_header,
 unsupported_version, timestamp_too_old, timestamp_in_future,
 signature_mismatch; hint: lines name the likely cause when one is found (a
 trailing newline, re-serialized JSON, another endpoint's secret, another
-scheme's header).` + exitStatusHelp,
+scheme's header).
+
+With capture files as arguments (hooktool verify deliveries.jsonl), each
+captured delivery is verified with the scheme given (--scheme, --provider,
+--endpoint) or else its provider's profile or recorded scheme, as of its
+receive time (--at overrides); a line per delivery and a summary follow, and
+the exit status is 1 if any is invalid. Selection flags (--id, --event,
+--where, --last) work as for captures.` + exitStatusHelp,
 		Example: `  export HOOKTOOL_SECRET=whsec_...
   hooktool verify --scheme stripe --payload body.json --header 'Stripe-Signature: t=...,v1=...'
   cat body.json | hooktool verify --scheme github --header 'X-Hub-Signature-256: sha256=...'
-  hooktool verify --endpoint staging --request delivery.http --at 2026-11-23T18:00:00Z --json`,
-		Args: cobra.NoArgs,
+  hooktool verify --endpoint staging --request delivery.http --at 2026-11-23T18:00:00Z --json
+  hooktool verify deliveries.jsonl                 # every captured delivery, as of its receive time`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return runVerifyCaptures(app, cmd, o, args)
+			}
 			return runVerify(app, cmd, o)
 		},
 	}
@@ -51,6 +64,7 @@ scheme's header).` + exitStatusHelp,
 	fs.StringVar(&o.Request, "request", "", "file holding a raw HTTP request: headers and body")
 	fs.StringVar(&o.At, "at", "", "check timestamps as of this moment (unix seconds or RFC 3339) instead of now")
 	fs.StringVar(&o.URL, "url", "", "the URL the delivery was sent to, for schemes that sign it ({url} in an hmac template)")
+	o.sel.addFlags(fs)
 	cmd.MarkFlagsMutuallyExclusive("request", "payload")
 	return cmd
 }
@@ -132,4 +146,111 @@ func (app *App) printVerdict(v signature.Verdict, at time.Time) {
 	for _, h := range v.Hints {
 		fmt.Fprintf(out, "%s %s\n", p.Warn("hint:"), h)
 	}
+}
+
+// runVerifyCaptures verifies every selected captured delivery.
+func runVerifyCaptures(app *App, cmd *cobra.Command, o *VerifyOptions, args []string) error {
+	if o.Request != "" || o.Payload != "" || len(o.Headers) > 0 {
+		return usageErr("--request, --payload and --header check one delivery; with capture files, each capture is checked")
+	}
+	q, err := app.newCaptureQuery(args, &o.sel)
+	if err != nil {
+		return err
+	}
+	r, err := app.loadSigningConfig(cmd.Flags())
+	if err != nil {
+		return err
+	}
+	schemes, err := app.newCaptureSchemes(r)
+	if err != nil {
+		return err
+	}
+	if err := r.needSecrets("verify"); err != nil {
+		return err
+	}
+	var at time.Time
+	if o.At != "" {
+		if at, err = parseTime("at", o.At); err != nil {
+			return err
+		}
+	}
+	checked, valid, unchecked := 0, 0, 0
+	byReason := map[string]int{}
+	out := app.Streams.Out
+	p := app.palette()
+	alternates := r.cfg.Alternates(r.endpoint)
+	err = app.eachCapture(q, func(rec *capture.Record) error {
+		s, serr := schemes.forRecord(rec)
+		if serr != nil {
+			unchecked++
+			if app.JSON {
+				return app.writeJSON(out, map[string]any{"capture_id": rec.ID, "event": rec.Event, "checked": false, "reason": serr.Error()})
+			}
+			if !app.Quiet {
+				fmt.Fprintf(out, "%s  %s  %s\n", rec.ID, orDefault(rec.Event, "-"), p.Dim("unchecked: "+serr.Error()))
+			}
+			return nil
+		}
+		body, berr := rec.Bytes()
+		if berr != nil {
+			return failErr(berr)
+		}
+		when := rec.ReceivedAt
+		if !at.IsZero() {
+			when = at
+		}
+		uri := rec.Path
+		if rec.Query != "" {
+			uri += "?" + rec.Query
+		}
+		v, verr := signature.Verify(s, signature.Message{Header: rec.Headers, Body: body, URL: "http://" + rec.Host + uri}, r.signing.Secrets,
+			signature.VerifyOptions{Now: when, Tolerance: r.signing.Tolerance, Alternates: alternates})
+		if verr != nil {
+			return failErr(verr)
+		}
+		checked++
+		if v.Valid {
+			valid++
+		} else {
+			byReason[string(v.Reason)]++
+		}
+		if app.JSON {
+			return app.writeJSON(out, struct {
+				CaptureID string `json:"capture_id"`
+				Event     string `json:"event,omitempty"`
+				Checked   bool   `json:"checked"`
+				signature.Verdict
+				CheckedAt int64 `json:"checked_at"`
+			}{rec.ID, rec.Event, true, v, when.Unix()})
+		}
+		if app.Quiet {
+			return nil
+		}
+		label := p.OK("✔ valid")
+		if !v.Valid {
+			label = p.Bad("✘ " + string(v.Reason) + ": " + v.Message)
+		}
+		fmt.Fprintf(out, "%s  %s  %s\n", rec.ID, orDefault(rec.Event, "-"), label)
+		for _, h := range v.Hints {
+			fmt.Fprintf(out, "    %s %s\n", p.Warn("hint:"), h)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	invalid := checked - valid
+	if app.JSON {
+		app.writeJSON(app.Streams.Err, map[string]any{"type": "summary", "checked": checked, "valid": valid, "invalid": invalid, "unchecked": unchecked, "invalid_by": byReason})
+	} else if !app.Quiet {
+		fmt.Fprintf(app.Streams.Err, "hooktool: checked %d: %d valid, %d invalid", checked, valid, invalid)
+		if unchecked > 0 {
+			fmt.Fprintf(app.Streams.Err, ", %d unchecked (no scheme)", unchecked)
+		}
+		fmt.Fprintln(app.Streams.Err)
+	}
+	if invalid > 0 {
+		return silentExit(ExitInvalid)
+	}
+	return nil
 }

@@ -4,8 +4,11 @@ package term
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
@@ -89,3 +92,51 @@ func (p Palette) Bad(s string) string  { return p.bad.Sprint(s) }
 func (p Palette) Warn(s string) string { return p.warn.Sprint(s) }
 func (p Palette) Dim(s string) string  { return p.dim.Sprint(s) }
 func (p Palette) Bold(s string) string { return p.bold.Sprint(s) }
+
+// Progress draws a one-line progress indicator on a terminal stream; other
+// output is written through Println so the line is cleared first and
+// redrawn after. It draws only when enabled.
+type Progress struct {
+	w       io.Writer
+	enabled bool
+	total   int // 0 when unknown
+	done    int
+	start   time.Time
+	last    time.Time
+	shown   bool
+}
+
+// NewProgress returns a progress line on w; total may be 0 (unknown).
+func NewProgress(w io.Writer, enabled bool, total int) *Progress {
+	return &Progress{w: w, enabled: enabled, total: total, start: time.Now()}
+}
+
+// Step counts one item done and redraws at most ten times a second.
+func (p *Progress) Step() {
+	p.done++
+	if !p.enabled || time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.draw()
+}
+
+func (p *Progress) draw() {
+	p.last = time.Now()
+	rate := float64(p.done) / time.Since(p.start).Seconds()
+	if p.total > 0 {
+		const width = 30
+		filled := width * p.done / p.total
+		fmt.Fprintf(p.w, "\r\x1b[K[%s%s] %d/%d  %.0f/s", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), p.done, p.total, rate)
+	} else {
+		fmt.Fprintf(p.w, "\r\x1b[K%d sent  %.0f/s", p.done, rate)
+	}
+	p.shown = true
+}
+
+// Clear removes the progress line, before other output or at the end.
+func (p *Progress) Clear() {
+	if p.enabled && p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.shown = false
+	}
+}

@@ -1,0 +1,299 @@
+package capture
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// Sources expands capture file arguments: a file, a directory (its *.jsonl
+// files, in name order), or "-" for stdin (returned as is).
+func Sources(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if a == "-" {
+			out = append(out, a)
+			continue
+		}
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		matches, err := filepath.Glob(filepath.Join(a, "*.jsonl"))
+		if err != nil {
+			return nil, err
+		}
+		if len(matches) == 0 {
+			return nil, fmt.Errorf("%s holds no *.jsonl capture files", a)
+		}
+		sort.Strings(matches)
+		out = append(out, matches...)
+	}
+	return out, nil
+}
+
+// Selector picks records.
+type Selector struct {
+	// IDs are ids or unique id prefixes; empty selects every id.
+	IDs []string
+	// Event is a glob on the event type; empty matches all.
+	Event string
+	// Where are conditions that must all hold.
+	Where []Cond
+}
+
+// Cond is one --where condition: LEFT OP VALUE. LEFT is a gjson path into
+// the body, header.NAME for a header, or record.FIELD for a field of the
+// record (event, method, path, query, provider, scheme, route, status,
+// verdict, id, remote_addr).
+type Cond struct {
+	Left  string
+	Op    string // ==, !=, <, >, <=, >=, ~ (glob)
+	Value string // the literal, unquoted
+	text  string
+}
+
+var ops = []string{"==", "!=", "<=", ">=", "~", "<", ">"}
+
+// ParseCond reads a --where expression such as data.amount>5000,
+// event=="transfer.failed", header.User-Agent~"hooktool/*".
+func ParseCond(expr string) (Cond, error) {
+	best, at := "", -1
+	for _, op := range ops {
+		if i := strings.Index(expr, op); i > 0 && (at < 0 || i < at || (i == at && len(op) > len(best))) {
+			best, at = op, i
+		}
+	}
+	if at < 0 {
+		return Cond{}, fmt.Errorf("%q has no operator (==, !=, <, >, <=, >=, ~ for a glob)", expr)
+	}
+	c := Cond{Left: strings.TrimSpace(expr[:at]), Op: best, text: expr}
+	raw := strings.TrimSpace(expr[at+len(best):])
+	if c.Left == "" || raw == "" {
+		return Cond{}, fmt.Errorf("%q: expected PATH%sVALUE", expr, best)
+	}
+	if strings.HasPrefix(raw, `"`) {
+		if err := json.Unmarshal([]byte(raw), &c.Value); err != nil {
+			return Cond{}, fmt.Errorf("%q: the value is not a valid quoted string", expr)
+		}
+	} else {
+		c.Value = strings.Trim(raw, "'")
+	}
+	if c.Op == "~" {
+		if _, err := path.Match(c.Value, ""); err != nil {
+			return Cond{}, fmt.Errorf("%q: bad glob", expr)
+		}
+	}
+	return c, nil
+}
+
+func (c Cond) String() string { return c.text }
+
+// value finds the left side in a record: its value and whether it exists.
+func (c Cond) value(r *Record, body []byte) (string, bool, bool) {
+	switch {
+	case strings.HasPrefix(c.Left, "header."):
+		vals := http.Header(r.Headers).Values(strings.TrimPrefix(c.Left, "header."))
+		if len(vals) == 0 {
+			return "", false, false
+		}
+		v := strings.Join(vals, ", ")
+		_, err := strconv.ParseFloat(v, 64)
+		return v, err == nil, true
+	case strings.HasPrefix(c.Left, "record."):
+		v, ok := r.field(strings.TrimPrefix(c.Left, "record."))
+		_, err := strconv.ParseFloat(v, 64)
+		return v, err == nil, ok
+	}
+	if !gjson.ValidBytes(body) {
+		return "", false, false
+	}
+	res := gjson.GetBytes(body, c.Left)
+	if !res.Exists() {
+		return "", false, false
+	}
+	return res.String(), res.Type == gjson.Number, true
+}
+
+func (r *Record) field(name string) (string, bool) {
+	switch name {
+	case "id":
+		return r.ID, true
+	case "event":
+		return r.Event, true
+	case "method":
+		return r.Method, true
+	case "path":
+		return r.Path, true
+	case "query":
+		return r.Query, true
+	case "provider":
+		return r.Provider, true
+	case "scheme":
+		return r.Scheme, true
+	case "route":
+		return r.Route, true
+	case "remote_addr":
+		return r.RemoteAddr, true
+	case "status":
+		return strconv.Itoa(r.Answer.Status), true
+	case "verdict":
+		if r.Verdict == nil {
+			return "unsigned", true
+		}
+		if r.Verdict.Valid {
+			return "valid", true
+		}
+		return string(r.Verdict.Reason), true
+	case "body_size":
+		return strconv.Itoa(r.BodySize), true
+	}
+	return "", false
+}
+
+// holds evaluates the condition. A missing left side holds only for !=.
+func (c Cond) holds(r *Record, body []byte) bool {
+	got, numeric, ok := c.value(r, body)
+	if !ok {
+		return c.Op == "!="
+	}
+	if c.Op == "~" {
+		m, _ := path.Match(c.Value, got)
+		return m
+	}
+	cmp := 0
+	if a, b, isNum := numbers(got, c.Value); isNum && numeric {
+		switch {
+		case a < b:
+			cmp = -1
+		case a > b:
+			cmp = 1
+		}
+	} else {
+		cmp = strings.Compare(got, c.Value)
+	}
+	switch c.Op {
+	case "==":
+		return cmp == 0
+	case "!=":
+		return cmp != 0
+	case "<":
+		return cmp < 0
+	case ">":
+		return cmp > 0
+	case "<=":
+		return cmp <= 0
+	case ">=":
+		return cmp >= 0
+	}
+	return false
+}
+
+func numbers(a, b string) (float64, float64, bool) {
+	x, err1 := strconv.ParseFloat(a, 64)
+	y, err2 := strconv.ParseFloat(b, 64)
+	return x, y, err1 == nil && err2 == nil
+}
+
+// Match reports whether a record passes the event glob and conditions (the
+// ids are checked by Resolve).
+func (s *Selector) Match(r *Record) bool {
+	if s.Event != "" {
+		if ok, _ := path.Match(s.Event, r.Event); !ok {
+			return false
+		}
+	}
+	if len(s.Where) == 0 {
+		return true
+	}
+	body, err := r.Bytes()
+	if err != nil {
+		return false
+	}
+	for _, c := range s.Where {
+		if !c.holds(r, body) {
+			return false
+		}
+	}
+	return true
+}
+
+// ErrAmbiguousID and ErrNoSuchID report id prefixes that do not pick
+// exactly one record.
+var (
+	ErrAmbiguousID = errors.New("ambiguous id prefix")
+	ErrNoSuchID    = errors.New("no record has this id")
+)
+
+// IDMatcher resolves id prefixes over one pass of the records.
+type IDMatcher struct {
+	prefixes []string
+	hits     map[string][]string // prefix → full ids matched
+}
+
+// NewIDMatcher matches the given ids or prefixes (case-insensitive, as
+// ULIDs are upper-case).
+func NewIDMatcher(ids []string) *IDMatcher {
+	m := &IDMatcher{hits: map[string][]string{}}
+	for _, id := range ids {
+		m.prefixes = append(m.prefixes, strings.ToUpper(strings.TrimSpace(id)))
+	}
+	return m
+}
+
+// Empty reports whether no ids were asked for.
+func (m *IDMatcher) Empty() bool { return len(m.prefixes) == 0 }
+
+// See records an id and reports whether it matches a prefix.
+func (m *IDMatcher) See(id string) bool {
+	hit := false
+	for _, p := range m.prefixes {
+		if strings.HasPrefix(id, p) {
+			if !contains(m.hits[p], id) {
+				m.hits[p] = append(m.hits[p], id)
+			}
+			hit = true
+		}
+	}
+	return hit
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Check reports a prefix that matched no record or more than one.
+func (m *IDMatcher) Check() error {
+	for _, p := range m.prefixes {
+		switch hits := m.hits[p]; len(hits) {
+		case 0:
+			return fmt.Errorf("%w: %s", ErrNoSuchID, p)
+		case 1:
+		default:
+			shown := hits
+			if len(shown) > 5 {
+				shown = shown[:5]
+			}
+			return fmt.Errorf("%w %s: it matches %d records (%s…): give more characters", ErrAmbiguousID, p, len(hits), strings.Join(shown, ", "))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,539 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// selectFlags pick captured deliveries; shared by captures, replay and
+// verify over captures.
+type selectFlags struct {
+	ids     []string
+	event   string
+	where   []string
+	last    int
+	skipBad bool
+}
+
+func (s *selectFlags) addFlags(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&s.ids, "id", nil, "a capture id, or a unique prefix of one (repeatable)")
+	fs.StringVar(&s.event, "event", "", "only deliveries whose event type matches this glob")
+	fs.StringArrayVar(&s.where, "where", nil, "only deliveries where PATH OP VALUE holds: a gjson path into the body, header.NAME or record.FIELD; OP is ==, !=, <, >, <=, >= or ~ (glob); repeatable")
+	fs.IntVar(&s.last, "last", 0, "only the last N selected deliveries")
+	fs.BoolVar(&s.skipBad, "skip-bad", false, "skip malformed lines (with a warning) instead of stopping")
+}
+
+// captureQuery is a parsed selection over capture files.
+type captureQuery struct {
+	files []string
+	sel   capture.Selector
+	ids   *capture.IDMatcher
+	last  int
+	opts  capture.ReadOptions
+}
+
+func (app *App) newCaptureQuery(args []string, s *selectFlags) (*captureQuery, error) {
+	if len(args) == 0 {
+		return nil, usageErr("no capture file: give FILE, a directory of *.jsonl files, or - for stdin")
+	}
+	files, err := capture.Sources(args)
+	if err != nil {
+		return nil, failErr(err)
+	}
+	q := &captureQuery{files: files, sel: capture.Selector{Event: s.event}, ids: capture.NewIDMatcher(s.ids), last: s.last}
+	if s.last < 0 {
+		return nil, usageErr("--last must be positive")
+	}
+	for _, w := range s.where {
+		c, err := capture.ParseCond(w)
+		if err != nil {
+			return nil, usageErr("--where %v", err)
+		}
+		q.sel.Where = append(q.sel.Where, c)
+	}
+	q.opts = capture.ReadOptions{SkipBad: s.skipBad, Warn: func(m string) { app.warn("%s", m) }}
+	return q, nil
+}
+
+// each calls fn with every selected record, in file order. Records are
+// streamed, except with --id or --last, where the (few) selected records
+// are gathered first so an ambiguous prefix is refused before any is used.
+func (app *App) eachCapture(q *captureQuery, fn func(*capture.Record) error) error {
+	scan := func(fn func(*capture.Record) error) error {
+		for _, f := range q.files {
+			read := func(rec *capture.Record, _ int) error {
+				if !q.ids.Empty() && !q.ids.See(rec.ID) {
+					return nil
+				}
+				if !q.sel.Match(rec) {
+					return nil
+				}
+				return fn(rec)
+			}
+			var err error
+			if f == "-" {
+				err = capture.Read(app.Streams.In, "stdin", q.opts, read)
+			} else {
+				err = capture.ReadFile(f, q.opts, read)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if q.ids.Empty() && q.last == 0 {
+		return wrapCaptureErr(scan(fn))
+	}
+	var picked []*capture.Record
+	if err := scan(func(r *capture.Record) error {
+		picked = append(picked, r)
+		if q.last > 0 && len(picked) > q.last {
+			picked = picked[1:]
+		}
+		return nil
+	}); err != nil {
+		return wrapCaptureErr(err)
+	}
+	if err := q.ids.Check(); err != nil {
+		return usageErr("--id %v", err)
+	}
+	for _, r := range picked {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wrapCaptureErr makes an unreadable capture a could-not-run error, and
+// leaves the callback's own errors as they are.
+func wrapCaptureErr(err error) error {
+	var e *exitError
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	return failErr(err, "--skip-bad skips malformed lines; a torn last line is always skipped")
+}
+
+func newCapturesCommand(app *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "captures",
+		Short: "List, show and export captured deliveries",
+		Long: `Read the JSON Lines files that listen --save writes (a file, a directory
+of *.jsonl files, or - for stdin).
+
+Selection, for every subcommand: --id (a unique prefix is enough), --event
+GLOB, --where 'PATH OP VALUE' (a gjson path into the body, header.NAME, or
+record.FIELD: event, method, path, query, provider, scheme, route, status,
+verdict, id, body_size; OP ==, !=, <, >, <=, >=, ~ for a glob), --last N.` + exitStatusHelp,
+		Example: `  hooktool captures list deliveries.jsonl
+  hooktool captures show deliveries.jsonl 01J...
+  hooktool captures list deliveries.jsonl --where 'data.amount>5000' --event 'transfer.*'
+  hooktool captures export deliveries.jsonl --format har > deliveries.har`,
+	}
+	cmd.AddCommand(newCapturesListCommand(app), newCapturesShowCommand(app), newCapturesExportCommand(app))
+	return cmd
+}
+
+func newCapturesListCommand(app *App) *cobra.Command {
+	var s selectFlags
+	cmd := &cobra.Command{
+		Use:   "list FILE...",
+		Short: "One line per captured delivery: id, time, event, verdict, status, size",
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q, err := app.newCaptureQuery(args, &s)
+			if err != nil {
+				return err
+			}
+			out := app.Streams.Out
+			p := app.palette()
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			if !app.JSON {
+				fmt.Fprintln(tw, p.Bold("ID")+"\t"+p.Bold("RECEIVED")+"\t"+p.Bold("REQUEST")+"\t"+p.Bold("EVENT")+"\t"+p.Bold("VERDICT")+"\t"+p.Bold("ANSWER")+"\t"+p.Bold("SIZE"))
+			}
+			err = app.eachCapture(q, func(r *capture.Record) error {
+				if app.JSON {
+					return app.writeJSON(out, r)
+				}
+				ev := r.Event
+				if ev == "" {
+					ev = "-"
+				}
+				req := r.Method + " " + r.Path
+				if r.Query != "" {
+					req += "?" + r.Query
+				}
+				_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), req, ev, verdictLabel(r.Verdict), r.Answer.Status, formatSize(r.BodySize))
+				return err
+			})
+			if ferr := tw.Flush(); err == nil {
+				err = ferr
+			}
+			return err
+		},
+	}
+	s.addFlags(cmd.Flags())
+	return cmd
+}
+
+func newCapturesShowCommand(app *App) *cobra.Command {
+	var s selectFlags
+	var raw bool
+	cmd := &cobra.Command{
+		Use:   "show FILE... ID",
+		Short: "Print one captured delivery in full: request line, headers, body",
+		Long: `Print one delivery: its request line and headers, what hooktool knew of it
+(event, verdict, answer, forward), and the body, pretty-printed when it is
+JSON (for reading: the kept bytes never change). --raw prints the body's
+exact bytes and nothing else; --json prints the record.` + exitStatusHelp,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s.ids = []string{args[len(args)-1]}
+			q, err := app.newCaptureQuery(args[:len(args)-1], &s)
+			if err != nil {
+				return err
+			}
+			return app.eachCapture(q, func(r *capture.Record) error {
+				body, err := r.Bytes()
+				if err != nil {
+					return failErr(err)
+				}
+				switch {
+				case raw:
+					_, err = app.Streams.Out.Write(body)
+					return err
+				case app.JSON:
+					return app.writeJSON(app.Streams.Out, r)
+				}
+				return app.showCapture(r, body)
+			})
+		},
+	}
+	s.addFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&raw, "raw", false, "print only the body, byte for byte")
+	return cmd
+}
+
+func (app *App) showCapture(r *capture.Record, body []byte) error {
+	out := app.Streams.Out
+	p := app.palette()
+	uri := r.Path
+	if r.Query != "" {
+		uri += "?" + r.Query
+	}
+	fmt.Fprintf(out, "%s %s %s\n", p.Bold(r.Method), uri, r.Proto)
+	names := make([]string, 0, len(r.Headers))
+	for k := range r.Headers {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	if r.Host != "" {
+		fmt.Fprintf(out, "%s %s\n", p.Dim("Host:"), r.Host)
+	}
+	for _, k := range names {
+		for _, v := range r.Headers[k] {
+			fmt.Fprintf(out, "%s %s\n", p.Dim(k+":"), v)
+		}
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintf(out, "%s %s  %s %s  %s %s\n", p.Dim("id"), r.ID, p.Dim("received"), r.ReceivedAt.Format(time.RFC3339Nano), p.Dim("from"), r.RemoteAddr)
+	if r.Event != "" || r.Provider != "" {
+		fmt.Fprintf(out, "%s %s  %s %s\n", p.Dim("event"), r.Event, p.Dim("provider"), r.Provider)
+	}
+	if v := r.Verdict; v != nil {
+		label := p.OK("✔ valid")
+		if !v.Valid {
+			label = p.Bad("✘ " + string(v.Reason))
+		}
+		fmt.Fprintf(out, "%s %s (%s): %s\n", p.Dim("verdict"), label, v.Scheme, v.Message)
+		for _, h := range v.Hints {
+			fmt.Fprintf(out, "%s %s\n", p.Warn("hint:"), h)
+		}
+	}
+	fmt.Fprintf(out, "%s %d %s\n", p.Dim("answered"), r.Answer.Status, r.Answer.Reason)
+	if f := r.Forward; f != nil {
+		if f.Error != "" {
+			fmt.Fprintf(out, "%s %s: %s\n", p.Dim("forwarded"), f.URL, f.Error)
+		} else {
+			fmt.Fprintf(out, "%s %s: %d in %.1fms\n", p.Dim("forwarded"), f.URL, f.Status, f.LatencyMS)
+		}
+	}
+	fmt.Fprintln(out)
+	var pretty bytes.Buffer
+	switch {
+	case len(body) == 0:
+		fmt.Fprintln(out, p.Dim("(empty body)"))
+	case json.Indent(&pretty, body, "", "  ") == nil:
+		fmt.Fprintf(out, "%s\n", pretty.Bytes())
+	case utf8.Valid(body):
+		fmt.Fprintf(out, "%s\n", body)
+	default:
+		fmt.Fprintf(out, "%s\n", p.Dim(fmt.Sprintf("(%d bytes, not text: --raw prints them)", len(body))))
+	}
+	return nil
+}
+
+func newCapturesExportCommand(app *App) *cobra.Command {
+	var s selectFlags
+	var format, to string
+	cmd := &cobra.Command{
+		Use:   "export FILE... --format har|curl",
+		Short: "Write captured deliveries as HAR 1.2 or as curl commands",
+		Long: `Export deliveries: --format har writes one HAR 1.2 document (open it in a
+browser's dev tools, or any HAR viewer); --format curl writes one curl
+command per delivery that re-sends it byte-exact to --to (default: the
+address it was received on).` + exitStatusHelp,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "har" && format != "curl" {
+				return usageErr("--format %q: expected har or curl", format)
+			}
+			q, err := app.newCaptureQuery(args, &s)
+			if err != nil {
+				return err
+			}
+			if format == "curl" {
+				return app.eachCapture(q, func(r *capture.Record) error { return writeCaptureCurl(app.Streams.Out, r, to) })
+			}
+			har := newHAR(app.Version)
+			if err := app.eachCapture(q, func(r *capture.Record) error { return har.add(r) }); err != nil {
+				return err
+			}
+			enc := json.NewEncoder(app.Streams.Out)
+			enc.SetIndent("", "  ")
+			return enc.Encode(har)
+		},
+	}
+	s.addFlags(cmd.Flags())
+	cmd.Flags().StringVarP(&format, "format", "f", "har", "har or curl")
+	cmd.Flags().StringVar(&to, "to", "", "curl: send to this base URL instead of where the delivery was received")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"har", "curl"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// captureURL is where a delivery was received, or base with its path.
+func captureURL(r *capture.Record, base string) string {
+	uri := r.Path
+	if r.Query != "" {
+		uri += "?" + r.Query
+	}
+	if base != "" {
+		return strings.TrimSuffix(base, "/") + uri
+	}
+	host := r.Host
+	if host == "" {
+		host = "localhost"
+	}
+	return "http://" + host + uri
+}
+
+// skipOnResend are headers a re-send must not copy: hop-by-hop ones, and
+// those the HTTP client sets from the request itself.
+var skipOnResend = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Proxy-Authenticate": true,
+	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
+	"Host": true, "Content-Length": true,
+}
+
+// resendHeaders copies a capture's headers for sending again.
+func resendHeaders(r *capture.Record) http.Header {
+	h := http.Header{}
+	dropped := map[string]bool{}
+	for _, c := range r.Headers.Values("Connection") {
+		for _, k := range strings.Split(c, ",") {
+			dropped[http.CanonicalHeaderKey(strings.TrimSpace(k))] = true
+		}
+	}
+	for k, v := range r.Headers {
+		if !skipOnResend[k] && !dropped[k] {
+			h[k] = append([]string(nil), v...)
+		}
+	}
+	return h
+}
+
+func writeCaptureCurl(w io.Writer, r *capture.Record, base string) error {
+	body, err := r.Bytes()
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s %s %s\n", r.ID, r.ReceivedAt.Format(time.RFC3339), r.Event)
+	binary := !utf8.Valid(body) || bytes.IndexByte(body, 0) >= 0
+	if binary {
+		fmt.Fprintf(&b, "printf %%s %s | base64 -d | ", shellQuote(base64.StdEncoding.EncodeToString(body)))
+	}
+	fmt.Fprintf(&b, "curl -sS -X %s %s", r.Method, shellQuote(captureURL(r, base)))
+	h := resendHeaders(r)
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range h[k] {
+			fmt.Fprintf(&b, " \\\n  -H %s", shellQuote(k+": "+v))
+		}
+	}
+	switch {
+	case binary:
+		b.WriteString(" \\\n  --data-binary @-")
+	case len(body) > 0:
+		fmt.Fprintf(&b, " \\\n  --data-raw %s", shellQuote(string(body)))
+	}
+	b.WriteString("\n\n")
+	_, err = io.WriteString(w, b.String())
+	return err
+}
+
+// har is a HAR 1.2 document (http://www.softwareishard.com/blog/har-12-spec/).
+type har struct {
+	Log harLog `json:"log"`
+}
+
+type harLog struct {
+	Version string     `json:"version"`
+	Creator harCreator `json:"creator"`
+	Entries []harEntry `json:"entries"`
+}
+
+type harCreator struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+type harEntry struct {
+	StartedDateTime string         `json:"startedDateTime"`
+	Time            float64        `json:"time"`
+	Request         harRequest     `json:"request"`
+	Response        harResponse    `json:"response"`
+	Cache           struct{}       `json:"cache"`
+	Timings         harTimings     `json:"timings"`
+	Comment         string         `json:"comment,omitempty"`
+	Hooktool        map[string]any `json:"_hooktool,omitempty"`
+}
+
+type harNV struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type harRequest struct {
+	Method      string       `json:"method"`
+	URL         string       `json:"url"`
+	HTTPVersion string       `json:"httpVersion"`
+	Cookies     []harNV      `json:"cookies"`
+	Headers     []harNV      `json:"headers"`
+	QueryString []harNV      `json:"queryString"`
+	PostData    *harPostData `json:"postData,omitempty"`
+	HeadersSize int          `json:"headersSize"`
+	BodySize    int          `json:"bodySize"`
+}
+
+type harPostData struct {
+	MimeType string `json:"mimeType"`
+	Text     string `json:"text"`
+	Encoding string `json:"encoding,omitempty"`
+}
+
+type harResponse struct {
+	Status      int        `json:"status"`
+	StatusText  string     `json:"statusText"`
+	HTTPVersion string     `json:"httpVersion"`
+	Cookies     []harNV    `json:"cookies"`
+	Headers     []harNV    `json:"headers"`
+	Content     harContent `json:"content"`
+	RedirectURL string     `json:"redirectURL"`
+	HeadersSize int        `json:"headersSize"`
+	BodySize    int        `json:"bodySize"`
+}
+
+type harContent struct {
+	Size     int    `json:"size"`
+	MimeType string `json:"mimeType"`
+}
+
+type harTimings struct {
+	Send    float64 `json:"send"`
+	Wait    float64 `json:"wait"`
+	Receive float64 `json:"receive"`
+}
+
+func newHAR(version string) *har {
+	return &har{Log: harLog{Version: "1.2", Creator: harCreator{"hooktool", version}, Entries: []harEntry{}}}
+}
+
+func (h *har) add(r *capture.Record) error {
+	body, err := r.Bytes()
+	if err != nil {
+		return err
+	}
+	e := harEntry{
+		StartedDateTime: r.ReceivedAt.Format(time.RFC3339Nano),
+		Request: harRequest{
+			Method: r.Method, URL: captureURL(r, ""), HTTPVersion: orDefault(r.Proto, "HTTP/1.1"),
+			Cookies: []harNV{}, Headers: []harNV{}, QueryString: []harNV{}, HeadersSize: -1, BodySize: len(body),
+		},
+		Response: harResponse{
+			Status: r.Answer.Status, StatusText: http.StatusText(r.Answer.Status), HTTPVersion: "HTTP/1.1",
+			Cookies: []harNV{}, Headers: []harNV{}, Content: harContent{MimeType: ""}, HeadersSize: -1, BodySize: -1,
+		},
+		Timings: harTimings{Send: 0, Wait: float64(r.Answer.DelayMS), Receive: 0},
+		Comment: r.ID,
+		Hooktool: map[string]any{
+			"id": r.ID, "event": r.Event, "provider": r.Provider, "verdict": verdictLabel(r.Verdict),
+		},
+	}
+	e.Time = e.Timings.Wait
+	names := make([]string, 0, len(r.Headers))
+	for k := range r.Headers {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range r.Headers[k] {
+			e.Request.Headers = append(e.Request.Headers, harNV{k, v})
+		}
+	}
+	for _, kv := range strings.Split(r.Query, "&") {
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		e.Request.QueryString = append(e.Request.QueryString, harNV{k, v})
+	}
+	if len(body) > 0 {
+		pd := &harPostData{MimeType: r.Headers.Get("Content-Type")}
+		if r.BodyEncoding == capture.BodyBase64 {
+			pd.Text, pd.Encoding = r.Body, "base64"
+		} else {
+			pd.Text = r.Body
+		}
+		e.Request.PostData = pd
+	}
+	h.Log.Entries = append(h.Log.Entries, e)
+	return nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,408 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/term"
+	"github.com/spf13/cobra"
+)
+
+// ReplayOptions are the flags of `hooktool replay`.
+type ReplayOptions struct {
+	signing       signingFlags
+	sel           selectFlags
+	To            string
+	KeepPath      bool
+	Resign        bool
+	Concurrency   int
+	Rate          float64
+	Retry         int
+	RetryBackoff  time.Duration
+	Timeout       time.Duration
+	StopOnFailure bool
+	Headers       []string
+	Insecure      bool
+}
+
+func newReplayCommand(app *App) *cobra.Command {
+	o := &ReplayOptions{}
+	cmd := &cobra.Command{
+		Use:   "replay FILE... [--to URL | --endpoint NAME]",
+		Short: "Re-send captured deliveries, byte-exact or re-signed",
+		Long: `Re-send deliveries that listen --save kept: the same method, path, query,
+headers (hop-by-hop ones excepted) and body bytes, to --to URL or the
+endpoint's URL. When the target URL has no path, each capture's own path and
+query are appended (--keep-path=false turns this off).
+
+--resign gives each delivery a new id and timestamp where the scheme has
+them, and recomputes the signature with the configured secret, under the
+scheme the capture recorded (its provider's profile) or --scheme, so a
+receiver with a timestamp tolerance accepts it; the body stays byte-exact.
+
+--concurrency 1 (the default) keeps capture order. --rate limits requests
+per second; --retry, --retry-backoff and --timeout work as in trigger.
+Selection: --id, --event, --where, --last, as for captures.
+
+Exit status: 0 when every delivery was acknowledged (2xx), 1 when any was
+not, 2 for usage errors or unreadable captures.` + exitStatusHelp,
+		Example: `  hooktool replay deliveries.jsonl --to http://localhost:3000/webhooks
+  hooktool replay deliveries.jsonl --id 01J... --resign --endpoint staging
+  hooktool replay deliveries.jsonl --where 'event=="transfer.failed"' --where 'data.amount>5000' --to localhost:3000
+  hooktool replay big.jsonl --to http://localhost:3000/hook --concurrency 32 --rate 500`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReplay(app, cmd, o, args)
+		},
+	}
+	fs := cmd.Flags()
+	o.signing.addFlags(fs)
+	o.sel.addFlags(fs)
+	fs.StringVar(&o.To, "to", "", "target URL (default: the endpoint's URL)")
+	fs.BoolVar(&o.KeepPath, "keep-path", true, "append each capture's path and query when the target URL has no path")
+	fs.BoolVar(&o.Resign, "resign", false, "new id and timestamp, signature recomputed with the configured secret")
+	fs.IntVarP(&o.Concurrency, "concurrency", "c", 1, "deliveries in flight at once (1 keeps capture order)")
+	fs.Float64Var(&o.Rate, "rate", 0, "at most this many requests per second (0: no limit)")
+	fs.IntVar(&o.Retry, "retry", 0, "retries of a delivery that is not acknowledged")
+	fs.DurationVar(&o.RetryBackoff, "retry-backoff", time.Second, "wait before the first retry; it doubles each time, with jitter")
+	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "time allowed for each attempt")
+	fs.BoolVar(&o.StopOnFailure, "stop-on-failure", false, "send nothing more after a delivery is not acknowledged")
+	fs.StringArrayVarP(&o.Headers, "header", "H", nil, "an extra header, 'Name: value' (repeatable)")
+	fs.BoolVar(&o.Insecure, "insecure", false, "accept any TLS certificate")
+	return cmd
+}
+
+// captureSchemes finds the scheme to sign or verify each capture with: a
+// flag or the endpoint first, then the capture's provider profile, then the
+// scheme it recorded, then the configured one.
+type captureSchemes struct {
+	app   *App
+	r     *resolvedSigning
+	mu    sync.Mutex
+	cache map[string]signature.Scheme
+}
+
+func (app *App) newCaptureSchemes(r *resolvedSigning) (*captureSchemes, error) {
+	err := app.finishSigning(r, r.cfg.Provider(r.endpoint))
+	if err != nil && !errors.Is(err, errNoScheme) {
+		return nil, err
+	}
+	if err != nil {
+		r.scheme = nil
+	}
+	return &captureSchemes{app: app, r: r, cache: map[string]signature.Scheme{}}, nil
+}
+
+func (c *captureSchemes) forRecord(rec *capture.Record) (signature.Scheme, error) {
+	if c.r.scheme != nil && c.r.signing.SchemeExplicit {
+		return c.r.scheme, nil
+	}
+	key := rec.Provider + "\x00" + rec.Scheme
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.cache[key]; ok {
+		return s, nil
+	}
+	s, err := c.lookup(rec)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, errors.New("no scheme recorded in the capture: give --scheme or --provider")
+	}
+	c.cache[key] = s
+	return s, nil
+}
+
+func (c *captureSchemes) lookup(rec *capture.Record) (signature.Scheme, error) {
+	if rec.Provider != "" {
+		if cat, err := c.app.loadCatalog(c.r); err == nil {
+			if p := cat.Provider(rec.Provider); p != nil && p.Signing.Scheme != "" {
+				return signature.Lookup(p.Signing.Scheme, p.Signing.Options())
+			}
+		}
+	}
+	if rec.Scheme != "" {
+		return signature.Lookup(rec.Scheme, c.r.signing.Options)
+	}
+	return c.r.scheme, nil
+}
+
+// replayTarget is the base URL and whether it names its own path.
+func (r *resolvedSigning) replayTarget(to string) (string, bool, error) {
+	raw := to
+	if raw == "" {
+		if r.endpoint == "" {
+			return "", false, usageErr("no target: give --to URL or --endpoint NAME")
+		}
+		raw = r.cfg.Endpoints[r.endpoint].URL
+		if raw == "" {
+			return "", false, usageErr("endpoint %s has no url: set one, or give --to", r.endpoint)
+		}
+	}
+	withScheme := raw
+	if !strings.Contains(withScheme, "://") {
+		withScheme = "http://" + withScheme
+	}
+	u, err := url.Parse(withScheme)
+	hasPath := err == nil && u.Path != "" && u.Path != "/"
+	norm, err := normalizeURL("--to", raw)
+	return norm, hasPath, err
+}
+
+type replayResult struct {
+	rec     *capture.Record
+	attempt delivery.Attempt
+}
+
+func runReplay(app *App, cmd *cobra.Command, o *ReplayOptions, args []string) error {
+	if o.Concurrency < 1 || o.Rate < 0 || o.Retry < 0 || o.Timeout <= 0 {
+		return usageErr("--concurrency must be 1 or more, --rate and --retry 0 or more, --timeout positive")
+	}
+	q, err := app.newCaptureQuery(args, &o.sel)
+	if err != nil {
+		return err
+	}
+	r, err := app.loadSigningConfig(cmd.Flags())
+	if err != nil {
+		return err
+	}
+	base, hasPath, err := r.replayTarget(o.To)
+	if err != nil {
+		return err
+	}
+	extra, err := parseHeaderArgs(o.Headers)
+	if err != nil {
+		return err
+	}
+	var schemes *captureSchemes
+	if o.Resign {
+		if schemes, err = app.newCaptureSchemes(r); err != nil {
+			return err
+		}
+		if err := r.needSecrets("re-sign"); err != nil {
+			return err
+		}
+	}
+	client := delivery.New(delivery.Options{
+		Timeout: o.Timeout, Retries: o.Retry, Backoff: o.RetryBackoff,
+		UserAgent: "hooktool/" + app.Version, Insecure: o.Insecure,
+	})
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+
+	jobs := make(chan *capture.Record, o.Concurrency)
+	var readErr error
+	go func() {
+		defer close(jobs)
+		readErr = app.eachCapture(q, func(rec *capture.Record) error {
+			select {
+			case jobs <- rec:
+				return nil
+			case <-ctx.Done():
+				return capture.ErrStop
+			}
+		})
+		if errors.Is(readErr, capture.ErrStop) {
+			readErr = nil
+		}
+	}()
+	var tick <-chan time.Time
+	if o.Rate > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / o.Rate))
+		defer t.Stop()
+		tick = t.C
+	}
+	progress := term.NewProgress(app.Streams.Err, app.Streams.ErrIsTerminal && !app.JSON && !app.Quiet, 0)
+	var mu sync.Mutex // serialises output and results
+	var results []replayResult
+	hinted := map[string]bool{}
+	var prepErr error
+	var wg sync.WaitGroup
+	for w := 0; w < o.Concurrency; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rec := range jobs {
+				if ctx.Err() != nil {
+					continue
+				}
+				req, err := replayRequest(app, r, schemes, rec, base, hasPath, o.KeepPath, extra)
+				if err != nil {
+					mu.Lock()
+					if prepErr == nil {
+						prepErr = fmt.Errorf("capture %s: %w", rec.ID, err)
+					}
+					mu.Unlock()
+					cancel()
+					continue
+				}
+				if tick != nil {
+					select {
+					case <-tick:
+					case <-ctx.Done():
+						continue
+					}
+				}
+				label := rec.ID
+				if rec.Event != "" {
+					label += " " + rec.Event
+				}
+				item := sentItem{event: rec.Event, provider: rec.Provider, captureID: rec.ID, label: label}
+				attempts := sendWith(client, ctx, req, func(a delivery.Attempt) {
+					mu.Lock()
+					progress.Clear()
+					app.reportAttempt(r, item, req.URL, len(req.Body), a, o.Retry+1, hinted)
+					mu.Unlock()
+				})
+				last := attempts[len(attempts)-1]
+				mu.Lock()
+				results = append(results, replayResult{rec, last})
+				progress.Step()
+				mu.Unlock()
+				if !last.Acknowledged() && o.StopOnFailure {
+					cancel()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	progress.Clear()
+	if readErr != nil {
+		return readErr
+	}
+	if prepErr != nil {
+		return failErr(prepErr)
+	}
+	failed := app.replaySummary(results)
+	if len(results) == 0 {
+		app.warn("no capture matched the selection: nothing was sent")
+	}
+	if failed > 0 {
+		return silentExit(ExitInvalid)
+	}
+	return nil
+}
+
+// sendWith sends with a per-call attempt callback (the client is shared).
+func sendWith(c *delivery.Client, ctx context.Context, req delivery.Request, on func(delivery.Attempt)) []delivery.Attempt {
+	cc := *c
+	cc.OnAttempt = on
+	return cc.Send(ctx, req)
+}
+
+// replayRequest rebuilds a captured delivery for sending.
+func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *capture.Record, base string, hasPath, keepPath bool, extra http.Header) (delivery.Request, error) {
+	body, err := rec.Bytes()
+	if err != nil {
+		return delivery.Request{}, err
+	}
+	target := base
+	if keepPath && !hasPath {
+		target = captureURL(rec, strings.TrimSuffix(base, "/"))
+	}
+	h := resendHeaders(rec)
+	for k, v := range extra {
+		h[k] = v
+	}
+	req := delivery.Request{Method: rec.Method, URL: target, Header: h, Body: body}
+	if schemes == nil {
+		return req, nil
+	}
+	s, err := schemes.forRecord(rec)
+	if err != nil {
+		return req, err
+	}
+	for _, name := range s.HeaderNames() {
+		h.Del(name)
+	}
+	id := ""
+	if s.UsesID() {
+		id = newMessageID()
+	}
+	secret := r.signing.Secrets[0]
+	req.Sign = func(int) (http.Header, error) {
+		fields, err := signature.Sign(s, secret, signature.SignInput{Body: body, ID: id, Timestamp: app.Now(), URL: target})
+		if err != nil {
+			return nil, err
+		}
+		out := http.Header{}
+		for _, f := range fields {
+			out.Set(f.Name, f.Value)
+		}
+		return out, nil
+	}
+	return req, nil
+}
+
+// replaySummary prints what was sent and returns how many failed.
+func (app *App) replaySummary(results []replayResult) int {
+	acked, failed := 0, 0
+	byFailure := map[string]int{}
+	lat := make([]time.Duration, 0, len(results))
+	for _, res := range results {
+		a := res.attempt
+		lat = append(lat, a.Latency)
+		switch {
+		case a.Acknowledged():
+			acked++
+		case a.Err != nil:
+			failed++
+			kind := "error"
+			var de *delivery.Error
+			if errors.As(a.Err, &de) {
+				kind = string(de.Kind)
+			}
+			byFailure[kind]++
+		default:
+			failed++
+			byFailure[fmt.Sprint(a.Status)]++
+		}
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[int(p*float64(len(lat)-1)+0.5)]
+	}
+	if app.JSON {
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+		app.writeJSON(app.Streams.Err, map[string]any{
+			"type": "summary", "sent": len(results), "acknowledged": acked, "failed": failed, "failed_by": byFailure,
+			"latency_ms": map[string]float64{"p50": ms(pct(0.5)), "p95": ms(pct(0.95)), "max": ms(pct(1))},
+		})
+		return failed
+	}
+	if app.Quiet {
+		return failed
+	}
+	fmt.Fprintf(app.Streams.Err, "hooktool: replayed %d: %d acknowledged, %d failed", len(results), acked, failed)
+	if len(byFailure) > 0 {
+		keys := make([]string, 0, len(byFailure))
+		for k := range byFailure {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = fmt.Sprintf("%s×%d", k, byFailure[k])
+		}
+		fmt.Fprintf(app.Streams.Err, " (%s)", strings.Join(parts, ", "))
+	}
+	if len(lat) > 0 {
+		fmt.Fprintf(app.Streams.Err, "; latency p50 %s, p95 %s, max %s", formatLatency(pct(0.5)), formatLatency(pct(0.95)), formatLatency(pct(1)))
+	}
+	fmt.Fprintln(app.Streams.Err)
+	return failed
+}
