@@ -1,10 +1,10 @@
 package capture
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 )
 
@@ -17,6 +17,10 @@ type Writer struct {
 	fsync bool
 	queue chan *pending
 	done  chan struct{}
+
+	// lines recycles encoding buffers: a line is done with once Append
+	// returns.
+	lines sync.Pool
 
 	closeOnce sync.Once
 	mu        sync.Mutex // guards closed
@@ -38,6 +42,7 @@ func Create(path string, fsync bool) (*Writer, error) {
 		return nil, err
 	}
 	w := &Writer{f: f, fsync: fsync, queue: make(chan *pending, maxGroup), done: make(chan struct{})}
+	w.lines.New = func() any { b := make([]byte, 0, 4096); return &b }
 	go w.loop()
 	return w, nil
 }
@@ -47,11 +52,14 @@ var ErrClosed = errors.New("capture file closed")
 
 // Append writes rec as one line and returns once it is written.
 func (w *Writer) Append(rec *Record) error {
-	line, err := json.Marshal(rec)
+	buf := w.lines.Get().(*[]byte)
+	defer w.lines.Put(buf)
+	line, err := rec.AppendJSON((*buf)[:0])
 	if err != nil {
 		return err
 	}
-	p := &pending{line: append(line, '\n'), err: make(chan error, 1)}
+	*buf = append(line, '\n')
+	p := &pending{line: *buf, err: make(chan error, 1)}
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
@@ -68,6 +76,9 @@ func (w *Writer) loop() {
 	var buf []byte
 	for p := range w.queue {
 		group = append(group[:0], p)
+		// Let the handlers that are ready run and queue their records, so
+		// one write carries many of them.
+		runtime.Gosched()
 	drain:
 		for len(group) < maxGroup {
 			select {

@@ -1,0 +1,396 @@
+#!/usr/bin/env bash
+# bench/listen.sh: throughput of `hooktool listen --save F --quiet` with
+# signature verification on, against the floor (a bare Go net/http server
+# that reads the body and answers 200, bench/bare) and a peer that keeps each
+# JSON delivery in a file (Debian's json2file-go), on loopback, with the same
+# 568-byte signed body and 32 connections. It also checks that hooktool lost
+# no record: every 2xx answer it gave (matched by the id in its answer body)
+# has its record in F.
+#
+# Usage: bash bench/listen.sh     (from anywhere; see bench/README.md)
+#
+# Environment (defaults in brackets):
+#   ROUNDS [3]        measured rounds per server; the median is reported
+#   DURATION [5]      seconds of one measured wrk run
+#   WARMUP [1]        seconds of wrk just before it, on the same server process
+#   CONNECTIONS [32]  wrk connections (and hey workers)
+#   WRK_THREADS [1]   wrk threads
+#   PIN [1]           on 2+ cores, run the servers on CPU 1 and the load
+#                     generators on CPU 0 (taskset), so they do not compete
+#   HEY [1]           also cross-check hooktool with hey (0 skips it)
+#   HEY_DURATION [3]  seconds of the hey run
+#   KEEP [0]          1 keeps the work directory (records, logs) and prints it
+#
+# Installs wrk, hey and json2file-go from Debian's packages when missing (as
+# root, or through sudo). Loopback only; every load run is bounded in time.
+set -euo pipefail
+export LC_ALL=C # byte-wise sort, comm, awk and grep
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-1}
+CONNECTIONS=${CONNECTIONS:-32}
+WRK_THREADS=${WRK_THREADS:-1}
+PIN=${PIN:-1}
+HEY=${HEY:-1}
+HEY_DURATION=${HEY_DURATION:-3}
+KEEP=${KEEP:-0}
+BODY_SIZE=568
+SECRET="bench-listen-secret-6b1f0c2e9d"  # signs the aella deliveries
+J2F_TOKEN="bench-j2f-token-41d7"        # json2file-go's HMAC key
+
+for v in ROUNDS DURATION WARMUP CONNECTIONS WRK_THREADS HEY_DURATION; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "listen.sh: $v must be a positive integer, not '${!v}'" >&2; exit 2; }
+done
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "listen.sh: $*"; exit 1; }
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LUA="$REPO/bench/post.lua"
+
+# --- tools ------------------------------------------------------------------
+
+export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v hey >/dev/null || missing+=(hey)
+command -v json2file-go >/dev/null || missing+=(json2file-go)
+if ((${#missing[@]})); then
+  say "installing ${missing[*]} from Debian's packages"
+  if [[ $(id -u) == 0 ]]; then
+    SUDO=()
+  elif command -v sudo >/dev/null; then
+    SUDO=(sudo)
+  else
+    die "need ${missing[*]}: run as root or install sudo (apt-get install ${missing[*]})"
+  fi
+  "${SUDO[@]}" apt-get update -qq
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v go >/dev/null || die "go is not on PATH"
+J2F=$(command -v json2file-go)
+
+# --- work directory, cleanup -------------------------------------------------
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/hooktool-bench.XXXXXX")
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  if [[ $KEEP == 1 ]]; then
+    say "listen.sh: kept $W"
+  else
+    rm -rf "$W"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# CPU placement: servers on CPU 1, load generators on CPU 0.
+SRV=()
+LOAD=()
+if [[ $PIN == 1 ]] && command -v taskset >/dev/null && (($(nproc) >= 2)); then
+  SRV=(taskset -c 1)
+  LOAD=(taskset -c 0)
+  placement="servers on CPU 1, load generator on CPU 0"
+else
+  placement="not pinned ($(nproc) CPUs shared)"
+fi
+
+# --- build -------------------------------------------------------------------
+
+say "building hooktool and bench/bare"
+(cd "$REPO" && go build -o "$W/hooktool" ./cmd/hooktool && go build -o "$W/bare" ./bench/bare)
+
+# --- payload and signatures --------------------------------------------------
+
+# An empty config, so that no ./hooktool.yaml or user config changes the run.
+: >"$W/config.yaml"
+HK=("$W/hooktool" --config "$W/config.yaml")
+
+BODY="$W/body.json"
+printf '%s' '{"event":"transfer.completed","timestamp":"2026-01-15T10:30:00.000Z","data":{"id":"9caf8957-5628-4dad-9395-bfc09edcfc87","narration":"Paid for order","status":"Success","amount":10000,"fee":0,"externalReference":"order-83900","currency":"NGN","sessionId":null,"senderName":"Merchant Name","senderBank":"Aella MFB","senderAccountNumber":"9326455183","receiverName":"JOHN DOE","receiverBank":"GTBANK PLC","receiverAccountNumber":"2680740489","receiverBankCode":"000013","environment":"LIVE","createdAt":"2026-01-15T10:29:58.000Z","updatedAt":"2026-01-15T10:29:58.000Z"}}' >"$BODY"
+size=$(wc -c <"$BODY")
+((size == BODY_SIZE)) || die "the body is $size bytes, not $BODY_SIZE"
+
+# hooktool: the aella profile, a hex HMAC-SHA512 of the body in X-Aella-Signature.
+export HOOKTOOL_SECRET=$SECRET
+"${HK[@]}" sign --provider aella --payload "$BODY" >"$W/aella.headers"
+grep -Eq '^X-Aella-Signature: [0-9a-f]{128}$' "$W/aella.headers" || die "unexpected signature: $(cat "$W/aella.headers")"
+# json2file-go checks X-Hub-Signature (sha1= or sha256=; it has no SHA-512),
+# keyed with the directory's token: HMAC-SHA256 of the same body.
+HOOKTOOL_SECRET=$J2F_TOKEN "${HK[@]}" sign --scheme hmac --hmac-hash sha256 \
+  --hmac-header X-Hub-Signature --hmac-prefix sha256= --payload "$BODY" >"$W/j2f.headers"
+: >"$W/none.headers"
+
+# --- helpers -------------------------------------------------------------------
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() {
+  local p i
+  for ((i = 0; i < 50; i++)); do
+    p=$((20000 + RANDOM % 40000))
+    port_open "$p" || { echo "$p"; return; }
+  done
+  die "no free port found"
+}
+
+# wait_url PID FILE: wait for a ready file holding a URL.
+wait_url() {
+  local pid=$1 file=$2 i
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || die "server $pid exited before it was ready"
+    if [[ -s $file ]]; then
+      head -1 "$file"
+      return
+    fi
+    sleep 0.05
+  done
+  die "server $pid not ready after 5 s"
+}
+
+wait_port() {
+  local pid=$1 port=$2 i
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    port_open "$port" && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# stop PID [SIGNAL]: stop a server this script started and wait for it.
+stop() {
+  kill -"${2:-TERM}" "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  local keep=() p
+  for p in "${PIDS[@]}"; do
+    [[ $p == "$1" ]] || keep+=("$p")
+  done
+  PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+# cpu_ticks PID: user + system CPU time of a process, in clock ticks.
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+CLK_TCK=$(getconf CLK_TCK)
+
+hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# field LINE NAME: a value from post.lua's BENCH line.
+field() { sed -nE "s/.* $2=([^ ]+).*/\1/p" <<<"$1"; }
+
+# run_wrk URL HEADERS SECONDS [IDS_FILE]: prints post.lua's BENCH line.
+run_wrk() {
+  local out line
+  out=$(BENCH_BODY="$BODY" BENCH_HEADERS="$2" BENCH_IDS="${4:-}" \
+    "${LOAD[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${3}s" --timeout 10s -s "$LUA" "$1") ||
+    die "wrk failed on $1: $out"
+  line=$(grep '^BENCH ' <<<"$out") || die "no BENCH line from wrk: $out"
+  echo "$line"
+}
+
+median() { sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+declare -A RPS HWM CPU
+RECORDS_OK=1
+REC_ANSWERED=0 REC_MATCHED=0 REC_KEPT=0 REC_INFLIGHT=0 REC_MISSING=0
+J2F_FILES=0 J2F_OK=0
+note() { printf '  %s\n' "$*" >&2; }
+
+# --- one round per server ----------------------------------------------------
+
+# measure NAME URL HEADERS PID [IDS_PREFIX]: warm-up, then the measured run.
+# Sets LAST_WARM and LAST_RUN to the BENCH lines.
+measure() {
+  local name=$1 url=$2 headers=$3 pid=$4 ids=${5:-}
+  LAST_WARM=$(run_wrk "$url" "$headers" "$WARMUP" "${ids:+$ids.warm}")
+  local t0 t1
+  t0=$(cpu_ticks "$pid")
+  LAST_RUN=$(run_wrk "$url" "$headers" "$DURATION" "${ids:+$ids.run}")
+  t1=$(cpu_ticks "$pid")
+  local rps errs non2xx cpu
+  rps=$(field "$LAST_RUN" rps)
+  cpu=$(awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$(field "$LAST_RUN" requests)" 'BEGIN {printf "%.1f", n ? d * 1e6 / hz / n : 0}')
+  CPU[$name]+="$cpu "
+  errs=$(($(field "$LAST_WARM" errors) + $(field "$LAST_RUN" errors)))
+  non2xx=$(($(field "$LAST_WARM" non2xx) + $(field "$LAST_RUN" non2xx)))
+  RPS[$name]+="$rps "
+  HWM[$name]+="$(hwm_kib "$pid") "
+  note "$(printf '%-13s %9.0f req/s  %5.1f us CPU/req  p50 %5d us  p99 %6d us  non-2xx %d  socket errors %d' \
+    "$name" "$rps" "$cpu" "$(field "$LAST_RUN" p50_us)" "$(field "$LAST_RUN" p99_us)" "$non2xx" "$errs")"
+}
+
+round_bare() {
+  rm -f "$W/bare.url"
+  "${SRV[@]}" "$W/bare" -ready-file "$W/bare.url" 2>"$W/bare.log" &
+  local pid=$!
+  PIDS+=("$pid")
+  local url
+  url=$(wait_url "$pid" "$W/bare.url")
+  measure bare "$url/" "$W/none.headers" "$pid"
+  stop "$pid"
+}
+
+# check_records ROUND F IDS_PREFIX: every answer below 400 that wrk got from
+# hooktool names (by its "id") a record in F, and every record of F that wrk
+# saw no answer for was the last request of its connection, in flight when
+# wrk stopped.
+check_records() {
+  local r=$1 f=$2 ids=$3 answered kept missing inflight notlast dup badfmt valid ok200
+  answered=$(($(field "$LAST_WARM" ok) + $(field "$LAST_RUN" ok)))
+  cat "$ids.warm" "$ids.run" | sort >"$ids.sorted"
+  local got
+  got=$(wc -l <"$ids.sorted")
+  # id and remote address of every record, in file order
+  # (a record starts {"v":1,"id":"ID","received_at":"T","remote_addr":"ADDR")
+  awk -F'"' '$2 == "v" && $4 == "id" && $8 == "received_at" && $12 == "remote_addr" {print $6, $14}' "$f" >"$f.ids"
+  kept=$(wc -l <"$f")
+  badfmt=$((kept - $(wc -l <"$f.ids")))
+  valid=$(grep -c '"verdict":{"scheme":"hmac","valid":true' "$f" || true)
+  ok200=$(grep -c '"answer":{"status":200}' "$f" || true)
+  cut -d' ' -f1 "$f.ids" | sort >"$f.sorted"
+  dup=$(($(wc -l <"$f.sorted") - $(sort -u "$f.sorted" | wc -l) + got - $(sort -u "$ids.sorted" | wc -l)))
+  missing=$(comm -23 "$ids.sorted" "$f.sorted" | wc -l)
+  comm -13 "$ids.sorted" "$f.sorted" >"$f.unanswered"
+  inflight=$(wc -l <"$f.unanswered")
+  # the last record of each connection (remote address)
+  awk '{last[$2] = $1} END {for (a in last) print last[a]}' "$f.ids" | sort >"$f.last"
+  notlast=$(comm -23 "$f.unanswered" "$f.last" | wc -l)
+  local verdict=PASS why=()
+  ((got == answered)) || why+=("wrk counted $answered answers below 400 but $got carried an id")
+  ((missing == 0)) || why+=("$missing answered deliveries have no record")
+  ((notlast == 0)) || why+=("$notlast unanswered records were not the last of their connection")
+  ((inflight <= 2 * CONNECTIONS)) || why+=("$inflight unanswered records, more than 2 x $CONNECTIONS in flight")
+  ((badfmt == 0)) || why+=("$badfmt records not in the expected format")
+  ((dup == 0)) || why+=("$dup duplicate ids")
+  ((valid == kept)) || why+=("$((kept - valid)) records without a valid signature verdict")
+  ((ok200 == kept)) || why+=("$((kept - ok200)) records not answered 200")
+  if ((${#why[@]})); then
+    verdict=FAIL
+    RECORDS_OK=0
+  fi
+  REC_ANSWERED=$((REC_ANSWERED + answered))
+  REC_MATCHED=$((REC_MATCHED + got - missing))
+  REC_KEPT=$((REC_KEPT + kept))
+  REC_INFLIGHT=$((REC_INFLIGHT + inflight))
+  REC_MISSING=$((REC_MISSING + missing))
+  local reasons=""
+  ((${#why[@]} == 0)) || reasons=" ($(printf '%s; ' "${why[@]}" | sed 's/; $//'))"
+  note "records round $r: $verdict: $answered answered 2xx, $kept records, $missing answered without record, $inflight kept but in flight when wrk stopped$reasons"
+}
+
+round_hooktool() {
+  local r=$1 f="$W/hooktool.$1.jsonl"
+  rm -f "$W/hooktool.url" "$f"
+  HOOKTOOL_SECRET=$SECRET "${SRV[@]}" "${HK[@]}" listen --port 0 --provider aella \
+    --save "$f" --quiet --ready-file "$W/hooktool.url" >"$W/hooktool.$r.log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  local url
+  url=$(wait_url "$pid" "$W/hooktool.url")
+  measure hooktool "$url/" "$W/aella.headers" "$pid" "$W/hooktool.$r.ids"
+  stop "$pid" INT # graceful: in-flight deliveries finish, the file is closed
+  check_records "$r" "$f" "$W/hooktool.$r.ids"
+}
+
+round_j2f() {
+  local r=$1 base="$W/j2f.$1" port pid tries
+  mkdir -p "$base/hooks"
+  for ((tries = 0; tries < 5; tries++)); do
+    port=$(free_port)
+    J2F_BASEDIR="$base" J2F_DIRLIST="hooks:$J2F_TOKEN" J2F_BIND="127.0.0.1:$port" \
+      "${SRV[@]}" "$J2F" >/dev/null 2>"$W/j2f.log" &
+    pid=$!
+    PIDS+=("$pid")
+    wait_port "$pid" "$port" && break
+    stop "$pid"
+    pid=
+  done
+  [[ -n $pid ]] || die "json2file-go did not start: $(tail -3 "$W/j2f.log")"
+  measure json2file-go "http://127.0.0.1:$port/hooks" "$W/j2f.headers" "$pid"
+  stop "$pid"
+  J2F_OK=$((J2F_OK + $(field "$LAST_WARM" ok) + $(field "$LAST_RUN" ok)))
+  J2F_FILES=$((J2F_FILES + $(find "$base/hooks" -type f | wc -l)))
+  rm -rf "$base"
+}
+
+# --- run -------------------------------------------------------------------------
+
+say "load: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min); run on an idle machine for steady numbers"
+say "bench: ${BODY_SIZE}-byte signed body, $CONNECTIONS connections, wrk -t$WRK_THREADS, ${WARMUP}s warm-up + ${DURATION}s measured, $ROUNDS rounds, $placement"
+for ((r = 1; r <= ROUNDS; r++)); do
+  say "round $r/$ROUNDS"
+  round_bare "$r"
+  round_hooktool "$r"
+  round_j2f "$r"
+done
+
+# hey: a second load generator on hooktool. hey finishes the requests in
+# flight when its time is up, so here the records must equal the 200s exactly.
+HEY_LINE=""
+HEY_OK=1
+if [[ $HEY == 1 ]]; then
+  f="$W/hooktool.hey.jsonl"
+  rm -f "$W/hooktool.url"
+  HOOKTOOL_SECRET=$SECRET "${SRV[@]}" "${HK[@]}" listen --port 0 --provider aella \
+    --save "$f" --quiet --ready-file "$W/hooktool.url" >"$W/hooktool.hey.log" 2>&1 &
+  pid=$!
+  PIDS+=("$pid")
+  url=$(wait_url "$pid" "$W/hooktool.url")
+  "${LOAD[@]}" hey -z "${HEY_DURATION}s" -c "$CONNECTIONS" -m POST -T application/json \
+    -H "$(cat "$W/aella.headers")" -D "$BODY" "$url/" >"$W/hey.out" 2>&1 || die "hey failed: $(tail -5 "$W/hey.out")"
+  stop "$pid" INT
+  hey_rps=$(awk '/Requests\/sec:/ {print $2}' "$W/hey.out")
+  hey_200=$(awk '/\[200\]/ {print $2}' "$W/hey.out")
+  hey_200=${hey_200:-0}
+  hey_other=$(awk '/^  \[[0-9]+\]/ && !/\[200\]/ {n += $2} END {print n + 0}' "$W/hey.out")
+  hey_err=$(awk '/^Error distribution:/ {e = 1; next} e && /^  \[[0-9]+\]/ {n += substr($1, 2, length($1) - 2)} END {print n + 0}' "$W/hey.out")
+  hey_kept=$(wc -l <"$f")
+  if ((hey_kept == hey_200 && hey_other == 0 && hey_err == 0)); then hey_verdict=PASS; else
+    hey_verdict=FAIL
+    HEY_OK=0
+  fi
+  HEY_LINE="$(printf 'hey cross-check (hooktool, %ss): %.0f req/s; %s: %d answered 200, %d records, %d other statuses, %d errors' \
+    "$HEY_DURATION" "$hey_rps" "$hey_verdict" "$hey_200" "$hey_kept" "$hey_other" "$hey_err")"
+fi
+
+# --- table -----------------------------------------------------------------------
+
+declare -A MED PEAK MEDCPU
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {print b ? a / b : 0}'; }
+{
+  echo
+  printf '%-13s' server
+  for ((r = 1; r <= ROUNDS; r++)); do printf ' %9s' "round $r"; done
+  printf ' %9s %12s %10s\n' median "CPU us/req" "peak RSS"
+  for name in bare hooktool json2file-go; do
+    read -ra v <<<"${RPS[$name]}"
+    MED[$name]=$(printf '%s\n' "${v[@]}" | median)
+    MEDCPU[$name]=$(tr ' ' '\n' <<<"${CPU[$name]}" | grep . | median)
+    PEAK[$name]=$(tr ' ' '\n' <<<"${HWM[$name]}" | grep . | sort -g | tail -1)
+    printf '%-13s' "$name"
+    for x in "${v[@]}"; do printf ' %9.0f' "$x"; done
+    printf ' %9.0f %12.1f %6.1f MiB\n' "${MED[$name]}" "${MEDCPU[$name]}" "$(awk -v k="${PEAK[$name]}" 'BEGIN {print k / 1024}')"
+  done
+  echo "(requests/s in the measured runs; CPU us/req is the server's user+system CPU time per"
+  echo " request, median of rounds; peak RSS is the largest VmHWM of a round's process)"
+  echo
+  printf 'hooktool / bare          %5.2fx   (target >= 0.8x; CPU per request %.2fx bare'"'"'s)\n' \
+    "$(ratio "${MED[hooktool]}" "${MED[bare]}")" "$(ratio "${MEDCPU[hooktool]}" "${MEDCPU[bare]}")"
+  printf 'hooktool / json2file-go  %5.2fx   (target >= 3x)\n' "$(ratio "${MED[hooktool]}" "${MED[json2file-go]}")"
+  printf 'hooktool peak RSS        %5.1f MiB\n' "$(awk -v k="${PEAK[hooktool]}" 'BEGIN {print k / 1024}')"
+  if ((RECORDS_OK)); then verdict=PASS; else verdict=FAIL; fi
+  echo "zero lost records        $verdict: $REC_ANSWERED deliveries answered 2xx, $REC_MISSING of them without a record;"
+  echo "                         $REC_KEPT records = $REC_MATCHED answered + $REC_INFLIGHT in flight when wrk stopped"
+  echo "json2file-go files       $J2F_FILES files for $J2F_OK 2xx answers (not checked: in-flight requests make the difference)"
+  [[ -z $HEY_LINE ]] || echo "$HEY_LINE"
+}
+
+((RECORDS_OK && HEY_OK)) || { say "listen.sh: FAIL: the records check failed (see above)"; exit 1; }
