@@ -45,6 +45,7 @@ type receiver struct {
 	fail   int
 	delay  time.Duration
 	srv    *http.Server
+	ln     net.Listener
 }
 
 type receivers struct {
@@ -90,6 +91,7 @@ func cmdReceiver(ts *testscript.TestScript, neg bool, args []string) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		ts.Check(err)
 		rc.srv = &http.Server{Handler: rc, ReadHeaderTimeout: 5 * time.Second}
+		rc.ln = ln
 		go rc.srv.Serve(ln)
 		byName[name] = rc
 		ts.Setenv(strings.ToUpper(name)+"_URL", "http://"+ln.Addr().String())
@@ -109,6 +111,9 @@ func cmdReceiver(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "stop":
 		if rc := byName[name]; rc != nil {
+			// Close the socket itself too: Serve may not have taken it over
+			// yet, and a stopped receiver must refuse connections at once.
+			rc.ln.Close()
 			rc.srv.Close()
 			delete(byName, name)
 		}

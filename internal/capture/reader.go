@@ -64,7 +64,7 @@ func Read(r io.Reader, name string, o ReadOptions, fn func(rec *Record, line int
 			case o.SkipBad:
 				warn(fmt.Sprintf("%s:%d: skipped: %v", name, line, perr))
 			default:
-				return fmt.Errorf("%s:%d: %v", name, line, perr)
+				return &ParseError{File: name, Line: line, Err: perr}
 			}
 		}
 		if err != nil { // EOF
@@ -72,6 +72,16 @@ func Read(r io.Reader, name string, o ReadOptions, fn func(rec *Record, line int
 		}
 	}
 }
+
+// ParseError is a malformed line of a capture file.
+type ParseError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
+func (e *ParseError) Unwrap() error { return e.Err }
 
 func parse(text []byte) (*Record, error) {
 	var rec Record

@@ -36,9 +36,10 @@ type Record struct {
 	RemoteAddr string    `json:"remote_addr"`
 	Method     string    `json:"method"`
 	Host       string    `json:"host,omitempty"`
-	Path       string    `json:"path"`
-	Query      string    `json:"query,omitempty"`
-	Proto      string    `json:"proto,omitempty"`
+	// Path is as it came on the wire, %-escapes kept.
+	Path  string `json:"path"`
+	Query string `json:"query,omitempty"`
+	Proto string `json:"proto,omitempty"`
 	// Headers maps each canonical header name to its values, in the order
 	// they arrived.
 	Headers      http.Header `json:"headers"`

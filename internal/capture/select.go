@@ -32,15 +32,21 @@ func Sources(args []string) ([]string, error) {
 			out = append(out, a)
 			continue
 		}
-		matches, err := filepath.Glob(filepath.Join(a, "*.jsonl"))
+		entries, err := os.ReadDir(a)
 		if err != nil {
 			return nil, err
 		}
-		if len(matches) == 0 {
+		var files []string
+		for _, e := range entries {
+			if !e.IsDir() && strings.HasSuffix(e.Name(), ".jsonl") {
+				files = append(files, filepath.Join(a, e.Name()))
+			}
+		}
+		if len(files) == 0 {
 			return nil, fmt.Errorf("%s holds no *.jsonl capture files", a)
 		}
-		sort.Strings(matches)
-		out = append(out, matches...)
+		sort.Strings(files)
+		out = append(out, files...)
 	}
 	return out, nil
 }
@@ -71,16 +77,14 @@ var ops = []string{"==", "!=", "<=", ">=", "~", "<", ">"}
 // ParseCond reads a --where expression such as data.amount>5000,
 // event=="transfer.failed", header.User-Agent~"hooktool/*".
 func ParseCond(expr string) (Cond, error) {
-	best, at := "", -1
-	for _, op := range ops {
-		if i := strings.Index(expr, op); i > 0 && (at < 0 || i < at || (i == at && len(op) > len(best))) {
-			best, at = op, i
-		}
-	}
+	best, at := findOp(expr)
 	if at < 0 {
 		return Cond{}, fmt.Errorf("%q has no operator (==, !=, <, >, <=, >=, ~ for a glob)", expr)
 	}
 	c := Cond{Left: strings.TrimSpace(expr[:at]), Op: best, text: expr}
+	if strings.HasSuffix(c.Left, "=") || strings.HasSuffix(c.Left, "!") {
+		return Cond{}, fmt.Errorf("%q: unknown operator (==, !=, <, >, <=, >=, ~ for a glob)", expr)
+	}
 	raw := strings.TrimSpace(expr[at+len(best):])
 	if c.Left == "" || raw == "" {
 		return Cond{}, fmt.Errorf("%q: expected PATH%sVALUE", expr, best)
@@ -101,6 +105,42 @@ func ParseCond(expr string) (Cond, error) {
 }
 
 func (c Cond) String() string { return c.text }
+
+// findOp finds the first operator outside quotes and gjson queries
+// (#(...)), longest first where two start at the same place.
+func findOp(expr string) (string, int) {
+	depth, quote := 0, byte(0)
+	for i := 0; i < len(expr); i++ {
+		c := expr[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+			continue
+		case c == '"' || c == '\'':
+			quote = c
+			continue
+		case c == '(':
+			depth++
+			continue
+		case c == ')':
+			depth--
+			continue
+		}
+		if depth > 0 || i == 0 {
+			continue
+		}
+		for _, op := range ops {
+			if strings.HasPrefix(expr[i:], op) {
+				return op, i
+			}
+		}
+	}
+	return "", -1
+}
 
 // value finds the left side in a record: its value and whether it exists.
 func (c Cond) value(r *Record, body []byte) (string, bool, bool) {

@@ -481,3 +481,29 @@ func TestSources(t *testing.T) {
 		t.Errorf("a missing file: %v, want os.ErrNotExist", err)
 	}
 }
+
+func TestParseCondSkipsOperatorsInsideQueriesAndQuotes(t *testing.T) {
+	c, err := ParseCond(`data.items.#(id=="x").amount>5`)
+	if err != nil || c.Left != `data.items.#(id=="x").amount` || c.Op != ">" || c.Value != "5" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	rec := &Record{V: Version, ID: "A", BodyEncoding: BodyUTF8, Body: `{"data":{"items":[{"id":"y","amount":1},{"id":"x","amount":9}]}}`}
+	if !(&Selector{Where: []Cond{c}}).Match(rec) {
+		t.Error("the gjson query condition does not match")
+	}
+	for _, bad := range []string{"data.amount=~6000", "data.amount!~6000"} {
+		if _, err := ParseCond(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestSourcesSkipsSubdirectories(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "sub.jsonl"), 0o755)
+	os.WriteFile(filepath.Join(dir, "a.jsonl"), nil, 0o600)
+	got, err := Sources([]string{dir})
+	if err != nil || len(got) != 1 || filepath.Base(got[0]) != "a.jsonl" {
+		t.Fatalf("%v %v", got, err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -127,7 +128,11 @@ func wrapCaptureErr(err error) error {
 	if err == nil || errors.As(err, &e) {
 		return err
 	}
-	return failErr(err, "--skip-bad skips malformed lines; a torn last line is always skipped")
+	var pe *capture.ParseError
+	if errors.As(err, &pe) {
+		return failErr(err, "--skip-bad skips malformed lines; a torn last line is always skipped")
+	}
+	return failErr(err)
 }
 
 func newCapturesCommand(app *App) *cobra.Command {
@@ -317,6 +322,7 @@ address it was received on).` + exitStatusHelp,
 			}
 			enc := json.NewEncoder(app.Streams.Out)
 			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false)
 			return enc.Encode(har)
 		},
 	}
@@ -327,20 +333,34 @@ address it was received on).` + exitStatusHelp,
 	return cmd
 }
 
-// captureURL is where a delivery was received, or base with its path.
+// captureURL is where a delivery was received, or base with the capture's
+// path (after base's own path) and both queries.
 func captureURL(r *capture.Record, base string) string {
-	uri := r.Path
-	if r.Query != "" {
-		uri += "?" + r.Query
+	if base == "" {
+		host := r.Host
+		if host == "" {
+			host = "localhost"
+		}
+		base = "http://" + host
 	}
-	if base != "" {
-		return strings.TrimSuffix(base, "/") + uri
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
 	}
-	host := r.Host
-	if host == "" {
-		host = "localhost"
+	// Both paths are kept as escaped on the wire: decoding would turn %2F
+	// into a separator and %3F into a query.
+	out := u.Scheme + "://" + u.Host + strings.TrimSuffix(u.EscapedPath(), "/") + r.Path
+	q := u.RawQuery
+	switch {
+	case q == "":
+		q = r.Query
+	case r.Query != "":
+		q += "&" + r.Query
 	}
-	return "http://" + host + uri
+	if q != "" {
+		out += "?" + q
+	}
+	return out
 }
 
 // skipOnResend are headers a re-send must not copy: hop-by-hop ones, and

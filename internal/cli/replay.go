@@ -258,7 +258,7 @@ func runReplay(app *App, cmd *cobra.Command, o *ReplayOptions, args []string) er
 				if rec.Event != "" {
 					label += " " + rec.Event
 				}
-				item := sentItem{event: rec.Event, provider: rec.Provider, captureID: rec.ID, label: label}
+				item := sentItem{method: rec.Method, event: rec.Event, provider: rec.Provider, captureID: rec.ID, label: label}
 				attempts := sendWith(client, ctx, req, func(a delivery.Attempt) {
 					mu.Lock()
 					progress.Clear()
@@ -323,8 +323,15 @@ func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *c
 	if err != nil {
 		return req, err
 	}
+	// Drop the old signature: the new scheme's headers, and those of the
+	// scheme the capture was signed with, when that is another one.
 	for _, name := range s.HeaderNames() {
 		h.Del(name)
+	}
+	if old, err := schemes.lookup(rec); err == nil && old != nil {
+		for _, name := range old.HeaderNames() {
+			h.Del(name)
+		}
 	}
 	id := ""
 	if s.UsesID() {

@@ -387,7 +387,7 @@ func (r *resolvedSigning) holdsSecret(val string) bool {
 // sentItem names what an attempt sent: an event of trigger, or a capture of
 // replay (label is what a line shows first).
 type sentItem struct {
-	event, provider, captureID, label string
+	method, event, provider, captureID, label string
 }
 
 func (app *App) reportAttempt(r *resolvedSigning, it sentItem, target string, bodyLen int, a delivery.Attempt, max int, hinted map[string]bool) {
@@ -410,7 +410,7 @@ func (app *App) reportAttempt(r *resolvedSigning, it sentItem, target string, bo
 			Type: "delivery", CaptureID: it.captureID, Event: it.event, Provider: it.provider, URL: target,
 			Attempt: a.Number, MaxAttempts: max, Acknowledged: a.Acknowledged(), Status: a.Status,
 			LatencyMS: float64(a.Latency.Microseconds()) / 1000,
-			Request:   requestJSON{Method: http.MethodPost, Headers: r.redactedHeaders(a.Header), BodyBytes: bodyLen},
+			Request:   requestJSON{Method: orDefault(it.method, http.MethodPost), Headers: r.redactedHeaders(a.Header), BodyBytes: bodyLen},
 			Hint:      hint,
 		}
 		if a.Err != nil {

@@ -240,6 +240,9 @@ func runVerifyCaptures(app *App, cmd *cobra.Command, o *VerifyOptions, args []st
 		return err
 	}
 	invalid := checked - valid
+	if checked == 0 && unchecked > 0 {
+		return failErr(fmt.Errorf("none of the %d captures could be checked: they record no scheme", unchecked), "give --scheme, --provider or --endpoint")
+	}
 	if app.JSON {
 		app.writeJSON(app.Streams.Err, map[string]any{"type": "summary", "checked": checked, "valid": valid, "invalid": invalid, "unchecked": unchecked, "invalid_by": byReason})
 	} else if !app.Quiet {

@@ -111,7 +111,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := h.o.Now()
 	rec := &capture.Record{
 		V: capture.Version, ID: capture.NewID(now), ReceivedAt: now.UTC(), RemoteAddr: r.RemoteAddr,
-		Method: r.Method, Host: r.Host, Path: r.URL.Path, Query: r.URL.RawQuery, Proto: r.Proto,
+		Method: r.Method, Host: r.Host, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Proto: r.Proto,
 		Headers: r.Header.Clone(), Provider: h.o.Provider,
 	}
 	if h.o.Scheme != nil {
