@@ -127,20 +127,25 @@ func runListen(app *App, cmd *cobra.Command, o *ListenOptions) error {
 	if err != nil {
 		return err
 	}
-	var store *capture.Writer
-	if o.Save != "" {
-		if store, err = capture.Create(o.Save, o.Fsync); err != nil {
-			return failErr(fmt.Errorf("capture file: %w", err))
+	if o.ReadyFile != "" {
+		// A stale file from an earlier run must not look like readiness.
+		if err := os.Remove(o.ReadyFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return failErr(fmt.Errorf("--ready-file: %w", err))
 		}
-		setup.handler.Store = store
+		defer os.Remove(o.ReadyFile)
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)))
 	if err != nil {
-		if store != nil {
-			store.Close()
-		}
 		hint := "another program may be using the port: pick another with --port, or --port 0 for a free one"
 		return failErr(fmt.Errorf("cannot listen on %s: %w", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)), err), hint)
+	}
+	var store *capture.Writer
+	if o.Save != "" {
+		if store, err = capture.Create(o.Save, o.Fsync); err != nil {
+			ln.Close()
+			return failErr(fmt.Errorf("capture file: %w", err))
+		}
+		setup.handler.Store = store
 	}
 	ctx, stop := context.WithCancel(cmd.Context())
 	defer stop()
@@ -195,7 +200,7 @@ func runListen(app *App, cmd *cobra.Command, o *ListenOptions) error {
 		app.warn("timed out after %s with %d of %d deliveries", o.Timeout, matched.Load(), o.ExitAfter)
 		return silentExit(ExitInvalid)
 	case o.ExpectValid && view.invalidCount() > 0:
-		app.warn("%d deliveries had an invalid signature (--expect-valid)", view.invalidCount())
+		app.warn("%s had an invalid signature (--expect-valid)", plural(view.invalidCount(), "delivery", "deliveries"))
 		return silentExit(ExitInvalid)
 	}
 	return nil
@@ -406,7 +411,11 @@ func (v *listenView) show(d listener.Delivery) {
 		v.hintOnce("capture: "+d.SaveErr.Error(), "the sender got 503 and will retry; free space or fix the file's permissions")
 	}
 	if d.ForwardErr != nil {
-		v.hintOnce("forward: "+d.ForwardErr.Error(), d.ForwardErr.Hint)
+		hint := d.ForwardErr.Hint
+		if d.ForwardErr.Kind == delivery.KindTimeout {
+			hint = "raise --forward-timeout, or check the app is not stuck on the request"
+		}
+		v.hintOnce("forward: "+d.ForwardErr.Error(), hint)
 	}
 	if d.Refused == "" && !rec.Matched {
 		return // filtered by --events: kept, not shown
@@ -435,9 +444,18 @@ func (v *listenView) hintOnce(msg, hint string) {
 		return
 	}
 	v.hinted[msg] = true
-	v.app.warn("%s", msg)
-	if hint != "" && !v.app.Quiet && !v.app.JSON {
-		fmt.Fprintf(v.app.Streams.Err, "hooktool: hint: %s\n", hint)
+	switch {
+	case v.app.JSON:
+		m := jsonMessage{Type: "warning", Message: msg}
+		if hint != "" {
+			m.Hints = []string{hint}
+		}
+		v.app.writeJSON(v.app.Streams.Err, m)
+	case !v.app.Quiet:
+		v.app.warn("%s", msg)
+		if hint != "" {
+			fmt.Fprintf(v.app.Streams.Err, "hooktool: hint: %s\n", hint)
+		}
 	}
 }
 
@@ -521,7 +539,7 @@ func (v *listenView) details(rec *capture.Record) {
 		fmt.Fprintf(out, "    %s\n", p.Dim(fmt.Sprintf("(%d bytes, binary)", len(body))))
 		return
 	}
-	fmt.Fprintf(out, "    %s\n", body)
+	fmt.Fprintf(out, "    %s\n", bytes.TrimRight(body, "\r\n"))
 }
 
 func (v *listenView) summary() {
@@ -539,7 +557,7 @@ func (v *listenView) summary() {
 		return
 	}
 	w := app.Streams.Err
-	fmt.Fprintf(w, "hooktool: received %d deliveries", v.received)
+	fmt.Fprintf(w, "hooktool: received %s", plural(v.received, "delivery", "deliveries"))
 	if v.s.handler.Store != nil {
 		fmt.Fprintf(w, ", kept %d in %s", v.kept, v.o.Save)
 	}
@@ -565,6 +583,13 @@ func (v *listenView) summary() {
 		}
 		fmt.Fprintf(w, "hooktool:   %s: %s\n", group.name, strings.Join(parts, ", "))
 	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func statusCounts(m map[int]int) map[string]int {

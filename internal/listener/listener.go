@@ -112,7 +112,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &capture.Record{
 		V: capture.Version, ID: capture.NewID(now), ReceivedAt: now.UTC(), RemoteAddr: r.RemoteAddr,
 		Method: r.Method, Host: r.Host, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Proto: r.Proto,
-		Headers: r.Header.Clone(), Provider: h.o.Provider,
+		Headers: r.Header, Provider: h.o.Provider,
 	}
 	if h.o.Scheme != nil {
 		rec.Scheme = h.o.Scheme.Name()
@@ -179,6 +179,21 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 			return nil, &http.MaxBytesError{Limit: h.o.MaxBody}
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, h.o.MaxBody)
+	}
+	if r.ContentLength > 0 {
+		// One allocation of the declared size (bounded by MaxBody above);
+		// one extra byte lets ReadFull see a body longer than declared.
+		buf := make([]byte, r.ContentLength+1)
+		n, err := io.ReadFull(r.Body, buf)
+		switch {
+		case int64(n) == r.ContentLength && (err == io.ErrUnexpectedEOF || err == io.EOF):
+			return buf[:n], nil
+		case err == nil:
+			return nil, errors.New("body longer than its Content-Length")
+		case err == io.ErrUnexpectedEOF || err == io.EOF:
+			return nil, fmt.Errorf("body cut short: %d of %d bytes", n, r.ContentLength)
+		}
+		return nil, err
 	}
 	return io.ReadAll(r.Body)
 }

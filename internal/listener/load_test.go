@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -82,5 +84,35 @@ func TestThousandsOfConcurrentDeliveriesEachKeptOnce(t *testing.T) {
 	}
 	if len(seen) != n {
 		t.Fatalf("the file holds %d distinct deliveries, want %d", len(seen), n)
+	}
+}
+
+// TestBodyCutShortIsNotKept sends fewer bytes than Content-Length declares
+// and hangs up: nothing may be kept as if it were whole.
+func TestBodyCutShortIsNotKept(t *testing.T) {
+	store := &memStore{}
+	var refused []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(New(Options{Store: store, OnDelivery: func(d Delivery) {
+		mu.Lock()
+		refused = append(refused, d.Refused)
+		mu.Unlock()
+	}}))
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"partial\":")
+	conn.(*net.TCPConn).CloseWrite()
+	io.Copy(io.Discard, conn)
+	conn.Close()
+	srv.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(refused) != 1 || !strings.Contains(refused[0], "cut short") {
+		t.Fatalf("deliveries %q, want one refused as cut short", refused)
+	}
+	if n := len(store.lines); n != 0 {
+		t.Fatalf("%d records kept from a cut-short body", n)
 	}
 }
