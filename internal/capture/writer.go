@@ -4,27 +4,32 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"sync"
 )
 
-// Writer appends records to a JSON Lines file. Appends that arrive together
-// are grouped into one write (and one fsync with Fsync), and Append returns
-// only when its record has reached the operating system, so a delivery can be
-// answered 2xx knowing it is kept.
+// Writer appends records to a JSON Lines file. Append returns only once its
+// record has reached the operating system (and the disk, with fsync), so a
+// delivery can be answered 2xx knowing it is kept.
+//
+// Appends are grouped (group commit): the first appender to find the file
+// idle writes its own record at once, with no hand-off to another
+// goroutine; appends that arrive while it writes queue up, and the first of
+// them writes them all next, in one write (and one fsync).
 type Writer struct {
 	f     *os.File
 	fsync bool
-	queue chan *pending
-	done  chan struct{}
+
+	mu      sync.Mutex
+	idle    *sync.Cond // signalled when a writing run ends
+	queue   []*pending
+	handoff []*pending // the batch handed to the next writer
+	writing bool
+	closed  bool
+	buf     []byte
 
 	// lines recycles encoding buffers: a line is done with once Append
 	// returns.
 	lines sync.Pool
-
-	closeOnce sync.Once
-	mu        sync.Mutex // guards closed
-	closed    bool
 }
 
 type pending struct {
@@ -32,23 +37,24 @@ type pending struct {
 	err  chan error
 }
 
-// maxGroup bounds the records in one write.
-const maxGroup = 512
-
-// Create opens path for appending (creating it 0600) and starts the writer.
+// Create opens path for appending (creating it 0600).
 func Create(path string, fsync bool) (*Writer, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	w := &Writer{f: f, fsync: fsync, queue: make(chan *pending, maxGroup), done: make(chan struct{})}
+	w := &Writer{f: f, fsync: fsync}
+	w.idle = sync.NewCond(&w.mu)
 	w.lines.New = func() any { b := make([]byte, 0, 4096); return &b }
-	go w.loop()
 	return w, nil
 }
 
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("capture file closed")
+
+// errLead tells a queued appender that it now writes: its own record and
+// those queued with it.
+var errLead = errors.New("lead the next write")
 
 // Append writes rec as one line and returns once it is written.
 func (w *Writer) Append(rec *Record) error {
@@ -59,47 +65,57 @@ func (w *Writer) Append(rec *Record) error {
 		return err
 	}
 	*buf = append(line, '\n')
-	p := &pending{line: *buf, err: make(chan error, 1)}
+	me := &pending{line: *buf, err: make(chan error, 1)}
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
 		return ErrClosed
 	}
-	w.queue <- p
+	var batch []*pending
+	if w.writing {
+		// Someone is writing: this record goes in the next write, which
+		// that writer hands to the first of those queued.
+		w.queue = append(w.queue, me)
+		w.mu.Unlock()
+		if err := <-me.err; err != errLead {
+			return err
+		}
+		w.mu.Lock()
+		batch, w.handoff = w.handoff, nil
+	} else {
+		w.writing = true
+		batch = []*pending{me}
+	}
 	w.mu.Unlock()
-	return <-p.err
-}
-
-func (w *Writer) loop() {
-	defer close(w.done)
-	group := make([]*pending, 0, maxGroup)
-	var buf []byte
-	for p := range w.queue {
-		group = append(group[:0], p)
-		// Let the handlers that are ready run and queue their records, so
-		// one write carries many of them.
-		runtime.Gosched()
-	drain:
-		for len(group) < maxGroup {
-			select {
-			case q, ok := <-w.queue:
-				if !ok {
-					break drain
-				}
-				group = append(group, q)
-			default:
-				break drain
-			}
-		}
-		buf = buf[:0]
-		for _, q := range group {
-			buf = append(buf, q.line...)
-		}
-		err := w.write(buf)
-		for _, q := range group {
-			q.err <- err
+	err = w.writeBatch(batch)
+	for _, p := range batch {
+		if p != me {
+			p.err <- err
 		}
 	}
+	// Each appender writes once at most, then hands over, so none waits
+	// on a stream of others' records.
+	w.mu.Lock()
+	if len(w.queue) > 0 {
+		w.handoff, w.queue = w.queue, nil
+		w.handoff[0].err <- errLead
+	} else {
+		w.writing = false
+		w.idle.Broadcast()
+	}
+	w.mu.Unlock()
+	return err
+}
+
+func (w *Writer) writeBatch(batch []*pending) error {
+	if len(batch) == 1 {
+		return w.write(batch[0].line)
+	}
+	w.buf = w.buf[:0]
+	for _, p := range batch {
+		w.buf = append(w.buf, p.line...)
+	}
+	return w.write(w.buf)
 }
 
 // write writes buf whole or reports why not. A short write (a full disk)
@@ -122,21 +138,22 @@ func (w *Writer) write(buf []byte) error {
 	return nil
 }
 
-// Close waits for pending appends and closes the file.
+// Close waits for appends under way and closes the file.
 func (w *Writer) Close() error {
-	var err error
-	w.closeOnce.Do(func() {
-		w.mu.Lock()
-		w.closed = true
-		close(w.queue)
+	w.mu.Lock()
+	if w.closed {
 		w.mu.Unlock()
-		<-w.done
-		if w.fsync {
-			_ = w.f.Sync()
-		}
-		err = w.f.Close()
-	})
-	return err
+		return nil
+	}
+	w.closed = true
+	for w.writing {
+		w.idle.Wait()
+	}
+	w.mu.Unlock()
+	if w.fsync {
+		_ = w.f.Sync()
+	}
+	return w.f.Close()
 }
 
 // Name is the file's path.

@@ -209,7 +209,9 @@ func (h *Handler) refuse(w http.ResponseWriter, rec *capture.Record, status int,
 
 // inspect finds the event type, the route and the verdict.
 func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) {
-	if h.o.EventPath != "" && gjson.ValidBytes(body) {
+	// gjson reads only as far as the path needs (no validation pass over the
+	// whole body); a body that is not JSON simply has no event type.
+	if h.o.EventPath != "" && len(body) > 0 && (body[0] == '{' || body[0] == '[' || body[0] == ' ' || body[0] == '\n' || body[0] == '\r' || body[0] == '\t') {
 		if v := gjson.GetBytes(body, h.o.EventPath); v.Type == gjson.String || v.Type == gjson.Number {
 			rec.Event = v.String()
 		}
