@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/netip"
@@ -51,6 +53,9 @@ type ListenOptions struct {
 	ExpectValid    bool
 	ReadyFile      string
 	Verbose        bool
+	HeaderTimeout  time.Duration
+	ReadTimeout    time.Duration
+	IdleTimeout    time.Duration
 }
 
 func newListenCommand(app *App) *cobra.Command {
@@ -109,6 +114,9 @@ any had an invalid signature.` + exitStatusHelp,
 	fs.BoolVar(&o.ExpectValid, "expect-valid", false, "exit 1 if any delivery's signature was invalid")
 	fs.StringVar(&o.ReadyFile, "ready-file", "", "write the listening URL to this file once ready")
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "also show each delivery's headers and pretty-printed body")
+	fs.DurationVar(&o.HeaderTimeout, "header-timeout", 10*time.Second, "time a client has to send the request headers")
+	fs.DurationVar(&o.ReadTimeout, "read-timeout", 60*time.Second, "time a client has to send the whole request, body included")
+	fs.DurationVar(&o.IdleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection is kept open")
 	_ = cmd.RegisterFlagCompletionFunc("provider", app.completeProviders)
 	return cmd
 }
@@ -159,15 +167,21 @@ func runListen(app *App, cmd *cobra.Command, o *ListenOptions) error {
 	}
 	srv := &http.Server{
 		Handler:           listener.New(setup.handler),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60*time.Second + o.Delay + o.ForwardTimeout,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: o.HeaderTimeout,
+		ReadTimeout:       o.ReadTimeout,
+		WriteTimeout:      o.ReadTimeout + o.Delay + o.ForwardTimeout + 10*time.Second,
+		IdleTimeout:       o.IdleTimeout,
 		MaxHeaderBytes:    1 << 20,
+		// The server's own messages (a TLS handshake on the plain port,
+		// a client gone mid-request) are not the user's business.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
+	if ip := net.ParseIP(o.Host); o.Host == "" || (ip != nil && ip.IsUnspecified()) {
+		app.warn("listening on every network interface (--host %s): anyone who can reach this machine can send deliveries; use --allow-ip to limit who", orDefault(o.Host, `""`))
+	}
 	if err := app.announceReady(o, setup, url); err != nil {
 		srv.Close()
 		return err
@@ -207,6 +221,9 @@ func runListen(app *App, cmd *cobra.Command, o *ListenOptions) error {
 }
 
 func (app *App) listenSetup(cmd *cobra.Command, o *ListenOptions) (*listenSetup, error) {
+	if o.HeaderTimeout <= 0 || o.ReadTimeout <= 0 || o.IdleTimeout <= 0 {
+		return nil, usageErr("--header-timeout, --read-timeout and --idle-timeout must be positive")
+	}
 	if o.Status < 100 || o.Status > 599 {
 		return nil, usageErr("--status %d is not an HTTP status", o.Status)
 	}
