@@ -10,12 +10,12 @@ import (
 	"github.com/hooktool/hooktool/internal/cli"
 )
 
-// version is set at build time (-ldflags "-X main.version=...").
-var version = "dev"
+// Set at build time: -ldflags "-X main.version=... -X main.commit=... -X main.date=...".
+var version, commit, date = "dev", "", ""
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, cli.NewApp(version), os.Args[1:])
+	code := cli.Main(ctx, cli.NewApp(cli.BuildInfo{Version: version, Commit: commit, Date: date}), os.Args[1:])
 	stop()
 	os.Exit(code)
 }

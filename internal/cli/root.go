@@ -25,6 +25,7 @@ type App struct {
 	Getenv  func(string) string
 	Now     func() time.Time
 	Version string
+	Build   BuildInfo
 
 	ConfigFile string
 	JSON       bool
@@ -32,9 +33,12 @@ type App struct {
 	Quiet      bool
 }
 
-// NewApp returns an App over the process's streams and environment.
-func NewApp(version string) *App {
-	return &App{Streams: term.System(), Getenv: os.Getenv, Now: time.Now, Version: version}
+// NewApp returns an App over the process's streams and environment; b is
+// what the build stamped in (empty fields are filled from the module's
+// build information).
+func NewApp(b BuildInfo) *App {
+	b = completeBuildInfo(b)
+	return &App{Streams: term.System(), Getenv: os.Getenv, Now: time.Now, Version: b.Version, Build: b}
 }
 
 // Main runs hooktool with args and returns the exit code.
@@ -79,6 +83,10 @@ then defaults. Secrets are never printed.` + exitStatusHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	if app.Build.Version != "" {
+		root.Version = app.Build.String()
+	}
 	root.SetIn(app.Streams.In)
 	root.SetOut(app.Streams.Out)
 	root.SetErr(app.Streams.Err)
@@ -101,6 +109,9 @@ then defaults. Secrets are never printed.` + exitStatusHelp,
 		newListenCommand(app),
 		newReplayCommand(app),
 		newCapturesCommand(app),
+		newVersionCommand(app),
+		newInitCommand(app),
+		newGenDocsCommand(app),
 	)
 	return root
 }
