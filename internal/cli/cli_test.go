@@ -208,3 +208,36 @@ func TestCaptureURL(t *testing.T) {
 		}
 	}
 }
+
+// TestDynamicCompletions checks event names, provider ids, endpoint names
+// and scheme names complete from the catalog and config in effect.
+func TestDynamicCompletions(t *testing.T) {
+	sandbox(t)
+	writeFile(t, "hooktool.yaml", []byte("endpoints:\n  staging:\n    provider: accounts\n    url: http://x\n"))
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"__complete", "trigger", "--provider", ""}, []string{"aella\t", "accounts\t", "duitnow\t"}},
+		{[]string{"__complete", "trigger", ""}, []string{"transfer.completed\t", "ACCOUNT_CREDITED\t"}},
+		{[]string{"__complete", "trigger", "--provider", "aella", ""}, []string{"mandate.created\t"}},
+		{[]string{"__complete", "verify", "--endpoint", ""}, []string{"staging\taccounts http://x"}},
+		{[]string{"__complete", "listen", "--scheme", ""}, []string{"standard-webhooks", "stripe", "hmac"}},
+		{[]string{"__complete", "sign", "--format", ""}, []string{"curl", "http"}},
+	}
+	for _, tc := range cases {
+		code, out, errs := run(t, "", tc.args...)
+		if code != 0 {
+			t.Fatalf("%v: %d %s", tc.args, code, errs)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%v: %q not offered in\n%s", tc.args, w, out)
+			}
+		}
+	}
+	// With a provider given, only its events are offered.
+	if _, out, _ := run(t, "", "__complete", "trigger", "--provider", "aella", ""); strings.Contains(out, "ACCOUNT_CREDITED") {
+		t.Errorf("another provider's events offered:\n%s", out)
+	}
+}

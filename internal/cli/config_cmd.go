@@ -47,6 +47,7 @@ HOOKTOOL_ENDPOINTS_STAGING_URL, and so on.` + exitStatusHelp,
 		},
 	}
 	sf.addFlags(cmd.Flags())
+	sf.addCompletions(app, cmd)
 	return cmd
 }
 

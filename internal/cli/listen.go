@@ -93,6 +93,7 @@ any had an invalid signature.` + exitStatusHelp,
 	}
 	fs := cmd.Flags()
 	o.signing.addFlags(fs)
+	o.signing.addCompletions(app, cmd)
 	fs.StringVar(&o.Host, "host", "127.0.0.1", "address to bind; 0.0.0.0 or :: listens on every interface")
 	fs.IntVar(&o.Port, "port", 4242, "port to bind; 0 picks a free one")
 	fs.StringVar(&o.Save, "save", "", "append every delivery to this JSON Lines file (created 0600)")
@@ -117,7 +118,6 @@ any had an invalid signature.` + exitStatusHelp,
 	fs.DurationVar(&o.HeaderTimeout, "header-timeout", 10*time.Second, "time a client has to send the request headers")
 	fs.DurationVar(&o.ReadTimeout, "read-timeout", 60*time.Second, "time a client has to send the whole request, body included")
 	fs.DurationVar(&o.IdleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection is kept open")
-	_ = cmd.RegisterFlagCompletionFunc("provider", app.completeProviders)
 	return cmd
 }
 

@@ -67,6 +67,7 @@ not, 2 for usage errors or unreadable captures.` + exitStatusHelp,
 	}
 	fs := cmd.Flags()
 	o.signing.addFlags(fs)
+	o.signing.addCompletions(app, cmd)
 	o.sel.addFlags(fs)
 	fs.StringVar(&o.To, "to", "", "target URL (default: the endpoint's URL)")
 	fs.BoolVar(&o.KeepPath, "keep-path", true, "append each capture's path and query when the target URL has no path")

@@ -58,6 +58,7 @@ Formats:
 	}
 	fs := cmd.Flags()
 	o.signing.addFlags(fs)
+	o.signing.addCompletions(app, cmd)
 	addPayloadFlag(fs, &o.Payload)
 	fs.StringVar(&o.ID, "id", "", "message id, for schemes that sign one (default: a fresh msg_... id)")
 	fs.StringVar(&o.Timestamp, "timestamp", "", "signing time, unix seconds or RFC 3339 (default: now)")
@@ -65,7 +66,6 @@ Formats:
 	fs.StringVar(&o.To, "to", "", "target URL for --format curl and http (default: the endpoint's URL, else "+defaultTarget+")")
 	fs.StringVar(&o.ContentType, "content-type", "application/json", "Content-Type for --format curl and http")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(signFormats, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("scheme", cobra.FixedCompletions(signature.Names(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/config"
 	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
@@ -49,6 +51,32 @@ func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.hmac.IDHeader, "hmac-id-header", "", "hmac scheme: the header that carries {id}")
 	fs.StringVar(&f.hmac.TimestampHeader, "hmac-timestamp-header", "", "hmac scheme: the header that carries {timestamp} (unix seconds)")
 	fs.StringVar(&f.hmac.SecretEncoding, "hmac-secret-encoding", "", "hmac scheme: raw (default) or base64 secrets")
+}
+
+// addCompletions completes the signing flags' values in the shell: schemes,
+// providers from the catalog, endpoints from the config.
+func (f *signingFlags) addCompletions(app *App, cmd *cobra.Command) {
+	_ = cmd.RegisterFlagCompletionFunc("scheme", cobra.FixedCompletions(signature.Names(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("provider", app.completeProviders)
+	_ = cmd.RegisterFlagCompletionFunc("endpoint", app.completeEndpoints)
+}
+
+// completeEndpoints lists the endpoints of the config in effect.
+func (app *App) completeEndpoints(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+	r, err := app.loadSigningConfig(cmd.Flags())
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for name, e := range r.cfg.Endpoints {
+		desc := e.URL
+		if e.Provider != "" {
+			desc = e.Provider + " " + desc
+		}
+		out = append(out, name+"\t"+desc)
+	}
+	sort.Strings(out)
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 // signingBindings maps config keys to the signing flags.

@@ -70,6 +70,7 @@ unreadable file).` + exitStatusHelp,
 	}
 	fs := cmd.Flags()
 	o.signing.addFlags(fs)
+	o.signing.addCompletions(app, cmd)
 	o.edits.addFlags(fs)
 	fs.BoolVar(&o.All, "all", false, "send every event of the --provider")
 	fs.StringVar(&o.To, "to", "", "target URL (default: the endpoint's URL, else http://127.0.0.1:4242/)")
@@ -83,7 +84,6 @@ unreadable file).` + exitStatusHelp,
 	fs.StringVar(&o.Data, "data", "", "send this file's bytes (- for stdin) instead of the sample; still signed")
 	fs.BoolVar(&o.Unsigned, "unsigned", false, "send without a signature (when no secret is configured)")
 	fs.BoolVar(&o.Insecure, "insecure", false, "accept any TLS certificate (a local server's self-signed one)")
-	_ = cmd.RegisterFlagCompletionFunc("provider", app.completeProviders)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(printFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

@@ -59,6 +59,7 @@ the exit status is 1 if any is invalid. Selection flags (--id, --event,
 	}
 	fs := cmd.Flags()
 	o.signing.addFlags(fs)
+	o.signing.addCompletions(app, cmd)
 	addPayloadFlag(fs, &o.Payload)
 	fs.StringArrayVarP(&o.Headers, "header", "H", nil, "a received header, 'Name: value' (repeatable)")
 	fs.StringVar(&o.Request, "request", "", "file holding a raw HTTP request: headers and body")
