@@ -248,6 +248,12 @@ func numbers(a, b string) (float64, float64, bool) {
 	return x, y, err1 == nil && err2 == nil
 }
 
+// HoldsOn evaluates the condition on a JSON document (a probe's answer):
+// the left side is a gjson path into it.
+func (c Cond) HoldsOn(doc []byte) bool {
+	return c.holds(&Record{}, doc)
+}
+
 // Match reports whether a record passes the event glob and conditions (the
 // ids are checked by Resolve).
 func (s *Selector) Match(r *Record) bool {

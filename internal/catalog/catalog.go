@@ -323,3 +323,17 @@ func (p *Provider) EventNames() []string {
 	}
 	return names
 }
+
+//go:embed scenarios/*.yaml
+var builtinScenarios embed.FS
+
+// BuiltinScenarios returns the embedded scenario files, by file name.
+func BuiltinScenarios() map[string][]byte {
+	out := map[string][]byte{}
+	files, _ := fs.Glob(builtinScenarios, "scenarios/*.yaml")
+	for _, f := range files {
+		data, _ := builtinScenarios.ReadFile(f)
+		out["builtin:"+filepath.Base(f)] = data
+	}
+	return out
+}

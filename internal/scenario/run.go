@@ -1,0 +1,389 @@
+package scenario
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hooktool/hooktool/internal/catalog"
+	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/tidwall/gjson"
+)
+
+func lookup(bodies map[string][]byte, step, path string) (gjson.Result, error) {
+	body, ok := bodies[step]
+	if !ok {
+		return gjson.Result{}, fmt.Errorf("step %s has no payload yet", step)
+	}
+	v := gjson.GetBytes(body, path)
+	if !v.Exists() {
+		return v, fmt.Errorf("steps.%s.%s: the step's payload has no such field", step, path)
+	}
+	return v, nil
+}
+
+// Render builds every step's payload in scenario order: the event's sample
+// with fresh values, the step's set/unset edits with references resolved
+// against earlier steps, then extra edits for all steps.
+func Render(s *Scenario, cat *catalog.Catalog, now time.Time, extra func([]byte) ([]byte, error)) ([]Rendered, error) {
+	bodies := map[string][]byte{}
+	out := make([]Rendered, 0, len(s.Steps))
+	for _, st := range s.Steps {
+		provider := st.Provider
+		if provider == "" {
+			provider = s.Provider
+		}
+		ev, err := cat.Find(st.Event, provider)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: step %s: %v", s.File, st.Line, st.Name, err)
+		}
+		body, err := ev.Render(now)
+		if err != nil {
+			return nil, err
+		}
+		var edits []catalog.Edit
+		for _, a := range st.Set {
+			v, err := a.resolve(bodies)
+			if err != nil {
+				return nil, fmt.Errorf("%s:%d: step %s: set %s: %v", s.File, st.Line, st.Name, a.Path, err)
+			}
+			edits = append(edits, catalog.Edit{Path: a.Path, Value: v})
+		}
+		for _, u := range st.Unset {
+			edits = append(edits, catalog.Edit{Path: u, Unset: true})
+		}
+		if body, err = catalog.Apply(body, edits); err != nil {
+			return nil, fmt.Errorf("%s:%d: step %s: %v", s.File, st.Line, st.Name, err)
+		}
+		if extra != nil {
+			if body, err = extra(body); err != nil {
+				return nil, err
+			}
+		}
+		bodies[st.Name] = body
+		out = append(out, Rendered{Step: st, Body: body})
+	}
+	return out, nil
+}
+
+// Options shape a run.
+type Options struct {
+	// Duplicate sends each delivery this many times (1: once).
+	Duplicate int
+	// Concurrent races every delivery instead of sending them in order.
+	Concurrent bool
+	// Shuffle sends steps in a random order drawn from Seed.
+	Shuffle bool
+	Seed    uint64
+	// Jitter waits a random time up to Jitter before each delivery.
+	Jitter time.Duration
+	// Storm redelivers everything this many more times after the flow, as
+	// fast as Rate allows (0: no limit).
+	Storm int
+	Rate  float64
+	// Send delivers one payload (signing it afresh) and returns the outcome.
+	Send func(ctx context.Context, d *Delivery) delivery.Attempt
+	// OnResult sees each delivery's outcome as it ends (from many goroutines
+	// when concurrent).
+	OnResult func(Result)
+}
+
+// Delivery is one send of a step's payload.
+type Delivery struct {
+	Rendered *Rendered
+	Step     int // index in the scenario
+	Copy     int // 1..Duplicate
+	Phase    string
+	Round    int // storm round, from 1
+}
+
+// Result is a delivery's outcome against its step's expectation.
+type Result struct {
+	Delivery *Delivery
+	Attempt  delivery.Attempt
+	OK       bool
+}
+
+// Order returns the step indices in the order they will be sent.
+func (o Options) Order(n int) []int {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	if o.Shuffle {
+		r := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
+		r.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	}
+	return order
+}
+
+// Run delivers the rendered steps with the disorders asked for, then the
+// storm, and returns every result in the order they ended.
+func Run(ctx context.Context, steps []Rendered, o Options) []Result {
+	if o.Duplicate < 1 {
+		o.Duplicate = 1
+	}
+	jr := rand.New(rand.NewPCG(o.Seed+1, o.Seed^0x5851f42d4c957f2d))
+	var jmu sync.Mutex
+	jitter := func() time.Duration {
+		if o.Jitter <= 0 {
+			return 0
+		}
+		jmu.Lock()
+		defer jmu.Unlock()
+		return time.Duration(jr.Int64N(int64(o.Jitter) + 1))
+	}
+	var mu sync.Mutex
+	var results []Result
+	send := func(d *Delivery) {
+		if ctx.Err() != nil {
+			return
+		}
+		if j := jitter(); j > 0 {
+			sleep(ctx, j)
+		}
+		a := o.Send(ctx, d)
+		r := Result{Delivery: d, Attempt: a, OK: a.Err == nil && d.Rendered.Step.Expect.Accepts(a.Status)}
+		mu.Lock()
+		results = append(results, r)
+		mu.Unlock()
+		if o.OnResult != nil {
+			o.OnResult(r)
+		}
+	}
+	var flow []*Delivery
+	for _, i := range o.Order(len(steps)) {
+		for t := 0; t < steps[i].Step.Times; t++ {
+			for c := 1; c <= o.Duplicate; c++ {
+				flow = append(flow, &Delivery{Rendered: &steps[i], Step: i, Copy: c, Phase: "flow"})
+			}
+		}
+	}
+	if o.Concurrent {
+		var wg sync.WaitGroup
+		for _, d := range flow {
+			wg.Add(1)
+			go func() { defer wg.Done(); send(d) }()
+		}
+		wg.Wait()
+	} else {
+		last := -1
+		for _, d := range flow {
+			if d.Step != last && d.Rendered.Step.Delay > 0 {
+				sleep(ctx, d.Rendered.Step.Delay)
+			}
+			last = d.Step
+			send(d)
+		}
+	}
+	for round := 1; round <= o.Storm && ctx.Err() == nil; round++ {
+		storm := make([]*Delivery, len(flow))
+		for i, d := range flow {
+			c := *d
+			c.Phase, c.Round = "storm", round
+			storm[i] = &c
+		}
+		stormSend(ctx, storm, o.Rate, send)
+	}
+	return results
+}
+
+// stormSend redelivers as fast as rate allows, a few at a time.
+func stormSend(ctx context.Context, ds []*Delivery, rate float64, send func(*Delivery)) {
+	var tick <-chan time.Time
+	if rate > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / rate))
+		defer t.Stop()
+		tick = t.C
+	}
+	jobs := make(chan *Delivery)
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for d := range jobs {
+				send(d)
+			}
+		}()
+	}
+	for _, d := range ds {
+		if tick != nil {
+			select {
+			case <-tick:
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- d
+	}
+	close(jobs)
+	wg.Wait()
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// ProbeResult is a probe's outcome.
+type ProbeResult struct {
+	Probe   *Probe
+	Status  int
+	Body    []byte
+	Failed  []string // the conditions that did not hold
+	Err     error
+	Latency time.Duration
+}
+
+// OK reports whether the probe answered 2xx and every condition held.
+func (p ProbeResult) OK() bool {
+	return p.Err == nil && p.Status >= 200 && p.Status < 300 && len(p.Failed) == 0
+}
+
+// RunProbe asks the receiver and checks the conditions on its JSON answer.
+func RunProbe(ctx context.Context, client *http.Client, p *Probe) ProbeResult {
+	res := ProbeResult{Probe: p}
+	req, err := http.NewRequestWithContext(ctx, p.Method, p.URL, nil)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
+	res.Latency = time.Since(start)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	defer resp.Body.Close()
+	res.Status = resp.StatusCode
+	res.Body, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	for _, c := range p.Expect {
+		if !c.HoldsOn(res.Body) {
+			res.Failed = append(res.Failed, c.String())
+		}
+	}
+	return res
+}
+
+// JUnit XML, as CI systems read it: one test case per step (its every
+// delivery must meet the expectation) and per probe.
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Class   string        `xml:"classname,attr"`
+	Name    string        `xml:"name,attr"`
+	Time    string        `xml:"time,attr"`
+	Failure *junitFailure `xml:"failure,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// WriteJUnit writes the run as JUnit XML.
+func WriteJUnit(w io.Writer, s *Scenario, results []Result, probes []ProbeResult, elapsed time.Duration) error {
+	suite := junitSuite{Name: s.ID, Time: fmt.Sprintf("%.3f", elapsed.Seconds())}
+	for i, st := range s.Steps {
+		c := junitCase{Class: s.ID, Name: "step " + st.Name + " (" + st.Event + ")"}
+		var took time.Duration
+		var bad []string
+		n := 0
+		for _, r := range results {
+			if r.Delivery.Step != i {
+				continue
+			}
+			n++
+			took += r.Attempt.Latency
+			if !r.OK {
+				bad = append(bad, describe(r))
+			}
+		}
+		c.Time = fmt.Sprintf("%.3f", took.Seconds())
+		if n == 0 {
+			bad = append(bad, "not delivered")
+		}
+		if len(bad) > 0 {
+			c.Failure = &junitFailure{Message: fmt.Sprintf("%d of %d deliveries did not meet expect %s", len(bad), n, st.Expect), Text: strings.Join(bad, "\n")}
+			suite.Failures++
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
+	for _, p := range probes {
+		c := junitCase{Class: s.ID, Name: "probe " + p.Probe.Method + " " + p.Probe.URL, Time: fmt.Sprintf("%.3f", p.Latency.Seconds())}
+		if !p.OK() {
+			msg := probeProblem(p)
+			c.Failure = &junitFailure{Message: msg, Text: string(p.Body)}
+			suite.Failures++
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
+	suite.Tests = len(suite.Cases)
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(junitSuites{Suites: []junitSuite{suite}}); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func describe(r Result) string {
+	d := r.Delivery
+	what := fmt.Sprintf("%s copy %d", d.Phase, d.Copy)
+	if d.Round > 0 {
+		what += fmt.Sprintf(" round %d", d.Round)
+	}
+	if r.Attempt.Err != nil {
+		return what + ": " + r.Attempt.Err.Error()
+	}
+	return fmt.Sprintf("%s: answered %d, expected %s", what, r.Attempt.Status, d.Rendered.Step.Expect)
+}
+
+func probeProblem(p ProbeResult) string {
+	switch {
+	case p.Err != nil:
+		return p.Err.Error()
+	case p.Status < 200 || p.Status > 299:
+		return fmt.Sprintf("answered %d", p.Status)
+	}
+	return "did not hold: " + strings.Join(p.Failed, "; ")
+}
+
+// ProbeProblem says why a probe failed.
+func ProbeProblem(p ProbeResult) string { return probeProblem(p) }
+
+// Describe says how a delivery missed its expectation.
+func Describe(r Result) string { return describe(r) }
