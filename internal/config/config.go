@@ -180,7 +180,9 @@ func discover() string {
 
 // quoted matches what YAML's errors quote from the file, which may be a
 // secret's value.
-var quoted = regexp.MustCompile("'[^'\n]*'|`[^`\n]*`|\"[^\"\n]*\"")
+// The match is greedy within a line: a quote inside the value (a secret
+// may hold one) must not end the redaction early.
+var quoted = regexp.MustCompile("'[^\n]*'|`[^\n]*`|\"[^\n]*\"")
 
 // unwrapYAML returns the YAML parser's message, with every value it quotes
 // from the file replaced: a secret must not reach an error message.
