@@ -66,6 +66,16 @@ func (r *Record) AppendJSON(b []byte) ([]byte, error) {
 		}
 		b = append(b, '}')
 	}
+	if r.Redacted != nil {
+		b = append(b, `,"redacted_headers":[`...)
+		for i, h := range r.Redacted {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, h)
+		}
+		b = append(b, ']')
+	}
 	b = append(b, `,"body":`...)
 	b = appendString(b, r.Body)
 	b = append(b, `,"body_encoding":`...)

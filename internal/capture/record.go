@@ -5,9 +5,9 @@
 package capture
 
 import (
-	"math/rand/v2"
 	"encoding/base64"
 	"encoding/binary"
+	"math/rand/v2"
 	"net/http"
 	"time"
 	"unicode/utf8"
@@ -42,10 +42,14 @@ type Record struct {
 	Proto string `json:"proto,omitempty"`
 	// Headers maps each canonical header name to its values, in the order
 	// they arrived.
-	Headers      http.Header `json:"headers"`
-	Body         string      `json:"body"`
-	BodyEncoding string      `json:"body_encoding"`
-	BodySize     int         `json:"body_size"`
+	Headers http.Header `json:"headers"`
+	// Redacted names headers in which a configured secret was replaced by
+	// "[redacted]" before keeping (Flutterwave's verif-hash is the secret
+	// itself); replay puts the configured secret back.
+	Redacted     []string `json:"redacted_headers,omitempty"`
+	Body         string   `json:"body"`
+	BodyEncoding string   `json:"body_encoding"`
+	BodySize     int      `json:"body_size"`
 
 	Provider string `json:"provider,omitempty"`
 	Scheme   string `json:"scheme,omitempty"`

@@ -313,6 +313,7 @@ func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *c
 		target = captureURL(rec, strings.TrimSuffix(base, "/"))
 	}
 	h := resendHeaders(rec)
+	restoreRedacted(app, r, rec, h)
 	for k, v := range extra {
 		h[k] = v
 	}
@@ -351,6 +352,25 @@ func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *c
 		return out, nil
 	}
 	return req, nil
+}
+
+// restoreRedacted puts the configured secret back where the listener
+// redacted it, so a byte-exact replay of (say) a Flutterwave delivery
+// carries its verif-hash again.
+func restoreRedacted(app *App, r *resolvedSigning, rec *capture.Record, h http.Header) {
+	if len(rec.Redacted) == 0 {
+		return
+	}
+	if len(r.signing.Secrets) == 0 {
+		app.warnOnce("capture "+rec.ID+" had "+strings.Join(rec.Redacted, ", ")+" redacted", "configure the secret (HOOKTOOL_SECRET, --secret-file) to put it back, or use --resign")
+		return
+	}
+	secret := r.signing.Secrets[0].Reveal()
+	for _, name := range rec.Redacted {
+		for i, v := range h[name] {
+			h[name][i] = strings.ReplaceAll(v, signature.Redacted, secret)
+		}
+	}
 }
 
 // replaySummary prints what was sent and returns how many failed.

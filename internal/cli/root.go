@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/config"
@@ -26,6 +27,9 @@ type App struct {
 	Now     func() time.Time
 	Version string
 	Build   BuildInfo
+
+	onceMu sync.Mutex
+	warned map[string]bool
 
 	ConfigFile string
 	JSON       bool
@@ -159,6 +163,28 @@ type jsonMessage struct {
 	Message  string   `json:"message"`
 	Hints    []string `json:"hints,omitempty"`
 	ExitCode int      `json:"exit_code,omitempty"`
+}
+
+// warnOnce prints a warning (with a hint) the first time it is given.
+func (app *App) warnOnce(msg, hint string) {
+	app.onceMu.Lock()
+	defer app.onceMu.Unlock()
+	if app.warned == nil {
+		app.warned = map[string]bool{}
+	}
+	if app.warned[msg] {
+		return
+	}
+	app.warned[msg] = true
+	if app.Quiet {
+		return
+	}
+	if app.JSON {
+		app.writeJSON(app.Streams.Err, jsonMessage{Type: "warning", Message: msg, Hints: []string{hint}})
+		return
+	}
+	app.warn("%s", msg)
+	fmt.Fprintf(app.Streams.Err, "hooktool: hint: %s\n", hint)
 }
 
 // reportError prints an error and its hints to stderr, as JSON with --json.

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path"
+	"sort"
 	"strings"
 	"time"
 
@@ -133,6 +134,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.SetBody(body)
 	h.inspect(rec, r, body)
+	h.redactSecrets(rec)
 	d := Delivery{Record: rec}
 	answerBody, contentType := h.answer(r.Context(), rec, r, body, &d)
 	if h.o.Store != nil {
@@ -229,6 +231,35 @@ func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) {
 		}
 	}
 	rec.Matched = h.matches(rec.Event)
+}
+
+// redactSecrets keeps no configured secret in the record: a header that
+// carries one (Flutterwave's verif-hash is the secret itself) is kept with
+// "[redacted]" in its place. The request itself is untouched, so the app
+// still gets the real header when forwarding.
+func (h *Handler) redactSecrets(rec *capture.Record) {
+	var cloned bool
+	for name, values := range rec.Headers {
+		for i, v := range values {
+			red := v
+			for _, s := range h.o.Secrets {
+				if !s.IsZero() && strings.Contains(red, s.Reveal()) {
+					red = strings.ReplaceAll(red, s.Reveal(), signature.Redacted)
+				}
+			}
+			if red == v {
+				continue
+			}
+			if !cloned {
+				rec.Headers, cloned = rec.Headers.Clone(), true
+			}
+			rec.Headers[name][i] = red
+			if len(rec.Redacted) == 0 || rec.Redacted[len(rec.Redacted)-1] != name {
+				rec.Redacted = append(rec.Redacted, name)
+			}
+		}
+	}
+	sort.Strings(rec.Redacted)
 }
 
 func (h *Handler) matches(event string) bool {

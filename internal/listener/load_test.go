@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/signature"
 )
 
 // TestThousandsOfConcurrentDeliveriesEachKeptOnce sends a few thousand
@@ -114,5 +116,46 @@ func TestBodyCutShortIsNotKept(t *testing.T) {
 	}
 	if n := len(store.lines); n != 0 {
 		t.Fatalf("%d records kept from a cut-short body", n)
+	}
+}
+
+// TestSecretValuedHeadersAreRedactedInTheRecord: Flutterwave's verif-hash is
+// the secret itself; the record keeps "[redacted]" and names the header,
+// while verification and forwarding use the real value.
+func TestSecretValuedHeadersAreRedactedInTheRecord(t *testing.T) {
+	s, _ := signature.Lookup("flutterwave", signature.Options{})
+	secret := signature.NewSecret("fw-SECRET-123")
+	var appGot string
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { appGot = r.Header.Get("verif-hash") }))
+	defer app.Close()
+	store := &memStore{}
+	var got *capture.Record
+	h := New(Options{Scheme: s, Secrets: []signature.Secret{secret}, Store: store,
+		Forward:    NewForwarder("http", strings.TrimPrefix(app.URL, "http://"), "/", "", delivery.New(delivery.Options{}), nil),
+		OnDelivery: func(d Delivery) { got = d.Record }})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	req, _ := http.NewRequest("POST", srv.URL+"/hook", strings.NewReader(`{"a":1}`))
+	req.Header.Set("verif-hash", "fw-SECRET-123")
+	req.Header.Set("X-Note", "prefix fw-SECRET-123 suffix")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got == nil || got.Verdict == nil || !got.Verdict.Valid {
+		t.Fatalf("verdict %+v", got)
+	}
+	if got.Headers.Get("Verif-Hash") != "[redacted]" || got.Headers.Get("X-Note") != "prefix [redacted] suffix" ||
+		strings.Join(got.Redacted, ",") != "Verif-Hash,X-Note" {
+		t.Errorf("record headers %v, redacted %v", got.Headers, got.Redacted)
+	}
+	for _, line := range store.lines {
+		if bytes.Contains(line, []byte("fw-SECRET-123")) {
+			t.Fatalf("the kept record holds the secret: %s", line)
+		}
+	}
+	if appGot != "fw-SECRET-123" {
+		t.Errorf("the app got verif-hash %q, want the real one", appGot)
 	}
 }
