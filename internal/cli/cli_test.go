@@ -11,6 +11,7 @@ import (
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/term"
+	"github.com/spf13/cobra"
 )
 
 // run executes hooktool in-process and returns its exit code and output.
@@ -240,4 +241,37 @@ func TestDynamicCompletions(t *testing.T) {
 	if _, out, _ := run(t, "", "__complete", "trigger", "--provider", "aella", ""); strings.Contains(out, "ACCOUNT_CREDITED") {
 		t.Errorf("another provider's events offered:\n%s", out)
 	}
+}
+
+// TestEveryCommandDocumentsExamplesAndExitStatus walks the command tree: each
+// runnable command has examples and an EXIT STATUS section matching the
+// README's table.
+func TestEveryCommandDocumentsExamplesAndExitStatus(t *testing.T) {
+	streams, _, _ := term.Test("")
+	root := NewRootCommand(&App{Streams: streams, Getenv: func(string) string { return "" }})
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{"| 0 |", "| 1 |", "| 2 |"} {
+		if !strings.Contains(string(readme), code) {
+			t.Fatalf("the README's exit code table lacks %q", code)
+		}
+	}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if c.Hidden || !c.Runnable() || strings.HasPrefix(c.CommandPath(), "hooktool completion") || c.Name() == "help" {
+			return
+		}
+		if c.Example == "" {
+			t.Errorf("%s has no examples", c.CommandPath())
+		}
+		if !strings.Contains(c.Long, exitStatusHelp) {
+			t.Errorf("%s has no EXIT STATUS section", c.CommandPath())
+		}
+	}
+	walk(root)
 }
