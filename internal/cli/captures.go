@@ -160,7 +160,12 @@ func newCapturesListCommand(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list FILE...",
 		Short: "One line per captured delivery: id, time, event, verdict, status, size",
-		Args:  cobra.ArbitraryArgs,
+		Long: `List captured deliveries: id, receive time, request, event, verdict, the
+answer given and size; --json prints each record as a JSON line.` + exitStatusHelp,
+		Example: `  hooktool captures list deliveries.jsonl
+  hooktool captures list captures/ --event 'mandate.*' --last 20
+  hooktool captures list deliveries.jsonl --where 'record.verdict!="valid"' --json | jq -r .id`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q, err := app.newCaptureQuery(args, &s)
 			if err != nil {
@@ -207,6 +212,9 @@ func newCapturesShowCommand(app *App) *cobra.Command {
 (event, verdict, answer, forward), and the body, pretty-printed when it is
 JSON (for reading: the kept bytes never change). --raw prints the body's
 exact bytes and nothing else; --json prints the record.` + exitStatusHelp,
+		Example: `  hooktool captures show deliveries.jsonl 01J9Z3
+  hooktool captures show deliveries.jsonl 01J9Z3 --raw > body.bin
+  hooktool captures show deliveries.jsonl 01J9Z3 --json | jq .headers`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s.ids = []string{args[len(args)-1]}
@@ -304,6 +312,8 @@ func newCapturesExportCommand(app *App) *cobra.Command {
 browser's dev tools, or any HAR viewer); --format curl writes one curl
 command per delivery that re-sends it byte-exact to --to (default: the
 address it was received on).` + exitStatusHelp,
+		Example: `  hooktool captures export deliveries.jsonl --format har > deliveries.har
+  hooktool captures export deliveries.jsonl --format curl --to http://localhost:3000 > resend.sh`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "har" && format != "curl" {

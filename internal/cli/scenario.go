@@ -80,7 +80,11 @@ func newScenarioListCommand(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the scenarios: built-in ones and those of the catalog directory",
-		Args:  cobra.NoArgs,
+		Long: `List the scenarios in effect: the built-in ones and those in the catalog
+directory (--catalog, or catalog: in the config), with their steps.` + exitStatusHelp,
+		Example: `  hooktool scenario list
+  hooktool scenario list --provider aella --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := app.loadSigningConfig(cmd.Flags())
 			if err != nil {
