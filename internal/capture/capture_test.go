@@ -184,3 +184,29 @@ func TestIDsAreULIDsInTimeOrder(t *testing.T) {
 		t.Error("two ids of the same millisecond are equal")
 	}
 }
+
+// TestCreateRepairsATornTail: after a crash mid-write, the next run's
+// records must not be glued to the torn fragment.
+func TestCreateRepairsATornTail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.jsonl")
+	w, _ := Create(path, false)
+	w.Append(newRecord(1, []byte("one")))
+	w.Append(newRecord(2, []byte("two")))
+	w.Close()
+	data, _ := os.ReadFile(path)
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	os.WriteFile(path, append(append([]byte{}, lines[0]...), lines[1][:20]...), 0o600)
+	w, err := Create(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Repaired != 20 {
+		t.Errorf("Repaired = %d, want 20", w.Repaired)
+	}
+	w.Append(newRecord(3, []byte("three")))
+	w.Close()
+	recs := readAll(t, path, ReadOptions{})
+	if len(recs) != 2 || recs[1].Headers.Get("X-N") != "3" {
+		t.Fatalf("%d records after the repair", len(recs))
+	}
+}

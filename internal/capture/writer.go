@@ -27,6 +27,9 @@ type Writer struct {
 	closed  bool
 	buf     []byte
 
+	// Repaired is how many bytes of a torn last line Create cut off.
+	Repaired int64
+
 	// lines recycles encoding buffers: a line is done with once Append
 	// returns.
 	lines sync.Pool
@@ -37,13 +40,21 @@ type pending struct {
 	err  chan error
 }
 
-// Create opens path for appending (creating it 0600).
+// Create opens path for appending (creating it 0600). A file that ends in
+// a torn line (a crash mid-write) is cut back to its last whole record
+// first, so the next record starts on a line of its own; Repaired says how
+// many bytes were dropped.
 func Create(path string, fsync bool) (*Writer, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	w := &Writer{f: f, fsync: fsync}
+	repaired, err := dropTornTail(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("repairing the torn end of %s: %w", path, err)
+	}
+	w := &Writer{f: f, fsync: fsync, Repaired: repaired}
 	w.idle = sync.NewCond(&w.mu)
 	w.lines.New = func() any { b := make([]byte, 0, 4096); return &b }
 	return w, nil
@@ -51,6 +62,41 @@ func Create(path string, fsync bool) (*Writer, error) {
 
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("capture file closed")
+
+// dropTornTail truncates a regular file that does not end with a newline
+// back to just after its last one.
+func dropTornTail(f *os.File) (int64, error) {
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() == 0 {
+		return 0, nil // a device such as /dev/full, or a new file
+	}
+	size := st.Size()
+	var one [1]byte
+	if _, err := f.ReadAt(one[:], size-1); err != nil {
+		return 0, err
+	}
+	if one[0] == '\n' {
+		return 0, nil
+	}
+	// Find the last newline, reading backwards in blocks.
+	buf := make([]byte, 64<<10)
+	end := size
+	for end > 0 {
+		start := max(end-int64(len(buf)), 0)
+		n, err := f.ReadAt(buf[:end-start], start)
+		if err != nil && n < int(end-start) {
+			return 0, err
+		}
+		for i := n - 1; i >= 0; i-- {
+			if buf[i] == '\n' {
+				keep := start + int64(i) + 1
+				return size - keep, f.Truncate(keep)
+			}
+		}
+		end = start
+	}
+	return size, f.Truncate(0)
+}
 
 // errLead tells a queued appender that it now writes: its own record and
 // those queued with it.
