@@ -161,9 +161,28 @@ func (r *resolvedSigning) replayTarget(to string) (string, bool, error) {
 	return norm, hasPath, err
 }
 
+// replayResult is what the summary needs of one delivery (not the record:
+// a replay of a hundred thousand captures must not hold them all).
 type replayResult struct {
-	rec     *capture.Record
-	attempt delivery.Attempt
+	latency time.Duration
+	status  int
+	failure string // "" when acknowledged: else the status or error kind
+}
+
+func resultOf(a delivery.Attempt) replayResult {
+	res := replayResult{latency: a.Latency, status: a.Status}
+	switch {
+	case a.Acknowledged():
+	case a.Err != nil:
+		res.failure = "error"
+		var de *delivery.Error
+		if errors.As(a.Err, &de) {
+			res.failure = string(de.Kind)
+		}
+	default:
+		res.failure = fmt.Sprint(a.Status)
+	}
+	return res
 }
 
 func runReplay(app *App, cmd *cobra.Command, o *ReplayOptions, args []string) error {
@@ -187,6 +206,10 @@ func runReplay(app *App, cmd *cobra.Command, o *ReplayOptions, args []string) er
 		return err
 	}
 	var schemes *captureSchemes
+	if !o.Resign {
+		// Secrets only, to put back headers the listener redacted.
+		r.signing, _ = r.cfg.Signing(r.endpoint)
+	}
 	if o.Resign {
 		if schemes, err = app.newCaptureSchemes(r); err != nil {
 			return err
@@ -268,7 +291,7 @@ func runReplay(app *App, cmd *cobra.Command, o *ReplayOptions, args []string) er
 				})
 				last := attempts[len(attempts)-1]
 				mu.Lock()
-				results = append(results, replayResult{rec, last})
+				results = append(results, resultOf(last))
 				progress.Step()
 				mu.Unlock()
 				if !last.Acknowledged() && o.StopOnFailure {
@@ -379,23 +402,13 @@ func (app *App) replaySummary(results []replayResult) int {
 	byFailure := map[string]int{}
 	lat := make([]time.Duration, 0, len(results))
 	for _, res := range results {
-		a := res.attempt
-		lat = append(lat, a.Latency)
-		switch {
-		case a.Acknowledged():
+		lat = append(lat, res.latency)
+		if res.failure == "" {
 			acked++
-		case a.Err != nil:
-			failed++
-			kind := "error"
-			var de *delivery.Error
-			if errors.As(a.Err, &de) {
-				kind = string(de.Kind)
-			}
-			byFailure[kind]++
-		default:
-			failed++
-			byFailure[fmt.Sprint(a.Status)]++
+			continue
 		}
+		failed++
+		byFailure[res.failure]++
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) time.Duration {

@@ -122,6 +122,9 @@ func (app *App) resolveSigning(fs *pflag.FlagSet) (*resolvedSigning, error) {
 
 // loadSigningConfig reads the config for a command with signing flags.
 func (app *App) loadSigningConfig(fs *pflag.FlagSet) (*resolvedSigning, error) {
+	if a, b := fs.Lookup("secret"), fs.Lookup("secret-file"); a != nil && b != nil && a.Changed && b.Changed {
+		return nil, usageErr("give --secret or --secret-file, not both")
+	}
 	cfg, err := app.loadConfig(fs, bindings(fs, signingBindings...))
 	if err != nil {
 		return nil, err

@@ -374,6 +374,17 @@ func (r *resolvedSigning) redactedHeaders(h http.Header) map[string]string {
 	return out
 }
 
+// redactText replaces every configured secret in s (a response body that
+// echoes a header, say).
+func (r *resolvedSigning) redactText(s string) string {
+	for _, sec := range r.signing.Secrets {
+		if !sec.IsZero() {
+			s = strings.ReplaceAll(s, sec.Reveal(), signature.Redacted)
+		}
+	}
+	return s
+}
+
 // holdsSecret reports whether a value contains a configured secret.
 func (r *resolvedSigning) holdsSecret(val string) bool {
 	for _, s := range r.signing.Secrets {
@@ -421,7 +432,7 @@ func (app *App) reportAttempt(r *resolvedSigning, it sentItem, target string, bo
 		} else {
 			resp := &responseJSON{Status: a.Status, Headers: r.redactedHeaders(a.Response), Truncated: a.Truncated}
 			if utf8.Valid(a.Body) {
-				resp.Body = string(a.Body)
+				resp.Body = r.redactText(string(a.Body))
 			} else {
 				resp.BodyBase64 = a.Body
 			}
@@ -449,7 +460,7 @@ func (app *App) reportAttempt(r *resolvedSigning, it sentItem, target string, bo
 	}
 	line := fmt.Sprintf("%s%s → %s  %s  %s", prefix, it.label, target, status, formatLatency(a.Latency))
 	if a.Err == nil && len(a.Body) > 0 {
-		line += "  " + p.Dim(preview(a.Body, 60))
+		line += "  " + p.Dim(r.redactText(preview(a.Body, 60)))
 	}
 	fmt.Fprintln(app.Streams.Out, line)
 	if hint != "" && !hinted[hint] {

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
@@ -149,6 +150,19 @@ func (app *App) printVerdict(v signature.Verdict, at time.Time) {
 	}
 }
 
+// redactedSignature reports whether a capture's signature header was
+// redacted when kept.
+func redactedSignature(s signature.Scheme, rec *capture.Record) bool {
+	for _, name := range rec.Redacted {
+		for _, h := range s.HeaderNames() {
+			if strings.EqualFold(name, h) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // runVerifyCaptures verifies every selected captured delivery.
 func runVerifyCaptures(app *App, cmd *cobra.Command, o *VerifyOptions, args []string) error {
 	if o.Request != "" || o.Payload != "" || len(o.Headers) > 0 {
@@ -208,6 +222,12 @@ func runVerifyCaptures(app *App, cmd *cobra.Command, o *VerifyOptions, args []st
 			signature.VerifyOptions{Now: when, Tolerance: r.signing.Tolerance, Alternates: alternates})
 		if verr != nil {
 			return failErr(verr)
+		}
+		if redactedSignature(s, rec) && rec.Verdict != nil {
+			// The header that carried the signature was the secret itself and
+			// was not kept: the verdict made on receipt is the one to report.
+			v = *rec.Verdict
+			v.Hints = append(v.Hints, "the signature header was redacted when kept: this is the verdict recorded on receipt")
 		}
 		checked++
 		if v.Valid {
