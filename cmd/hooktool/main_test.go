@@ -28,6 +28,11 @@ func TestScript(t *testing.T) {
 			"waitfile":  cmdWaitFile,
 			"envfile":   cmdEnvFile,
 			"post":      cmdPost,
+			"load":      cmdLoad,
+			"ackcheck":  cmdAckCheck,
+			"rawconn":   cmdRawConn,
+			"within":    cmdWithin,
+			"faultapp":  cmdFaultApp,
 		},
 	})
 }

@@ -27,6 +27,7 @@ func (r *Record) AppendJSON(b []byte) ([]byte, error) {
 	b = r.ReceivedAt.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","remote_addr":`...)
 	b = appendString(b, r.RemoteAddr)
+	b = appendOmitEmpty(b, "local_addr", r.LocalAddr)
 	b = append(b, `,"method":`...)
 	b = appendString(b, r.Method)
 	b = appendOmitEmpty(b, "host", r.Host)

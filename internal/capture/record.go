@@ -34,8 +34,11 @@ type Record struct {
 	ID         string    `json:"id"`
 	ReceivedAt time.Time `json:"received_at"`
 	RemoteAddr string    `json:"remote_addr"`
-	Method     string    `json:"method"`
-	Host       string    `json:"host,omitempty"`
+	// LocalAddr is the listener's own address the request came in on (the
+	// Host header is the sender's to choose).
+	LocalAddr string `json:"local_addr,omitempty"`
+	Method    string `json:"method"`
+	Host      string `json:"host,omitempty"`
 	// Path is as it came on the wire, %-escapes kept.
 	Path  string `json:"path"`
 	Query string `json:"query,omitempty"`

@@ -189,7 +189,13 @@ func Parse(file string, data []byte) (*Provider, error) {
 	for i := range p.Events {
 		e := &p.Events[i]
 		e.provider = p
-		e.line = eventNodes[i].Line
+		// Events that come through a merge key (<<) or an alias have no
+		// node of their own under events: they take the line of events.
+		node := &yaml.Node{Line: lineOf("events")}
+		if i < len(eventNodes) {
+			node = eventNodes[i]
+		}
+		e.line = node.Line
 		if strings.TrimSpace(e.Name) == "" {
 			return nil, at(e.line, "an event has no name")
 		}
@@ -203,7 +209,7 @@ func Parse(file string, data []byte) (*Provider, error) {
 		t, tmplLine, err := parseSample(e.Name, e.Sample)
 		if err != nil {
 			line := e.line
-			if n := mapValue(eventNodes[i], "sample"); n != nil {
+			if n := mapValue(node, "sample"); n != nil {
 				line = n.Line
 				if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 					line++ // a block scalar's text starts on the next line

@@ -45,7 +45,7 @@ func Apply(body []byte, edits []Edit) ([]byte, error) {
 				return nil, fmt.Errorf("--unset %s: no such field in the payload", e.Path)
 			}
 			body, err = sjson.DeleteBytes(body, e.Path)
-		} else {
+		} else if err = checkSetPath(body, e.Path); err == nil {
 			body, err = sjson.SetRawBytesOptions(body, e.Path, e.Value, opts)
 		}
 		if err != nil {
@@ -53,4 +53,76 @@ func Apply(body []byte, edits []Edit) ([]byte, error) {
 		}
 	}
 	return body, nil
+}
+
+// Limits on what one --set may build. sjson sets index n past an array's
+// end (or in an array it creates) by filling the gap with nulls, so
+// data.tags.99999999999=1 would build a payload of hundreds of gigabytes;
+// and it creates an object or array for each missing part of a path, so a
+// path of a million parts would build JSON nested far beyond what parsers
+// read (encoding/json stops at 10,000 levels).
+const (
+	maxPad   = 10_000
+	maxParts = 1_000
+)
+
+// checkSetPath refuses a set that would pad arrays with more than maxPad
+// nulls in all, or whose path has more than maxParts parts. It walks path
+// as sjson does: dot-separated parts, \ escaping the next byte, a leading :
+// forcing an object key; a path with |, #, @, * or ? goes to gjson whole
+// and creates nothing.
+func checkSetPath(body []byte, path string) error {
+	cur, exists, pad := gjson.ParseBytes(body), true, 0
+	for parts, more := 1, true; more; parts++ {
+		if parts > maxParts {
+			return fmt.Errorf("the path has more than %d parts", maxParts)
+		}
+		force := strings.HasPrefix(path, ":")
+		if force {
+			path = path[1:]
+		}
+		var gpart, part []byte
+		i := 0
+		for ; i < len(path) && path[i] != '.'; i++ {
+			switch path[i] {
+			case '|', '#', '@', '*', '?':
+				return nil
+			case '\\':
+				gpart = append(gpart, '\\')
+				if i++; i == len(path) {
+					continue
+				}
+			}
+			gpart, part = append(gpart, path[i]), append(part, path[i])
+		}
+		more = i < len(path)
+		if more {
+			path = path[i+1:]
+		}
+		n, numeric := 0, !force && len(part) > 0
+		for _, c := range part {
+			if c < '0' || c > '9' {
+				numeric = false
+				break
+			}
+			if n <= 1<<40 {
+				n = n*10 + int(c-'0')
+			}
+		}
+		switch {
+		case !numeric || exists && cur.IsObject():
+		case exists && cur.IsArray():
+			pad += max(0, n-int(cur.Get("#").Int()))
+		default: // a value the edit replaces with an array, or creates
+			pad += n
+		}
+		if pad > maxPad {
+			return fmt.Errorf("index %s would pad arrays with more than %d nulls", part, maxPad)
+		}
+		if exists {
+			cur = cur.Get(string(gpart))
+			exists = cur.Exists()
+		}
+	}
+	return nil
 }

@@ -347,7 +347,11 @@ address it was received on).` + exitStatusHelp,
 // path (after base's own path) and both queries.
 func captureURL(r *capture.Record, base string) string {
 	if base == "" {
-		host := r.Host
+		// The listener's own address: the Host header is the sender's.
+		host := r.LocalAddr
+		if host == "" {
+			host = r.Host
+		}
 		if host == "" {
 			host = "localhost"
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -145,6 +146,10 @@ func runListen(app *App, cmd *cobra.Command, o *ListenOptions) error {
 	ln, err := net.Listen("tcp", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)))
 	if err != nil {
 		hint := "another program may be using the port: pick another with --port, or --port 0 for a free one"
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) || strings.Contains(err.Error(), "assign requested address") {
+			hint = "--host must be an address of this machine, such as 127.0.0.1 (the default), ::1 or 0.0.0.0"
+		}
 		return failErr(fmt.Errorf("cannot listen on %s: %w", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)), err), hint)
 	}
 	var store *capture.Writer
@@ -158,15 +163,22 @@ func runListen(app *App, cmd *cobra.Command, o *ListenOptions) error {
 	ctx, stop := context.WithCancel(cmd.Context())
 	defer stop()
 	view := newListenView(app, o, setup)
-	var matched atomic.Int64
+	var matched, inFlight atomic.Int64
 	setup.handler.OnDelivery = func(d listener.Delivery) {
 		view.show(d)
-		if d.Refused == "" && d.Record.Matched && o.ExitAfter > 0 && matched.Add(1) == int64(o.ExitAfter) {
+		// Only deliveries that were kept count: a 503 (the file could not
+		// be written) must not let CI pass.
+		if d.Refused == "" && d.SaveErr == nil && d.Record.Matched && o.ExitAfter > 0 && matched.Add(1) == int64(o.ExitAfter) {
 			stop()
 		}
 	}
+	handler := listener.New(setup.handler)
 	srv := &http.Server{
-		Handler:           listener.New(setup.handler),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inFlight.Add(1)
+			defer inFlight.Add(-1)
+			handler.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: o.HeaderTimeout,
 		ReadTimeout:       o.ReadTimeout,
 		WriteTimeout:      o.ReadTimeout + o.Delay + o.ForwardTimeout + 10*time.Second,
@@ -200,9 +212,25 @@ func runListen(app *App, cmd *cobra.Command, o *ListenOptions) error {
 	case err := <-served:
 		return failErr(fmt.Errorf("the listener stopped: %w", err))
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// In-flight deliveries finish first, however long their --delay and
+	// forward take; connections that never sent a request are not waited
+	// for (Go's Shutdown would give them 5 s).
+	shutdown, cancel := context.WithTimeout(context.Background(), o.Delay+o.ForwardTimeout+o.ReadTimeout+10*time.Second)
 	defer cancel()
-	_ = srv.Shutdown(shutdown) // in-flight deliveries finish first
+	done := make(chan struct{})
+	go func() { _ = srv.Shutdown(shutdown); close(done) }()
+	for idle := false; !idle; {
+		select {
+		case <-done:
+			idle = true
+		case <-time.After(20 * time.Millisecond):
+			if inFlight.Load() == 0 {
+				srv.Close()
+				<-done
+				idle = true
+			}
+		}
+	}
 	if store != nil {
 		if err := store.Close(); err != nil {
 			app.warn("closing the capture file: %v", err)
@@ -264,6 +292,14 @@ func (app *App) listenSetup(cmd *cobra.Command, o *ListenOptions) (*listenSetup,
 		s.unsigned = "no secret is configured"
 	default:
 		h.Scheme, h.Secrets, h.Tolerance = r.scheme, r.signing.Secrets, r.signing.Tolerance
+	}
+	// Every configured secret stays out of the capture, other endpoints'
+	// included.
+	for _, alt := range r.cfg.Alternates(r.endpoint) {
+		h.Redact = append(h.Redact, alt.Secret)
+	}
+	if h.Secrets == nil {
+		h.Secrets = r.signing.Secrets
 	}
 	if p := r.provider; p != nil {
 		h.Provider, h.EventPath = p.ID, p.EventPath
@@ -641,7 +677,7 @@ func parseSize(s string) (int64, error) {
 		}
 	}
 	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n <= 0 {
+	if err != nil || n <= 0 || n > math.MaxInt64/mult { // an overflow would turn the limit off
 		return 0, fmt.Errorf("%q is not a size such as 5MiB, 512KiB or 1048576", s)
 	}
 	return n * mult, nil

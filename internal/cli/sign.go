@@ -190,6 +190,9 @@ func normalizeURL(what, target string) (string, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return "", usageErr("%s %q is not an http:// or https:// URL", what, orig)
 	}
+	if strings.HasSuffix(u.Host, ":") {
+		return "", usageErr("%s %q has an empty port", what, orig)
+	}
 	if u.Path == "" {
 		u.Path = "/"
 	}

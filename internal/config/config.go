@@ -4,12 +4,15 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +21,7 @@ import (
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
 )
 
 // EnvPrefix starts every environment variable hooktool reads.
@@ -93,6 +97,7 @@ type Config struct {
 	bindings map[string]string // config key -> flag name
 	getenv   func(string) string
 	warnings []string
+	lines    map[string]int // config key -> its line in the file
 }
 
 // Options say where to look for settings.
@@ -147,8 +152,15 @@ func Load(o Options) (*Config, error) {
 		switch {
 		case err == nil:
 			defer f.Close()
-			if err := v.ReadConfig(f); err != nil {
+			data, err := io.ReadAll(f)
+			if err == nil {
+				err = v.ReadConfig(bytes.NewReader(data))
+			}
+			if err != nil {
 				return nil, fmt.Errorf("config file %s: %w", path, unwrapYAML(err))
+			}
+			if c.lines, err = checkKinds(path, data); err != nil {
+				return nil, err
 			}
 			c.File = path
 		case required || !errors.Is(err, fs.ErrNotExist):
@@ -194,6 +206,86 @@ func unwrapYAML(err error) error {
 		}
 	}
 	return errors.New(quoted.ReplaceAllString(err.Error(), "…"))
+}
+
+// checkKinds finds the line of each key of the config file, and refuses a
+// value of the wrong kind with its line: viper would read a list given for
+// scheme as "", and a map among secrets as the text "map[…]".
+func checkKinds(file string, data []byte) (map[string]int, error) {
+	lines := map[string]int{}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return lines, nil // viper has read it: nothing to check
+	}
+	var walk func(m *yaml.Node, prefix, rel string, known []string) error
+	walk = func(m *yaml.Node, prefix, rel string, known []string) error {
+		if m.Kind != yaml.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			name, v := strings.ToLower(m.Content[i].Value), m.Content[i+1]
+			key, line := prefix+name, v.Line
+			lines[key] = line
+			if v.Kind == yaml.AliasNode && v.Alias != nil {
+				v = v.Alias
+			}
+			want := ""
+			switch {
+			case v.Tag == "!!null":
+			case prefix == "" && name == "endpoints":
+				if v.Kind != yaml.MappingNode {
+					want = "a map from endpoint names to their settings"
+					break
+				}
+				if err := walk(v, "endpoints.", "", nil); err != nil {
+					return err
+				}
+			case prefix == "endpoints.":
+				if v.Kind != yaml.MappingNode {
+					want = "a map of the endpoint's settings (url, scheme, secret, …)"
+					break
+				}
+				if err := walk(v, key+".", "", endpointKeys); err != nil {
+					return err
+				}
+			case rel == "" && name == "hmac" && slices.Contains(known, "hmac.header"):
+				if v.Kind != yaml.MappingNode {
+					want = "a map of the hmac scheme's settings (header, hash, …)"
+					break
+				}
+				if err := walk(v, key+".", "hmac.", known); err != nil {
+					return err
+				}
+			case rel == "" && (name == "secret" || name == "secrets"):
+				ok := v.Kind == yaml.ScalarNode || v.Kind == yaml.SequenceNode
+				for _, x := range v.Content {
+					ok = ok && x.Kind == yaml.ScalarNode
+				}
+				if !ok {
+					want = "a string or a list of strings"
+				}
+			case slices.Contains(known, rel+name) && v.Kind != yaml.ScalarNode:
+				want = "a single value, not a list or a map"
+			case rel+name == "github_sha1":
+				if _, err := strconv.ParseBool(v.Value); err != nil {
+					want = "true or false"
+				}
+			}
+			if want != "" {
+				return fmt.Errorf("config file %s:%d: %s must be %s", file, line, key, want)
+			}
+		}
+		return nil
+	}
+	return lines, walk(doc.Content[0], "", "", topKeys)
+}
+
+// inFile prefixes err with the file and line of key when the file sets it.
+func (c *Config) inFile(key string, err error) error {
+	if src, _ := c.source(key); src == FromFile && c.lines[key] > 0 {
+		return fmt.Errorf("config file %s:%d: %w", c.File, c.lines[key], err)
+	}
+	return err
 }
 
 // Warnings are problems worth telling the user that do not stop the run,
@@ -343,9 +435,10 @@ func (c *Config) signing(endpoint string) (Signing, error) {
 	if src, _ := c.source(schemeKey); src == FromFlag {
 		sg.SchemeExplicit = true
 	}
-	tol, err := ParseTolerance(c.v.GetString(c.pick(endpoint, "tolerance")))
+	tolKey := c.pick(endpoint, "tolerance")
+	tol, err := ParseTolerance(c.v.GetString(tolKey))
 	if err != nil {
-		return sg, err
+		return sg, c.inFile(tolKey, err)
 	}
 	sg.Tolerance = tol
 	sg.Options.GitHubSHA1 = c.v.GetBool(c.pick(endpoint, "github_sha1"))
@@ -425,7 +518,7 @@ func (c *Config) scopeSecrets(prefix string) ([]signature.Secret, Source, error)
 				out = append(out, signature.NewSecret(x))
 			}
 		default:
-			return nil, bestSrc, fmt.Errorf("%s must be a string or a list of strings", key)
+			return nil, bestSrc, c.inFile(key, fmt.Errorf("%s must be a string or a list of strings", key))
 		}
 		return nonEmpty(key, out, bestSrc)
 	case "secret_file":

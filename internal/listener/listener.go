@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"net/netip"
 	"path"
@@ -63,6 +64,10 @@ type Options struct {
 	AllowIPs []netip.Prefix
 	// MaxBody is the largest body accepted; larger ones get 413.
 	MaxBody int64
+
+	// Redact are more secrets (other endpoints') that must not be kept;
+	// Secrets are always redacted too.
+	Redact []signature.Secret
 
 	// Store keeps deliveries; nil keeps nothing.
 	Store Appender
@@ -117,6 +122,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if h.o.Scheme != nil {
 		rec.Scheme = h.o.Scheme.Name()
+	}
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		rec.LocalAddr = a.String()
 	}
 	if !h.allowed(r.RemoteAddr) {
 		h.refuse(w, rec, http.StatusForbidden, "remote address not in --allow-ip")
@@ -182,6 +190,18 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, h.o.MaxBody)
 	}
+	if r.ContentLength > 0 && h.o.MaxBody <= 0 {
+		// Nothing bounds the declared length, so it sizes no allocation (a
+		// sender could declare a terabyte): the body is read as it comes.
+		buf, err := io.ReadAll(r.Body)
+		switch {
+		case err == nil && int64(len(buf)) > r.ContentLength:
+			return nil, errors.New("body longer than its Content-Length")
+		case err == io.ErrUnexpectedEOF || err == nil && int64(len(buf)) < r.ContentLength:
+			return nil, fmt.Errorf("body cut short: %d of %d bytes", len(buf), r.ContentLength)
+		}
+		return buf, err
+	}
 	if r.ContentLength > 0 {
 		// One allocation of the declared size (bounded by MaxBody above);
 		// one extra byte lets ReadFull see a body longer than declared.
@@ -239,12 +259,25 @@ func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) {
 // still gets the real header when forwarding.
 func (h *Handler) redactSecrets(rec *capture.Record) {
 	var cloned bool
+	var secretHeaders []string
+	if h.o.Scheme != nil {
+		secretHeaders = signature.SecretHeaders(h.o.Scheme)
+	}
 	for name, values := range rec.Headers {
+		whole := false
+		for _, sh := range secretHeaders {
+			whole = whole || strings.EqualFold(sh, name)
+		}
 		for i, v := range values {
 			red := v
-			for _, s := range h.o.Secrets {
-				if !s.IsZero() && strings.Contains(red, s.Reveal()) {
-					red = strings.ReplaceAll(red, s.Reveal(), signature.Redacted)
+			if whole {
+				red = signature.Redacted
+			}
+			for _, list := range [][]signature.Secret{h.o.Secrets, h.o.Redact} {
+				for _, s := range list {
+					if !s.IsZero() && strings.Contains(red, s.Reveal()) {
+						red = strings.ReplaceAll(red, s.Reveal(), signature.Redacted)
+					}
 				}
 			}
 			if red == v {

@@ -485,4 +485,3 @@ type Rendered struct {
 	Step *Step
 	Body []byte
 }
-

@@ -45,6 +45,13 @@ func addNewline(b []byte) [][]byte {
 // without a trailing newline (jq and most pretty-printers add one).
 func jsonIndent(indent string) func([]byte) [][]byte {
 	return func(b []byte) [][]byte {
+		// json.Indent's output grows with nesting depth times the number of
+		// values: 20 KB of nested arrays re-indents to hundreds of MB before
+		// it fails. Skip re-indenting when the result could be far larger
+		// than the body.
+		if indent != "" && indentBound(b, len(indent)) > 8*int64(len(b))+64<<10 {
+			return nil
+		}
 		var out bytes.Buffer
 		var err error
 		if indent == "" {
@@ -64,6 +71,36 @@ func jsonIndent(indent string) func([]byte) [][]byte {
 		}
 		return variants
 	}
+}
+
+// indentBound is an upper bound on the size of b re-indented with an indent
+// of width w: a line break, as deep as the deepest nesting, at most once per
+// structural byte, and a space after each colon.
+func indentBound(b []byte, w int) int64 {
+	depth, deepest, breaks := int64(0), int64(0), int64(0)
+	inString := false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+			breaks++
+		case c == ']' || c == '}':
+			depth--
+			breaks++
+		case c == ',':
+			breaks++
+		}
+	}
+	return 2*int64(len(b)) + breaks*(1+deepest*int64(w))
 }
 
 // diagnose looks for the usual causes of a mismatch: a changed body, another

@@ -105,6 +105,16 @@ type Options struct {
 	HMAC HMACConfig
 }
 
+// SecretHeaders names the headers whose value is the secret itself
+// (Flutterwave's verif-hash): they must never be kept or shown, whatever
+// they hold.
+func SecretHeaders(s Scheme) []string {
+	if sh, ok := s.(interface{ secretHeaders() []string }); ok {
+		return sh.secretHeaders()
+	}
+	return nil
+}
+
 // Names lists the scheme identifiers, sorted.
 func Names() []string {
 	names := []string{"standard-webhooks", "svix", "stripe", "github", "paystack", "shopify", "slack", "flutterwave", "hmac"}

@@ -334,6 +334,7 @@ func (flutterwave) Description() string {
 	return "verif-hash: the shared secret itself, compared in constant time"
 }
 func (flutterwave) HeaderNames() []string        { return []string{flutterwaveHeader} }
+func (flutterwave) secretHeaders() []string      { return []string{flutterwaveHeader} }
 func (flutterwave) UsesID() bool                 { return false }
 func (flutterwave) UsesTimestamp() bool          { return false }
 func (flutterwave) key(s Secret) ([]byte, error) { return rawKey(s) }
