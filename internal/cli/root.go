@@ -116,7 +116,6 @@ then defaults. Secrets are never printed.` + exitStatusHelp,
 		newScenarioCommand(app),
 		newVersionCommand(app),
 		newInitCommand(app),
-		newGenDocsCommand(app),
 	)
 	return root
 }
