@@ -362,18 +362,7 @@ func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *c
 	if s.UsesID() {
 		id = newMessageID()
 	}
-	secret := r.signing.Secrets[0]
-	req.Sign = func(int) (http.Header, error) {
-		fields, err := signature.Sign(s, secret, signature.SignInput{Body: body, ID: id, Timestamp: app.Now(), URL: target})
-		if err != nil {
-			return nil, err
-		}
-		out := http.Header{}
-		for _, f := range fields {
-			out.Set(f.Name, f.Value)
-		}
-		return out, nil
-	}
+	req.Sign = app.freshSigner(s, r.signing.Secrets[0], body, id, target)
 	return req, nil
 }
 

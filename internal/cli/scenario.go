@@ -17,7 +17,6 @@ import (
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/scenario"
-	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/spf13/cobra"
 )
 
@@ -331,17 +330,7 @@ func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) e
 		}
 		body := d.Rendered.Body
 		req := delivery.Request{Method: http.MethodPost, URL: target, Header: h, Body: body,
-			Sign: func(int) (http.Header, error) {
-				fields, err := signature.Sign(r.scheme, r.signing.Secrets[0], signature.SignInput{Body: body, ID: ids[d.Step], Timestamp: app.Now(), URL: target})
-				if err != nil {
-					return nil, err
-				}
-				out := http.Header{}
-				for _, f := range fields {
-					out.Set(f.Name, f.Value)
-				}
-				return out, nil
-			}}
+			Sign: app.freshSigner(r.scheme, r.signing.Secrets[0], body, ids[d.Step], target)}
 		attempts := client.Send(ctx, req)
 		a := attempts[len(attempts)-1]
 		if store != nil {

@@ -156,6 +156,22 @@ func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
 	return nil
 }
 
+// freshSigner signs a delivery anew for each attempt, with the current time
+// and the same id, as providers do when they redeliver.
+func (app *App) freshSigner(s signature.Scheme, secret signature.Secret, body []byte, id, url string) func(int) (http.Header, error) {
+	return func(int) (http.Header, error) {
+		fields, err := signature.Sign(s, secret, signature.SignInput{Body: body, ID: id, Timestamp: app.Now(), URL: url})
+		if err != nil {
+			return nil, err
+		}
+		out := http.Header{}
+		for _, f := range fields {
+			out.Set(f.Name, f.Value)
+		}
+		return out, nil
+	}
+}
+
 // errNoScheme is the error of finishSigning when nothing names a scheme.
 var errNoScheme = errors.New("no signing scheme")
 

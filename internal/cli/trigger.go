@@ -259,17 +259,7 @@ func (r *resolvedSigning) deliveryRequest(app *App, ev *catalog.Event, target st
 	if r.scheme.UsesID() {
 		id = newMessageID()
 	}
-	req.Sign = func(int) (http.Header, error) {
-		fields, err := signature.Sign(r.scheme, r.signing.Secrets[0], signature.SignInput{Body: body, ID: id, Timestamp: app.Now(), URL: target})
-		if err != nil {
-			return nil, err
-		}
-		out := http.Header{}
-		for _, f := range fields {
-			out.Set(f.Name, f.Value)
-		}
-		return out, nil
-	}
+	req.Sign = app.freshSigner(r.scheme, r.signing.Secrets[0], body, id, target)
 	return req
 }
 
