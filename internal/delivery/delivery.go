@@ -106,6 +106,11 @@ type Options struct {
 // a 3xx is an answer, and not an acknowledgement).
 func New(o Options) *Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// Deliveries go to one host at a time, many at once (a listener
+	// forwarding 32 concurrent deliveries, replay --concurrency 32): keep
+	// enough idle connections to reuse them rather than open one each time.
+	tr.MaxIdleConns = 256
+	tr.MaxIdleConnsPerHost = 128
 	if o.Insecure {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
 	}
