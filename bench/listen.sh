@@ -25,6 +25,9 @@
 # root, or through sudo). Loopback only; every load run is bounded in time.
 set -euo pipefail
 export LC_ALL=C # byte-wise sort, comm, awk and grep
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_init listen.sh
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
@@ -39,90 +42,38 @@ BODY_SIZE=568
 SECRET="bench-listen-secret-6b1f0c2e9d"  # signs the aella deliveries
 J2F_TOKEN="bench-j2f-token-41d7"        # json2file-go's HMAC key
 
-for v in ROUNDS DURATION WARMUP CONNECTIONS WRK_THREADS HEY_DURATION; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "listen.sh: $v must be a positive integer, not '${!v}'" >&2; exit 2; }
-done
+need_positive_ints listen.sh ROUNDS DURATION WARMUP CONNECTIONS WRK_THREADS HEY_DURATION
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "listen.sh: $*"; exit 1; }
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LUA="$REPO/bench/post.lua"
 
 # --- tools ------------------------------------------------------------------
 
-export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v hey >/dev/null || missing+=(hey)
 command -v json2file-go >/dev/null || missing+=(json2file-go)
-if ((${#missing[@]})); then
-  say "installing ${missing[*]} from Debian's packages"
-  if [[ $(id -u) == 0 ]]; then
-    SUDO=()
-  elif command -v sudo >/dev/null; then
-    SUDO=(sudo)
-  else
-    die "need ${missing[*]}: run as root or install sudo (apt-get install ${missing[*]})"
-  fi
-  "${SUDO[@]}" apt-get update -qq
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-command -v go >/dev/null || die "go is not on PATH"
+apt_install ${missing[@]+"${missing[@]}"}
 J2F=$(command -v json2file-go)
 
 # --- work directory, cleanup -------------------------------------------------
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/hooktool-bench.XXXXXX")
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  if [[ $KEEP == 1 ]]; then
-    say "listen.sh: kept $W"
-  else
-    rm -rf "$W"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+work_dir hooktool-bench
 
 # CPU placement: servers on CPU 1, load generators on CPU 0.
-SRV=()
-LOAD=()
-if [[ $PIN == 1 ]] && command -v taskset >/dev/null && (($(nproc) >= 2)); then
-  SRV=(taskset -c 1)
-  LOAD=(taskset -c 0)
-  placement="servers on CPU 1, load generator on CPU 0"
-else
-  placement="not pinned ($(nproc) CPUs shared)"
-fi
+pin_cpus "servers on CPU 1, load generator on CPU 0"
 
 # --- build -------------------------------------------------------------------
 
-say "building hooktool and bench/bare"
-(cd "$REPO" && go build -o "$W/hooktool" ./cmd/hooktool && go build -o "$W/bare" ./bench/bare)
+build
 
 # --- payload and signatures --------------------------------------------------
 
-# An empty config, so that no ./hooktool.yaml or user config changes the run.
-: >"$W/config.yaml"
-HK=("$W/hooktool" --config "$W/config.yaml")
-
-BODY="$W/body.json"
-printf '%s' '{"event":"transfer.completed","timestamp":"2026-01-15T10:30:00.000Z","data":{"id":"9caf8957-5628-4dad-9395-bfc09edcfc87","narration":"Paid for order","status":"Success","amount":10000,"fee":0,"externalReference":"order-83900","currency":"NGN","sessionId":null,"senderName":"Merchant Name","senderBank":"Aella MFB","senderAccountNumber":"9326455183","receiverName":"JOHN DOE","receiverBank":"GTBANK PLC","receiverAccountNumber":"2680740489","receiverBankCode":"000013","environment":"LIVE","createdAt":"2026-01-15T10:29:58.000Z","updatedAt":"2026-01-15T10:29:58.000Z"}}' >"$BODY"
-size=$(wc -c <"$BODY")
-((size == BODY_SIZE)) || die "the body is $size bytes, not $BODY_SIZE"
+make_body
 
 # hooktool: the aella profile, a hex HMAC-SHA512 of the body in X-Aella-Signature.
 export HOOKTOOL_SECRET=$SECRET
-"${HK[@]}" sign --provider aella --payload "$BODY" >"$W/aella.headers"
-grep -Eq '^X-Aella-Signature: [0-9a-f]{128}$' "$W/aella.headers" || die "unexpected signature: $(cat "$W/aella.headers")"
+aella_headers "$W/aella.headers"
 # json2file-go checks X-Hub-Signature (sha1= or sha256=; it has no SHA-512),
 # keyed with the directory's token: HMAC-SHA256 of the same body.
 HOOKTOOL_SECRET=$J2F_TOKEN "${HK[@]}" sign --scheme hmac --hmac-hash sha256 \
@@ -142,20 +93,6 @@ free_port() {
   die "no free port found"
 }
 
-# wait_url PID FILE: wait for a ready file holding a URL.
-wait_url() {
-  local pid=$1 file=$2 i
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || die "server $pid exited before it was ready"
-    if [[ -s $file ]]; then
-      head -1 "$file"
-      return
-    fi
-    sleep 0.05
-  done
-  die "server $pid not ready after 5 s"
-}
-
 wait_port() {
   local pid=$1 port=$2 i
   for ((i = 0; i < 100; i++)); do
@@ -166,25 +103,9 @@ wait_port() {
   return 1
 }
 
-# stop PID [SIGNAL]: stop a server this script started and wait for it.
-stop() {
-  kill -"${2:-TERM}" "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  local keep=() p
-  for p in "${PIDS[@]}"; do
-    [[ $p == "$1" ]] || keep+=("$p")
-  done
-  PIDS=("${keep[@]+"${keep[@]}"}")
-}
-
-# cpu_ticks PID: user + system CPU time of a process, in clock ticks.
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
-CLK_TCK=$(getconf CLK_TCK)
 
 hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
-# field LINE NAME: a value from post.lua's BENCH line.
-field() { sed -nE "s/.* $2=([^ ]+).*/\1/p" <<<"$1"; }
 
 # run_wrk URL HEADERS SECONDS [IDS_FILE]: prints post.lua's BENCH line.
 run_wrk() {
@@ -196,13 +117,11 @@ run_wrk() {
   echo "$line"
 }
 
-median() { sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 declare -A RPS HWM CPU
 RECORDS_OK=1
 REC_ANSWERED=0 REC_MATCHED=0 REC_KEPT=0 REC_INFLIGHT=0 REC_MISSING=0
 J2F_FILES=0 J2F_OK=0
-note() { printf '  %s\n' "$*" >&2; }
 
 # --- one round per server ----------------------------------------------------
 
@@ -323,7 +242,7 @@ round_j2f() {
 
 # --- run -------------------------------------------------------------------------
 
-say "load: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min); run on an idle machine for steady numbers"
+say_load
 say "bench: ${BODY_SIZE}-byte signed body, $CONNECTIONS connections, wrk -t$WRK_THREADS, ${WARMUP}s warm-up + ${DURATION}s measured, $ROUNDS rounds, $placement"
 for ((r = 1; r <= ROUNDS; r++)); do
   say "round $r/$ROUNDS"
@@ -364,7 +283,6 @@ fi
 # --- table -----------------------------------------------------------------------
 
 declare -A MED PEAK MEDCPU
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {print b ? a / b : 0}'; }
 {
   echo
   printf '%-13s' server

@@ -37,6 +37,9 @@
 # through sudo). Loopback only; every load run is bounded by its count.
 set -euo pipefail
 export LC_ALL=C
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_init replay.sh
 
 N=${N:-100000}
 ROUNDS=${ROUNDS:-3}
@@ -47,128 +50,45 @@ KEEP=${KEEP:-0}
 BODY_SIZE=568
 SECRET="bench-replay-secret-3e9a51c7d2" # signs the aella deliveries
 
-for v in N ROUNDS CONNECTIONS VERIFY_HEAD; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "replay.sh: $v must be a positive integer, not '${!v}'" >&2; exit 2; }
-done
+need_positive_ints replay.sh N ROUNDS CONNECTIONS VERIFY_HEAD
 # hey sends N/CONNECTIONS requests per worker, so N must divide evenly.
 ((N % CONNECTIONS == 0)) || { echo "replay.sh: N ($N) must be a multiple of CONNECTIONS ($CONNECTIONS)" >&2; exit 2; }
 ((VERIFY_HEAD < N)) || { echo "replay.sh: VERIFY_HEAD ($VERIFY_HEAD) must be smaller than N ($N)" >&2; exit 2; }
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "replay.sh: $*"; exit 1; }
-note() { printf '  %s\n' "$*" >&2; }
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # --- tools ------------------------------------------------------------------
 
-export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 TIME=/usr/bin/time # GNU time: CPU time and peak RSS of a client run
 missing=()
 command -v hey >/dev/null || missing+=(hey)
 [[ -x $TIME ]] || missing+=(time)
-if ((${#missing[@]})); then
-  say "installing ${missing[*]} from Debian's packages"
-  if [[ $(id -u) == 0 ]]; then
-    SUDO=()
-  elif command -v sudo >/dev/null; then
-    SUDO=(sudo)
-  else
-    die "need ${missing[*]}: run as root or install sudo (apt-get install ${missing[*]})"
-  fi
-  "${SUDO[@]}" apt-get update -qq
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-command -v go >/dev/null || die "go is not on PATH"
+apt_install ${missing[@]+"${missing[@]}"}
 
 # --- work directory, cleanup -------------------------------------------------
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/hooktool-replay.XXXXXX")
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  if [[ $KEEP == 1 ]]; then
-    say "replay.sh: kept $W"
-  else
-    rm -rf "$W"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+work_dir hooktool-replay
 
 # CPU placement: the sink on CPU 1, the clients on CPU 0.
-SRV=()
-LOAD=()
-if [[ $PIN == 1 ]] && command -v taskset >/dev/null && (($(nproc) >= 2)); then
-  SRV=(taskset -c 1)
-  LOAD=(taskset -c 0)
-  placement="sink on CPU 1, client on CPU 0"
-else
-  placement="not pinned ($(nproc) CPUs shared)"
-fi
+pin_cpus "sink on CPU 1, client on CPU 0"
 
 # --- build -------------------------------------------------------------------
 
-say "building hooktool and bench/bare"
-(cd "$REPO" && go build -o "$W/hooktool" ./cmd/hooktool && go build -o "$W/bare" ./bench/bare)
+build
 
 # --- payload and signature ---------------------------------------------------
 
-# An empty config, so that no ./hooktool.yaml or user config changes the run.
-: >"$W/config.yaml"
-HK=("$W/hooktool" --config "$W/config.yaml")
-
-BODY="$W/body.json"
-printf '%s' '{"event":"transfer.completed","timestamp":"2026-01-15T10:30:00.000Z","data":{"id":"9caf8957-5628-4dad-9395-bfc09edcfc87","narration":"Paid for order","status":"Success","amount":10000,"fee":0,"externalReference":"order-83900","currency":"NGN","sessionId":null,"senderName":"Merchant Name","senderBank":"Aella MFB","senderAccountNumber":"9326455183","receiverName":"JOHN DOE","receiverBank":"GTBANK PLC","receiverAccountNumber":"2680740489","receiverBankCode":"000013","environment":"LIVE","createdAt":"2026-01-15T10:29:58.000Z","updatedAt":"2026-01-15T10:29:58.000Z"}}' >"$BODY"
-size=$(wc -c <"$BODY")
-((size == BODY_SIZE)) || die "the body is $size bytes, not $BODY_SIZE"
+make_body
 
 # The aella profile: a hex HMAC-SHA512 of the body in X-Aella-Signature.
 export HOOKTOOL_SECRET=$SECRET
-"${HK[@]}" sign --provider aella --payload "$BODY" >"$W/aella.headers"
-grep -Eq '^X-Aella-Signature: [0-9a-f]{128}$' "$W/aella.headers" || die "unexpected signature: $(cat "$W/aella.headers")"
+aella_headers "$W/aella.headers"
 SIG_HEADER=$(cat "$W/aella.headers")
 
 # --- helpers -------------------------------------------------------------------
 
-# wait_url PID FILE: wait for a ready file holding a URL.
-wait_url() {
-  local pid=$1 file=$2 i
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || die "server $pid exited before it was ready"
-    if [[ -s $file ]]; then
-      head -1 "$file"
-      return
-    fi
-    sleep 0.05
-  done
-  die "server $pid not ready after 5 s"
-}
-
-# stop PID [SIGNAL]: stop a server this script started and wait for it.
-stop() {
-  kill -"${2:-TERM}" "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  local keep=() p
-  for p in "${PIDS[@]}"; do
-    [[ $p == "$1" ]] || keep+=("$p")
-  done
-  PIDS=("${keep[@]+"${keep[@]}"}")
-}
-
-# cpu_ticks PID: user + system CPU time of a process, in clock ticks.
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
-CLK_TCK=$(getconf CLK_TCK)
 
 now() { date +%s.%N; }
-median() { sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {print b ? a / b : 0}'; }
 
 # hey_check FILE COUNT: hey's status code distribution is COUNT answers 200
 # and nothing else, and it has no error distribution.
@@ -184,7 +104,7 @@ hey_check() {
 # --- capture N deliveries ------------------------------------------------------
 
 CAPS="$W/caps.jsonl"
-say "load: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min); run on an idle machine for steady numbers"
+say_load
 say "capturing $N deliveries: hooktool listen --provider aella --save caps.jsonl --quiet, driven by hey -n $N -c $CONNECTIONS"
 rm -f "$W/listen.url"
 "${SRV[@]}" "${HK[@]}" listen --port 0 --provider aella --save "$CAPS" --quiet \

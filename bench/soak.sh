@@ -39,6 +39,9 @@
 # ${TMPDIR:-/tmp}, removed at the end unless KEEP=1.
 set -euo pipefail
 export LC_ALL=C # byte-wise sort, comm, awk and grep
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_init soak.sh
 
 DURATION=${DURATION:-60}
 EARLY=${EARLY:-10}
@@ -53,9 +56,7 @@ BODY_SIZE=568
 SECRET="bench-soak-secret-3e8a51c07f"  # signs the aella deliveries
 WRONG_SECRET="bench-soak-wrong-secret-90d2" # signs the 1 in BAD_EVERY
 
-for v in DURATION EARLY CONNECTIONS WRK_THREADS BAD_EVERY; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "soak.sh: $v must be a positive integer, not '${!v}'" >&2; exit 2; }
-done
+need_positive_ints soak.sh DURATION EARLY CONNECTIONS WRK_THREADS BAD_EVERY
 for v in MIX_TOLERANCE RSS_MAX_RATIO; do
   [[ ${!v} =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "soak.sh: $v must be a number, not '${!v}'" >&2; exit 2; }
 done
@@ -65,79 +66,31 @@ if ((EARLY >= DURATION)); then
   ((EARLY >= 1)) || EARLY=1
 fi
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "soak.sh: $*"; exit 1; }
-
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LUA="$REPO/bench/soak.lua"
 
 # --- tools ------------------------------------------------------------------
 
-export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
-if ! command -v wrk >/dev/null; then
-  say "installing wrk from Debian's packages"
-  if [[ $(id -u) == 0 ]]; then
-    SUDO=()
-  elif command -v sudo >/dev/null; then
-    SUDO=(sudo)
-  else
-    die "need wrk: run as root or install sudo (apt-get install wrk)"
-  fi
-  "${SUDO[@]}" apt-get update -qq
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
-command -v go >/dev/null || die "go is not on PATH"
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+apt_install ${need[@]+"${need[@]}"}
 HAVE_SS=0
 command -v ss >/dev/null && HAVE_SS=1
 
 # --- work directory, cleanup -------------------------------------------------
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/hooktool-soak.XXXXXX")
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  if [[ $KEEP == 1 ]]; then
-    say "soak.sh: kept $W"
-  else
-    rm -rf "$W"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+work_dir hooktool-soak
 
 # CPU placement: the listener and the app on CPU 1, wrk on CPU 0.
-SRV=()
-LOAD=()
-if [[ $PIN == 1 ]] && command -v taskset >/dev/null && (($(nproc) >= 2)); then
-  SRV=(taskset -c 1)
-  LOAD=(taskset -c 0)
-  placement="listener and app on CPU 1, wrk on CPU 0"
-else
-  placement="not pinned ($(nproc) CPUs shared)"
-fi
+pin_cpus "listener and app on CPU 1, wrk on CPU 0"
 
 # --- build -------------------------------------------------------------------
 
-say "building hooktool and bench/bare"
-(cd "$REPO" && go build -o "$W/hooktool" ./cmd/hooktool && go build -o "$W/bare" ./bench/bare)
+build
 
 # --- payload and signatures --------------------------------------------------
 
-# An empty config, so that no ./hooktool.yaml or user config changes the run.
-: >"$W/config.yaml"
-HK=("$W/hooktool" --config "$W/config.yaml")
-
 # The body of bench/listen.sh: an Aella transfer.completed event.
-BODY="$W/body.json"
-printf '%s' '{"event":"transfer.completed","timestamp":"2026-01-15T10:30:00.000Z","data":{"id":"9caf8957-5628-4dad-9395-bfc09edcfc87","narration":"Paid for order","status":"Success","amount":10000,"fee":0,"externalReference":"order-83900","currency":"NGN","sessionId":null,"senderName":"Merchant Name","senderBank":"Aella MFB","senderAccountNumber":"9326455183","receiverName":"JOHN DOE","receiverBank":"GTBANK PLC","receiverAccountNumber":"2680740489","receiverBankCode":"000013","environment":"LIVE","createdAt":"2026-01-15T10:29:58.000Z","updatedAt":"2026-01-15T10:29:58.000Z"}}' >"$BODY"
-size=$(wc -c <"$BODY")
-((size == BODY_SIZE)) || die "the body is $size bytes, not $BODY_SIZE"
+make_body
 
 # The aella profile: a hex HMAC-SHA512 of the body in X-Aella-Signature. The
 # wrong one is the same header made with another secret: well formed, so the
@@ -153,37 +106,6 @@ BAD_SIG=$(sed -nE 's/^X-Aella-Signature: ([0-9a-f]{128})$/\1/p' "$W/bad.headers"
 
 # --- helpers -------------------------------------------------------------------
 
-# wait_url PID FILE: wait for a ready file holding a URL.
-wait_url() {
-  local pid=$1 file=$2 i
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || die "server $pid exited before it was ready"
-    if [[ -s $file ]]; then
-      head -1 "$file"
-      return
-    fi
-    sleep 0.05
-  done
-  die "server $pid not ready after 5 s"
-}
-
-# stop PID [SIGNAL]: stop a process this script started and wait for it;
-# its exit status is left in STOP_RC.
-STOP_RC=0
-stop() {
-  local keep=() p
-  STOP_RC=0
-  kill -"${2:-TERM}" "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || STOP_RC=$?
-  for p in "${PIDS[@]}"; do
-    [[ $p == "$1" ]] || keep+=("$p")
-  done
-  PIDS=("${keep[@]+"${keep[@]}"}")
-}
-
-# cpu_ticks PID: user + system CPU time of a process, in clock ticks.
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
-CLK_TCK=$(getconf CLK_TCK)
 
 # mem_kib PID: "VmRSS VmHWM" of a process, in KiB.
 mem_kib() { awk '/^VmRSS:/ {r = $2} /^VmHWM:/ {h = $2} END {print r + 0, h + 0}' "/proc/$1/status" 2>/dev/null || echo "0 0"; }
@@ -223,8 +145,6 @@ sampler() {
   done
 }
 
-# field LINE NAME: a value from soak.lua's SOAK line.
-field() { sed -nE "s/.* $2=([^ ]+).*/\1/p" <<<"$1"; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
 
 # --- servers -------------------------------------------------------------------
@@ -250,7 +170,7 @@ fstype=$(findmnt -no FSTYPE -T "$W" 2>/dev/null || stat -f -c %T "$W")
 
 # --- the run -------------------------------------------------------------------
 
-say "load: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min); run on an idle machine for steady numbers"
+say_load
 say "soak: ${DURATION}s of wrk -t$WRK_THREADS -c$CONNECTIONS on $HK_URL/ (--save --fsync on $fstype, --forward-to $BARE_URL/), 1 in $BAD_EVERY with a wrong signature, $placement"
 
 hk_t0=$(cpu_ticks "$HK_PID")
