@@ -33,6 +33,7 @@ func TestScript(t *testing.T) {
 			"rawconn":   cmdRawConn,
 			"within":    cmdWithin,
 			"faultapp":  cmdFaultApp,
+			"ledger":    cmdLedger,
 		},
 	})
 }

@@ -119,6 +119,9 @@ func Load(dirs ...string) (*Catalog, error) {
 			if err != nil {
 				return nil, fmt.Errorf("catalog: %w", err)
 			}
+			if isScenarioFile(data) {
+				continue // scenarios share the directory; internal/scenario reads them
+			}
 			p, err := Parse(path, data)
 			if err != nil {
 				return nil, err
@@ -136,6 +139,18 @@ func Load(dirs ...string) (*Catalog, error) {
 	}
 	sort.Slice(c.Providers, func(i, j int) bool { return c.Providers[i].ID < c.Providers[j].ID })
 	return c, nil
+}
+
+// isScenarioFile reports whether a YAML file holds scenarios (a top-level
+// scenarios: or steps:) rather than a provider.
+func isScenarioFile(data []byte) bool {
+	var top map[string]any
+	if yaml.Unmarshal(data, &top) != nil {
+		return false
+	}
+	_, list := top["scenarios"]
+	_, steps := top["steps"]
+	return list || steps
 }
 
 // Parse reads and checks one provider file. Errors name the file and line.

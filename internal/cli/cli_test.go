@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -274,4 +276,35 @@ func TestEveryCommandDocumentsExamplesAndExitStatus(t *testing.T) {
 		}
 	}
 	walk(root)
+}
+
+// TestScenarioRegressions covers review findings: a scenario file in the
+// catalog directory, an unusable --rate, and --save keeping no secret.
+func TestScenarioRegressions(t *testing.T) {
+	sandbox(t)
+	os.Mkdir("cat", 0o755)
+	writeFile(t, filepath.Join("cat", "mine.yaml"), []byte("id: mine\nprovider: aella\nsteps:\n  - name: one\n    event: transfer.completed\n"))
+	if code, _, errs := run(t, "", "events", "--catalog", "cat", "--provider", "aella"); code != 0 {
+		t.Fatalf("a scenario file in the catalog directory broke events: %s", errs)
+	}
+	t.Setenv("HOOKTOOL_SECRET", "flw-SECRET-777")
+	got := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got++ }))
+	defer srv.Close()
+	code, _, errs := run(t, "", "scenario", "run", "mine", "--catalog", "cat", "--to", srv.URL, "--scheme", "flutterwave", "--save", "sent.jsonl")
+	if code != 0 || got != 1 {
+		t.Fatalf("scenario from the catalog directory: exit %d, %d deliveries: %s", code, got, errs)
+	}
+	saved, _ := os.ReadFile("sent.jsonl")
+	if strings.Contains(string(saved), "flw-SECRET-777") || !strings.Contains(string(saved), `"redacted_headers":["Verif-Hash"]`) {
+		t.Errorf("--save kept the secret or did not name the redacted header:\n%s", saved)
+	}
+	for _, rate := range []string{"1e10", "Inf", "NaN", "1e-12"} {
+		if code, _, _ := run(t, "", "scenario", "run", "mine", "--catalog", "cat", "--to", srv.URL, "--storm", "1", "--rate", rate); code != ExitError {
+			t.Errorf("--rate %s: exit %d, want 2", rate, code)
+		}
+		if code, _, _ := run(t, "", "replay", "sent.jsonl", "--to", srv.URL, "--rate", rate); code != ExitError {
+			t.Errorf("replay --rate %s: exit %d, want 2", rate, code)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"sort"
@@ -189,6 +190,9 @@ func runReplay(app *App, cmd *cobra.Command, o *ReplayOptions, args []string) er
 	if o.Concurrency < 1 || o.Rate < 0 || o.Retry < 0 || o.Timeout <= 0 {
 		return usageErr("--concurrency must be 1 or more, --rate and --retry 0 or more, --timeout positive")
 	}
+	if err := checkRate(o.Rate); err != nil {
+		return err
+	}
 	q, err := app.newCaptureQuery(args, &o.sel)
 	if err != nil {
 		return err
@@ -314,6 +318,18 @@ func runReplay(app *App, cmd *cobra.Command, o *ReplayOptions, args []string) er
 	}
 	if failed > 0 {
 		return silentExit(ExitInvalid)
+	}
+	return nil
+}
+
+// checkRate refuses a --rate that gives no usable interval between sends
+// (NaN, infinite, or so large the interval rounds to nothing).
+func checkRate(rate float64) error {
+	if rate == 0 {
+		return nil
+	}
+	if math.IsNaN(rate) || math.IsInf(rate, 0) || rate < 0 || time.Duration(float64(time.Second)/rate) <= 0 || float64(time.Second)/rate > float64(24*time.Hour) {
+		return usageErr("--rate %v is not a usable number of requests per second", rate)
 	}
 	return nil
 }

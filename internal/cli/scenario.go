@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -249,6 +250,9 @@ func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) e
 	if o.Duplicate < 1 || o.Storm < 0 || o.Rate < 0 || o.Jitter < 0 || o.Timeout <= 0 {
 		return usageErr("--duplicate must be 1 or more; --storm, --rate and --jitter 0 or more; --timeout positive")
 	}
+	if err := checkRate(o.Rate); err != nil {
+		return err
+	}
 	if len(o.Expects) > 0 && len(o.Probes) == 0 {
 		return usageErr("--expect checks a --probe's answer: give --probe 'METHOD URL'")
 	}
@@ -397,6 +401,20 @@ func (app *App) keepSent(store *capture.Writer, sc *scenario.Scenario, r *resolv
 	if a.Err != nil {
 		rec.Answer.Reason = a.Err.Error()
 	}
+	// As listen does: no configured secret is kept (Flutterwave's
+	// verif-hash is the secret itself).
+	rec.Headers = a.Header.Clone()
+	for name, values := range rec.Headers {
+		for i, v := range values {
+			if red := r.redactText(v); red != v {
+				rec.Headers[name][i] = red
+				if len(rec.Redacted) == 0 || rec.Redacted[len(rec.Redacted)-1] != name {
+					rec.Redacted = append(rec.Redacted, name)
+				}
+			}
+		}
+	}
+	sort.Strings(rec.Redacted)
 	rec.SetBody(body)
 	if err := store.Append(rec); err != nil {
 		app.warn("--save: %v", err)
