@@ -302,7 +302,7 @@ func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) e
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	if o.Shuffle && !cmd.Flags().Changed("seed") {
+	if (o.Shuffle || o.Jitter > 0) && !cmd.Flags().Changed("seed") {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		o.Seed = binary.LittleEndian.Uint64(b[:])
@@ -350,8 +350,11 @@ func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) e
 			names[i] = steps[idx].Step.Name
 		}
 		fmt.Fprintf(app.Streams.Err, "hooktool: scenario %s → %s: %s", sc.ID, target, strings.Join(names, " → "))
-		if o.Shuffle {
+		switch {
+		case o.Shuffle:
 			fmt.Fprintf(app.Streams.Err, " (shuffled, --seed %d)", o.Seed)
+		case o.Jitter > 0:
+			fmt.Fprintf(app.Streams.Err, " (jitter up to %s, --seed %d)", o.Jitter, o.Seed)
 		}
 		fmt.Fprintln(app.Streams.Err)
 	}

@@ -393,7 +393,18 @@ func parseStep(n *yaml.Node, i int, s *Scenario, earlier map[string]bool, at fun
 		}
 		st.Times = v
 	}
-	e, err := ParseExpect(scalar(n, "expect"))
+	expect := scalar(n, "expect")
+	if v := value(n, "expect"); v != nil && v.Kind == yaml.SequenceNode {
+		// expect: [409, 422] means either.
+		var items []string
+		for _, it := range v.Content {
+			items = append(items, deref(it).Value)
+		}
+		expect = strings.Join(items, ",")
+	} else if v != nil && v.Kind != yaml.ScalarNode {
+		return nil, at(v, "expect must be a status, a class such as 2xx, a range, or a list of them")
+	}
+	e, err := ParseExpect(expect)
 	if err != nil {
 		return nil, at(n, "%v", err)
 	}

@@ -1129,3 +1129,17 @@ steps:
 		t.Errorf("merged data.currency = %q, want USD", got)
 	}
 }
+
+func TestExpectAsAList(t *testing.T) {
+	list, err := Parse("x.yaml", []byte("id: x\nprovider: aella\nsteps:\n  - event: transfer.completed\n    expect: [409, 422]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := list[0].Steps[0].Expect
+	if !e.Accepts(409) || !e.Accepts(422) || e.Accepts(200) {
+		t.Errorf("expect [409, 422] accepts 409 %v, 422 %v, 200 %v", e.Accepts(409), e.Accepts(422), e.Accepts(200))
+	}
+	if _, err := Parse("x.yaml", []byte("id: x\nprovider: aella\nsteps:\n  - event: transfer.completed\n    expect: {a: 1}\n")); err == nil || !strings.Contains(err.Error(), "x.yaml:5:") {
+		t.Errorf("a mapping for expect: %v", err)
+	}
+}
