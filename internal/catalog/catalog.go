@@ -119,7 +119,7 @@ func Load(dirs ...string) (*Catalog, error) {
 			if err != nil {
 				return nil, fmt.Errorf("catalog: %w", err)
 			}
-			if isScenarioFile(data) {
+			if IsScenarioFile(data) {
 				continue // scenarios share the directory; internal/scenario reads them
 			}
 			p, err := Parse(path, data)
@@ -141,9 +141,10 @@ func Load(dirs ...string) (*Catalog, error) {
 	return c, nil
 }
 
-// isScenarioFile reports whether a YAML file holds scenarios (a top-level
-// scenarios: or steps:) rather than a provider.
-func isScenarioFile(data []byte) bool {
+// IsScenarioFile reports whether a YAML file holds scenarios (a top-level
+// scenarios: or steps:) rather than a provider: both kinds share the
+// catalog directory.
+func IsScenarioFile(data []byte) bool {
 	var top map[string]any
 	if yaml.Unmarshal(data, &top) != nil {
 		return false

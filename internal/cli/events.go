@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/hooktool/hooktool/internal/catalog"
@@ -71,7 +72,7 @@ documents name without showing a payload.` + exitStatusHelp,
 			if provider != "" {
 				p := c.Provider(provider)
 				if p == nil {
-					return usageErr("unknown provider %q (known: %s)", provider, joinQuoted(c.ProviderIDs()))
+					return usageErr("unknown provider %q (known: %s)", provider, strings.Join(c.ProviderIDs(), ", "))
 				}
 				providers = []*catalog.Provider{p}
 			}

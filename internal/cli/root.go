@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -228,8 +227,4 @@ func bindings(flags *pflag.FlagSet, pairs ...string) map[string]string {
 		}
 	}
 	return out
-}
-
-func joinQuoted(items []string) string {
-	return strings.Join(items, ", ")
 }

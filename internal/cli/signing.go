@@ -37,7 +37,7 @@ type signingFlags struct {
 
 func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.endpoint, "endpoint", "e", "", "take the scheme and secrets of this named endpoint from the config")
-	fs.StringVarP(&f.scheme, "scheme", "s", "", "signing scheme: "+joinQuoted(signature.Names())+" (default: the provider's)")
+	fs.StringVarP(&f.scheme, "scheme", "s", "", "signing scheme: "+strings.Join(signature.Names(), ", ")+" (default: the provider's)")
 	fs.StringVarP(&f.provider, "provider", "P", "", "provider from the catalog (see hooktool providers); its profile gives the default scheme")
 	fs.StringVar(&f.secret, "secret", "", "the secret itself; visible to other processes in the process list, so prefer HOOKTOOL_SECRET or --secret-file")
 	fs.StringVar(&f.secretFile, "secret-file", "", "read the secret from this file (one a line for rotation: the first signs, any verifies)")
@@ -148,7 +148,7 @@ func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
 		}
 	}
 	if r.signing.Scheme == "" {
-		return &exitError{code: ExitError, err: fmt.Errorf("%w: give --scheme (%s), --provider, or --endpoint with a scheme in the config", errNoScheme, joinQuoted(signature.Names())), hints: []string{"see --help for usage"}}
+		return &exitError{code: ExitError, err: fmt.Errorf("%w: give --scheme (%s), --provider, or --endpoint with a scheme in the config", errNoScheme, strings.Join(signature.Names(), ", ")), hints: []string{"see --help for usage"}}
 	}
 	if r.scheme, err = signature.Lookup(r.signing.Scheme, r.signing.Options); err != nil {
 		return usageErr("%v", err)
@@ -197,7 +197,7 @@ func (app *App) findProvider(r *resolvedSigning, id string) (*catalog.Provider, 
 	if p := c.Provider(id); p != nil {
 		return p, nil
 	}
-	return nil, usageErr("unknown provider %q (known: %s)", id, joinQuoted(c.ProviderIDs()))
+	return nil, usageErr("unknown provider %q (known: %s)", id, strings.Join(c.ProviderIDs(), ", "))
 }
 
 func (r *resolvedSigning) needSecrets(verb string) error {

@@ -194,7 +194,7 @@ func (app *App) triggerEvents(r *resolvedSigning, o *TriggerOptions, args []stri
 			return nil, usageErr("give an EVENT or --all, not both")
 		}
 		if providerID == "" {
-			return nil, usageErr("--all needs --provider (known: %s)", joinQuoted(c.ProviderIDs()))
+			return nil, usageErr("--all needs --provider (known: %s)", strings.Join(c.ProviderIDs(), ", "))
 		}
 		p, err := app.findProvider(r, providerID)
 		if err != nil {

@@ -341,7 +341,7 @@ func WriteJUnit(w io.Writer, s *Scenario, results []Result, probes []ProbeResult
 	for _, p := range probes {
 		c := junitCase{Class: s.ID, Name: "probe " + p.Probe.Method + " " + p.Probe.URL, Time: fmt.Sprintf("%.3f", p.Latency.Seconds())}
 		if !p.OK() {
-			msg := probeProblem(p)
+			msg := ProbeProblem(p)
 			c.Failure = &junitFailure{Message: msg, Text: string(p.Body)}
 			suite.Failures++
 		}
@@ -372,7 +372,8 @@ func describe(r Result) string {
 	return fmt.Sprintf("%s: answered %d, expected %s", what, r.Attempt.Status, d.Rendered.Step.Expect)
 }
 
-func probeProblem(p ProbeResult) string {
+// ProbeProblem says why a probe failed.
+func ProbeProblem(p ProbeResult) string {
 	switch {
 	case p.Err != nil:
 		return p.Err.Error()
@@ -381,9 +382,3 @@ func probeProblem(p ProbeResult) string {
 	}
 	return "did not hold: " + strings.Join(p.Failed, "; ")
 }
-
-// ProbeProblem says why a probe failed.
-func ProbeProblem(p ProbeResult) string { return probeProblem(p) }
-
-// Describe says how a delivery missed its expectation.
-func Describe(r Result) string { return describe(r) }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/catalog"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -180,7 +181,7 @@ func Load(builtin map[string][]byte, dirs ...string) (*Library, error) {
 			}
 			// A provider file shares the catalog directory: only files with
 			// scenarios are scenario files.
-			if !looksLikeScenarios(data) {
+			if !catalog.IsScenarioFile(data) {
 				continue
 			}
 			if err := add(path, data); err != nil {
@@ -194,16 +195,6 @@ func Load(builtin map[string][]byte, dirs ...string) (*Library, error) {
 	}
 	sort.Slice(l.Scenarios, func(i, j int) bool { return l.Scenarios[i].ID < l.Scenarios[j].ID })
 	return l, nil
-}
-
-func looksLikeScenarios(data []byte) bool {
-	var top map[string]any
-	if yaml.Unmarshal(data, &top) != nil {
-		return false
-	}
-	_, list := top["scenarios"]
-	_, steps := top["steps"]
-	return list || steps
 }
 
 // LoadFile parses one scenario file (a list under scenarios:, or one

@@ -1090,8 +1090,8 @@ steps:
 	if su.Cases[2].Failure.Text != "not delivered" {
 		t.Errorf("undelivered step: %q", su.Cases[2].Failure.Text)
 	}
-	if got := Describe(res[2]); got != "flow copy 1: answered 200, expected 409" {
-		t.Errorf("Describe = %q", got)
+	if got := describe(res[2]); got != "flow copy 1: answered 200, expected 409" {
+		t.Errorf("describe = %q", got)
 	}
 }
 
