@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hooktool/hooktool/internal/signature"
 )
 
 // AppendJSON appends the record as one JSON object, exactly as
@@ -88,12 +90,8 @@ func (r *Record) AppendJSON(b []byte) ([]byte, error) {
 	b = appendOmitEmpty(b, "event", r.Event)
 	b = appendOmitEmpty(b, "route", r.Route)
 	if r.Verdict != nil {
-		v, err := json.Marshal(r.Verdict)
-		if err != nil {
-			return nil, err
-		}
 		b = append(b, `,"verdict":`...)
-		b = append(b, v...)
+		b = appendVerdict(b, r.Verdict)
 	}
 	b = append(b, `,"matched":`...)
 	b = strconv.AppendBool(b, r.Matched)
@@ -114,6 +112,39 @@ func (r *Record) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, f...)
 	}
 	return append(b, '}'), nil
+}
+
+// appendVerdict writes v as encoding/json would (every record of a signed
+// delivery has one).
+func appendVerdict(b []byte, v *signature.Verdict) []byte {
+	b = append(b, `{"scheme":`...)
+	b = appendString(b, v.Scheme)
+	b = append(b, `,"valid":`...)
+	b = strconv.AppendBool(b, v.Valid)
+	b = append(b, `,"reason":`...)
+	b = appendString(b, string(v.Reason))
+	b = append(b, `,"message":`...)
+	b = appendString(b, v.Message)
+	b = appendOmitEmpty(b, "header", v.Header)
+	if v.SkewSeconds != nil {
+		b = append(b, `,"skew_seconds":`...)
+		b = strconv.AppendInt(b, *v.SkewSeconds, 10)
+	}
+	if v.SecretIndex != 0 {
+		b = append(b, `,"secret_index":`...)
+		b = strconv.AppendInt(b, int64(v.SecretIndex), 10)
+	}
+	if len(v.Hints) > 0 {
+		b = append(b, `,"hints":[`...)
+		for i, h := range v.Hints {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, h)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }
 
 func appendOmitEmpty(b []byte, key, val string) []byte {

@@ -36,7 +36,13 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		}
 		r.SetBody(body)
 		if i%2 == 0 {
-			r.Verdict = &signature.Verdict{Scheme: pick(), Valid: i%4 == 0, Reason: signature.ReasonMismatch, Message: pick(), Hints: []string{pick()}, SkewSeconds: &skew, SecretIndex: i % 3}
+			r.Verdict = &signature.Verdict{Scheme: pick(), Valid: i%4 == 0, Reason: signature.Reason(pick()), Message: pick(), Header: pick(), SecretIndex: i % 3}
+			if i%8 < 4 {
+				r.Verdict.SkewSeconds, r.Verdict.Hints = &skew, []string{pick(), pick()}
+			}
+			if i%16 == 6 {
+				r.Verdict.Hints = []string{}
+			}
 		}
 		if i%3 == 1 {
 			r.Forward = &Forward{URL: pick(), Status: 200, LatencyMS: 1.25, Error: pick(), Body: pick()}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 )
 
@@ -21,8 +22,7 @@ type Writer struct {
 
 	mu      sync.Mutex
 	idle    *sync.Cond // signalled when a writing run ends
-	queue   []*pending
-	handoff []*pending // the batch handed to the next writer
+	queue   []*pending // records waiting for the next write, oldest first
 	writing bool
 	closed  bool
 	buf     []byte
@@ -117,21 +117,27 @@ func (w *Writer) Append(rec *Record) error {
 		w.mu.Unlock()
 		return ErrClosed
 	}
-	var batch []*pending
+	w.queue = append(w.queue, me)
 	if w.writing {
-		// Someone is writing: this record goes in the next write, which
-		// that writer hands to the first of those queued.
-		w.queue = append(w.queue, me)
+		// Someone is writing: this record goes in the next write, led by
+		// the first of those queued, whom that writer wakes.
 		w.mu.Unlock()
 		if err := <-me.err; err != errLead {
 			return err
 		}
-		w.mu.Lock()
-		batch, w.handoff = w.handoff, nil
 	} else {
 		w.writing = true
-		batch = []*pending{me}
+		w.mu.Unlock()
 	}
+	// This appender leads the next write. It lets the goroutines that are
+	// ready to run go first, so that the records they are about to append
+	// join this write: with one CPU (GOMAXPROCS=1) nothing else runs while
+	// the write is under way, and without the yield every record would be
+	// a write of its own.
+	runtime.Gosched()
+	w.mu.Lock()
+	batch := w.queue
+	w.queue = nil
 	w.mu.Unlock()
 	err = w.writeBatch(batch)
 	for _, p := range batch {
@@ -143,8 +149,7 @@ func (w *Writer) Append(rec *Record) error {
 	// on a stream of others' records.
 	w.mu.Lock()
 	if len(w.queue) > 0 {
-		w.handoff, w.queue = w.queue, nil
-		w.handoff[0].err <- errLead
+		w.queue[0].err <- errLead
 	} else {
 		w.writing = false
 		w.idle.Broadcast()

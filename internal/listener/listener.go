@@ -96,7 +96,9 @@ type Delivery struct {
 
 // Handler receives deliveries.
 type Handler struct {
-	o Options
+	o        Options
+	verifier *signature.Verifier // nil: deliveries are "unsigned"
+	signsURL bool
 }
 
 // New returns a Handler.
@@ -110,7 +112,12 @@ func New(o Options) *Handler {
 	if o.OnDelivery == nil {
 		o.OnDelivery = func(Delivery) {}
 	}
-	return &Handler{o: o}
+	h := &Handler{o: o}
+	if o.Scheme != nil && len(o.Secrets) > 0 {
+		h.verifier = signature.NewVerifier(o.Scheme, o.Secrets)
+		h.signsURL = signature.SignsURL(o.Scheme)
+	}
+	return h
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -244,9 +251,12 @@ func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) {
 	case h.o.CallbackPath != "" && r.URL.Path == h.o.CallbackPath:
 		rec.Route = "callback"
 	}
-	if h.o.Scheme != nil && len(h.o.Secrets) > 0 {
-		msg := signature.Message{Header: r.Header, Body: body, URL: "http://" + r.Host + r.URL.RequestURI()}
-		if v, err := signature.Verify(h.o.Scheme, msg, h.o.Secrets, signature.VerifyOptions{Now: rec.ReceivedAt, Tolerance: h.o.Tolerance}); err == nil {
+	if h.verifier != nil {
+		msg := signature.Message{Header: r.Header, Body: body}
+		if h.signsURL {
+			msg.URL = "http://" + r.Host + r.URL.RequestURI()
+		}
+		if v, err := h.verifier.Verify(msg, signature.VerifyOptions{Now: rec.ReceivedAt, Tolerance: h.o.Tolerance}); err == nil {
 			rec.Verdict = &v
 		}
 	}

@@ -105,7 +105,7 @@ func indentBound(b []byte, w int) int64 {
 
 // diagnose looks for the usual causes of a mismatch: a changed body, another
 // configured secret, a secret used in the wrong form, or another scheme.
-func diagnose(s Scheme, secrets []Secret, ks [][]byte, p signed, m Message, o VerifyOptions) []string {
+func diagnose(s Scheme, secrets []Secret, ks []*macKey, p signed, m Message, o VerifyOptions) []string {
 	var hints []string
 variants:
 	for _, v := range bodyVariants {
@@ -118,16 +118,17 @@ variants:
 	}
 	for _, alt := range o.Alternates {
 		k, err := s.key(alt.Secret)
-		if err == nil && !alt.Secret.IsZero() && matchKeys(s, [][]byte{k}, p, m.Body, m.URL) >= 0 {
+		if err == nil && !alt.Secret.IsZero() && matchKeys(s, []*macKey{newMacKey(k)}, p, m.Body, m.URL) >= 0 {
 			hints = append(hints, "the signature matches the secret of "+alt.Label+": the delivery was signed for it")
 		}
 	}
 	if _, ok := s.(standard); ok {
 		// Stripe's secrets look like Standard Webhooks ones (whsec_...) but
 		// are used as raw bytes; a sender may have done the same.
-		raw := make([][]byte, len(secrets))
+		raw := make([]*macKey, len(secrets))
 		for i, sec := range secrets {
-			raw[i], _ = rawKey(sec)
+			k, _ := rawKey(sec)
+			raw[i] = newMacKey(k)
 		}
 		if matchKeys(s, raw, p, m.Body, m.URL) >= 0 {
 			hints = append(hints, "the signature matches the secret used as raw bytes: the sender did not base64-decode the part after whsec_")

@@ -8,11 +8,13 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"hash"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -928,5 +930,50 @@ func TestHMACPrefixWhitespace(t *testing.T) {
 			m.Header.Set("X-Signature", value)
 			wantReason(t, verify(t, s, m, secretsOf(rawNew), signedAt, DefaultTolerance), ReasonValid)
 		}
+	}
+}
+
+// TestVerifierReuse checks one Verifier across many messages from many
+// goroutines, as the listener uses it: the keyed HMAC states it keeps for
+// reuse must come back clean, so a valid message after a tampered one (and
+// the other way round) gets its own verdict, with two secrets to rotate
+// through.
+func TestVerifierReuse(t *testing.T) {
+	for _, c := range schemeCases {
+		t.Run(c.name, func(t *testing.T) {
+			s := lookupCase(t, c)
+			vf := NewVerifier(s, secretsOf(c.secret, c.old))
+			var wg sync.WaitGroup
+			errs := make(chan string, 64)
+			for g := 0; g < 8; g++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := 0; i < 50; i++ {
+						body := []byte(fmt.Sprintf(`{"goroutine":%d,"n":%d}`, g, i))
+						secret, want, index := c.secret, ReasonValid, 1
+						if i%2 == 1 {
+							secret, index = c.old, 2
+						}
+						m := signMsg(t, s, secret, body, signedAt)
+						if (g+i)%3 == 0 && c.bodyBound {
+							m.Body = append([]byte(nil), body...)
+							m.Body[len(m.Body)-1] = ']'
+							want, index = ReasonMismatch, 0
+						}
+						v, err := vf.Verify(m, VerifyOptions{Now: signedAt, Tolerance: DefaultTolerance})
+						if err != nil || v.Reason != want || v.SecretIndex != index {
+							errs <- fmt.Sprintf("goroutine %d message %d: %v %+v, want %s with secret %d", g, i, err, v, want, index)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for e := range errs {
+				t.Error(e)
+			}
+		})
 	}
 }

@@ -1,15 +1,11 @@
 package signature
 
 import (
-	"crypto/hmac"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
+	"crypto"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"net/http"
 	"strings"
 	"unicode"
@@ -69,7 +65,7 @@ type HMACConfig struct {
 // hmacScheme is the generic scheme built from an HMACConfig.
 type hmacScheme struct {
 	cfg    HMACConfig
-	hash   func() hash.Hash
+	hash   crypto.Hash
 	enc    encoding
 	tmpl   []tmplPart
 	useID  bool
@@ -91,11 +87,11 @@ func NewHMAC(cfg HMACConfig) (Scheme, error) {
 	}
 	switch strings.ToLower(cfg.Hash) {
 	case "", "sha256":
-		s.hash = sha256.New
+		s.hash = crypto.SHA256
 	case "sha1":
-		s.hash = sha1.New
+		s.hash = crypto.SHA1
 	case "sha512":
-		s.hash = sha512.New
+		s.hash = crypto.SHA512
 	default:
 		return nil, fmt.Errorf("hmac scheme: unknown hash %q (sha1, sha256, sha512)", cfg.Hash)
 	}
@@ -195,8 +191,9 @@ func (s hmacScheme) key(sec Secret) ([]byte, error) {
 	return k, nil
 }
 
-func (s hmacScheme) mac(key []byte, p signed, body []byte, url string) []byte {
-	m := hmac.New(s.hash, key)
+func (s hmacScheme) mac(key *macKey, p signed, body []byte, url string) []byte {
+	m := key.hmac(s.hash)
+	defer key.done(s.hash, m)
 	for _, part := range s.tmpl {
 		switch part.placeholder {
 		case "":
@@ -222,7 +219,7 @@ func (s hmacScheme) sign(key []byte, id, ts string, body []byte, url string) []H
 	if s.useTS {
 		out = append(out, HeaderField{Name: s.cfg.TimestampHeader, Value: ts})
 	}
-	m := s.mac(key, signed{id: id, tsRaw: ts}, body, url)
+	m := s.mac(newMacKey(key), signed{id: id, tsRaw: ts}, body, url)
 	return append(out, HeaderField{Name: s.cfg.Header, Value: s.cfg.Prefix + s.enc.encode(m)})
 }
 

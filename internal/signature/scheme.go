@@ -82,7 +82,7 @@ type Scheme interface {
 	// verdict when a header is missing or malformed.
 	parse(h http.Header) (signed, *Verdict)
 	// mac computes the expected signature bytes for what parse found.
-	mac(key []byte, p signed, body []byte, url string) []byte
+	mac(key *macKey, p signed, body []byte, url string) []byte
 }
 
 // signed is what a scheme found in a message's headers.
@@ -150,8 +150,8 @@ func Lookup(name string, o Options) (Scheme, error) {
 }
 
 // keys derives the MAC keys of secrets, naming a bad one by its position.
-func keys(s Scheme, secrets []Secret) ([][]byte, error) {
-	out := make([][]byte, 0, len(secrets))
+func keys(s Scheme, secrets []Secret) ([]*macKey, error) {
+	out := make([]*macKey, 0, len(secrets))
 	for i, sec := range secrets {
 		if sec.IsZero() {
 			// An empty key is no secret: anyone can compute its MAC.
@@ -161,7 +161,7 @@ func keys(s Scheme, secrets []Secret) ([][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("secret %d of %d: %w", i+1, len(secrets), err)
 		}
-		out = append(out, k)
+		out = append(out, newMacKey(k))
 	}
 	return out, nil
 }
@@ -192,6 +192,39 @@ func Sign(s Scheme, secret Secret, in SignInput) ([]HeaderField, error) {
 // secret first). The error is for secrets that cannot be used at all; every
 // problem with the message itself is a verdict.
 func Verify(s Scheme, m Message, secrets []Secret, o VerifyOptions) (Verdict, error) {
+	return NewVerifier(s, secrets).Verify(m, o)
+}
+
+// SignsURL says whether s signs the request URL (a generic hmac template
+// with {url}), so a caller can skip building it otherwise.
+func SignsURL(s Scheme) bool {
+	h, ok := s.(hmacScheme)
+	return ok && h.useURL
+}
+
+// Verifier checks many messages under one scheme and set of secrets,
+// decoding the secrets once and reusing keyed HMAC states: the listener
+// verifies every delivery with one. It is safe for concurrent use.
+type Verifier struct {
+	s       Scheme
+	secrets []Secret
+	ks      []*macKey
+	err     error // the secrets cannot be used
+}
+
+// NewVerifier returns a Verifier; a secret that cannot be used (empty, or
+// not in the scheme's form) makes every Verify return the error.
+func NewVerifier(s Scheme, secrets []Secret) *Verifier {
+	v := &Verifier{s: s, secrets: secrets}
+	if len(secrets) > 0 {
+		v.ks, v.err = keys(s, secrets)
+	}
+	return v
+}
+
+// Verify checks m, as the package-level Verify does.
+func (vf *Verifier) Verify(m Message, o VerifyOptions) (Verdict, error) {
+	s, secrets, ks := vf.s, vf.secrets, vf.ks
 	p, bad := s.parse(m.Header)
 	if bad != nil {
 		bad.Scheme = s.Name()
@@ -201,9 +234,8 @@ func Verify(s Scheme, m Message, secrets []Secret, o VerifyOptions) (Verdict, er
 	if len(secrets) == 0 {
 		return fail(s.Name(), ReasonNoSecret, p.header, "no secret is configured to check the signature with"), nil
 	}
-	ks, err := keys(s, secrets)
-	if err != nil {
-		return Verdict{}, err
+	if vf.err != nil {
+		return Verdict{}, vf.err
 	}
 	matched := matchKeys(s, ks, p, m.Body, m.URL)
 	v := Verdict{Scheme: s.Name(), Header: p.header, SecretIndex: matched + 1}
@@ -252,7 +284,7 @@ func Verify(s Scheme, m Message, secrets []Secret, o VerifyOptions) (Verdict, er
 
 // matchKeys returns the index of the first key whose MAC equals one of the
 // candidate signatures, or -1. Comparisons are constant-time.
-func matchKeys(s Scheme, ks [][]byte, p signed, body []byte, url string) int {
+func matchKeys(s Scheme, ks []*macKey, p signed, body []byte, url string) int {
 	for i, k := range ks {
 		want := s.mac(k, p, body, url)
 		for _, got := range p.sigs {

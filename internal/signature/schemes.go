@@ -1,24 +1,23 @@
 package signature
 
 import (
-	"crypto/hmac"
-	"crypto/sha1"
+	"crypto"
 	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"hash"
 	"net/http"
 	"strings"
 )
 
-func hmacOf(h func() hash.Hash, key []byte, parts ...[]byte) []byte {
-	m := hmac.New(h, key)
+func hmacOf(h crypto.Hash, key *macKey, parts ...[]byte) []byte {
+	m := key.hmac(h)
 	for _, p := range parts {
 		m.Write(p)
 	}
-	return m.Sum(nil)
+	sum := m.Sum(nil)
+	key.done(h, m)
+	return sum
 }
 
 func rawKey(s Secret) ([]byte, error) { return []byte(s.Reveal()), nil }
@@ -53,12 +52,12 @@ func (s standard) key(sec Secret) ([]byte, error) {
 	return k, nil
 }
 
-func (s standard) mac(key []byte, p signed, body []byte, _ string) []byte {
-	return hmacOf(sha256.New, key, []byte(p.id), []byte{'.'}, []byte(p.tsRaw), []byte{'.'}, body)
+func (s standard) mac(key *macKey, p signed, body []byte, _ string) []byte {
+	return hmacOf(crypto.SHA256, key, []byte(p.id), []byte{'.'}, []byte(p.tsRaw), []byte{'.'}, body)
 }
 
 func (s standard) sign(key []byte, id, ts string, body []byte, _ string) []HeaderField {
-	m := s.mac(key, signed{id: id, tsRaw: ts}, body, "")
+	m := s.mac(newMacKey(key), signed{id: id, tsRaw: ts}, body, "")
 	return []HeaderField{
 		{Name: s.idHeader, Value: id},
 		{Name: s.tsHeader, Value: ts},
@@ -115,12 +114,12 @@ func (stripe) HeaderNames() []string        { return []string{stripeHeader} }
 func (stripe) UsesID() bool                 { return false }
 func (stripe) UsesTimestamp() bool          { return true }
 func (stripe) key(s Secret) ([]byte, error) { return rawKey(s) }
-func (stripe) mac(key []byte, p signed, body []byte, _ string) []byte {
-	return hmacOf(sha256.New, key, []byte(p.tsRaw), []byte{'.'}, body)
+func (stripe) mac(key *macKey, p signed, body []byte, _ string) []byte {
+	return hmacOf(crypto.SHA256, key, []byte(p.tsRaw), []byte{'.'}, body)
 }
 
 func (s stripe) sign(key []byte, _, ts string, body []byte, _ string) []HeaderField {
-	m := s.mac(key, signed{tsRaw: ts}, body, "")
+	m := s.mac(newMacKey(key), signed{tsRaw: ts}, body, "")
 	return []HeaderField{{Name: stripeHeader, Value: "t=" + ts + ",v1=" + hex.EncodeToString(m)}}
 }
 
@@ -189,17 +188,17 @@ func (g github) HeaderNames() []string {
 func (github) UsesID() bool                 { return false }
 func (github) UsesTimestamp() bool          { return false }
 func (github) key(s Secret) ([]byte, error) { return rawKey(s) }
-func (github) mac(key []byte, p signed, body []byte, _ string) []byte {
+func (github) mac(key *macKey, p signed, body []byte, _ string) []byte {
 	if p.legacy {
-		return hmacOf(sha1.New, key, body)
+		return hmacOf(crypto.SHA1, key, body)
 	}
-	return hmacOf(sha256.New, key, body)
+	return hmacOf(crypto.SHA256, key, body)
 }
 
 func (g github) sign(key []byte, _, _ string, body []byte, _ string) []HeaderField {
-	out := []HeaderField{{Name: githubHeader, Value: "sha256=" + hex.EncodeToString(g.mac(key, signed{}, body, ""))}}
+	out := []HeaderField{{Name: githubHeader, Value: "sha256=" + hex.EncodeToString(g.mac(newMacKey(key), signed{}, body, ""))}}
 	if g.sha1 {
-		out = append(out, HeaderField{Name: githubLegacyHeader, Value: "sha1=" + hex.EncodeToString(g.mac(key, signed{legacy: true}, body, ""))})
+		out = append(out, HeaderField{Name: githubLegacyHeader, Value: "sha1=" + hex.EncodeToString(g.mac(newMacKey(key), signed{legacy: true}, body, ""))})
 	}
 	return out
 }
@@ -240,16 +239,16 @@ func prefixedHex(header, prefix, v string, legacy bool) (signed, *Verdict) {
 // encoded MAC as the whole header value: Paystack and Shopify.
 type bodyHMAC struct {
 	name, header, description string
-	hash                      func() hash.Hash
+	hash                      crypto.Hash
 	encoding                  encoding
 }
 
 func paystack() bodyHMAC {
-	return bodyHMAC{"paystack", "X-Paystack-Signature", "x-paystack-signature: hex HMAC-SHA512 of the body", sha512.New, encHex}
+	return bodyHMAC{"paystack", "X-Paystack-Signature", "x-paystack-signature: hex HMAC-SHA512 of the body", crypto.SHA512, encHex}
 }
 
 func shopify() bodyHMAC {
-	return bodyHMAC{"shopify", "X-Shopify-Hmac-Sha256", "X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the body", sha256.New, encBase64}
+	return bodyHMAC{"shopify", "X-Shopify-Hmac-Sha256", "X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the body", crypto.SHA256, encBase64}
 }
 
 func (b bodyHMAC) Name() string               { return b.name }
@@ -258,11 +257,11 @@ func (b bodyHMAC) HeaderNames() []string      { return []string{b.header} }
 func (bodyHMAC) UsesID() bool                 { return false }
 func (bodyHMAC) UsesTimestamp() bool          { return false }
 func (bodyHMAC) key(s Secret) ([]byte, error) { return rawKey(s) }
-func (b bodyHMAC) mac(key []byte, _ signed, body []byte, _ string) []byte {
+func (b bodyHMAC) mac(key *macKey, _ signed, body []byte, _ string) []byte {
 	return hmacOf(b.hash, key, body)
 }
 func (b bodyHMAC) sign(key []byte, _, _ string, body []byte, _ string) []HeaderField {
-	return []HeaderField{{Name: b.header, Value: b.encoding.encode(b.mac(key, signed{}, body, ""))}}
+	return []HeaderField{{Name: b.header, Value: b.encoding.encode(b.mac(newMacKey(key), signed{}, body, ""))}}
 }
 func (b bodyHMAC) parse(h http.Header) (signed, *Verdict) {
 	p := signed{header: b.header}
@@ -295,13 +294,13 @@ func (slack) HeaderNames() []string        { return []string{slackHeader, slackT
 func (slack) UsesID() bool                 { return false }
 func (slack) UsesTimestamp() bool          { return true }
 func (slack) key(s Secret) ([]byte, error) { return rawKey(s) }
-func (slack) mac(key []byte, p signed, body []byte, _ string) []byte {
-	return hmacOf(sha256.New, key, []byte("v0:"), []byte(p.tsRaw), []byte{':'}, body)
+func (slack) mac(key *macKey, p signed, body []byte, _ string) []byte {
+	return hmacOf(crypto.SHA256, key, []byte("v0:"), []byte(p.tsRaw), []byte{':'}, body)
 }
 func (s slack) sign(key []byte, _, ts string, body []byte, _ string) []HeaderField {
 	return []HeaderField{
 		{Name: slackTSHeader, Value: ts},
-		{Name: slackHeader, Value: "v0=" + hex.EncodeToString(s.mac(key, signed{tsRaw: ts}, body, ""))},
+		{Name: slackHeader, Value: "v0=" + hex.EncodeToString(s.mac(newMacKey(key), signed{tsRaw: ts}, body, ""))},
 	}
 }
 func (slack) parse(h http.Header) (signed, *Verdict) {
@@ -338,8 +337,8 @@ func (flutterwave) secretHeaders() []string      { return []string{flutterwaveHe
 func (flutterwave) UsesID() bool                 { return false }
 func (flutterwave) UsesTimestamp() bool          { return false }
 func (flutterwave) key(s Secret) ([]byte, error) { return rawKey(s) }
-func (flutterwave) mac(key []byte, _ signed, _ []byte, _ string) []byte {
-	sum := sha256.Sum256(key)
+func (flutterwave) mac(key *macKey, _ signed, _ []byte, _ string) []byte {
+	sum := sha256.Sum256(key.b)
 	return sum[:]
 }
 func (flutterwave) sign(key []byte, _, _ string, _ []byte, _ string) []HeaderField {
