@@ -90,6 +90,8 @@ type Client struct {
 	MaxBackoff time.Duration
 	// OnAttempt, when set, sees every attempt as it ends.
 	OnAttempt func(Attempt)
+
+	userAgent string // sent when a request has no User-Agent of its own
 }
 
 // Options configure a new client.
@@ -111,15 +113,20 @@ func New(o Options) *Client {
 	// enough idle connections to reuse them rather than open one each time.
 	tr.MaxIdleConns = 256
 	tr.MaxIdleConnsPerHost = 128
+	// No Accept-Encoding the sender did not send (and no transparent
+	// decompression): a replayed or forwarded delivery carries exactly its
+	// own headers.
+	tr.DisableCompression = true
 	if o.Insecure {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
 	}
 	c := &Client{
 		HTTP: &http.Client{
-			Transport:     userAgent{tr, o.UserAgent},
+			Transport:     tr,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		Timeout: o.Timeout, Retries: o.Retries, Backoff: o.Backoff, MaxBackoff: o.MaxBackoff,
+		userAgent: o.UserAgent,
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 10 * time.Second
@@ -131,18 +138,6 @@ func New(o Options) *Client {
 		c.MaxBackoff = time.Minute
 	}
 	return c
-}
-
-type userAgent struct {
-	rt http.RoundTripper
-	ua string
-}
-
-func (u userAgent) RoundTrip(r *http.Request) (*http.Response, error) {
-	if u.ua != "" && r.Header.Get("User-Agent") == "" {
-		r.Header.Set("User-Agent", u.ua)
-	}
-	return u.rt.RoundTrip(r)
 }
 
 // Send delivers r, retrying as configured, and returns every attempt; the
@@ -204,6 +199,9 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 			a.Header[k] = v
 		}
 	}
+	if c.userAgent != "" && len(a.Header["User-Agent"]) == 0 {
+		a.Header["User-Agent"] = []string{c.userAgent}
+	}
 	actx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	method := r.Method
@@ -215,7 +213,9 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 		a.Err = &Error{Kind: KindOther, Msg: err.Error(), Err: err}
 		return a
 	}
-	req.Header = a.Header.Clone()
+	// The attempt's own copy: nothing changes it from here on, and it is
+	// what was sent.
+	req.Header = a.Header
 	if host := a.Header.Get("Host"); host != "" {
 		req.Host = host
 	}
