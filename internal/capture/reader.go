@@ -3,7 +3,6 @@ package capture
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -42,15 +41,32 @@ func Read(r io.Reader, name string, o ReadOptions, fn func(rec *Record, line int
 		warn = func(string) {}
 	}
 	br := bufio.NewReaderSize(r, 1<<16)
+	var (
+		dec  decoder
+		long []byte // a line longer than br's buffer, gathered
+	)
 	for line := 1; ; line++ {
-		data, err := br.ReadBytes('\n')
+		// A line is read in br's buffer, and decoded from there (a record
+		// keeps no byte of it); only a longer one is copied, into long.
+		data, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long = append(long[:0], data...)
+			for err == bufio.ErrBufferFull {
+				data, err = br.ReadSlice('\n')
+				long = append(long, data...)
+			}
+			data = long
+			if cap(long) > maxRetained {
+				long = nil // data still holds it for this line
+			}
+		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		complete := bytes.HasSuffix(data, []byte("\n"))
 		text := bytes.TrimSpace(data)
 		if len(text) > 0 {
-			rec, perr := parse(text)
+			rec, perr := parse(&dec, text)
 			switch {
 			case perr == nil:
 				if ferr := fn(rec, line); ferr != nil {
@@ -83,9 +99,11 @@ type ParseError struct {
 func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
 func (e *ParseError) Unwrap() error { return e.Err }
 
-func parse(text []byte) (*Record, error) {
+// parse decodes and checks one line, exactly as json.Unmarshal would
+// decode it (decodeRecord), with d's scratch space.
+func parse(d *decoder, text []byte) (*Record, error) {
 	var rec Record
-	if err := json.Unmarshal(text, &rec); err != nil {
+	if err := d.decode(text, &rec); err != nil {
 		return nil, fmt.Errorf("not a capture record: %v", err)
 	}
 	switch {
