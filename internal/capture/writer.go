@@ -30,9 +30,9 @@ type Writer struct {
 	// Repaired is how many bytes of a torn last line Create cut off.
 	Repaired int64
 
-	// lines recycles encoding buffers: a line is done with once Append
-	// returns.
-	lines sync.Pool
+	// pendings recycles appends (the encoding buffer and the channel): an
+	// append is done with once Append returns, its channel drained.
+	pendings sync.Pool
 }
 
 type pending struct {
@@ -56,7 +56,7 @@ func Create(path string, fsync bool) (*Writer, error) {
 	}
 	w := &Writer{f: f, fsync: fsync, Repaired: repaired}
 	w.idle = sync.NewCond(&w.mu)
-	w.lines.New = func() any { b := make([]byte, 0, 4096); return &b }
+	w.pendings.New = func() any { return &pending{line: make([]byte, 0, 4096), err: make(chan error, 1)} }
 	return w, nil
 }
 
@@ -104,14 +104,17 @@ var errLead = errors.New("lead the next write")
 
 // Append writes rec as one line and returns once it is written.
 func (w *Writer) Append(rec *Record) error {
-	buf := w.lines.Get().(*[]byte)
-	defer w.lines.Put(buf)
-	line, err := rec.AppendJSON((*buf)[:0])
+	me := w.pendings.Get().(*pending)
+	defer func() {
+		if cap(me.line) <= 1<<20 { // a huge body's buffer is not kept
+			w.pendings.Put(me)
+		}
+	}()
+	line, err := rec.AppendJSON(me.line[:0])
 	if err != nil {
 		return err
 	}
-	*buf = append(line, '\n')
-	me := &pending{line: *buf, err: make(chan error, 1)}
+	me.line = append(line, '\n')
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()

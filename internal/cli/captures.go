@@ -385,18 +385,23 @@ var skipOnResend = map[string]bool{
 	"Host": true, "Content-Length": true,
 }
 
-// resendHeaders copies a capture's headers for sending again.
+// resendHeaders returns a capture's headers for sending again. The map is
+// new, the value slices are the record's: copy one before changing it in
+// place.
 func resendHeaders(r *capture.Record) http.Header {
-	h := http.Header{}
-	dropped := map[string]bool{}
+	h := make(http.Header, len(r.Headers))
+	var dropped map[string]bool // those Connection names
 	for _, c := range r.Headers.Values("Connection") {
 		for _, k := range strings.Split(c, ",") {
+			if dropped == nil {
+				dropped = map[string]bool{}
+			}
 			dropped[http.CanonicalHeaderKey(strings.TrimSpace(k))] = true
 		}
 	}
 	for k, v := range r.Headers {
 		if !skipOnResend[k] && !dropped[k] {
-			h[k] = append([]string(nil), v...)
+			h[k] = v
 		}
 	}
 	return h

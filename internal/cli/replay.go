@@ -395,8 +395,12 @@ func restoreRedacted(app *App, r *resolvedSigning, rec *capture.Record, h http.H
 	}
 	secret := r.signing.Secrets[0].Reveal()
 	for _, name := range rec.Redacted {
-		for i, v := range h[name] {
-			h[name][i] = strings.ReplaceAll(v, signature.Redacted, secret)
+		vals := append([]string(nil), h[name]...) // the record's slice stays as kept
+		for i, v := range vals {
+			vals[i] = strings.ReplaceAll(v, signature.Redacted, secret)
+		}
+		if vals != nil {
+			h[name] = vals
 		}
 	}
 }

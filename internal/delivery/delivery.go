@@ -185,9 +185,16 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
-	a := Attempt{Number: n, Header: r.Header.Clone()}
-	if a.Header == nil {
-		a.Header = http.Header{}
+	// The attempt's headers are what was sent. They are r's own when
+	// nothing is added to them (nothing changes them after this), and a
+	// copy when a signature or the User-Agent is.
+	a := Attempt{Number: n, Header: r.Header}
+	needUA := c.userAgent != "" && len(r.Header["User-Agent"]) == 0
+	if r.Sign != nil || needUA || a.Header == nil {
+		a.Header = r.Header.Clone()
+		if a.Header == nil {
+			a.Header = http.Header{}
+		}
 	}
 	if r.Sign != nil {
 		sig, err := r.Sign(n)
@@ -199,7 +206,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 			a.Header[k] = v
 		}
 	}
-	if c.userAgent != "" && len(a.Header["User-Agent"]) == 0 {
+	if needUA {
 		a.Header["User-Agent"] = []string{c.userAgent}
 	}
 	actx, cancel := context.WithTimeout(ctx, c.Timeout)
@@ -213,8 +220,6 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 		a.Err = &Error{Kind: KindOther, Msg: err.Error(), Err: err}
 		return a
 	}
-	// The attempt's own copy: nothing changes it from here on, and it is
-	// what was sent.
 	req.Header = a.Header
 	if host := a.Header.Get("Host"); host != "" {
 		req.Host = host
