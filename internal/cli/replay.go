@@ -88,10 +88,47 @@ not, 2 for usage errors or unreadable captures.` + exitStatusHelp,
 // flag or the endpoint first, then the capture's provider profile, then the
 // scheme it recorded, then the configured one.
 type captureSchemes struct {
-	app   *App
-	r     *resolvedSigning
-	mu    sync.Mutex
-	cache map[string]signature.Scheme
+	app    *App
+	r      *resolvedSigning
+	mu     sync.Mutex
+	cache  map[string]signature.Scheme
+	resign map[string]*resigning
+}
+
+// resigning is how captures of one provider and scheme are signed again.
+type resigning struct {
+	scheme signature.Scheme
+	signer *signature.Signer
+	// drop are the old signature's headers: the new scheme's, and those of
+	// the scheme the capture was signed with, when that is another one.
+	drop []string
+}
+
+// resigningFor returns the resigning for rec's provider and scheme, made
+// once (the secret decoded once) for all the captures that share them.
+func (c *captureSchemes) resigningFor(rec *capture.Record) (*resigning, error) {
+	key := rec.Provider + "\x00" + rec.Scheme
+	c.mu.Lock()
+	rs := c.resign[key]
+	c.mu.Unlock()
+	if rs != nil {
+		return rs, nil
+	}
+	s, err := c.forRecord(rec)
+	if err != nil {
+		return nil, err
+	}
+	rs = &resigning{scheme: s, signer: signature.NewSigner(s, c.r.signing.Secrets[0]), drop: s.HeaderNames()}
+	if old, err := c.lookup(rec); err == nil && old != nil {
+		rs.drop = append(rs.drop, old.HeaderNames()...)
+	}
+	c.mu.Lock()
+	if c.resign == nil {
+		c.resign = map[string]*resigning{}
+	}
+	c.resign[key] = rs
+	c.mu.Unlock()
+	return rs, nil
 }
 
 func (app *App) newCaptureSchemes(r *resolvedSigning) (*captureSchemes, error) {
@@ -360,25 +397,18 @@ func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *c
 	if schemes == nil {
 		return req, nil
 	}
-	s, err := schemes.forRecord(rec)
+	rs, err := schemes.resigningFor(rec)
 	if err != nil {
 		return req, err
 	}
-	// Drop the old signature: the new scheme's headers, and those of the
-	// scheme the capture was signed with, when that is another one.
-	for _, name := range s.HeaderNames() {
+	for _, name := range rs.drop {
 		h.Del(name)
 	}
-	if old, err := schemes.lookup(rec); err == nil && old != nil {
-		for _, name := range old.HeaderNames() {
-			h.Del(name)
-		}
-	}
 	id := ""
-	if s.UsesID() {
+	if rs.scheme.UsesID() {
 		id = newMessageID()
 	}
-	req.Sign = app.freshSigner(s, r.signing.Secrets[0], body, id, target)
+	req.Sign = app.freshSigner(rs.signer, body, id, target)
 	return req, nil
 }
 

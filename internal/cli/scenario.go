@@ -18,6 +18,7 @@ import (
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/scenario"
+	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/spf13/cobra"
 )
 
@@ -327,6 +328,7 @@ func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) e
 	if r.provider != nil {
 		contentType = r.provider.ContentType
 	}
+	signer := signature.NewSigner(r.scheme, r.signing.Secrets[0])
 	send := func(ctx context.Context, d *scenario.Delivery) delivery.Attempt {
 		h := http.Header{"Content-Type": {contentType}}
 		for k, v := range extra {
@@ -334,7 +336,7 @@ func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) e
 		}
 		body := d.Rendered.Body
 		req := delivery.Request{Method: http.MethodPost, URL: target, Header: h, Body: body,
-			Sign: app.freshSigner(r.scheme, r.signing.Secrets[0], body, ids[d.Step], target)}
+			Sign: app.freshSigner(signer, body, ids[d.Step], target)}
 		attempts := client.Send(ctx, req)
 		a := attempts[len(attempts)-1]
 		if store != nil {

@@ -158,9 +158,9 @@ func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
 
 // freshSigner signs a delivery anew for each attempt, with the current time
 // and the same id, as providers do when they redeliver.
-func (app *App) freshSigner(s signature.Scheme, secret signature.Secret, body []byte, id, url string) func(int) (http.Header, error) {
+func (app *App) freshSigner(sg *signature.Signer, body []byte, id, url string) func(int) (http.Header, error) {
 	return func(int) (http.Header, error) {
-		fields, err := signature.Sign(s, secret, signature.SignInput{Body: body, ID: id, Timestamp: app.Now(), URL: url})
+		fields, err := sg.Sign(signature.SignInput{Body: body, ID: id, Timestamp: app.Now(), URL: url})
 		if err != nil {
 			return nil, err
 		}

@@ -259,7 +259,7 @@ func (r *resolvedSigning) deliveryRequest(app *App, ev *catalog.Event, target st
 	if r.scheme.UsesID() {
 		id = newMessageID()
 	}
-	req.Sign = app.freshSigner(r.scheme, r.signing.Secrets[0], body, id, target)
+	req.Sign = app.freshSigner(signature.NewSigner(r.scheme, r.signing.Secrets[0]), body, id, target)
 	return req
 }
 

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -749,7 +750,7 @@ func TestEmptySecret(t *testing.T) {
 				// A forgery: sign with the empty key directly.
 				m := signMsg(t, s, c.secret, testBody, signedAt)
 				if k, err := s.key(sec); err == nil {
-					fields := s.sign(k, testID, strconv.FormatInt(signedAt.Unix(), 10), testBody, testURL)
+					fields := s.sign(newMacKey(k), testID, strconv.FormatInt(signedAt.Unix(), 10), testBody, testURL)
 					m.Header = headerOf(fields)
 					if c.name == "flutterwave" {
 						m.Header.Set("verif-hash", " ") // trimmed to the empty secret
@@ -975,5 +976,47 @@ func TestVerifierReuse(t *testing.T) {
 				t.Error(e)
 			}
 		})
+	}
+}
+
+// TestSignerReuse: one Signer signing many bodies from many goroutines
+// makes the same headers as a fresh Sign of each, which verify.
+func TestSignerReuse(t *testing.T) {
+	for _, c := range schemeCases {
+		t.Run(c.name, func(t *testing.T) {
+			s := lookupCase(t, c)
+			sg := NewSigner(s, NewSecret(c.secret))
+			var wg sync.WaitGroup
+			errs := make(chan string, 64)
+			for g := 0; g < 8; g++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := 0; i < 50; i++ {
+						in := SignInput{Body: []byte(fmt.Sprintf(`{"goroutine":%d,"n":%d}`, g, i)), ID: testID, Timestamp: signedAt, URL: testURL}
+						got, err := sg.Sign(in)
+						want, werr := Sign(s, NewSecret(c.secret), in)
+						if err != nil || werr != nil || !reflect.DeepEqual(got, want) {
+							errs <- fmt.Sprintf("goroutine %d message %d: %v %v: %v, want %v", g, i, err, werr, got, want)
+							return
+						}
+						v, err := Verify(s, Message{Header: headerOf(got), Body: in.Body, URL: testURL}, secretsOf(c.secret), VerifyOptions{Now: signedAt, Tolerance: DefaultTolerance})
+						if err != nil || !v.Valid {
+							errs <- fmt.Sprintf("goroutine %d message %d: %v %+v", g, i, err, v)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for e := range errs {
+				t.Error(e)
+			}
+		})
+	}
+	stripe, _ := Lookup("stripe", Options{})
+	if _, err := NewSigner(stripe, Secret{}).Sign(SignInput{Timestamp: signedAt}); err == nil {
+		t.Error("a Signer with no secret signed")
 	}
 }

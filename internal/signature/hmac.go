@@ -211,7 +211,7 @@ func (s hmacScheme) mac(key *macKey, p signed, body []byte, url string) []byte {
 	return m.Sum(nil)
 }
 
-func (s hmacScheme) sign(key []byte, id, ts string, body []byte, url string) []HeaderField {
+func (s hmacScheme) sign(key *macKey, id, ts string, body []byte, url string) []HeaderField {
 	var out []HeaderField
 	if s.useID {
 		out = append(out, HeaderField{Name: s.cfg.IDHeader, Value: id})
@@ -219,7 +219,7 @@ func (s hmacScheme) sign(key []byte, id, ts string, body []byte, url string) []H
 	if s.useTS {
 		out = append(out, HeaderField{Name: s.cfg.TimestampHeader, Value: ts})
 	}
-	m := s.mac(newMacKey(key), signed{id: id, tsRaw: ts}, body, url)
+	m := s.mac(key, signed{id: id, tsRaw: ts}, body, url)
 	return append(out, HeaderField{Name: s.cfg.Header, Value: s.cfg.Prefix + s.enc.encode(m)})
 }
 

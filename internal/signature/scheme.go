@@ -77,7 +77,7 @@ type Scheme interface {
 	UsesTimestamp() bool
 
 	key(Secret) ([]byte, error)
-	sign(key []byte, id, ts string, body []byte, url string) []HeaderField
+	sign(key *macKey, id, ts string, body []byte, url string) []HeaderField
 	// parse finds the signed parts in the headers; it returns a failed
 	// verdict when a header is missing or malformed.
 	parse(h http.Header) (signed, *Verdict)
@@ -168,12 +168,40 @@ func keys(s Scheme, secrets []Secret) ([]*macKey, error) {
 
 // Sign computes the headers that carry a signature of in under secret.
 func Sign(s Scheme, secret Secret, in SignInput) ([]HeaderField, error) {
+	return NewSigner(s, secret).Sign(in)
+}
+
+// Signer signs many messages with one scheme and secret, decoding the
+// secret once and reusing keyed HMAC states (replay --resign signs every
+// delivery). It is safe for concurrent use.
+type Signer struct {
+	s   Scheme
+	k   *macKey
+	err error // the secret cannot be used
+}
+
+// NewSigner returns a Signer; a secret that cannot be used makes every
+// Sign return the error.
+func NewSigner(s Scheme, secret Secret) *Signer {
+	g := &Signer{s: s}
 	if secret.IsZero() {
-		return nil, errors.New("no secret to sign with")
+		g.err = errors.New("no secret to sign with")
+		return g
 	}
 	k, err := s.key(secret)
 	if err != nil {
-		return nil, err
+		g.err = err
+		return g
+	}
+	g.k = newMacKey(k)
+	return g
+}
+
+// Sign computes the headers that carry a signature of in.
+func (g *Signer) Sign(in SignInput) ([]HeaderField, error) {
+	s, k := g.s, g.k
+	if g.err != nil {
+		return nil, g.err
 	}
 	if s.UsesID() && in.ID == "" {
 		return nil, errors.New("this scheme signs an id, and none was given")

@@ -56,8 +56,8 @@ func (s standard) mac(key *macKey, p signed, body []byte, _ string) []byte {
 	return hmacOf(crypto.SHA256, key, []byte(p.id), []byte{'.'}, []byte(p.tsRaw), []byte{'.'}, body)
 }
 
-func (s standard) sign(key []byte, id, ts string, body []byte, _ string) []HeaderField {
-	m := s.mac(newMacKey(key), signed{id: id, tsRaw: ts}, body, "")
+func (s standard) sign(key *macKey, id, ts string, body []byte, _ string) []HeaderField {
+	m := s.mac(key, signed{id: id, tsRaw: ts}, body, "")
 	return []HeaderField{
 		{Name: s.idHeader, Value: id},
 		{Name: s.tsHeader, Value: ts},
@@ -118,8 +118,8 @@ func (stripe) mac(key *macKey, p signed, body []byte, _ string) []byte {
 	return hmacOf(crypto.SHA256, key, []byte(p.tsRaw), []byte{'.'}, body)
 }
 
-func (s stripe) sign(key []byte, _, ts string, body []byte, _ string) []HeaderField {
-	m := s.mac(newMacKey(key), signed{tsRaw: ts}, body, "")
+func (s stripe) sign(key *macKey, _, ts string, body []byte, _ string) []HeaderField {
+	m := s.mac(key, signed{tsRaw: ts}, body, "")
 	return []HeaderField{{Name: stripeHeader, Value: "t=" + ts + ",v1=" + hex.EncodeToString(m)}}
 }
 
@@ -195,10 +195,10 @@ func (github) mac(key *macKey, p signed, body []byte, _ string) []byte {
 	return hmacOf(crypto.SHA256, key, body)
 }
 
-func (g github) sign(key []byte, _, _ string, body []byte, _ string) []HeaderField {
-	out := []HeaderField{{Name: githubHeader, Value: "sha256=" + hex.EncodeToString(g.mac(newMacKey(key), signed{}, body, ""))}}
+func (g github) sign(key *macKey, _, _ string, body []byte, _ string) []HeaderField {
+	out := []HeaderField{{Name: githubHeader, Value: "sha256=" + hex.EncodeToString(g.mac(key, signed{}, body, ""))}}
 	if g.sha1 {
-		out = append(out, HeaderField{Name: githubLegacyHeader, Value: "sha1=" + hex.EncodeToString(g.mac(newMacKey(key), signed{legacy: true}, body, ""))})
+		out = append(out, HeaderField{Name: githubLegacyHeader, Value: "sha1=" + hex.EncodeToString(g.mac(key, signed{legacy: true}, body, ""))})
 	}
 	return out
 }
@@ -260,8 +260,8 @@ func (bodyHMAC) key(s Secret) ([]byte, error) { return rawKey(s) }
 func (b bodyHMAC) mac(key *macKey, _ signed, body []byte, _ string) []byte {
 	return hmacOf(b.hash, key, body)
 }
-func (b bodyHMAC) sign(key []byte, _, _ string, body []byte, _ string) []HeaderField {
-	return []HeaderField{{Name: b.header, Value: b.encoding.encode(b.mac(newMacKey(key), signed{}, body, ""))}}
+func (b bodyHMAC) sign(key *macKey, _, _ string, body []byte, _ string) []HeaderField {
+	return []HeaderField{{Name: b.header, Value: b.encoding.encode(b.mac(key, signed{}, body, ""))}}
 }
 func (b bodyHMAC) parse(h http.Header) (signed, *Verdict) {
 	p := signed{header: b.header}
@@ -297,10 +297,10 @@ func (slack) key(s Secret) ([]byte, error) { return rawKey(s) }
 func (slack) mac(key *macKey, p signed, body []byte, _ string) []byte {
 	return hmacOf(crypto.SHA256, key, []byte("v0:"), []byte(p.tsRaw), []byte{':'}, body)
 }
-func (s slack) sign(key []byte, _, ts string, body []byte, _ string) []HeaderField {
+func (s slack) sign(key *macKey, _, ts string, body []byte, _ string) []HeaderField {
 	return []HeaderField{
 		{Name: slackTSHeader, Value: ts},
-		{Name: slackHeader, Value: "v0=" + hex.EncodeToString(s.mac(newMacKey(key), signed{tsRaw: ts}, body, ""))},
+		{Name: slackHeader, Value: "v0=" + hex.EncodeToString(s.mac(key, signed{tsRaw: ts}, body, ""))},
 	}
 }
 func (slack) parse(h http.Header) (signed, *Verdict) {
@@ -341,8 +341,8 @@ func (flutterwave) mac(key *macKey, _ signed, _ []byte, _ string) []byte {
 	sum := sha256.Sum256(key.b)
 	return sum[:]
 }
-func (flutterwave) sign(key []byte, _, _ string, _ []byte, _ string) []HeaderField {
-	return []HeaderField{{Name: flutterwaveHeader, Value: string(key), Secret: true}}
+func (flutterwave) sign(key *macKey, _, _ string, _ []byte, _ string) []HeaderField {
+	return []HeaderField{{Name: flutterwaveHeader, Value: string(key.b), Secret: true}}
 }
 func (flutterwave) parse(h http.Header) (signed, *Verdict) {
 	p := signed{header: flutterwaveHeader}
