@@ -225,7 +225,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 		req.Host = host
 	}
 	start := time.Now()
-	resp, err := c.HTTP.Do(req)
+	resp, err := c.roundTrip(req)
 	if err != nil {
 		a.Latency = time.Since(start)
 		a.Err = classify(err, req.URL, c.Timeout, ctx)
@@ -243,6 +243,23 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 		a.Err = classify(err, req.URL, c.Timeout, ctx)
 	}
 	return a
+}
+
+// roundTrip sends req. The client follows no redirects and keeps no
+// cookies, so it goes to the transport directly: http.Client.Do would only
+// add a copy of the headers (kept for following redirects). Errors read as
+// Do's do.
+func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
+	rt := c.HTTP.Transport
+	if rt == nil || c.HTTP.Jar != nil || c.HTTP.Timeout != 0 {
+		return c.HTTP.Do(req)
+	}
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		op := req.Method[:1] + strings.ToLower(req.Method[1:])
+		return nil, &url.Error{Op: op, URL: req.URL.Redacted(), Err: err}
+	}
+	return resp, nil
 }
 
 // classify turns a transport error into a one-line message and a hint.
