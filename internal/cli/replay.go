@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
@@ -293,6 +294,7 @@ func runReplay(app *App, cmd *cobra.Command, o *ReplayOptions, args []string) er
 	var results []replayResult
 	hinted := map[string]bool{}
 	var prepErr error
+	var stopped atomic.Bool // --stop-on-failure ended the run
 	var wg sync.WaitGroup
 	for w := 0; w < o.Concurrency; w++ {
 		wg.Add(1)
@@ -336,6 +338,7 @@ func runReplay(app *App, cmd *cobra.Command, o *ReplayOptions, args []string) er
 				progress.Step()
 				mu.Unlock()
 				if !last.Acknowledged() && o.StopOnFailure {
+					stopped.Store(true)
 					cancel()
 				}
 			}
@@ -343,13 +346,17 @@ func runReplay(app *App, cmd *cobra.Command, o *ReplayOptions, args []string) er
 	}
 	wg.Wait()
 	progress.Clear()
-	if readErr != nil {
-		return readErr
-	}
-	if prepErr != nil {
+	if readErr != nil || prepErr != nil {
+		// What was sent before the bad capture is still worth a summary.
+		if len(results) > 0 {
+			app.replaySummary(results, false)
+		}
+		if readErr != nil {
+			return readErr
+		}
 		return failErr(prepErr)
 	}
-	failed := app.replaySummary(results)
+	failed := app.replaySummary(results, stopped.Load())
 	if len(results) == 0 {
 		app.warn("no capture matched the selection: nothing was sent")
 	}
@@ -436,7 +443,8 @@ func restoreRedacted(app *App, r *resolvedSigning, rec *capture.Record, h http.H
 }
 
 // replaySummary prints what was sent and returns how many failed.
-func (app *App) replaySummary(results []replayResult) int {
+// stopped says --stop-on-failure ended the run early.
+func (app *App) replaySummary(results []replayResult, stopped bool) int {
 	acked, failed := 0, 0
 	byFailure := map[string]int{}
 	lat := make([]time.Duration, 0, len(results))
@@ -460,7 +468,8 @@ func (app *App) replaySummary(results []replayResult) int {
 		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 		app.writeJSON(app.Streams.Err, map[string]any{
 			"type": "summary", "sent": len(results), "acknowledged": acked, "failed": failed, "failed_by": byFailure,
-			"latency_ms": map[string]float64{"p50": ms(pct(0.5)), "p95": ms(pct(0.95)), "max": ms(pct(1))},
+			"latency_ms":         map[string]float64{"p50": ms(pct(0.5)), "p95": ms(pct(0.95)), "max": ms(pct(1))},
+			"stopped_on_failure": stopped,
 		})
 		return failed
 	}
@@ -482,6 +491,9 @@ func (app *App) replaySummary(results []replayResult) int {
 	}
 	if len(lat) > 0 {
 		fmt.Fprintf(app.Streams.Err, "; latency p50 %s, p95 %s, max %s", formatLatency(pct(0.5)), formatLatency(pct(0.95)), formatLatency(pct(1)))
+	}
+	if stopped {
+		fmt.Fprint(app.Streams.Err, "; stopped at the first failure (--stop-on-failure): later captures were not sent")
 	}
 	fmt.Fprintln(app.Streams.Err)
 	return failed
