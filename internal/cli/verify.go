@@ -194,6 +194,9 @@ func runVerifyCaptures(app *App, cmd *cobra.Command, o *VerifyOptions, args []st
 	out := app.Streams.Out
 	p := app.palette()
 	alternates := r.cfg.Alternates(r.endpoint)
+	// One Verifier per provider and scheme (as forRecord caches schemes):
+	// the secrets are decoded once, not per capture.
+	verifiers := map[string]*signature.Verifier{}
 	err = app.eachCapture(q, func(rec *capture.Record) error {
 		s, serr := schemes.forRecord(rec)
 		if serr != nil {
@@ -218,7 +221,13 @@ func runVerifyCaptures(app *App, cmd *cobra.Command, o *VerifyOptions, args []st
 		if rec.Query != "" {
 			uri += "?" + rec.Query
 		}
-		v, verr := signature.Verify(s, signature.Message{Header: rec.Headers, Body: body, URL: "http://" + rec.Host + uri}, r.signing.Secrets,
+		vkey := rec.Provider + "\x00" + rec.Scheme
+		vf := verifiers[vkey]
+		if vf == nil {
+			vf = signature.NewVerifier(s, r.signing.Secrets)
+			verifiers[vkey] = vf
+		}
+		v, verr := vf.Verify(signature.Message{Header: rec.Headers, Body: body, URL: "http://" + rec.Host + uri},
 			signature.VerifyOptions{Now: when, Tolerance: r.signing.Tolerance, Alternates: alternates})
 		if verr != nil {
 			return failErr(verr)
