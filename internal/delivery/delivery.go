@@ -122,7 +122,9 @@ func New(o Options) *Client {
 	}
 	c := &Client{
 		HTTP: &http.Client{
-			Transport:     tr,
+			// Plain http:// requests go over a lean HTTP/1.1 transport;
+			// the rest (https, proxies) over tr.
+			Transport:     newH1Transport(tr),
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		Timeout: o.Timeout, Retries: o.Retries, Backoff: o.Backoff, MaxBackoff: o.MaxBackoff,
@@ -251,7 +253,8 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 // Do's do.
 func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
 	rt := c.HTTP.Transport
-	if rt == nil || c.HTTP.Jar != nil || c.HTTP.Timeout != 0 {
+	// Do also turns a URL's user:password into basic authentication.
+	if rt == nil || c.HTTP.Jar != nil || c.HTTP.Timeout != 0 || req.URL.User != nil {
 		return c.HTTP.Do(req)
 	}
 	resp, err := rt.RoundTrip(req)
