@@ -114,8 +114,10 @@ func parse(d *decoder, text []byte) (*Record, error) {
 	case rec.BodyEncoding != BodyUTF8 && rec.BodyEncoding != BodyBase64:
 		return nil, fmt.Errorf("unknown body_encoding %q", rec.BodyEncoding)
 	}
-	if _, err := rec.Bytes(); err != nil {
-		return nil, fmt.Errorf("the body is not valid base64: %v", err)
+	if rec.BodyEncoding == BodyBase64 {
+		if _, err := rec.Bytes(); err != nil {
+			return nil, fmt.Errorf("the body is not valid base64: %v", err)
+		}
 	}
 	return &rec, nil
 }

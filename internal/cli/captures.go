@@ -357,14 +357,33 @@ func captureURL(r *capture.Record, base string) string {
 		}
 		base = "http://" + host
 	}
+	return parseCaptureBase(base).url(r)
+}
+
+// captureBase is a base URL parsed once, for the captures sent to it.
+type captureBase struct {
+	raw    string // unparsable: used as it is
+	prefix string // scheme://host/path, without a trailing slash
+	query  string
+}
+
+func parseCaptureBase(base string) captureBase {
 	u, err := url.Parse(base)
 	if err != nil {
-		return base
+		return captureBase{raw: base}
 	}
 	// Both paths are kept as escaped on the wire: decoding would turn %2F
 	// into a separator and %3F into a query.
-	out := u.Scheme + "://" + u.Host + strings.TrimSuffix(u.EscapedPath(), "/") + r.Path
-	q := u.RawQuery
+	return captureBase{prefix: u.Scheme + "://" + u.Host + strings.TrimSuffix(u.EscapedPath(), "/"), query: u.RawQuery}
+}
+
+// url is base with r's path after its own, and both queries.
+func (b captureBase) url(r *capture.Record) string {
+	if b.prefix == "" {
+		return b.raw
+	}
+	out := b.prefix + r.Path
+	q := b.query
 	switch {
 	case q == "":
 		q = r.Query
@@ -390,21 +409,26 @@ var skipOnResend = map[string]bool{
 // place.
 func resendHeaders(r *capture.Record) http.Header {
 	h := make(http.Header, len(r.Headers))
-	var dropped map[string]bool // those Connection names
-	for _, c := range r.Headers.Values("Connection") {
-		for _, k := range strings.Split(c, ",") {
-			if dropped == nil {
-				dropped = map[string]bool{}
-			}
-			dropped[http.CanonicalHeaderKey(strings.TrimSpace(k))] = true
-		}
-	}
 	for k, v := range r.Headers {
-		if !skipOnResend[k] && !dropped[k] {
-			h[k] = v
+		h[k] = v
+	}
+	dropUnsendable(h)
+	return h
+}
+
+// dropUnsendable deletes from h what a re-send must not copy: hop-by-hop
+// headers, those Connection names, and those the HTTP client sets itself.
+func dropUnsendable(h http.Header) {
+	for _, c := range h["Connection"] {
+		for _, k := range strings.Split(c, ",") {
+			delete(h, http.CanonicalHeaderKey(strings.TrimSpace(k)))
 		}
 	}
-	return h
+	for k := range h {
+		if skipOnResend[k] {
+			delete(h, k)
+		}
+	}
 }
 
 func writeCaptureCurl(w io.Writer, r *capture.Record, base string) error {

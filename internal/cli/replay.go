@@ -243,6 +243,7 @@ func runReplay(app *App, cmd *cobra.Command, o *ReplayOptions, args []string) er
 	if err != nil {
 		return err
 	}
+	to := newReplayTo(base, hasPath, o.KeepPath)
 	extra, err := parseHeaderArgs(o.Headers)
 	if err != nil {
 		return err
@@ -304,7 +305,7 @@ func runReplay(app *App, cmd *cobra.Command, o *ReplayOptions, args []string) er
 				if ctx.Err() != nil {
 					continue
 				}
-				req, err := replayRequest(app, r, schemes, rec, base, hasPath, o.KeepPath, extra)
+				req, err := replayRequest(app, r, schemes, rec, to, extra)
 				if err != nil {
 					mu.Lock()
 					if prepErr == nil {
@@ -386,16 +387,42 @@ func sendWith(c *delivery.Client, ctx context.Context, req delivery.Request, on 
 }
 
 // replayRequest rebuilds a captured delivery for sending.
-func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *capture.Record, base string, hasPath, keepPath bool, extra http.Header) (delivery.Request, error) {
+// replayTo is where captures go: base itself, or with each capture's path
+// appended (base parsed once).
+type replayTo struct {
+	base     string
+	withPath bool
+	parsed   captureBase
+}
+
+func newReplayTo(base string, hasPath, keepPath bool) replayTo {
+	to := replayTo{base: base, withPath: keepPath && !hasPath}
+	if to.withPath {
+		to.parsed = parseCaptureBase(strings.TrimSuffix(base, "/"))
+	}
+	return to
+}
+
+func (to replayTo) url(rec *capture.Record) string {
+	if to.withPath {
+		return to.parsed.url(rec)
+	}
+	return to.base
+}
+
+func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *capture.Record, to replayTo, extra http.Header) (delivery.Request, error) {
 	body, err := rec.Bytes()
 	if err != nil {
 		return delivery.Request{}, err
 	}
-	target := base
-	if keepPath && !hasPath {
-		target = captureURL(rec, strings.TrimSuffix(base, "/"))
+	target := to.url(rec)
+	// The record is read for this send alone: its header map is the
+	// request's (the value slices stay as kept).
+	h := rec.Headers
+	if h == nil {
+		h = http.Header{}
 	}
-	h := resendHeaders(rec)
+	dropUnsendable(h)
 	restoreRedacted(app, r, rec, h)
 	for k, v := range extra {
 		h[k] = v
