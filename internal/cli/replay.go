@@ -267,6 +267,7 @@ func runReplay(app *App, cmd *cobra.Command, o *ReplayOptions, args []string) er
 	})
 	ctx, cancel := context.WithCancel(cmd.Context())
 	defer cancel()
+	defer batchGC()()
 
 	jobs := make(chan *capture.Record, o.Concurrency)
 	var readErr error
