@@ -212,20 +212,12 @@ func (d *decoder) record(data []byte, rec *Record) bool {
 	if !d.eat('{') {
 		return false
 	}
-	var seen uint32
-	for first := true; ; first = false {
-		key, done, ok := d.member(first)
-		if !ok {
-			return false
-		}
-		if done {
-			break
-		}
+	ok := d.members(func(key []byte) (uint32, bool) {
 		k := recordKey(key)
-		if k < 0 || seen&(1<<k) != 0 {
-			return false // unknown, in other case, or a duplicate
+		if k < 0 {
+			return 0, false // unknown, or in other case
 		}
-		seen |= 1 << k
+		ok := false
 		switch k {
 		case kType:
 			ok = d.str(&rec.Type)
@@ -276,12 +268,35 @@ func (d *decoder) record(data []byte, rec *Record) bool {
 		case kForward:
 			ok = d.forward(&rec.Forward)
 		}
-		if !ok {
-			return false
-		}
+		return 1 << k, ok
+	})
+	if !ok {
+		return false
 	}
 	d.ws()
 	return d.i == len(d.data)
+}
+
+// members reads the members of an object whose '{' is read: field decodes
+// the value of each key and returns the key's bit, or false for a key it
+// does not know or a value it cannot take. A repeated key fails too, so
+// that encoding/json decides what it means.
+func (d *decoder) members(field func(key []byte) (bit uint32, ok bool)) bool {
+	var seen uint32
+	for first := true; ; first = false {
+		key, done, ok := d.member(first)
+		if !ok {
+			return false
+		}
+		if done {
+			return true
+		}
+		bit, ok := field(key)
+		if !ok || seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+	}
 }
 
 func (d *decoder) verdict(dst **signature.Verdict) bool {
@@ -294,16 +309,7 @@ func (d *decoder) verdict(dst **signature.Verdict) bool {
 	va := new(verdictAlloc)
 	v := &va.v
 	*dst = v
-	var seen uint8
-	for first := true; ; first = false {
-		key, done, ok := d.member(first)
-		if !ok {
-			return false
-		}
-		if done {
-			return true
-		}
-		var k uint8
+	return d.members(func(key []byte) (k uint32, ok bool) {
 		switch string(key) {
 		case "scheme":
 			k, ok = 1<<0, d.str(&v.Scheme)
@@ -330,14 +336,9 @@ func (d *decoder) verdict(dst **signature.Verdict) bool {
 			k, ok = 1<<6, d.int(&v.SecretIndex)
 		case "hints":
 			k, ok = 1<<7, d.strings(&v.Hints)
-		default:
-			return false
 		}
-		if !ok || seen&k != 0 {
-			return false
-		}
-		seen |= k
-	}
+		return k, ok
+	})
 }
 
 func (d *decoder) answer(a *Answer) bool {
@@ -347,16 +348,7 @@ func (d *decoder) answer(a *Answer) bool {
 	if !d.eat('{') {
 		return false
 	}
-	var seen uint8
-	for first := true; ; first = false {
-		key, done, ok := d.member(first)
-		if !ok {
-			return false
-		}
-		if done {
-			return true
-		}
-		var k uint8
+	return d.members(func(key []byte) (k uint32, ok bool) {
 		switch string(key) {
 		case "status":
 			k, ok = 1<<0, d.int(&a.Status)
@@ -369,14 +361,9 @@ func (d *decoder) answer(a *Answer) bool {
 			}
 		case "reason":
 			k, ok = 1<<2, d.str(&a.Reason)
-		default:
-			return false
 		}
-		if !ok || seen&k != 0 {
-			return false
-		}
-		seen |= k
-	}
+		return k, ok
+	})
 }
 
 // forward, rare, is left to encoding/json, on its own bytes: decoding

@@ -58,26 +58,13 @@ func (r *Record) AppendJSON(b []byte) ([]byte, error) {
 				b = append(b, "null"...)
 				continue
 			}
-			b = append(b, '[')
-			for j, v := range vals {
-				if j > 0 {
-					b = append(b, ',')
-				}
-				b = appendString(b, v)
-			}
-			b = append(b, ']')
+			b = appendStrings(b, vals)
 		}
 		b = append(b, '}')
 	}
 	if r.Redacted != nil {
-		b = append(b, `,"redacted_headers":[`...)
-		for i, h := range r.Redacted {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, h)
-		}
-		b = append(b, ']')
+		b = append(b, `,"redacted_headers":`...)
+		b = appendStrings(b, r.Redacted)
 	}
 	b = append(b, `,"body":`...)
 	b = appendString(b, r.Body)
@@ -135,16 +122,22 @@ func appendVerdict(b []byte, v *signature.Verdict) []byte {
 		b = strconv.AppendInt(b, int64(v.SecretIndex), 10)
 	}
 	if len(v.Hints) > 0 {
-		b = append(b, `,"hints":[`...)
-		for i, h := range v.Hints {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, h)
-		}
-		b = append(b, ']')
+		b = append(b, `,"hints":`...)
+		b = appendStrings(b, v.Hints)
 	}
 	return append(b, '}')
+}
+
+// appendStrings writes a JSON array of strings.
+func appendStrings(b []byte, list []string) []byte {
+	b = append(b, '[')
+	for i, v := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, v)
+	}
+	return append(b, ']')
 }
 
 func appendOmitEmpty(b []byte, key, val string) []byte {

@@ -944,37 +944,24 @@ func TestVerifierReuse(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			s := lookupCase(t, c)
 			vf := NewVerifier(s, secretsOf(c.secret, c.old))
-			var wg sync.WaitGroup
-			errs := make(chan string, 64)
-			for g := 0; g < 8; g++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := 0; i < 50; i++ {
-						body := []byte(fmt.Sprintf(`{"goroutine":%d,"n":%d}`, g, i))
-						secret, want, index := c.secret, ReasonValid, 1
-						if i%2 == 1 {
-							secret, index = c.old, 2
-						}
-						m := signMsg(t, s, secret, body, signedAt)
-						if (g+i)%3 == 0 && c.bodyBound {
-							m.Body = append([]byte(nil), body...)
-							m.Body[len(m.Body)-1] = ']'
-							want, index = ReasonMismatch, 0
-						}
-						v, err := vf.Verify(m, VerifyOptions{Now: signedAt, Tolerance: DefaultTolerance})
-						if err != nil || v.Reason != want || v.SecretIndex != index {
-							errs <- fmt.Sprintf("goroutine %d message %d: %v %+v, want %s with secret %d", g, i, err, v, want, index)
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
-			close(errs)
-			for e := range errs {
-				t.Error(e)
-			}
+			concurrently(t, func(g, i int) string {
+				body := []byte(fmt.Sprintf(`{"goroutine":%d,"n":%d}`, g, i))
+				secret, want, index := c.secret, ReasonValid, 1
+				if i%2 == 1 {
+					secret, index = c.old, 2
+				}
+				m := signMsg(t, s, secret, body, signedAt)
+				if (g+i)%3 == 0 && c.bodyBound {
+					m.Body = append([]byte(nil), body...)
+					m.Body[len(m.Body)-1] = ']'
+					want, index = ReasonMismatch, 0
+				}
+				v, err := vf.Verify(m, VerifyOptions{Now: signedAt, Tolerance: DefaultTolerance})
+				if err != nil || v.Reason != want || v.SecretIndex != index {
+					return fmt.Sprintf("%v %+v, want %s with secret %d", err, v, want, index)
+				}
+				return ""
+			})
 		})
 	}
 }
@@ -986,37 +973,48 @@ func TestSignerReuse(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			s := lookupCase(t, c)
 			sg := NewSigner(s, NewSecret(c.secret))
-			var wg sync.WaitGroup
-			errs := make(chan string, 64)
-			for g := 0; g < 8; g++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := 0; i < 50; i++ {
-						in := SignInput{Body: []byte(fmt.Sprintf(`{"goroutine":%d,"n":%d}`, g, i)), ID: testID, Timestamp: signedAt, URL: testURL}
-						got, err := sg.Sign(in)
-						want, werr := Sign(s, NewSecret(c.secret), in)
-						if err != nil || werr != nil || !reflect.DeepEqual(got, want) {
-							errs <- fmt.Sprintf("goroutine %d message %d: %v %v: %v, want %v", g, i, err, werr, got, want)
-							return
-						}
-						v, err := Verify(s, Message{Header: headerOf(got), Body: in.Body, URL: testURL}, secretsOf(c.secret), VerifyOptions{Now: signedAt, Tolerance: DefaultTolerance})
-						if err != nil || !v.Valid {
-							errs <- fmt.Sprintf("goroutine %d message %d: %v %+v", g, i, err, v)
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
-			close(errs)
-			for e := range errs {
-				t.Error(e)
-			}
+			concurrently(t, func(g, i int) string {
+				in := SignInput{Body: []byte(fmt.Sprintf(`{"goroutine":%d,"n":%d}`, g, i)), ID: testID, Timestamp: signedAt, URL: testURL}
+				got, err := sg.Sign(in)
+				want, werr := Sign(s, NewSecret(c.secret), in)
+				if err != nil || werr != nil || !reflect.DeepEqual(got, want) {
+					return fmt.Sprintf("%v %v: %v, want %v", err, werr, got, want)
+				}
+				v, err := Verify(s, Message{Header: headerOf(got), Body: in.Body, URL: testURL}, secretsOf(c.secret), VerifyOptions{Now: signedAt, Tolerance: DefaultTolerance})
+				if err != nil || !v.Valid {
+					return fmt.Sprintf("%v %+v", err, v)
+				}
+				return ""
+			})
 		})
 	}
 	stripe, _ := Lookup("stripe", Options{})
 	if _, err := NewSigner(stripe, Secret{}).Sign(SignInput{Timestamp: signedAt}); err == nil {
 		t.Error("a Signer with no secret signed")
+	}
+}
+
+// concurrently runs check for 50 messages in each of 8 goroutines and
+// reports what it returns that is not "" (the first of each goroutine).
+func concurrently(t *testing.T, check func(goroutine, message int) string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				if e := check(g, i); e != "" {
+					errs <- fmt.Sprintf("goroutine %d message %d: %s", g, i, e)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
