@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/textproto"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -550,7 +552,7 @@ func appendRequest(b []byte, req *http.Request) ([]byte, error) {
 	if vv, ok := req.Header["User-Agent"]; ok {
 		ua = ""
 		if len(vv) > 0 {
-			ua = trimOWS(vv[0])
+			ua = textproto.TrimString(vv[0])
 		}
 	}
 	if ua != "" {
@@ -576,7 +578,7 @@ func appendRequest(b []byte, req *http.Request) ([]byte, error) {
 		for _, v := range req.Header[k] {
 			b = append(b, k...)
 			b = append(b, ": "...)
-			b = append(b, trimOWS(v)...)
+			b = append(b, textproto.TrimString(v)...)
 			b = append(b, "\r\n"...)
 		}
 	}
@@ -704,20 +706,6 @@ func lower(b byte) byte {
 	return b
 }
 
-// trimOWS is textproto.TrimString: without leading and trailing ASCII
-// white space.
-func trimOWS(s string) string {
-	for len(s) > 0 && isSpace(s[0]) {
-		s = s[1:]
-	}
-	for len(s) > 0 && isSpace(s[len(s)-1]) {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
-func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
-
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
@@ -733,24 +721,15 @@ func removeZone(host string) string {
 	if len(host) == 0 || host[0] != '[' {
 		return host
 	}
-	i := lastIndexByte(host, ']')
+	i := strings.LastIndexByte(host, ']')
 	if i < 0 {
 		return host
 	}
-	j := lastIndexByte(host[:i], '%')
+	j := strings.LastIndexByte(host[:i], '%')
 	if j < 0 {
 		return host
 	}
 	return host[:j] + host[i:]
-}
-
-func lastIndexByte(s string, c byte) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // validToken is httpguts.ValidHeaderFieldName (and net/http's validMethod):
