@@ -96,6 +96,11 @@ type captureSchemes struct {
 	resign map[string]*resigning
 }
 
+// schemeKey is what decides a capture's scheme when no flag does: its
+// provider and its recorded scheme. Captures with the same key share a
+// scheme, a Signer and a Verifier.
+func schemeKey(rec *capture.Record) string { return rec.Provider + "\x00" + rec.Scheme }
+
 // resigning is how captures of one provider and scheme are signed again.
 type resigning struct {
 	scheme signature.Scheme
@@ -108,7 +113,7 @@ type resigning struct {
 // resigningFor returns the resigning for rec's provider and scheme, made
 // once (the secret decoded once) for all the captures that share them.
 func (c *captureSchemes) resigningFor(rec *capture.Record) (*resigning, error) {
-	key := rec.Provider + "\x00" + rec.Scheme
+	key := schemeKey(rec)
 	c.mu.Lock()
 	rs := c.resign[key]
 	c.mu.Unlock()
@@ -147,7 +152,7 @@ func (c *captureSchemes) forRecord(rec *capture.Record) (signature.Scheme, error
 	if c.r.scheme != nil && c.r.signing.SchemeExplicit {
 		return c.r.scheme, nil
 	}
-	key := rec.Provider + "\x00" + rec.Scheme
+	key := schemeKey(rec)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if s, ok := c.cache[key]; ok {
@@ -387,7 +392,6 @@ func sendWith(c *delivery.Client, ctx context.Context, req delivery.Request, on 
 	return cc.Send(ctx, req)
 }
 
-// replayRequest rebuilds a captured delivery for sending.
 // replayTo is where captures go: base itself, or with each capture's path
 // appended (base parsed once).
 type replayTo struct {
@@ -411,14 +415,15 @@ func (to replayTo) url(rec *capture.Record) string {
 	return to.base
 }
 
+// replayRequest rebuilds a captured delivery for sending.
 func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *capture.Record, to replayTo, extra http.Header) (delivery.Request, error) {
 	body, err := rec.Bytes()
 	if err != nil {
 		return delivery.Request{}, err
 	}
 	target := to.url(rec)
-	// The record is read for this send alone: its header map is the
-	// request's (the value slices stay as kept).
+	// The record is read for this send alone: its header map becomes the
+	// request's.
 	h := rec.Headers
 	if h == nil {
 		h = http.Header{}
@@ -460,12 +465,8 @@ func restoreRedacted(app *App, r *resolvedSigning, rec *capture.Record, h http.H
 	}
 	secret := r.signing.Secrets[0].Reveal()
 	for _, name := range rec.Redacted {
-		vals := append([]string(nil), h[name]...) // the record's slice stays as kept
-		for i, v := range vals {
-			vals[i] = strings.ReplaceAll(v, signature.Redacted, secret)
-		}
-		if vals != nil {
-			h[name] = vals
+		for i, v := range h[name] {
+			h[name][i] = strings.ReplaceAll(v, signature.Redacted, secret)
 		}
 	}
 }

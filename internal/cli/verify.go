@@ -221,11 +221,10 @@ func runVerifyCaptures(app *App, cmd *cobra.Command, o *VerifyOptions, args []st
 		if rec.Query != "" {
 			uri += "?" + rec.Query
 		}
-		vkey := rec.Provider + "\x00" + rec.Scheme
-		vf := verifiers[vkey]
+		vf := verifiers[schemeKey(rec)]
 		if vf == nil {
 			vf = signature.NewVerifier(s, r.signing.Secrets)
-			verifiers[vkey] = vf
+			verifiers[schemeKey(rec)] = vf
 		}
 		v, verr := vf.Verify(signature.Message{Header: rec.Headers, Body: body, URL: "http://" + rec.Host + uri},
 			signature.VerifyOptions{Now: when, Tolerance: r.signing.Tolerance, Alternates: alternates})
