@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -189,7 +190,7 @@ answer given and size; --json prints each record as a JSON line.` + exitStatusHe
 				if r.Query != "" {
 					req += "?" + r.Query
 				}
-				_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), req, ev, verdictLabel(r.Verdict), r.Answer.Status, formatSize(r.BodySize))
+				_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", term.Escape(r.ID), r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), term.Escape(req), term.Escape(ev), term.Escape(verdictLabel(r.Verdict)), r.Answer.Status, formatSize(r.BodySize))
 				return err
 			})
 			if ferr := tw.Flush(); err == nil {
@@ -243,48 +244,52 @@ exact bytes and nothing else; --json prints the record.` + exitStatusHelp,
 	return cmd
 }
 
+// showCapture prints a capture for reading. Every string of the record came
+// from a sender or a file: each goes through term.Escape (the body through
+// term.EscapeText), so nothing in it can act on the terminal.
 func (app *App) showCapture(r *capture.Record, body []byte) error {
 	out := app.Streams.Out
 	p := app.palette()
+	esc := term.Escape
 	uri := r.Path
 	if r.Query != "" {
 		uri += "?" + r.Query
 	}
-	fmt.Fprintf(out, "%s %s %s\n", p.Bold(r.Method), uri, r.Proto)
+	fmt.Fprintf(out, "%s %s %s\n", p.Bold(esc(r.Method)), esc(uri), esc(r.Proto))
 	names := make([]string, 0, len(r.Headers))
 	for k := range r.Headers {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	if r.Host != "" {
-		fmt.Fprintf(out, "%s %s\n", p.Dim("Host:"), r.Host)
+		fmt.Fprintf(out, "%s %s\n", p.Dim("Host:"), esc(r.Host))
 	}
 	for _, k := range names {
 		for _, v := range r.Headers[k] {
-			fmt.Fprintf(out, "%s %s\n", p.Dim(k+":"), v)
+			fmt.Fprintf(out, "%s %s\n", p.Dim(esc(k)+":"), esc(v))
 		}
 	}
 	fmt.Fprintln(out)
-	fmt.Fprintf(out, "%s %s  %s %s  %s %s\n", p.Dim("id"), r.ID, p.Dim("received"), r.ReceivedAt.Format(time.RFC3339Nano), p.Dim("from"), r.RemoteAddr)
+	fmt.Fprintf(out, "%s %s  %s %s  %s %s\n", p.Dim("id"), esc(r.ID), p.Dim("received"), r.ReceivedAt.Format(time.RFC3339Nano), p.Dim("from"), esc(r.RemoteAddr))
 	if r.Event != "" || r.Provider != "" {
-		fmt.Fprintf(out, "%s %s  %s %s\n", p.Dim("event"), r.Event, p.Dim("provider"), r.Provider)
+		fmt.Fprintf(out, "%s %s  %s %s\n", p.Dim("event"), esc(r.Event), p.Dim("provider"), esc(r.Provider))
 	}
 	if v := r.Verdict; v != nil {
 		label := p.OK("✔ valid")
 		if !v.Valid {
-			label = p.Bad("✘ " + string(v.Reason))
+			label = p.Bad("✘ " + esc(string(v.Reason)))
 		}
-		fmt.Fprintf(out, "%s %s (%s): %s\n", p.Dim("verdict"), label, v.Scheme, v.Message)
+		fmt.Fprintf(out, "%s %s (%s): %s\n", p.Dim("verdict"), label, esc(v.Scheme), esc(v.Message))
 		for _, h := range v.Hints {
-			fmt.Fprintf(out, "%s %s\n", p.Warn("hint:"), h)
+			fmt.Fprintf(out, "%s %s\n", p.Warn("hint:"), esc(h))
 		}
 	}
-	fmt.Fprintf(out, "%s %d %s\n", p.Dim("answered"), r.Answer.Status, r.Answer.Reason)
+	fmt.Fprintf(out, "%s %d %s\n", p.Dim("answered"), r.Answer.Status, esc(r.Answer.Reason))
 	if f := r.Forward; f != nil {
 		if f.Error != "" {
-			fmt.Fprintf(out, "%s %s: %s\n", p.Dim("forwarded"), f.URL, f.Error)
+			fmt.Fprintf(out, "%s %s: %s\n", p.Dim("forwarded"), esc(f.URL), esc(f.Error))
 		} else {
-			fmt.Fprintf(out, "%s %s: %d in %.1fms\n", p.Dim("forwarded"), f.URL, f.Status, f.LatencyMS)
+			fmt.Fprintf(out, "%s %s: %d in %.1fms\n", p.Dim("forwarded"), esc(f.URL), f.Status, f.LatencyMS)
 		}
 	}
 	fmt.Fprintln(out)
@@ -293,9 +298,9 @@ func (app *App) showCapture(r *capture.Record, body []byte) error {
 	case len(body) == 0:
 		fmt.Fprintln(out, p.Dim("(empty body)"))
 	case json.Indent(&pretty, body, "", "  ") == nil:
-		fmt.Fprintf(out, "%s\n", pretty.Bytes())
+		fmt.Fprintf(out, "%s\n", term.EscapeText(pretty.String()))
 	case utf8.Valid(body):
-		fmt.Fprintf(out, "%s\n", body)
+		fmt.Fprintf(out, "%s\n", term.EscapeText(string(body)))
 	default:
 		fmt.Fprintf(out, "%s\n", p.Dim(fmt.Sprintf("(%d bytes, not text: --raw prints them)", len(body))))
 	}

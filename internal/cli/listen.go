@@ -27,6 +27,7 @@ import (
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/listener"
 	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
 )
 
@@ -507,7 +508,7 @@ func (v *listenView) hintOnce(msg, hint string) {
 	case !v.app.Quiet:
 		v.app.warn("%s", msg)
 		if hint != "" {
-			fmt.Fprintf(v.app.Streams.Err, "hooktool: hint: %s\n", hint)
+			fmt.Fprintf(v.app.Streams.Err, "hooktool: hint: %s\n", term.Escape(hint))
 		}
 	}
 }
@@ -517,22 +518,24 @@ func (v *listenView) line(d listener.Delivery) string {
 	p := v.app.palette()
 	var b strings.Builder
 	b.WriteString(p.Dim(rec.ReceivedAt.Local().Format("15:04:05.000")))
-	fmt.Fprintf(&b, "  %s %s", rec.Method, rec.Path)
+	// Everything from the delivery goes through term.Escape: an ESC
+	// sequence in an event type could otherwise rewrite the line.
+	fmt.Fprintf(&b, "  %s %s", term.Escape(rec.Method), term.Escape(rec.Path))
 	if rec.Query != "" {
-		b.WriteString("?" + rec.Query)
+		b.WriteString("?" + term.Escape(rec.Query))
 	}
 	if rec.Route != "" {
 		b.WriteString(" " + p.Dim("["+rec.Route+"]"))
 	}
 	if d.Refused != "" {
-		fmt.Fprintf(&b, "  %s", p.Bad(fmt.Sprintf("✘ refused %d: %s", rec.Answer.Status, d.Refused)))
+		fmt.Fprintf(&b, "  %s", p.Bad(fmt.Sprintf("✘ refused %d: %s", rec.Answer.Status, term.Escape(d.Refused))))
 		return b.String()
 	}
 	ev := rec.Event
 	if ev == "" {
 		ev = "-"
 	}
-	fmt.Fprintf(&b, "  %s", p.Bold(ev))
+	fmt.Fprintf(&b, "  %s", p.Bold(term.Escape(ev)))
 	switch vd := rec.Verdict; {
 	case vd == nil:
 		b.WriteString("  " + p.Dim("unsigned"))
@@ -550,7 +553,7 @@ func (v *listenView) line(d listener.Delivery) string {
 	}
 	if fw := rec.Forward; fw != nil {
 		if fw.Error != "" {
-			b.WriteString("  " + p.Bad("⇢ app ✘ "+fw.Error))
+			b.WriteString("  " + p.Bad("⇢ app ✘ "+term.Escape(fw.Error)))
 		} else {
 			b.WriteString(fmt.Sprintf("  ⇢ app %d %s", fw.Status, formatLatency(time.Duration(fw.LatencyMS*float64(time.Millisecond)))))
 			if fw.Body != "" {
@@ -573,11 +576,11 @@ func (v *listenView) details(rec *capture.Record) {
 	sort.Strings(names)
 	redacted := v.s.signing.redactedHeaders(rec.Headers)
 	for _, k := range names {
-		fmt.Fprintf(out, "    %s %s\n", p.Dim(k+":"), redacted[k])
+		fmt.Fprintf(out, "    %s %s\n", p.Dim(term.Escape(k)+":"), term.Escape(redacted[k]))
 	}
 	if rec.Verdict != nil {
 		for _, h := range rec.Verdict.Hints {
-			fmt.Fprintf(out, "    %s %s\n", p.Warn("hint:"), h)
+			fmt.Fprintf(out, "    %s %s\n", p.Warn("hint:"), term.Escape(h))
 		}
 	}
 	body, _ := rec.Bytes()
@@ -592,7 +595,7 @@ func (v *listenView) details(rec *capture.Record) {
 		fmt.Fprintf(out, "    %s\n", p.Dim(fmt.Sprintf("(%d bytes, binary)", len(body))))
 		return
 	}
-	fmt.Fprintf(out, "    %s\n", bytes.TrimRight(body, "\r\n"))
+	fmt.Fprintf(out, "    %s\n", term.EscapeText(string(bytes.TrimRight(body, "\r\n"))))
 }
 
 func (v *listenView) summary() {
@@ -632,7 +635,7 @@ func (v *listenView) summary() {
 		sort.Strings(keys)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = fmt.Sprintf("%s %d", k, group.m[k])
+			parts[i] = fmt.Sprintf("%s %d", term.Escape(k), group.m[k])
 		}
 		fmt.Fprintf(w, "hooktool:   %s: %s\n", group.name, strings.Join(parts, ", "))
 	}

@@ -152,7 +152,9 @@ func (app *App) warn(format string, a ...any) {
 		app.writeJSON(app.Streams.Err, jsonMessage{Type: "warning", Message: msg})
 		return
 	}
-	fmt.Fprintf(app.Streams.Err, "hooktool: %s %s\n", p.Warn("warning:"), msg)
+	// Messages may quote a delivery (a capture's id, an app's error): no
+	// control character of theirs reaches the terminal.
+	fmt.Fprintf(app.Streams.Err, "hooktool: %s %s\n", p.Warn("warning:"), term.Escape(msg))
 }
 
 // jsonMessage is an error or warning on stderr under --json.
@@ -182,7 +184,7 @@ func (app *App) warnOnce(msg, hint string) {
 		return
 	}
 	app.warn("%s", msg)
-	fmt.Fprintf(app.Streams.Err, "hooktool: hint: %s\n", hint)
+	fmt.Fprintf(app.Streams.Err, "hooktool: hint: %s\n", term.Escape(hint))
 }
 
 // reportError prints an error and its hints to stderr, as JSON with --json.
@@ -205,9 +207,9 @@ func (app *App) reportError(err error) {
 		return
 	}
 	p := app.errPalette()
-	fmt.Fprintf(app.Streams.Err, "hooktool: %s %s\n", p.Bad("error:"), err)
+	fmt.Fprintf(app.Streams.Err, "hooktool: %s %s\n", p.Bad("error:"), term.EscapeText(err.Error()))
 	for _, h := range hints {
-		fmt.Fprintf(app.Streams.Err, "hooktool: hint: %s\n", h)
+		fmt.Fprintf(app.Streams.Err, "hooktool: hint: %s\n", term.Escape(h))
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/scenario"
 	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
 )
 
@@ -351,7 +352,7 @@ func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) e
 		for i, idx := range order {
 			names[i] = steps[idx].Step.Name
 		}
-		fmt.Fprintf(app.Streams.Err, "hooktool: scenario %s → %s: %s", sc.ID, target, strings.Join(names, " → "))
+		fmt.Fprintf(app.Streams.Err, "hooktool: scenario %s → %s: %s", term.Escape(sc.ID), target, term.Escape(strings.Join(names, " → ")))
 		switch {
 		case o.Shuffle:
 			fmt.Fprintf(app.Streams.Err, " (shuffled, --seed %d)", o.Seed)
@@ -458,7 +459,9 @@ func (v *scenarioView) result(res scenario.Result) {
 		return
 	}
 	p := app.palette()
-	label := fmt.Sprintf("%s %s", st.Name, p.Dim(st.Event))
+	// Step names and events come from a scenario file, the answer from the
+	// receiver: escaped, so neither can rewrite the line.
+	label := fmt.Sprintf("%s %s", term.Escape(st.Name), p.Dim(term.Escape(st.Event)))
 	if d.Copy > 1 || d.Phase == "storm" {
 		label += p.Dim(fmt.Sprintf(" #%d", d.Copy))
 	}
@@ -468,7 +471,7 @@ func (v *scenarioView) result(res scenario.Result) {
 	var status string
 	switch {
 	case a.Err != nil:
-		status = p.Bad("✘ " + a.Err.Error())
+		status = p.Bad("✘ " + term.Escape(a.Err.Error()))
 	case res.OK:
 		status = p.OK(fmt.Sprintf("✔ %d", a.Status))
 	default:
@@ -481,7 +484,7 @@ func (v *scenarioView) result(res scenario.Result) {
 	fmt.Fprintln(app.Streams.Out, line)
 	if de, ok := a.Err.(*delivery.Error); ok && de.Hint != "" && !v.hinted[de.Hint] {
 		v.hinted[de.Hint] = true
-		fmt.Fprintf(app.Streams.Err, "hooktool: hint: %s\n", de.Hint)
+		fmt.Fprintf(app.Streams.Err, "hooktool: hint: %s\n", term.Escape(de.Hint))
 	}
 }
 
@@ -501,9 +504,9 @@ func (v *scenarioView) probe(pr scenario.ProbeResult) {
 	p := app.palette()
 	status := p.OK("✔ held")
 	if !pr.OK() {
-		status = p.Bad("✘ " + scenario.ProbeProblem(pr))
+		status = p.Bad("✘ " + term.Escape(scenario.ProbeProblem(pr)))
 	}
-	fmt.Fprintf(app.Streams.Out, "probe %s %s  %s\n", pr.Probe.Method, pr.Probe.URL, status)
+	fmt.Fprintf(app.Streams.Out, "probe %s %s  %s\n", term.Escape(pr.Probe.Method), term.Escape(pr.Probe.URL), status)
 }
 
 // summary prints the totals and returns how many expectations failed.
@@ -525,7 +528,7 @@ func (v *scenarioView) summary(results []scenario.Result, probes []scenario.Prob
 		app.writeJSON(app.Streams.Err, map[string]any{"type": "summary", "scenario": v.sc.ID, "deliveries": len(results), "failed": bad,
 			"probes": len(probes), "probes_failed": badProbes, "seed": o.Seed, "elapsed_ms": elapsed.Milliseconds()})
 	} else if !app.Quiet {
-		fmt.Fprintf(app.Streams.Err, "hooktool: %s: %d deliveries, %d met their expectation", v.sc.ID, len(results), len(results)-bad)
+		fmt.Fprintf(app.Streams.Err, "hooktool: %s: %d deliveries, %d met their expectation", term.Escape(v.sc.ID), len(results), len(results)-bad)
 		if len(probes) > 0 {
 			fmt.Fprintf(app.Streams.Err, "; %d of %d probes held", len(probes)-badProbes, len(probes))
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
 )
 
@@ -438,7 +439,7 @@ func (app *App) reportAttempt(r *resolvedSigning, it sentItem, target string, bo
 	var status string
 	switch {
 	case a.Err != nil:
-		status = p.Bad("✘ " + a.Err.Error())
+		status = p.Bad("✘ " + term.Escape(a.Err.Error()))
 	case a.Acknowledged():
 		status = p.OK(fmt.Sprintf("✔ %d %s", a.Status, http.StatusText(a.Status)))
 	default:
@@ -448,14 +449,16 @@ func (app *App) reportAttempt(r *resolvedSigning, it sentItem, target string, bo
 	if max > 1 {
 		prefix = p.Dim(fmt.Sprintf("[%d/%d] ", a.Number, max))
 	}
-	line := fmt.Sprintf("%s%s → %s  %s  %s", prefix, it.label, target, status, formatLatency(a.Latency))
+	// The label (a capture's id and event type), the target (a capture's
+	// path) and the answer are others' bytes: escaped.
+	line := fmt.Sprintf("%s%s → %s  %s  %s", prefix, term.Escape(it.label), term.Escape(target), status, formatLatency(a.Latency))
 	if a.Err == nil && len(a.Body) > 0 {
 		line += "  " + p.Dim(r.redactText(preview(a.Body, 60)))
 	}
 	fmt.Fprintln(app.Streams.Out, line)
 	if hint != "" && !hinted[hint] {
 		hinted[hint] = true
-		fmt.Fprintf(app.Streams.Err, "hooktool: hint: %s\n", hint)
+		fmt.Fprintf(app.Streams.Err, "hooktool: hint: %s\n", term.Escape(hint))
 	}
 }
 
@@ -469,21 +472,16 @@ func formatLatency(d time.Duration) string {
 	return d.Round(100 * time.Millisecond).String()
 }
 
-// preview is the start of a body on one line: control characters become
-// spaces, and a binary body is described rather than shown.
+// preview is the start of a body on one line: runs of white space become
+// one space, other control characters are escaped (term.Escape), and a
+// binary body is described rather than shown.
 func preview(b []byte, max int) string {
 	if !utf8.Valid(b) {
 		return fmt.Sprintf("(%d bytes, binary)", len(b))
 	}
-	s := strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, string(bytes.TrimSpace(b)))
-	s = strings.Join(strings.Fields(s), " ")
+	s := strings.Join(strings.Fields(string(bytes.TrimSpace(b))), " ")
 	if utf8.RuneCountInString(s) > max {
 		s = string([]rune(s)[:max]) + "…"
 	}
-	return s
+	return term.Escape(s)
 }

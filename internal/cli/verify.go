@@ -8,6 +8,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
 )
 
@@ -141,12 +142,12 @@ func (app *App) printVerdict(v signature.Verdict, at time.Time) {
 	}
 	p := app.palette()
 	if v.Valid {
-		fmt.Fprintf(out, "%s (%s): %s\n", p.OK("✔ valid"), v.Scheme, v.Message)
+		fmt.Fprintf(out, "%s (%s): %s\n", p.OK("✔ valid"), v.Scheme, term.Escape(v.Message))
 	} else {
-		fmt.Fprintf(out, "%s (%s, %s): %s\n", p.Bad("✘ invalid"), v.Scheme, v.Reason, v.Message)
+		fmt.Fprintf(out, "%s (%s, %s): %s\n", p.Bad("✘ invalid"), v.Scheme, v.Reason, term.Escape(v.Message))
 	}
 	for _, h := range v.Hints {
-		fmt.Fprintf(out, "%s %s\n", p.Warn("hint:"), h)
+		fmt.Fprintf(out, "%s %s\n", p.Warn("hint:"), term.Escape(h))
 	}
 }
 
@@ -205,7 +206,7 @@ func runVerifyCaptures(app *App, cmd *cobra.Command, o *VerifyOptions, args []st
 				return app.writeJSON(out, map[string]any{"capture_id": rec.ID, "event": rec.Event, "checked": false, "reason": serr.Error()})
 			}
 			if !app.Quiet {
-				fmt.Fprintf(out, "%s  %s  %s\n", rec.ID, orDefault(rec.Event, "-"), p.Dim("unchecked: "+serr.Error()))
+				fmt.Fprintf(out, "%s  %s  %s\n", term.Escape(rec.ID), term.Escape(orDefault(rec.Event, "-")), p.Dim("unchecked: "+term.Escape(serr.Error())))
 			}
 			return nil
 		}
@@ -257,11 +258,13 @@ func runVerifyCaptures(app *App, cmd *cobra.Command, o *VerifyOptions, args []st
 		}
 		label := p.OK("✔ valid")
 		if !v.Valid {
-			label = p.Bad("✘ " + string(v.Reason) + ": " + v.Message)
+			label = p.Bad("✘ " + string(v.Reason) + ": " + term.Escape(v.Message))
 		}
-		fmt.Fprintf(out, "%s  %s  %s\n", rec.ID, orDefault(rec.Event, "-"), label)
+		// The id and event type come from the capture file: escaped, so
+		// neither can rewrite the line.
+		fmt.Fprintf(out, "%s  %s  %s\n", term.Escape(rec.ID), term.Escape(orDefault(rec.Event, "-")), label)
 		for _, h := range v.Hints {
-			fmt.Fprintf(out, "    %s %s\n", p.Warn("hint:"), h)
+			fmt.Fprintf(out, "    %s %s\n", p.Warn("hint:"), term.Escape(h))
 		}
 		return nil
 	})
