@@ -134,6 +134,7 @@ const (
 	kHost
 	kPath
 	kQuery
+	kRedactedQuery
 	kProto
 	kHeaders
 	kRedacted
@@ -172,6 +173,8 @@ func recordKey(key []byte) int {
 		return kPath
 	case "query":
 		return kQuery
+	case "redacted_query":
+		return kRedactedQuery
 	case "proto":
 		return kProto
 	case "headers":
@@ -239,6 +242,8 @@ func (d *decoder) record(data []byte, rec *Record) bool {
 			ok = d.str(&rec.Path)
 		case kQuery:
 			ok = d.str(&rec.Query)
+		case kRedactedQuery:
+			ok = d.bool(&rec.RedactedQuery)
 		case kProto:
 			ok = d.str(&rec.Proto)
 		case kHeaders:

@@ -98,6 +98,7 @@ func trickyRecords() []*Record {
 	add(func(r *Record) { r.Type = escapes })
 	add(func(r *Record) { r.Redacted = []string{"Verif-Hash", escapes} })
 	add(func(r *Record) { r.Redacted = []string{} })
+	add(func(r *Record) { r.Query, r.RedactedQuery = "token=%5Bredacted%5D&a=1", true })
 	add(func(r *Record) { r.Matched, r.Answer = false, Answer{Status: 401, DelayMS: 1500, Reason: escapes} })
 	add(func(r *Record) { r.Answer = Answer{Status: -1, DelayMS: math.MinInt64} })
 	add(func(r *Record) { r.V, r.BodySize, r.Answer.Status = math.MaxInt64, math.MinInt64, 0 })
@@ -126,7 +127,8 @@ var trickyLines = []string{
 	`{"zzz":[1,{"a":null}],"id":"x"}`, `{"verdict":{"Valid":true}}`, `{"verdict":{"zzz":1}}`, `{"answer":{"STATUS":1}}`, `{"answer":{"zzz":1}}`,
 	`{"id" "x"}`, `{"id":}`, `{"id":"x",}`, `{,"id":"x"}`, `{"id":"x" "v":1}`, `{id:"x"}`, `{'id':'x'}`,
 	// Duplicates: the last wins, but maps and pointers are merged into.
-	`{"id":"a","id":"b"}`, `{"headers":{"A":["1"]},"headers":{"B":["2"]}}`, `{"headers":{"A":["1"]},"headers":null}`,
+	`{"redacted_query":true}`, `{"redacted_query":false}`, `{"redacted_query":null}`, `{"redacted_query":1}`, `{"redacted_query":"true"}`,
+	`{"redacted_query":true,"redacted_query":false}`, `{"id":"a","id":"b"}`, `{"headers":{"A":["1"]},"headers":{"B":["2"]}}`, `{"headers":{"A":["1"]},"headers":null}`,
 	`{"verdict":{"scheme":"a","valid":true},"verdict":{"reason":"r"}}`, `{"verdict":{"hints":["a","b"],"hints":["c"]}}`,
 	`{"answer":{"status":1},"answer":{"reason":"r"}}`, `{"answer":{"status":1,"status":2}}`, `{"redacted_headers":["a","b"],"redacted_headers":["c"]}`,
 	`{"headers":{"A":["1"],"A":["2","3"]}}`, `{"headers":{"\u0041":["1"],"A":null}}`, "{\"headers\":{\"\xff\":[\"1\"],\"\xfe\":[\"2\"]}}",
@@ -250,6 +252,7 @@ method string
 host,omitempty string
 path string
 query,omitempty string
+redacted_query,omitempty bool
 proto,omitempty string
 headers http.Header
 redacted_headers,omitempty []string

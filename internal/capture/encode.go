@@ -36,6 +36,9 @@ func (r *Record) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `,"path":`...)
 	b = appendString(b, r.Path)
 	b = appendOmitEmpty(b, "query", r.Query)
+	if r.RedactedQuery {
+		b = append(b, `,"redacted_query":true`...)
+	}
 	b = appendOmitEmpty(b, "proto", r.Proto)
 	b = append(b, `,"headers":`...)
 	if r.Headers == nil {

@@ -42,7 +42,11 @@ type Record struct {
 	// Path is as it came on the wire, %-escapes kept.
 	Path  string `json:"path"`
 	Query string `json:"query,omitempty"`
-	Proto string `json:"proto,omitempty"`
+	// RedactedQuery says a configured secret in the query was replaced by
+	// a marker that reads "[redacted]" before keeping (?token=SECRET);
+	// replay puts the configured secret back.
+	RedactedQuery bool   `json:"redacted_query,omitempty"`
+	Proto         string `json:"proto,omitempty"`
 	// Headers maps each canonical header name to its values, in the order
 	// they arrived.
 	Headers http.Header `json:"headers"`

@@ -186,7 +186,7 @@ func TestPreview(t *testing.T) {
 func TestRedactedHeaders(t *testing.T) {
 	r := &resolvedSigning{}
 	r.signing.Secrets = []signature.Secret{signature.NewSecret("verysecret")}
-	got := r.redactedHeaders(map[string][]string{
+	got := r.redactor().Shown(map[string][]string{
 		"Authorization": {"Bearer abc"},
 		"Verif-Hash":    {"verysecret"},
 		"X-Sig":         {"deadbeef"},

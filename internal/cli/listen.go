@@ -574,7 +574,7 @@ func (v *listenView) details(rec *capture.Record) {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	redacted := v.s.signing.redactedHeaders(rec.Headers)
+	redacted := v.s.signing.redactor().Shown(rec.Headers)
 	for _, k := range names {
 		fmt.Fprintf(out, "    %s %s\n", p.Dim(term.Escape(k)+":"), term.Escape(redacted[k]))
 	}

@@ -421,15 +421,15 @@ func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *c
 	if err != nil {
 		return delivery.Request{}, err
 	}
+	// The record is read for this send alone: its header map and query
+	// become the request's.
+	restoreRedacted(app, r, rec)
 	target := to.url(rec)
-	// The record is read for this send alone: its header map becomes the
-	// request's.
 	h := rec.Headers
 	if h == nil {
 		h = http.Header{}
 	}
 	dropUnsendable(h)
-	restoreRedacted(app, r, rec, h)
 	for k, v := range extra {
 		h[k] = v
 	}
@@ -453,21 +453,25 @@ func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *c
 }
 
 // restoreRedacted puts the configured secret back where the listener
-// redacted it, so a byte-exact replay of (say) a Flutterwave delivery
-// carries its verif-hash again.
-func restoreRedacted(app *App, r *resolvedSigning, rec *capture.Record, h http.Header) {
-	if len(rec.Redacted) == 0 {
+// redacted it, in the record's own headers and query, so a byte-exact
+// replay of (say) a Flutterwave delivery carries its verif-hash again, and
+// one that came with ?token=SECRET carries its token.
+func restoreRedacted(app *App, r *resolvedSigning, rec *capture.Record) {
+	if len(rec.Redacted) == 0 && !rec.RedactedQuery {
 		return
 	}
 	if len(r.signing.Secrets) == 0 {
-		app.warnOnce("capture "+rec.ID+" had "+strings.Join(rec.Redacted, ", ")+" redacted", "configure the secret (HOOKTOOL_SECRET, --secret-file) to put it back, or use --resign")
+		what := strings.Join(rec.Redacted, ", ")
+		if rec.RedactedQuery {
+			what = strings.TrimPrefix(what+" and its query", " and ")
+		}
+		app.warnOnce("capture "+rec.ID+" had "+what+" redacted", "configure the secret (HOOKTOOL_SECRET, --secret-file) to put it back, or use --resign")
 		return
 	}
-	secret := r.signing.Secrets[0].Reveal()
-	for _, name := range rec.Redacted {
-		for i, v := range h[name] {
-			h[name][i] = strings.ReplaceAll(v, signature.Redacted, secret)
-		}
+	secret := r.signing.Secrets[0]
+	signature.RestoreHeaders(rec.Headers, rec.Redacted, secret)
+	if rec.RedactedQuery {
+		rec.Query = signature.RestoreQuery(rec.Query, secret)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -399,7 +398,7 @@ func (app *App) keepSent(store *capture.Writer, sc *scenario.Scenario, r *resolv
 	u, _ := url.Parse(target)
 	now := app.Now()
 	rec := &capture.Record{V: capture.Version, ID: capture.NewID(now), ReceivedAt: now.UTC(), Method: http.MethodPost,
-		Host: u.Host, Path: u.EscapedPath(), Query: u.RawQuery, Proto: "HTTP/1.1", Headers: a.Header,
+		Host: u.Host, Path: u.EscapedPath(), Proto: "HTTP/1.1",
 		Scheme: r.scheme.Name(), Event: d.Rendered.Step.Event, Matched: true, Answer: capture.Answer{Status: a.Status}}
 	if r.provider != nil {
 		rec.Provider = r.provider.ID
@@ -409,18 +408,9 @@ func (app *App) keepSent(store *capture.Writer, sc *scenario.Scenario, r *resolv
 	}
 	// As listen does: no configured secret is kept (Flutterwave's
 	// verif-hash is the secret itself).
-	rec.Headers = a.Header.Clone()
-	for name, values := range rec.Headers {
-		for i, v := range values {
-			if red := r.redactText(v); red != v {
-				rec.Headers[name][i] = red
-				if len(rec.Redacted) == 0 || rec.Redacted[len(rec.Redacted)-1] != name {
-					rec.Redacted = append(rec.Redacted, name)
-				}
-			}
-		}
-	}
-	sort.Strings(rec.Redacted)
+	red := r.redactor()
+	rec.Headers, rec.Redacted = red.Headers(a.Header)
+	rec.Query, rec.RedactedQuery = red.Query(u.RawQuery)
 	rec.SetBody(body)
 	if err := store.Append(rec); err != nil {
 		app.warn("--save: %v", err)

@@ -114,7 +114,7 @@ func runSign(app *App, cmd *cobra.Command, o *SignOptions) error {
 	if err != nil {
 		return failErr(err)
 	}
-	app.hideSecretHeaders(headers, o.Format)
+	app.hideSecretHeaders(r, headers, o.Format)
 	out := app.Streams.Out
 	switch o.Format {
 	case "headers":
@@ -162,19 +162,17 @@ func newMessageID() string {
 	return "msg_" + string(b)
 }
 
-// hideSecretHeaders replaces the value of a header that is the secret itself
-// (Flutterwave's verif-hash): it is never printed. curl's form reads it from
-// the environment when it runs.
-func (app *App) hideSecretHeaders(headers []signature.HeaderField, format string) {
-	for i, h := range headers {
-		if !h.Secret {
-			continue
-		}
-		headers[i].Value = signature.Redacted
-		if format == "curl" {
-			headers[i].Value = "${HOOKTOOL_SECRET:?set HOOKTOOL_SECRET}"
-		}
-		app.warn("%s carries the secret itself, so it is not printed; --format curl reads it from $HOOKTOOL_SECRET when run", h.Name)
+// hideSecretHeaders hides secrets in headers about to be printed (the
+// Redactor decides): a header that is the secret itself (Flutterwave's
+// verif-hash) is never printed, and curl's form reads it from the
+// environment when it runs.
+func (app *App) hideSecretHeaders(r *resolvedSigning, headers []signature.HeaderField, format string) {
+	placeholder := signature.Redacted
+	if format == "curl" {
+		placeholder = "${HOOKTOOL_SECRET:?set HOOKTOOL_SECRET}"
+	}
+	for _, name := range r.redactor().Fields(headers, placeholder) {
+		app.warn("%s carries the secret itself, so it is not printed; --format curl reads it from $HOOKTOOL_SECRET when run", name)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/catalog"
@@ -109,6 +110,26 @@ type resolvedSigning struct {
 	// supplies the scheme when neither a flag nor the endpoint does.
 	provider *catalog.Provider
 	catalog  *catalog.Catalog
+
+	redactOnce sync.Once
+	redact     *signature.Redactor
+}
+
+// redactor keeps every configured secret out of what is kept and shown:
+// the scheme's secret-carrying headers, this endpoint's secrets and the
+// other endpoints'. It is made on first use, once the command has resolved
+// its scheme and secrets, and shared by the command's goroutines.
+func (r *resolvedSigning) redactor() *signature.Redactor {
+	r.redactOnce.Do(func() {
+		var others []signature.Secret
+		if r.cfg != nil {
+			for _, alt := range r.cfg.Alternates(r.endpoint) {
+				others = append(others, alt.Secret)
+			}
+		}
+		r.redact = signature.NewRedactor(r.scheme, r.signing.Secrets, others)
+	})
+	return r.redact
 }
 
 // resolveSigning loads the config and resolves the scheme and secrets.

@@ -286,12 +286,7 @@ func (app *App) printRequest(r *resolvedSigning, ev *catalog.Event, req delivery
 			fields = append(fields, signature.HeaderField{Name: k, Value: v})
 		}
 	}
-	app.hideSecretHeaders(fields, format)
-	for i, f := range fields {
-		if !f.Secret && r.holdsSecret(f.Value) {
-			fields[i].Value = signature.Redacted
-		}
-	}
+	app.hideSecretHeaders(r, fields, format)
 	out := app.Streams.Out
 	contentType := req.Header.Get("Content-Type")
 	switch format {
@@ -347,45 +342,6 @@ type responseJSON struct {
 	Truncated  bool              `json:"truncated,omitempty"`
 }
 
-// redactedHeaders flattens headers for output, hiding credentials and any
-// value that holds a configured secret.
-func (r *resolvedSigning) redactedHeaders(h http.Header) map[string]string {
-	out := map[string]string{}
-	for k, v := range h {
-		val := strings.Join(v, ", ")
-		switch strings.ToLower(k) {
-		case "authorization", "proxy-authorization", "cookie", "set-cookie":
-			val = signature.Redacted
-		}
-		if r.holdsSecret(val) {
-			val = signature.Redacted
-		}
-		out[k] = val
-	}
-	return out
-}
-
-// redactText replaces every configured secret in s (a response body that
-// echoes a header, say).
-func (r *resolvedSigning) redactText(s string) string {
-	for _, sec := range r.signing.Secrets {
-		if !sec.IsZero() {
-			s = strings.ReplaceAll(s, sec.Reveal(), signature.Redacted)
-		}
-	}
-	return s
-}
-
-// holdsSecret reports whether a value contains a configured secret.
-func (r *resolvedSigning) holdsSecret(val string) bool {
-	for _, s := range r.signing.Secrets {
-		if !s.IsZero() && strings.Contains(val, s.Reveal()) {
-			return true
-		}
-	}
-	return false
-}
-
 // sentItem names what an attempt sent: an event of trigger, or a capture of
 // replay (label is what a line shows first).
 type sentItem struct {
@@ -393,9 +349,15 @@ type sentItem struct {
 }
 
 func (app *App) reportAttempt(r *resolvedSigning, it sentItem, target string, bodyLen int, a delivery.Attempt, max int, hinted map[string]bool) {
+	red := r.redactor()
+	// A replay's URL holds the secret put back in its query; an error may
+	// quote the URL.
+	target = red.URL(target)
 	var derr *delivery.Error
+	errMsg := ""
 	if a.Err != nil {
 		derr, _ = a.Err.(*delivery.Error)
+		errMsg = red.Text(a.Err.Error())
 	}
 	hint := ""
 	if derr != nil {
@@ -412,18 +374,18 @@ func (app *App) reportAttempt(r *resolvedSigning, it sentItem, target string, bo
 			Type: "delivery", CaptureID: it.captureID, Event: it.event, Provider: it.provider, URL: target,
 			Attempt: a.Number, MaxAttempts: max, Acknowledged: a.Acknowledged(), Status: a.Status,
 			LatencyMS: float64(a.Latency.Microseconds()) / 1000,
-			Request:   requestJSON{Method: orDefault(it.method, http.MethodPost), Headers: r.redactedHeaders(a.Header), BodyBytes: bodyLen},
+			Request:   requestJSON{Method: orDefault(it.method, http.MethodPost), Headers: red.Shown(a.Header), BodyBytes: bodyLen},
 			Hint:      hint,
 		}
 		if a.Err != nil {
-			j.Error = a.Err.Error()
+			j.Error = errMsg
 			if derr != nil {
 				j.ErrorKind = derr.Kind
 			}
 		} else {
-			resp := &responseJSON{Status: a.Status, Headers: r.redactedHeaders(a.Response), Truncated: a.Truncated}
+			resp := &responseJSON{Status: a.Status, Headers: red.Shown(a.Response), Truncated: a.Truncated}
 			if utf8.Valid(a.Body) {
-				resp.Body = r.redactText(string(a.Body))
+				resp.Body = red.Text(string(a.Body))
 			} else {
 				resp.BodyBase64 = a.Body
 			}
@@ -439,7 +401,7 @@ func (app *App) reportAttempt(r *resolvedSigning, it sentItem, target string, bo
 	var status string
 	switch {
 	case a.Err != nil:
-		status = p.Bad("✘ " + term.Escape(a.Err.Error()))
+		status = p.Bad("✘ " + term.Escape(errMsg))
 	case a.Acknowledged():
 		status = p.OK(fmt.Sprintf("✔ %d %s", a.Status, http.StatusText(a.Status)))
 	default:
@@ -453,7 +415,7 @@ func (app *App) reportAttempt(r *resolvedSigning, it sentItem, target string, bo
 	// path) and the answer are others' bytes: escaped.
 	line := fmt.Sprintf("%s%s → %s  %s  %s", prefix, term.Escape(it.label), term.Escape(target), status, formatLatency(a.Latency))
 	if a.Err == nil && len(a.Body) > 0 {
-		line += "  " + p.Dim(r.redactText(preview(a.Body, 60)))
+		line += "  " + p.Dim(red.Text(preview(a.Body, 60)))
 	}
 	fmt.Fprintln(app.Streams.Out, line)
 	if hint != "" && !hinted[hint] {

@@ -219,8 +219,12 @@ func runVerifyCaptures(app *App, cmd *cobra.Command, o *VerifyOptions, args []st
 			when = at
 		}
 		uri := rec.Path
-		if rec.Query != "" {
-			uri += "?" + rec.Query
+		if q := rec.Query; q != "" {
+			if rec.RedactedQuery {
+				// The query was signed as it came, secret and all.
+				q = signature.RestoreQuery(q, r.signing.Secrets[0])
+			}
+			uri += "?" + q
 		}
 		vf := verifiers[schemeKey(rec)]
 		if vf == nil {

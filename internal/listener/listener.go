@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/netip"
 	"path"
-	"sort"
 	"strings"
 	"time"
 
@@ -99,6 +98,7 @@ type Handler struct {
 	o        Options
 	verifier *signature.Verifier // nil: deliveries are "unsigned"
 	signsURL bool
+	redact   *signature.Redactor
 }
 
 // New returns a Handler.
@@ -112,7 +112,9 @@ func New(o Options) *Handler {
 	if o.OnDelivery == nil {
 		o.OnDelivery = func(Delivery) {}
 	}
-	h := &Handler{o: o}
+	// No configured secret is kept: Secrets and Redact (other endpoints'),
+	// and the whole value of the scheme's secret-carrying headers.
+	h := &Handler{o: o, redact: signature.NewRedactor(o.Scheme, o.Secrets, o.Redact)}
 	if o.Scheme != nil && len(o.Secrets) > 0 {
 		h.verifier = signature.NewVerifier(o.Scheme, o.Secrets)
 		h.signsURL = signature.SignsURL(o.Scheme)
@@ -149,7 +151,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.SetBody(body)
 	h.inspect(rec, r, body)
-	h.redactSecrets(rec)
+	// The record keeps no secret; the request itself is untouched, so the
+	// app still gets the real headers and query when forwarding.
+	rec.Headers, rec.Redacted = h.redact.Headers(rec.Headers)
+	rec.Query, rec.RedactedQuery = h.redact.Query(rec.Query)
 	d := Delivery{Record: rec}
 	answerBody, contentType := h.answer(r.Context(), rec, r, body, &d)
 	if h.o.Store != nil {
@@ -263,48 +268,6 @@ func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) {
 	rec.Matched = h.matches(rec.Event)
 }
 
-// redactSecrets keeps no configured secret in the record: a header that
-// carries one (Flutterwave's verif-hash is the secret itself) is kept with
-// "[redacted]" in its place. The request itself is untouched, so the app
-// still gets the real header when forwarding.
-func (h *Handler) redactSecrets(rec *capture.Record) {
-	var cloned bool
-	var secretHeaders []string
-	if h.o.Scheme != nil {
-		secretHeaders = signature.SecretHeaders(h.o.Scheme)
-	}
-	for name, values := range rec.Headers {
-		whole := false
-		for _, sh := range secretHeaders {
-			whole = whole || strings.EqualFold(sh, name)
-		}
-		for i, v := range values {
-			red := v
-			if whole {
-				red = signature.Redacted
-			}
-			for _, list := range [][]signature.Secret{h.o.Secrets, h.o.Redact} {
-				for _, s := range list {
-					if !s.IsZero() && strings.Contains(red, s.Reveal()) {
-						red = strings.ReplaceAll(red, s.Reveal(), signature.Redacted)
-					}
-				}
-			}
-			if red == v {
-				continue
-			}
-			if !cloned {
-				rec.Headers, cloned = rec.Headers.Clone(), true
-			}
-			rec.Headers[name][i] = red
-			if len(rec.Redacted) == 0 || rec.Redacted[len(rec.Redacted)-1] != name {
-				rec.Redacted = append(rec.Redacted, name)
-			}
-		}
-	}
-	sort.Strings(rec.Redacted)
-}
-
 func (h *Handler) matches(event string) bool {
 	if len(h.o.Events) == 0 {
 		return true
@@ -336,6 +299,9 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 	}
 	if h.o.Forward != nil && rec.Matched && !(h.o.RejectInvalid && invalid) {
 		fw, attempt := h.o.Forward.send(ctx, r, body)
+		// The URL holds the real query; the error and the app's answer may
+		// quote it.
+		fw.URL, fw.Error, fw.Body = h.redact.URL(fw.URL), h.redact.Text(fw.Error), h.redact.Text(fw.Body)
 		rec.Forward = fw
 		if attempt.Err != nil {
 			d.ForwardErr, _ = attempt.Err.(*delivery.Error)

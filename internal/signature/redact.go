@@ -1,0 +1,284 @@
+package signature
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// Query markers: what a secret in a query string is kept as. Both read
+// "[redacted...]" once decoded and are legal in a URL as they are (a bare
+// "[" is not, and curl would take it for a glob). The first stands for the
+// secret as it was on the wire; the second for a secret that was
+// %-escaped there, which RestoreQuery puts back escaped.
+const (
+	queryRedacted        = "%5Bredacted%5D"
+	queryRedactedEscaped = "%5Bredacted-escaped%5D"
+)
+
+// credentialHeaders carry credentials of their own: never shown, though
+// kept (a replay needs them).
+var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"}
+
+// Redactor keeps secrets out of what hooktool keeps and shows: header
+// values, query strings and free text. It is the one place that decides
+// what counts as a secret: every configured secret (this endpoint's and
+// the others'), and the whole value of a header that carries one (the
+// scheme's, such as Flutterwave's verif-hash). A nil Redactor redacts
+// nothing. It is safe for concurrent use.
+type Redactor struct {
+	secrets []string // revealed, longest first, so a secret is never cut by a shorter one inside it
+	whole   []string // canonical names of headers whose value is the secret itself
+}
+
+// NewRedactor returns a Redactor for the secrets and for s's
+// secret-carrying headers (s may be nil).
+func NewRedactor(s Scheme, secrets ...[]Secret) *Redactor {
+	r := &Redactor{}
+	seen := map[string]bool{}
+	for _, list := range secrets {
+		for _, sec := range list {
+			if v := sec.Reveal(); v != "" && !seen[v] {
+				seen[v] = true
+				r.secrets = append(r.secrets, v)
+			}
+		}
+	}
+	sort.SliceStable(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+	if s != nil {
+		for _, name := range SecretHeaders(s) {
+			r.whole = append(r.whole, http.CanonicalHeaderKey(name))
+		}
+	}
+	return r
+}
+
+// Holds reports whether s contains a secret.
+func (r *Redactor) Holds(s string) bool {
+	if r == nil {
+		return false
+	}
+	for _, sec := range r.secrets {
+		if strings.Contains(s, sec) {
+			return true
+		}
+	}
+	return false
+}
+
+// Text returns s with every secret in it replaced by "[redacted]" (an
+// app's answer that echoes a header, say).
+func (r *Redactor) Text(s string) string {
+	if r == nil {
+		return s
+	}
+	for _, sec := range r.secrets {
+		if strings.Contains(s, sec) {
+			s = strings.ReplaceAll(s, sec, Redacted)
+		}
+	}
+	return s
+}
+
+// secretHeader reports whether the header's whole value is a secret.
+func (r *Redactor) secretHeader(name string) bool {
+	for _, w := range r.whole {
+		if strings.EqualFold(w, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// Headers returns h as it may be kept: a secret-carrying header's value is
+// "[redacted]", and every secret inside any other value is replaced by
+// "[redacted]". h itself is not changed; it is returned as it is when
+// nothing was redacted, else a copy is. names are the redacted headers,
+// sorted, for RestoreHeaders.
+func (r *Redactor) Headers(h http.Header) (kept http.Header, names []string) {
+	kept = h
+	if r == nil {
+		return kept, nil
+	}
+	cloned := false
+	for name, values := range h {
+		whole := r.secretHeader(name)
+		redacted := false
+		for i, v := range values {
+			red := v
+			if whole {
+				red = Redacted
+			}
+			red = r.Text(red)
+			if red == v {
+				continue
+			}
+			if !cloned {
+				kept, cloned = h.Clone(), true
+			}
+			kept[name][i] = red
+			redacted = true
+		}
+		if redacted {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return kept, names
+}
+
+// Shown flattens h for showing (values joined with ", "): credentials,
+// secret-carrying headers and any value holding a secret are shown as
+// "[redacted]".
+func (r *Redactor) Shown(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		val := strings.Join(v, ", ")
+		for _, c := range credentialHeaders {
+			if strings.EqualFold(k, c) {
+				val = Redacted
+			}
+		}
+		if r != nil && (r.secretHeader(k) || r.Holds(val)) {
+			val = Redacted
+		}
+		out[k] = val
+	}
+	return out
+}
+
+// Fields hides secrets in headers about to be printed: the value of a
+// header that is the secret itself (Secret set) becomes placeholder, and
+// any other value holding a secret becomes "[redacted]". It returns the
+// names of the secret headers, for a warning.
+func (r *Redactor) Fields(fields []HeaderField, placeholder string) (secretNames []string) {
+	for i, f := range fields {
+		switch {
+		case f.Secret:
+			fields[i].Value = placeholder
+			secretNames = append(secretNames, f.Name)
+		case r.Holds(f.Value):
+			fields[i].Value = Redacted
+		}
+	}
+	return secretNames
+}
+
+// Query returns the raw query string rawQuery as it may be kept: every
+// secret in it, as it came on the wire or %-escaped, is replaced by a
+// marker that reads "[redacted]"; every other byte is kept as it came.
+// redacted reports whether anything was replaced (for RestoreQuery).
+func (r *Redactor) Query(rawQuery string) (kept string, redacted bool) {
+	if r == nil || rawQuery == "" || len(r.secrets) == 0 {
+		return rawQuery, false
+	}
+	kept = rawQuery
+	for _, sec := range r.secrets {
+		if strings.Contains(kept, sec) {
+			kept, redacted = strings.ReplaceAll(kept, sec, queryRedacted), true
+		}
+	}
+	if !strings.ContainsAny(kept, "%+") {
+		return kept, redacted
+	}
+	// What is left may hold a secret %-escaped: find it in the decoded
+	// query and replace the raw bytes it was decoded from.
+	decoded, from := decodeQuery(kept)
+	var b strings.Builder
+	last := 0 // raw bytes up to here are written
+	for i := 0; i < len(decoded); {
+		n := 0
+		for _, sec := range r.secrets {
+			if strings.HasPrefix(decoded[i:], sec) {
+				n = len(sec)
+				break
+			}
+		}
+		if n == 0 {
+			i++
+			continue
+		}
+		b.WriteString(kept[last:from[i]])
+		b.WriteString(queryRedactedEscaped)
+		last = from[i+n]
+		i += n
+	}
+	if last == 0 {
+		return kept, redacted
+	}
+	b.WriteString(kept[last:])
+	return b.String(), true
+}
+
+// URL returns the URL u for showing: the secrets in its query replaced as
+// Query replaces them, any other as Text does.
+func (r *Redactor) URL(u string) string {
+	if r == nil {
+		return u
+	}
+	base, query, ok := strings.Cut(u, "?")
+	base = r.Text(base)
+	if !ok {
+		return base
+	}
+	query, _ = r.Query(query)
+	return base + "?" + query
+}
+
+// decodeQuery decodes a raw query as a form is decoded (%XX and "+"),
+// leaving a malformed escape as it is. from[i] is the offset in raw of the
+// bytes decoded[i] came from; from[len(decoded)] is len(raw).
+func decodeQuery(raw string) (decoded string, from []int) {
+	var b strings.Builder
+	from = make([]int, 0, len(raw)+1)
+	for i := 0; i < len(raw); {
+		from = append(from, i)
+		switch c := raw[i]; {
+		case c == '%' && i+2 < len(raw) && ishex(raw[i+1]) && ishex(raw[i+2]):
+			b.WriteByte(unhex(raw[i+1])<<4 | unhex(raw[i+2]))
+			i += 3
+		case c == '+':
+			b.WriteByte(' ')
+			i++
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String(), append(from, len(raw))
+}
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// RestoreHeaders puts secret back where Headers put "[redacted]", in the
+// named headers of h (changed in place), so a replay carries the header as
+// it was received.
+func RestoreHeaders(h http.Header, names []string, secret Secret) {
+	v := secret.Reveal()
+	for _, name := range names {
+		for i, val := range h[name] {
+			h[name][i] = strings.ReplaceAll(val, Redacted, v)
+		}
+	}
+}
+
+// RestoreQuery puts secret back where Query put its markers: as it was on
+// the wire, or %-escaped where it had been escaped.
+func RestoreQuery(rawQuery string, secret Secret) string {
+	v := secret.Reveal()
+	rawQuery = strings.ReplaceAll(rawQuery, queryRedacted, v)
+	return strings.ReplaceAll(rawQuery, queryRedactedEscaped, url.QueryEscape(v))
+}

@@ -1,0 +1,106 @@
+package signature
+
+import (
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestRedactorQuery(t *testing.T) {
+	const sec = "tok_S3cret+/="
+	r := NewRedactor(nil, []Secret{NewSecret(sec)}, []Secret{NewSecret("other-endpoint-secret")})
+	esc := url.QueryEscape(sec) // tok_S3cret%2B%2F%3D
+	for _, tc := range []struct {
+		in, want string
+		redacted bool
+	}{
+		{"", "", false},
+		{"a=1&b=two%20x+y&c", "a=1&b=two%20x+y&c", false},
+		// As it came on the wire; the rest of the query byte for byte.
+		{"token=" + sec + "&a=%41+b", "token=%5Bredacted%5D&a=%41+b", true},
+		{"x=pre" + sec + "post", "x=pre%5Bredacted%5Dpost", true},
+		// %-escaped, wholly or in part, or in odd case.
+		{"token=" + esc + "&z=1", "token=%5Bredacted-escaped%5D&z=1", true},
+		{"token=%74ok_S3cret%2b%2f%3d", "token=%5Bredacted-escaped%5D", true},
+		{"a=%ZZ&t=" + esc + "%", "a=%ZZ&t=%5Bredacted-escaped%5D%", true},
+		// Another endpoint's secret, as a key.
+		{"other-endpoint-secret&a=1", "%5Bredacted%5D&a=1", true},
+		{"k=other%2Dendpoint%2Dsecret", "k=%5Bredacted-escaped%5D", true},
+	} {
+		got, redacted := r.Query(tc.in)
+		if got != tc.want || redacted != tc.redacted {
+			t.Errorf("Query(%q) = %q, %v; want %q, %v", tc.in, got, redacted, tc.want, tc.redacted)
+		}
+		if strings.Contains(got, sec) || strings.Contains(got, esc) {
+			t.Errorf("Query(%q) kept the secret: %q", tc.in, got)
+		}
+	}
+	// Restored, the query is as it came: escaped where it was escaped.
+	for _, in := range []string{"token=" + sec + "&a=%41+b", "token=" + esc + "&z=1", "x=pre" + sec + "post&y=" + esc} {
+		kept, _ := r.Query(in)
+		if back := RestoreQuery(kept, NewSecret(sec)); back != in {
+			t.Errorf("RestoreQuery(Query(%q)) = %q", in, back)
+		}
+	}
+	if got := r.URL("http://h:1/p/" + sec + "?token=" + esc); got != "http://h:1/p/[redacted]?token=%5Bredacted-escaped%5D" {
+		t.Errorf("URL: %q", got)
+	}
+	var none *Redactor
+	if got, red := none.Query("token=" + sec); got != "token="+sec || red {
+		t.Errorf("a nil Redactor changed a query: %q", got)
+	}
+	if got, red := NewRedactor(nil).Query("a=%41"); got != "a=%41" || red {
+		t.Errorf("a Redactor with no secret changed a query: %q", got)
+	}
+}
+
+func TestRedactorLongestSecretFirst(t *testing.T) {
+	r := NewRedactor(nil, []Secret{NewSecret("abc")}, []Secret{NewSecret("abcdef")})
+	if got := r.Text("x abcdef y abc"); got != "x [redacted] y [redacted]" {
+		t.Errorf("Text: %q", got)
+	}
+}
+
+func TestRedactorHeaders(t *testing.T) {
+	fw, _ := Lookup("flutterwave", Options{})
+	r := NewRedactor(fw, []Secret{NewSecret("s3cret")}, []Secret{NewSecret("0ther")})
+	in := http.Header{
+		"Verif-Hash":   {"anything"},
+		"X-Echo":       {"a s3cret b", "fine"},
+		"X-Other":      {"0ther"},
+		"Content-Type": {"application/json"},
+	}
+	kept, names := r.Headers(in)
+	want := http.Header{
+		"Verif-Hash":   {Redacted},
+		"X-Echo":       {"a [redacted] b", "fine"},
+		"X-Other":      {Redacted},
+		"Content-Type": {"application/json"},
+	}
+	if !reflect.DeepEqual(kept, want) || !reflect.DeepEqual(names, []string{"Verif-Hash", "X-Echo", "X-Other"}) {
+		t.Errorf("Headers: %v %v", kept, names)
+	}
+	if in.Get("X-Echo") != "a s3cret b" {
+		t.Errorf("Headers changed its argument")
+	}
+	plain := http.Header{"A": {"b"}}
+	if kept, names := r.Headers(plain); names != nil || reflect.ValueOf(kept).Pointer() != reflect.ValueOf(plain).Pointer() {
+		t.Errorf("Headers copied a header with nothing to redact")
+	}
+	RestoreHeaders(kept, names, NewSecret("s3cret"))
+	if kept.Get("X-Echo") != "a s3cret b" || kept.Get("Verif-Hash") != "s3cret" {
+		t.Errorf("RestoreHeaders: %v", kept)
+	}
+
+	shown := r.Shown(http.Header{"Authorization": {"Bearer x"}, "Cookie": {"c"}, "Verif-Hash": {"v"}, "X-Echo": {"s3cret"}, "X-Sig": {"a", "b"}})
+	if !reflect.DeepEqual(shown, map[string]string{"Authorization": Redacted, "Cookie": Redacted, "Verif-Hash": Redacted, "X-Echo": Redacted, "X-Sig": "a, b"}) {
+		t.Errorf("Shown: %v", shown)
+	}
+
+	fields := []HeaderField{{Name: "Verif-Hash", Value: "s3cret", Secret: true}, {Name: "X-Echo", Value: "0ther!"}, {Name: "X-Sig", Value: "abc"}}
+	if names := r.Fields(fields, "$SECRET"); !reflect.DeepEqual(names, []string{"Verif-Hash"}) || fields[0].Value != "$SECRET" || fields[1].Value != Redacted || fields[2].Value != "abc" {
+		t.Errorf("Fields: %v %v", names, fields)
+	}
+}
