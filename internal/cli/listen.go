@@ -469,7 +469,8 @@ func (v *listenView) show(d listener.Delivery) {
 		if d.ForwardErr.Kind == delivery.KindTimeout {
 			hint = "raise --forward-timeout, or check the app is not stuck on the request"
 		}
-		v.hintOnce("forward: "+d.ForwardErr.Error(), hint)
+		// The error may quote the forward URL, and so the query's secret.
+		v.hintOnce("forward: "+v.s.signing.redactor().Text(d.ForwardErr.Error()), hint)
 	}
 	if d.Refused == "" && !rec.Matched {
 		return // filtered by --events: kept, not shown

@@ -67,18 +67,71 @@ func (r *Redactor) Holds(s string) bool {
 	return false
 }
 
-// Text returns s with every secret in it replaced by "[redacted]" (an
-// app's answer that echoes a header, say).
+// Text returns s, text to show (an app's answer that echoes a header, an
+// error that quotes a URL), with every secret in it, as it is or
+// %-escaped, replaced by "[redacted]".
 func (r *Redactor) Text(s string) string {
 	if r == nil {
 		return s
 	}
+	s, _ = r.replace(s, Redacted, Redacted, false)
+	return s
+}
+
+// replaceRaw replaces every secret in s by "[redacted]", the way a kept
+// header value is redacted: RestoreHeaders undoes it exactly.
+func (r *Redactor) replaceRaw(s string) string {
 	for _, sec := range r.secrets {
 		if strings.Contains(s, sec) {
 			s = strings.ReplaceAll(s, sec, Redacted)
 		}
 	}
 	return s
+}
+
+// replace replaces every secret in s by rawMark where it is as it is, and
+// by escMark where it is %-escaped (wholly or in part; with plus, "+"
+// decodes to a space, as in a query), keeping every other byte of s.
+func (r *Redactor) replace(s, rawMark, escMark string, plus bool) (out string, replaced bool) {
+	out = s
+	if len(r.secrets) == 0 {
+		return out, false
+	}
+	for _, sec := range r.secrets {
+		if strings.Contains(out, sec) {
+			out, replaced = strings.ReplaceAll(out, sec, rawMark), true
+		}
+	}
+	if !strings.Contains(out, "%") && !(plus && strings.Contains(out, "+")) {
+		return out, replaced
+	}
+	// What is left may hold a secret %-escaped: find it in the decoded
+	// text and replace the bytes it was decoded from.
+	decoded, from := percentDecode(out, plus)
+	var b strings.Builder
+	last := 0 // bytes of out up to here are written
+	for i := 0; i < len(decoded); {
+		n := 0
+		for _, sec := range r.secrets {
+			if strings.HasPrefix(decoded[i:], sec) {
+				n = len(sec)
+				break
+			}
+		}
+		if n == 0 {
+			i++
+			continue
+		}
+		b.WriteString(out[last:from[i]])
+		b.WriteString(escMark)
+		last = from[i+n]
+		i += n
+	}
+	if last == 0 {
+		return out, replaced
+	}
+	b.WriteString(out[last:])
+	return b.String(), true
 }
 
 // secretHeader reports whether the header's whole value is a secret.
@@ -110,7 +163,7 @@ func (r *Redactor) Headers(h http.Header) (kept http.Header, names []string) {
 			if whole {
 				red = Redacted
 			}
-			red = r.Text(red)
+			red = r.replaceRaw(red)
 			if red == v {
 				continue
 			}
@@ -173,48 +226,13 @@ func (r *Redactor) Query(rawQuery string) (kept string, redacted bool) {
 	if r == nil || rawQuery == "" || len(r.secrets) == 0 {
 		return rawQuery, false
 	}
-	kept = rawQuery
-	for _, sec := range r.secrets {
-		if strings.Contains(kept, sec) {
-			kept, redacted = strings.ReplaceAll(kept, sec, queryRedacted), true
-		}
-	}
-	if !strings.ContainsAny(kept, "%+") {
-		return kept, redacted
-	}
-	// What is left may hold a secret %-escaped: find it in the decoded
-	// query and replace the raw bytes it was decoded from.
-	decoded, from := decodeQuery(kept)
-	var b strings.Builder
-	last := 0 // raw bytes up to here are written
-	for i := 0; i < len(decoded); {
-		n := 0
-		for _, sec := range r.secrets {
-			if strings.HasPrefix(decoded[i:], sec) {
-				n = len(sec)
-				break
-			}
-		}
-		if n == 0 {
-			i++
-			continue
-		}
-		b.WriteString(kept[last:from[i]])
-		b.WriteString(queryRedactedEscaped)
-		last = from[i+n]
-		i += n
-	}
-	if last == 0 {
-		return kept, redacted
-	}
-	b.WriteString(kept[last:])
-	return b.String(), true
+	return r.replace(rawQuery, queryRedacted, queryRedactedEscaped, true)
 }
 
 // URL returns the URL u for showing: the secrets in its query replaced as
 // Query replaces them, any other as Text does.
 func (r *Redactor) URL(u string) string {
-	if r == nil {
+	if r == nil || len(r.secrets) == 0 {
 		return u
 	}
 	base, query, ok := strings.Cut(u, "?")
@@ -226,10 +244,11 @@ func (r *Redactor) URL(u string) string {
 	return base + "?" + query
 }
 
-// decodeQuery decodes a raw query as a form is decoded (%XX and "+"),
-// leaving a malformed escape as it is. from[i] is the offset in raw of the
-// bytes decoded[i] came from; from[len(decoded)] is len(raw).
-func decodeQuery(raw string) (decoded string, from []int) {
+// percentDecode decodes %XX escapes (and "+" as a space with plus, as a
+// query is decoded), leaving a malformed escape as it is. from[i] is the
+// offset in raw of the bytes decoded[i] came from; from[len(decoded)] is
+// len(raw).
+func percentDecode(raw string, plus bool) (decoded string, from []int) {
 	var b strings.Builder
 	from = make([]int, 0, len(raw)+1)
 	for i := 0; i < len(raw); {
@@ -238,7 +257,7 @@ func decodeQuery(raw string) (decoded string, from []int) {
 		case c == '%' && i+2 < len(raw) && ishex(raw[i+1]) && ishex(raw[i+2]):
 			b.WriteByte(unhex(raw[i+1])<<4 | unhex(raw[i+2]))
 			i += 3
-		case c == '+':
+		case c == '+' && plus:
 			b.WriteByte(' ')
 			i++
 		default:

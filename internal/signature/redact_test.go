@@ -104,3 +104,24 @@ func TestRedactorHeaders(t *testing.T) {
 		t.Errorf("Fields: %v %v", names, fields)
 	}
 }
+
+func TestRedactorText(t *testing.T) {
+	r := NewRedactor(nil, []Secret{NewSecret("tok+S3cret")})
+	for in, want := range map[string]string{
+		"plain 100% text":                        "plain 100% text",
+		"echo tok+S3cret!":                       "echo [redacted]!",
+		`Post "http://h/?t=tok%2BS3cret": EOF`:   `Post "http://h/?t=[redacted]": EOF`,
+		`Post "http://h/?t=tok%2bS3cre%74": EOF`: `Post "http://h/?t=[redacted]": EOF`,
+		"tok S3cret, a + is not a space here":    "tok S3cret, a + is not a space here",
+	} {
+		if got := r.Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// Kept header values are redacted as they are, so that RestoreHeaders
+	// gives them back exactly.
+	kept, names := r.Headers(http.Header{"X-A": {"tok%2BS3cret"}})
+	if names != nil || kept.Get("X-A") != "tok%2BS3cret" {
+		t.Errorf("Headers: %v %v", kept, names)
+	}
+}
