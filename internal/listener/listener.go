@@ -90,7 +90,8 @@ type Delivery struct {
 	// SaveErr is set when the record could not be written: the sender got
 	// 503.
 	SaveErr error
-	// ForwardErr is set when the app could not be reached.
+	// ForwardErr is set when the app could not be reached, or answered
+	// what cannot be relayed (a 101 or another 1xx: the sender got 502).
 	ForwardErr *delivery.Error
 }
 
@@ -167,7 +168,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		t.Stop()
 	}
-	w.Header().Set("Content-Type", contentType)
+	if contentType != "" {
+		w.Header().Set("Content-Type", contentType)
+	} else {
+		// No Content-Type, as the app gave none: neither an empty one nor
+		// one net/http would sniff from the body.
+		w.Header()["Content-Type"] = nil
+	}
 	w.WriteHeader(rec.Answer.Status)
 	io.WriteString(w, answerBody)
 	h.o.OnDelivery(d)
@@ -337,14 +344,21 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 	if h.o.Forward != nil && rec.Matched && !(h.o.RejectInvalid && invalid) {
 		fw, attempt := h.o.Forward.send(ctx, r, body)
 		rec.Forward = fw
-		if attempt.Err != nil {
+		unrelayable := attempt.Err == nil && attempt.Status < 200
+		switch {
+		case attempt.Err != nil:
 			d.ForwardErr, _ = attempt.Err.(*delivery.Error)
+		case unrelayable:
+			d.ForwardErr = unrelayableAnswer(attempt.Status)
 		}
 		if !h.o.StatusSet && a.Reason == "" {
 			switch {
-			case attempt.Err == nil:
+			case attempt.Err == nil && !unrelayable:
 				a.Status, a.Reason = attempt.Status, "the app's answer"
 				answerBody, contentType = string(attempt.Body), attempt.Response.Get("Content-Type")
+			case unrelayable:
+				a.Status, a.Reason = http.StatusBadGateway, d.ForwardErr.Msg
+				answerBody, contentType = `{"error":"the app's answer cannot be relayed"}`, "application/json"
 			case d.ForwardErr != nil && d.ForwardErr.Kind == delivery.KindTimeout:
 				a.Status, a.Reason = http.StatusGatewayTimeout, "the app did not answer in time"
 				answerBody, contentType = `{"error":"the app did not answer in time"}`, "application/json"
@@ -356,6 +370,22 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 	}
 	rec.Answer = a
 	return answerBody, contentType
+}
+
+// unrelayableAnswer is why an app's answer with status (below 200: 101
+// Switching Protocols, or a 1xx the client did not take as interim) is not
+// passed on. A 1xx is no final answer, and relaying a 101 would leave the
+// sender waiting on a connection that switched to nothing.
+func unrelayableAnswer(status int) *delivery.Error {
+	msg := fmt.Sprintf("the app answered %d", status)
+	if text := http.StatusText(status); text != "" {
+		msg += " " + text
+	}
+	return &delivery.Error{
+		Kind: delivery.KindOther,
+		Msg:  msg + ", which a webhook receiver should not",
+		Hint: "answer deliveries with a final status (2xx to acknowledge); 101 and other 1xx answers cannot be relayed",
+	}
 }
 
 func chance(p float64) bool {
