@@ -10,12 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"net"
 	"net/http"
 	"net/netip"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -138,11 +140,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, rec, http.StatusForbidden, "remote address not in --allow-ip")
 		return
 	}
+	sent := r.Body // readBody bounds r.Body; what is left of it is read from this
 	body, err := h.readBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			h.refuse(w, rec, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over --max-body (%d bytes)", h.o.MaxBody))
+			h.discardRest(w, sent)
 		} else {
 			h.refuse(w, rec, http.StatusBadRequest, "body not received whole: "+err.Error())
 		}
@@ -234,13 +238,52 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	return io.ReadAll(r.Body)
 }
 
+// refuse answers status with why as a plain-text body, closing the
+// connection after a body that was not read whole.
 func (h *Handler) refuse(w http.ResponseWriter, rec *capture.Record, status int, why string) {
 	rec.Answer = capture.Answer{Status: status, Reason: why}
+	hdr := w.Header()
 	if status == http.StatusRequestEntityTooLarge || status == http.StatusBadRequest {
-		w.Header().Set("Connection", "close")
+		hdr.Set("Connection", "close")
 	}
-	http.Error(w, why, status)
+	// http.Error's answer, with its length: the 413 is flushed before the
+	// rest of the body is discarded, and must be complete without the end
+	// of the handler.
+	msg := why + "\n"
+	hdr.Set("Content-Type", "text/plain; charset=utf-8")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Content-Length", strconv.Itoa(len(msg)))
+	w.WriteHeader(status)
+	io.WriteString(w, msg)
 	h.o.OnDelivery(Delivery{Record: rec, Refused: why})
+}
+
+const (
+	// lingerFactor × MaxBody bounds how much of a refused body is read
+	// and dropped, lingerTime how long that may take.
+	lingerFactor = 4
+	lingerTime   = 10 * time.Second
+)
+
+// discardRest reads and drops what is left of a body refused with 413
+// (bounded in bytes and time) before the connection is closed, as nginx's
+// lingering close does. A sender that writes its whole body before reading
+// the answer (Python's http.client, many SDKs) would otherwise have the
+// connection reset under it: it gets a broken pipe instead of the 413, and
+// retries forever.
+func (h *Handler) discardRest(w http.ResponseWriter, body io.Reader) {
+	rc := http.NewResponseController(w)
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	if err := rc.SetReadDeadline(time.Now().Add(lingerTime)); err != nil {
+		return
+	}
+	limit := int64(math.MaxInt64)
+	if h.o.MaxBody <= limit/lingerFactor {
+		limit = lingerFactor * h.o.MaxBody
+	}
+	_, _ = io.CopyN(io.Discard, body, limit)
 }
 
 // inspect finds the event type, the route and the verdict.
