@@ -192,13 +192,25 @@ func (h *Handler) allowed(remote string) bool {
 	if err != nil {
 		return false
 	}
-	addr := ap.Addr().Unmap()
+	// Both sides unmapped: an IPv4 sender of a listener on "::" is
+	// ::ffff:a.b.c.d to the socket, and ::ffff:127.0.0.0/104 is how an
+	// IPv4 prefix is written for it.
+	addr := ap.Addr().Unmap().WithZone("")
 	for _, p := range h.o.AllowIPs {
-		if p.Contains(addr) {
+		if unmapPrefix(p).Contains(addr) {
 			return true
 		}
 	}
 	return false
+}
+
+// unmapPrefix is p with an IPv4-mapped address (::ffff:a.b.c.d/n, n >= 96)
+// as the IPv4 prefix it maps (a.b.c.d/n-96); other prefixes unchanged.
+func unmapPrefix(p netip.Prefix) netip.Prefix {
+	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		return netip.PrefixFrom(a.Unmap(), p.Bits()-96).Masked()
+	}
+	return p
 }
 
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
