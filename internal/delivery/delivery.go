@@ -235,6 +235,13 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 	}
 	defer resp.Body.Close()
 	a.Status, a.Response = resp.StatusCode, resp.Header
+	if resp.StatusCode < 200 {
+		// A 101 Switching Protocols (or a 1xx taken as final) has no
+		// body: after a 101, net/http hands over the connection itself,
+		// which would be read until the timeout. Closing it ends it.
+		a.Latency = time.Since(start)
+		return a
+	}
 	a.Body, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
 	a.Latency = time.Since(start)
 	if len(a.Body) > MaxResponseBody {

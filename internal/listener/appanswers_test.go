@@ -78,6 +78,7 @@ func TestAppSwitchingProtocolsIs502(t *testing.T) {
 		{"101", "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", []byte(`{"a":1}`)},
 		{"101 without Upgrade", "HTTP/1.1 101 Switching Protocols\r\n\r\n", []byte(`{"a":1}`)},
 		{"101, large body (net/http)", "HTTP/1.1 101 Switching Protocols\r\n\r\n", bytes.Repeat([]byte("x"), 2<<20)},
+		{"101 with Upgrade, large body (net/http)", "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", bytes.Repeat([]byte("x"), 2<<20)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newRawApp(t, tc.answer, false)
