@@ -93,7 +93,7 @@ type Delivery struct {
 	// 503.
 	SaveErr error
 	// ForwardErr is set when the app could not be reached, or answered
-	// what cannot be relayed (a 101 or another 1xx: the sender got 502).
+	// what cannot be relayed (a 101 or another 1xx).
 	ForwardErr *delivery.Error
 }
 
