@@ -34,6 +34,7 @@ func TestScript(t *testing.T) {
 			"within":    cmdWithin,
 			"faultapp":  cmdFaultApp,
 			"ledger":    cmdLedger,
+			"wire":      cmdWire,
 		},
 	})
 }

@@ -705,7 +705,9 @@ func parsePrefixes(values []string) ([]netip.Prefix, error) {
 			if err != nil {
 				return nil, usageErr("--allow-ip %q is neither an address nor a CIDR prefix", item)
 			}
-			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			// IPv4-mapped addresses and prefixes are unmapped by the
+			// listener, on both sides of the comparison.
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
 		}
 	}
 	return out, nil

@@ -230,11 +230,18 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 	resp, err := c.roundTrip(req)
 	if err != nil {
 		a.Latency = time.Since(start)
-		a.Err = classify(err, req.URL, c.Timeout, ctx)
+		a.Err = classify(err, req.URL, c.Timeout, ctx, actx)
 		return a
 	}
 	defer resp.Body.Close()
 	a.Status, a.Response = resp.StatusCode, resp.Header
+	if resp.StatusCode < 200 {
+		// A 101 Switching Protocols (or a 1xx taken as final) has no
+		// body: after a 101, net/http hands over the connection itself,
+		// which would be read until the timeout. Closing it ends it.
+		a.Latency = time.Since(start)
+		return a
+	}
 	a.Body, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
 	a.Latency = time.Since(start)
 	if len(a.Body) > MaxResponseBody {
@@ -242,7 +249,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // let the connection be reused
 	}
 	if err != nil && !a.Truncated {
-		a.Err = classify(err, req.URL, c.Timeout, ctx)
+		a.Err = classify(err, req.URL, c.Timeout, ctx, actx)
 	}
 	return a
 }
@@ -266,7 +273,9 @@ func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // classify turns a transport error into a one-line message and a hint.
-func classify(err error, u *url.URL, timeout time.Duration, parent context.Context) *Error {
+// parent is the delivery's context, attempt the attempt's (parent bounded
+// by the timeout).
+func classify(err error, u *url.URL, timeout time.Duration, parent, attempt context.Context) *Error {
 	hostPort := u.Host
 	if u.Port() == "" {
 		if u.Scheme == "https" {
@@ -283,7 +292,10 @@ func classify(err error, u *url.URL, timeout time.Duration, parent context.Conte
 		return &Error{KindCanceled, "canceled", "", err}
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return &Error{KindRefused, "connection refused by " + hostPort, "is your server listening on " + hostPort + "?", err}
-	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+	case timedOut(err, attempt):
+		if !errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+		}
 		return &Error{KindTimeout, fmt.Sprintf("no response from %s within %s", hostPort, timeout), "raise --timeout, or check the server is not stuck on the request", err}
 	case errors.As(err, &dnsErr):
 		return &Error{KindDNS, "cannot resolve host " + u.Hostname(), "check the host name in the URL", err}
@@ -295,6 +307,18 @@ func classify(err error, u *url.URL, timeout time.Duration, parent context.Conte
 		return &Error{KindReset, hostPort + " closed the connection without a complete answer", "check the server's log: it may have crashed on the request", err}
 	}
 	return &Error{KindOther, err.Error(), "", err}
+}
+
+// timedOut reports whether an attempt that failed with err ran out of
+// time: a timeout is in err's chain, or the attempt's deadline has passed,
+// whatever err says (a connection interrupted at its deadline can fail as
+// anything: a status line cut short reads as a malformed answer).
+func timedOut(err error, attempt context.Context) bool {
+	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) || errors.Is(attempt.Err(), context.DeadlineExceeded) {
+		return true
+	}
+	deadline, ok := attempt.Deadline()
+	return ok && !time.Now().Before(deadline)
 }
 
 func isTimeout(err error) bool {

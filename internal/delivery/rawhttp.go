@@ -477,14 +477,16 @@ func ctxError(ctx context.Context, err error) error {
 	return err
 }
 
-// ctxDeadlineError is ctxError, and context.DeadlineExceeded for a timeout
-// at the context's deadline (the connection's deadline is the context's,
-// and may pass a moment before the context is done).
+// ctxDeadlineError is ctxError, and context.DeadlineExceeded for any
+// failure once the context's deadline has passed. The connection's
+// deadline is the context's and may fire a moment before the context is
+// done; and what it interrupts need not say so: a status line cut short
+// ("HTT") reads as a malformed answer, not as a timeout.
 func ctxDeadlineError(ctx context.Context, err error, deadline time.Time, hasDeadline bool) error {
 	if cerr := ctx.Err(); cerr != nil {
 		return cerr
 	}
-	if hasDeadline && isTimeout(err) && !time.Now().Before(deadline) {
+	if hasDeadline && !time.Now().Before(deadline) {
 		return context.DeadlineExceeded
 	}
 	return err

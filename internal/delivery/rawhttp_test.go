@@ -717,7 +717,7 @@ func TestH1Refused(t *testing.T) {
 }
 
 func isRefused(err error) bool {
-	e := classify(err, &url.URL{Scheme: "http", Host: "h"}, time.Second, context.Background())
+	e := classify(err, &url.URL{Scheme: "http", Host: "h"}, time.Second, context.Background(), context.Background())
 	return e.Kind == KindRefused
 }
 

@@ -10,11 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"net"
 	"net/http"
 	"net/netip"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -89,7 +91,8 @@ type Delivery struct {
 	// SaveErr is set when the record could not be written: the sender got
 	// 503.
 	SaveErr error
-	// ForwardErr is set when the app could not be reached.
+	// ForwardErr is set when the app could not be reached, or answered
+	// what cannot be relayed (a 101 or another 1xx).
 	ForwardErr *delivery.Error
 }
 
@@ -139,11 +142,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, rec, http.StatusForbidden, "remote address not in --allow-ip")
 		return
 	}
+	sent := r.Body // readBody bounds r.Body; what is left of it is read from this
 	body, err := h.readBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			h.refuse(w, rec, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over --max-body (%d bytes)", h.o.MaxBody))
+			h.discardRest(w, sent)
 		} else {
 			h.refuse(w, rec, http.StatusBadRequest, "body not received whole: "+err.Error())
 		}
@@ -172,7 +177,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		t.Stop()
 	}
-	w.Header().Set("Content-Type", contentType)
+	if contentType != "" {
+		w.Header().Set("Content-Type", contentType)
+	} else {
+		// No Content-Type, as the app gave none: neither an empty one nor
+		// one net/http would sniff from the body.
+		w.Header()["Content-Type"] = nil
+	}
 	w.WriteHeader(rec.Answer.Status)
 	io.WriteString(w, answerBody)
 	h.o.OnDelivery(d)
@@ -186,13 +197,25 @@ func (h *Handler) allowed(remote string) bool {
 	if err != nil {
 		return false
 	}
-	addr := ap.Addr().Unmap()
+	// Both sides unmapped: an IPv4 sender of a listener on "::" is
+	// ::ffff:a.b.c.d to the socket, and ::ffff:127.0.0.0/104 is how an
+	// IPv4 prefix is written for it.
+	addr := ap.Addr().Unmap().WithZone("")
 	for _, p := range h.o.AllowIPs {
-		if p.Contains(addr) {
+		if unmapPrefix(p).Contains(addr) {
 			return true
 		}
 	}
 	return false
+}
+
+// unmapPrefix is p with an IPv4-mapped address (::ffff:a.b.c.d/n, n >= 96)
+// as the IPv4 prefix it maps (a.b.c.d/n-96); other prefixes unchanged.
+func unmapPrefix(p netip.Prefix) netip.Prefix {
+	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		return netip.PrefixFrom(a.Unmap(), p.Bits()-96).Masked()
+	}
+	return p
 }
 
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
@@ -232,13 +255,52 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	return io.ReadAll(r.Body)
 }
 
+// refuse answers status with why as a plain-text body, closing the
+// connection after a body that was not read whole.
 func (h *Handler) refuse(w http.ResponseWriter, rec *capture.Record, status int, why string) {
 	rec.Answer = capture.Answer{Status: status, Reason: why}
+	hdr := w.Header()
 	if status == http.StatusRequestEntityTooLarge || status == http.StatusBadRequest {
-		w.Header().Set("Connection", "close")
+		hdr.Set("Connection", "close")
 	}
-	http.Error(w, why, status)
+	// http.Error's answer, with its length: the 413 is flushed before the
+	// rest of the body is discarded, and must be complete without the end
+	// of the handler.
+	msg := why + "\n"
+	hdr.Set("Content-Type", "text/plain; charset=utf-8")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Content-Length", strconv.Itoa(len(msg)))
+	w.WriteHeader(status)
+	io.WriteString(w, msg)
 	h.o.OnDelivery(Delivery{Record: rec, Refused: why})
+}
+
+const (
+	// lingerFactor × MaxBody bounds how much of a refused body is read
+	// and dropped, lingerTime how long that may take.
+	lingerFactor = 4
+	lingerTime   = 10 * time.Second
+)
+
+// discardRest reads and drops what is left of a body refused with 413
+// (bounded in bytes and time) before the connection is closed, as nginx's
+// lingering close does. A sender that writes its whole body before reading
+// the answer (Python's http.client, many SDKs) would otherwise have the
+// connection reset under it: it gets a broken pipe instead of the 413, and
+// retries forever.
+func (h *Handler) discardRest(w http.ResponseWriter, body io.Reader) {
+	rc := http.NewResponseController(w)
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	if err := rc.SetReadDeadline(time.Now().Add(lingerTime)); err != nil {
+		return
+	}
+	limit := int64(math.MaxInt64)
+	if h.o.MaxBody <= limit/lingerFactor {
+		limit = lingerFactor * h.o.MaxBody
+	}
+	_, _ = io.CopyN(io.Discard, body, limit)
 }
 
 // inspect finds the event type, the route and the verdict.
@@ -303,14 +365,21 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 		// quote it.
 		fw.URL, fw.Error, fw.Body = h.redact.URL(fw.URL), h.redact.Text(fw.Error), h.redact.Text(fw.Body)
 		rec.Forward = fw
-		if attempt.Err != nil {
+		unrelayable := attempt.Err == nil && attempt.Status < 200
+		switch {
+		case attempt.Err != nil:
 			d.ForwardErr, _ = attempt.Err.(*delivery.Error)
+		case unrelayable:
+			d.ForwardErr = unrelayableAnswer(attempt.Status)
 		}
 		if !h.o.StatusSet && a.Reason == "" {
 			switch {
-			case attempt.Err == nil:
+			case attempt.Err == nil && !unrelayable:
 				a.Status, a.Reason = attempt.Status, "the app's answer"
 				answerBody, contentType = string(attempt.Body), attempt.Response.Get("Content-Type")
+			case unrelayable:
+				a.Status, a.Reason = http.StatusBadGateway, d.ForwardErr.Msg
+				answerBody, contentType = `{"error":"the app's answer cannot be relayed"}`, "application/json"
 			case d.ForwardErr != nil && d.ForwardErr.Kind == delivery.KindTimeout:
 				a.Status, a.Reason = http.StatusGatewayTimeout, "the app did not answer in time"
 				answerBody, contentType = `{"error":"the app did not answer in time"}`, "application/json"
@@ -322,6 +391,22 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 	}
 	rec.Answer = a
 	return answerBody, contentType
+}
+
+// unrelayableAnswer is why an app's answer with status (below 200: 101
+// Switching Protocols, or a 1xx the client did not take as interim) is not
+// passed on. A 1xx is no final answer, and relaying a 101 would leave the
+// sender waiting on a connection that switched to nothing.
+func unrelayableAnswer(status int) *delivery.Error {
+	msg := fmt.Sprintf("the app answered %d", status)
+	if text := http.StatusText(status); text != "" {
+		msg += " " + text
+	}
+	return &delivery.Error{
+		Kind: delivery.KindOther,
+		Msg:  msg + ", which a webhook receiver should not",
+		Hint: "answer deliveries with a final status (2xx to acknowledge); 101 and other 1xx answers cannot be relayed",
+	}
 }
 
 func chance(p float64) bool {
