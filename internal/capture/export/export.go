@@ -1,0 +1,175 @@
+// Package export turns kept deliveries back into requests for other tools:
+// a HAR 1.2 document, or shell commands that run curl. Whatever came from a
+// delivery is inert in the output: every word of a command is shell-quoted
+// (ShellQuote, the one quoting of hooktool), and comments hold no raw
+// newline.
+package export
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/hooktool/hooktool/internal/capture"
+)
+
+// ShellQuote quotes s as one word for a POSIX shell: in single quotes,
+// where nothing is special, and each single quote of s closes the quotes,
+// is written escaped, and opens them again. The word is s byte for byte (a
+// shell cannot hold a NUL byte in a word).
+func ShellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// commentText makes s safe in a shell comment, which ends at a newline:
+// text with anything unprintable (newlines, carriage returns, escapes) is
+// shown Go-quoted.
+func commentText(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// ReceivedURL is the base URL a delivery was received on: the listener's
+// own address (the Host header is the sender's to choose), else the Host
+// header, else localhost.
+func ReceivedURL(r *capture.Record) *url.URL {
+	host := r.LocalAddr
+	if host == "" {
+		host = r.Host
+	}
+	if host == "" {
+		host = "localhost"
+	}
+	return &url.URL{Scheme: "http", Host: host, Path: "/"}
+}
+
+// Curl writes a curl command that sends r again, byte-exact, to base (nil:
+// where it was received) with the capture's path after base's own path.
+// The body is inlined when it is text, and piped in through base64 -d
+// otherwise.
+func Curl(w io.Writer, r *capture.Record, base *url.URL) error {
+	body, err := r.Bytes()
+	if err != nil {
+		return err
+	}
+	if base == nil {
+		base = ReceivedURL(r)
+	}
+	target := captureURL(r, base)
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s %s %s\n", commentText(r.ID), r.ReceivedAt.Format(time.RFC3339), commentText(r.Event))
+	binary := !utf8.Valid(body) || bytes.IndexByte(body, 0) >= 0
+	if binary {
+		fmt.Fprintf(&b, "printf %%s %s | base64 -d | ", ShellQuote(base64.StdEncoding.EncodeToString(body)))
+	}
+	fmt.Fprintf(&b, "curl -sS -X %s %s", ShellQuote(r.Method), ShellQuote(target))
+	h := resendHeaders(r)
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range h[k] {
+			fmt.Fprintf(&b, " \\\n  -H %s", ShellQuote(k+": "+v))
+		}
+	}
+	switch {
+	case binary:
+		b.WriteString(" \\\n  --data-binary @-")
+	case len(body) > 0:
+		// --data-raw: curl would read a body starting with @ as a file name.
+		fmt.Fprintf(&b, " \\\n  --data-raw %s", ShellQuote(string(body)))
+	}
+	b.WriteString("\n\n")
+	_, err = io.WriteString(w, b.String())
+	return err
+}
+
+// captureURL is base with the capture's path (after base's own path) and
+// both queries.
+func captureURL(r *capture.Record, base *url.URL) string {
+	return parseCaptureBase(base.String()).url(r)
+}
+
+// captureBase is a base URL parsed once, for the captures sent to it.
+type captureBase struct {
+	raw    string // unparsable: used as it is
+	prefix string // scheme://host/path, without a trailing slash
+	query  string
+}
+
+func parseCaptureBase(base string) captureBase {
+	u, err := url.Parse(base)
+	if err != nil {
+		return captureBase{raw: base}
+	}
+	// Both paths are kept as escaped on the wire: decoding would turn %2F
+	// into a separator and %3F into a query.
+	return captureBase{prefix: u.Scheme + "://" + u.Host + strings.TrimSuffix(u.EscapedPath(), "/"), query: u.RawQuery}
+}
+
+// url is base with r's path after its own, and both queries.
+func (b captureBase) url(r *capture.Record) string {
+	if b.prefix == "" {
+		return b.raw
+	}
+	out := b.prefix + r.Path
+	q := b.query
+	switch {
+	case q == "":
+		q = r.Query
+	case r.Query != "":
+		q += "&" + r.Query
+	}
+	if q != "" {
+		out += "?" + q
+	}
+	return out
+}
+
+// skipOnResend are headers a re-send must not copy: hop-by-hop ones, and
+// those the HTTP client sets from the request itself.
+var skipOnResend = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Proxy-Authenticate": true,
+	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
+	"Host": true, "Content-Length": true,
+}
+
+// resendHeaders returns a capture's headers for sending again. The map is
+// new, the value slices are the record's: copy one before changing it in
+// place.
+func resendHeaders(r *capture.Record) http.Header {
+	h := make(http.Header, len(r.Headers))
+	for k, v := range r.Headers {
+		h[k] = v
+	}
+	dropUnsendable(h)
+	return h
+}
+
+// dropUnsendable deletes from h what a re-send must not copy: hop-by-hop
+// headers, those Connection names, and those the HTTP client sets itself.
+func dropUnsendable(h http.Header) {
+	for _, c := range h["Connection"] {
+		for _, k := range strings.Split(c, ",") {
+			delete(h, http.CanonicalHeaderKey(strings.TrimSpace(k)))
+		}
+	}
+	for k := range h {
+		if skipOnResend[k] {
+			delete(h, k)
+		}
+	}
+}
