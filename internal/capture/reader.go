@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/hooktool/hooktool/internal/httpx"
 )
 
 // ReadOptions tune reading.
@@ -117,6 +119,14 @@ func parse(d *decoder, text []byte) (*Record, error) {
 	if rec.BodyEncoding == BodyBase64 {
 		if _, err := rec.Bytes(); err != nil {
 			return nil, fmt.Errorf("the body is not valid base64: %v", err)
+		}
+	}
+	// A path is sent again after a base URL: one that is not a path could
+	// name another host. "" and "*" (CONNECT and asterisk-form requests)
+	// are what the listener keeps for requests without one.
+	if rec.Path != "" && rec.Path != "*" {
+		if err := httpx.CheckPath(rec.Path); err != nil {
+			return nil, err
 		}
 	}
 	return &rec, nil

@@ -347,42 +347,6 @@ address it was received on).` + exitStatusHelp,
 	return cmd
 }
 
-// captureBase is a base URL parsed once, for the captures sent to it.
-type captureBase struct {
-	raw    string // unparsable: used as it is
-	prefix string // scheme://host/path, without a trailing slash
-	query  string
-}
-
-func parseCaptureBase(base string) captureBase {
-	u, err := url.Parse(base)
-	if err != nil {
-		return captureBase{raw: base}
-	}
-	// Both paths are kept as escaped on the wire: decoding would turn %2F
-	// into a separator and %3F into a query.
-	return captureBase{prefix: u.Scheme + "://" + u.Host + strings.TrimSuffix(u.EscapedPath(), "/"), query: u.RawQuery}
-}
-
-// url is base with r's path after its own, and both queries.
-func (b captureBase) url(r *capture.Record) string {
-	if b.prefix == "" {
-		return b.raw
-	}
-	out := b.prefix + r.Path
-	q := b.query
-	switch {
-	case q == "":
-		q = r.Query
-	case r.Query != "":
-		q += "&" + r.Query
-	}
-	if q != "" {
-		out += "?" + q
-	}
-	return out
-}
-
 // skipOnResend are headers a re-send must not copy: hop-by-hop ones, and
 // those the HTTP client sets from the request itself.
 var skipOnResend = map[string]bool{

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
@@ -393,26 +394,26 @@ func sendWith(c *delivery.Client, ctx context.Context, req delivery.Request, on 
 }
 
 // replayTo is where captures go: base itself, or with each capture's path
-// appended (base parsed once).
+// and query after it (httpx.JoinURL: never another host).
 type replayTo struct {
 	base     string
 	withPath bool
-	parsed   captureBase
+	parsed   *url.URL
 }
 
 func newReplayTo(base string, hasPath, keepPath bool) replayTo {
 	to := replayTo{base: base, withPath: keepPath && !hasPath}
 	if to.withPath {
-		to.parsed = parseCaptureBase(strings.TrimSuffix(base, "/"))
+		to.parsed, _ = url.Parse(base) // normalizeURL parsed it
 	}
 	return to
 }
 
-func (to replayTo) url(rec *capture.Record) string {
+func (to replayTo) url(rec *capture.Record) (string, error) {
 	if to.withPath {
-		return to.parsed.url(rec)
+		return httpx.JoinURL(to.parsed, rec.Path, rec.Query)
 	}
-	return to.base
+	return to.base, nil
 }
 
 // replayRequest rebuilds a captured delivery for sending.
@@ -421,7 +422,10 @@ func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *c
 	if err != nil {
 		return delivery.Request{}, err
 	}
-	target := to.url(rec)
+	target, err := to.url(rec)
+	if err != nil {
+		return delivery.Request{}, err
+	}
 	// The record is read for this send alone: its header map becomes the
 	// request's.
 	h := rec.Headers

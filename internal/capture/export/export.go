@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/httpx"
 )
 
 // ShellQuote quotes s as one word for a POSIX shell: in single quotes,
@@ -66,7 +67,10 @@ func Curl(w io.Writer, r *capture.Record, base *url.URL) error {
 	if base == nil {
 		base = ReceivedURL(r)
 	}
-	target := captureURL(r, base)
+	target, err := captureURL(r, base)
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s %s %s\n", commentText(r.ID), r.ReceivedAt.Format(time.RFC3339), commentText(r.Event))
 	binary := !utf8.Valid(body) || bytes.IndexByte(body, 0) >= 0
@@ -98,45 +102,13 @@ func Curl(w io.Writer, r *capture.Record, base *url.URL) error {
 }
 
 // captureURL is base with the capture's path (after base's own path) and
-// both queries.
-func captureURL(r *capture.Record, base *url.URL) string {
-	return parseCaptureBase(base.String()).url(r)
-}
-
-// captureBase is a base URL parsed once, for the captures sent to it.
-type captureBase struct {
-	raw    string // unparsable: used as it is
-	prefix string // scheme://host/path, without a trailing slash
-	query  string
-}
-
-func parseCaptureBase(base string) captureBase {
-	u, err := url.Parse(base)
+// both queries: httpx.JoinURL, so never another host.
+func captureURL(r *capture.Record, base *url.URL) (string, error) {
+	u, err := httpx.JoinURL(base, r.Path, r.Query)
 	if err != nil {
-		return captureBase{raw: base}
+		return "", fmt.Errorf("capture %s: %w", r.ID, err)
 	}
-	// Both paths are kept as escaped on the wire: decoding would turn %2F
-	// into a separator and %3F into a query.
-	return captureBase{prefix: u.Scheme + "://" + u.Host + strings.TrimSuffix(u.EscapedPath(), "/"), query: u.RawQuery}
-}
-
-// url is base with r's path after its own, and both queries.
-func (b captureBase) url(r *capture.Record) string {
-	if b.prefix == "" {
-		return b.raw
-	}
-	out := b.prefix + r.Path
-	q := b.query
-	switch {
-	case q == "":
-		q = r.Query
-	case r.Query != "":
-		q += "&" + r.Query
-	}
-	if q != "" {
-		out += "?" + q
-	}
-	return out
+	return u, nil
 }
 
 // skipOnResend are headers a re-send must not copy: hop-by-hop ones, and

@@ -156,7 +156,7 @@ func TestCaptureURL(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if got := captureURL(rec, u); got != want {
+		if got, err := captureURL(rec, u); err != nil || got != want {
 			t.Errorf("captureURL(%q) = %q, want %q", base, got, want)
 		}
 	}

@@ -99,10 +99,14 @@ func (h *HAR) Add(r *capture.Record) error {
 	if err != nil {
 		return err
 	}
+	url, err := captureURL(r, ReceivedURL(r))
+	if err != nil {
+		return err
+	}
 	e := harEntry{
 		StartedDateTime: r.ReceivedAt.Format(time.RFC3339Nano),
 		Request: harRequest{
-			Method: r.Method, URL: captureURL(r, ReceivedURL(r)), HTTPVersion: orDefault(r.Proto, "HTTP/1.1"),
+			Method: r.Method, URL: url, HTTPVersion: orDefault(r.Proto, "HTTP/1.1"),
 			Cookies: []harNV{}, Headers: []harNV{}, QueryString: []harNV{}, HeadersSize: -1, BodySize: len(body),
 		},
 		Response: harResponse{
