@@ -6,7 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"net/http"
+	"net/textproto"
 	"os"
+	"slices"
 
 	"github.com/hooktool/hooktool/internal/httpx"
 )
@@ -121,6 +125,7 @@ func parse(d *decoder, text []byte) (*Record, error) {
 			return nil, fmt.Errorf("the body is not valid base64: %v", err)
 		}
 	}
+	rec.Headers = canonicalHeaders(rec.Headers)
 	// A path is sent again after a base URL: one that is not a path could
 	// name another host. "" and "*" (CONNECT and asterisk-form requests)
 	// are what the listener keeps for requests without one.
@@ -130,4 +135,30 @@ func parse(d *decoder, text []byte) (*Record, error) {
 		}
 	}
 	return &rec, nil
+}
+
+// canonicalHeaders returns h with every name in its canonical form (what
+// the listener writes), so that whoever reads a record finds a header by
+// its name whatever case a capture file wrote it in: a filter of framing
+// headers that looks for "Transfer-Encoding" also finds
+// "transfer-encoding". Values of names that differ only in case are
+// merged, in the byte order of the names as written. h itself is returned
+// when its names are canonical already.
+func canonicalHeaders(h http.Header) http.Header {
+	canonical := true
+	for k := range h {
+		if textproto.CanonicalMIMEHeaderKey(k) != k {
+			canonical = false
+			break
+		}
+	}
+	if canonical {
+		return h
+	}
+	out := make(http.Header, len(h))
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		ck := textproto.CanonicalMIMEHeaderKey(k)
+		out[ck] = append(out[ck], h[k]...)
+	}
+	return out
 }

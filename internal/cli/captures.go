@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"sort"
-	"strings"
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
@@ -331,7 +329,13 @@ address it was received on).` + exitStatusHelp,
 					}
 					base, _ = url.Parse(norm)
 				}
-				return app.eachCapture(q, func(r *capture.Record) error { return export.Curl(app.Streams.Out, r, base) })
+				return app.eachCapture(q, func(r *capture.Record) error {
+					invalid, err := export.Curl(app.Streams.Out, r, base)
+					if len(invalid) > 0 {
+						app.warn("capture %s: left out: %s (a name that is not a token, or a value with CR, LF or NUL)", r.ID, quoteNames(invalid))
+					}
+					return err
+				})
 			}
 			har := export.NewHAR(app.Version)
 			if err := app.eachCapture(q, har.Add); err != nil {
@@ -345,29 +349,6 @@ address it was received on).` + exitStatusHelp,
 	cmd.Flags().StringVar(&to, "to", "", "curl: send to this base URL instead of where the delivery was received")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"har", "curl"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
-}
-
-// skipOnResend are headers a re-send must not copy: hop-by-hop ones, and
-// those the HTTP client sets from the request itself.
-var skipOnResend = map[string]bool{
-	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Proxy-Authenticate": true,
-	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
-	"Host": true, "Content-Length": true,
-}
-
-// dropUnsendable deletes from h what a re-send must not copy: hop-by-hop
-// headers, those Connection names, and those the HTTP client sets itself.
-func dropUnsendable(h http.Header) {
-	for _, c := range h["Connection"] {
-		for _, k := range strings.Split(c, ",") {
-			delete(h, http.CanonicalHeaderKey(strings.TrimSpace(k)))
-		}
-	}
-	for k := range h {
-		if skipOnResend[k] {
-			delete(h, k)
-		}
-	}
 }
 
 func orDefault(s, def string) string {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -427,12 +428,15 @@ func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *c
 		return delivery.Request{}, err
 	}
 	// The record is read for this send alone: its header map becomes the
-	// request's.
-	h := rec.Headers
+	// request's, without framing and hop-by-hop headers whatever their case
+	// (httpx.Sendable copies it only when it drops one).
+	h, invalid := httpx.Sendable(rec.Headers)
+	if len(invalid) > 0 {
+		app.warn("capture %s: not sent: %s (a name that is not a token, or a value with CR, LF or NUL)", rec.ID, quoteNames(invalid))
+	}
 	if h == nil {
 		h = http.Header{}
 	}
-	dropUnsendable(h)
 	restoreRedacted(app, r, rec, h)
 	for k, v := range extra {
 		h[k] = v
@@ -530,4 +534,14 @@ func (app *App) replaySummary(results []replayResult, stopped bool) int {
 	}
 	fmt.Fprintln(app.Streams.Err)
 	return failed
+}
+
+// quoteNames lists header names Go-quoted: a name from a capture file may
+// hold anything.
+func quoteNames(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }

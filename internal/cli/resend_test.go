@@ -4,9 +4,14 @@ package cli
 // as one request, with the capture's own header bytes.
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,5 +99,113 @@ func TestReplayPathNeverChangesTheHost(t *testing.T) {
 	code, _, errs := secRun(t, "", "replay", file, "--to", target.srv.URL+"/hook")
 	if code != ExitError || !strings.Contains(errs, "steer.jsonl:1: ") || other.count() != 0 {
 		t.Errorf("--to with a path: exit %d, other got %d\n%s", code, other.count(), errs)
+	}
+}
+
+// rawTarget is a loopback HTTP/1.1 server over plain TCP: it reads the
+// requests of each connection one after the other, as any keep-alive server
+// would, and keeps each request's line and headers as they came.
+type rawTarget struct {
+	addr string
+	mu   sync.Mutex
+	reqs []*http.Request
+}
+
+func newRawTarget(t *testing.T) *rawTarget {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	rt := &rawTarget{addr: ln.Addr().String()}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go rt.serve(c)
+		}
+	}()
+	return rt
+}
+
+func (rt *rawTarget) serve(c net.Conn) {
+	defer c.Close()
+	br := bufio.NewReader(c)
+	for {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		_, err = io.Copy(io.Discard, req.Body)
+		rt.mu.Lock()
+		rt.reqs = append(rt.reqs, req)
+		rt.mu.Unlock()
+		if err != nil {
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	}
+}
+
+func (rt *rawTarget) requests() []*http.Request {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return append([]*http.Request(nil), rt.reqs...)
+}
+
+// TestReplaySendsOneRequestPerCapture replays captures whose framing
+// headers are written in lower case (so that no filter by canonical name
+// sees them) and whose body is a chunked end followed by a second request:
+// a target that honours Transfer-Encoding over Content-Length, as RFC 9112
+// says it must, would read two requests. It must read one, the capture's
+// path, for a body over 1 MiB (sent by net/http) and for a small one.
+func TestReplaySendsOneRequestPerCapture(t *testing.T) {
+	sandbox(t)
+	for _, size := range []int{64, 1<<20 + 4096} {
+		target := newRawTarget(t)
+		pad := strings.Repeat("p", size)
+		body := "0\r\n\r\nPOST /smuggled HTTP/1.1\r\nHost: x\r\nContent-Length: " + strconv.Itoa(len(pad)) + "\r\n\r\n" + pad
+		rec := resendRecord("01SMUGGLE0000000000000000A", "/hook")
+		rec.SetBody([]byte(body))
+		rec.Headers = http.Header{
+			"Content-Type":        {"application/json"},
+			"transfer-encoding":   {"chunked"},
+			"content-length":      {strconv.Itoa(len(body))},
+			"connection":          {"keep-alive, x-hop"},
+			"x-hop":               {"1"},
+			"proxy-authorization": {"Basic eDp5"},
+			"trailer":             {"X-T"},
+			"te":                  {"trailers"},
+			"upgrade":             {"h2c"},
+			"keep-alive":          {"timeout=5"},
+			"x-kept":              {"kept"},
+		}
+		file := writeCaptures(t, "smuggle.jsonl", rec)
+		code, out, errs := secRun(t, "", "replay", file, "--to", "http://"+target.addr, "--timeout", "5s")
+		time.Sleep(100 * time.Millisecond) // a second request would follow the first on its connection
+		reqs := target.requests()
+		var uris []string
+		for _, r := range reqs {
+			uris = append(uris, r.Method+" "+r.RequestURI)
+		}
+		if len(reqs) != 1 || reqs[0].RequestURI != "/hook" {
+			t.Errorf("body of %d bytes: the target read %d requests %q, want one, POST /hook (exit %d)\n%s%s", len(body), len(reqs), uris, code, out, lastLines(errs, 5))
+			continue
+		}
+		got := reqs[0].Header
+		for _, name := range []string{"Transfer-Encoding", "Connection", "X-Hop", "Proxy-Authorization", "Trailer", "Te", "Upgrade", "Keep-Alive"} {
+			if v, ok := got[name]; ok {
+				t.Errorf("body of %d bytes: %s: %q was sent", len(body), name, v)
+			}
+		}
+		if got.Get("X-Kept") != "kept" || len(got["Content-Length"]) != 1 || reqs[0].ContentLength != int64(len(body)) {
+			t.Errorf("body of %d bytes: headers %v, length %d", len(body), got, reqs[0].ContentLength)
+		}
+		if code != ExitOK {
+			t.Errorf("body of %d bytes: exit %d\n%s%s", len(body), code, out, errs)
+		}
 	}
 }

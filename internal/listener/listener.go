@@ -386,9 +386,6 @@ func NewForwarder(scheme, host, pathPrefix, query string, client *delivery.Clien
 	return &Forwarder{target: u, client: client, extra: extra}
 }
 
-// hopByHop headers are not forwarded (RFC 9110 section 7.6.1).
-var hopByHop = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
-
 // URL is where a request with this path and query goes: the target's path
 // with the request's path appended (unless it is "/"), and both queries
 // (httpx.JoinURL: never another host).
@@ -397,17 +394,14 @@ func (f *Forwarder) URL(reqPath, reqQuery string) (string, error) {
 }
 
 func (f *Forwarder) send(ctx context.Context, r *http.Request, body []byte) (*capture.Forward, delivery.Attempt) {
-	h := r.Header.Clone()
-	for _, k := range hopByHop {
-		h.Del(k)
-	}
-	for _, c := range r.Header.Values("Connection") {
-		for _, k := range strings.Split(c, ",") {
-			h.Del(strings.TrimSpace(k))
+	// Without framing and hop-by-hop headers (a copy when there are any):
+	// the app's connection is the forwarder's own.
+	h, _ := httpx.Sendable(r.Header)
+	if len(f.extra) > 0 {
+		h = h.Clone()
+		for k, v := range f.extra {
+			h[k] = v
 		}
-	}
-	for k, v := range f.extra {
-		h[k] = v
 	}
 	// The escaped path: the decoded one would turn %3F, %23 and %25 into
 	// a query, a fragment and a broken escape.

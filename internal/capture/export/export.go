@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -56,20 +55,22 @@ func ReceivedURL(r *capture.Record) *url.URL {
 }
 
 // Curl writes a curl command that sends r again, byte-exact, to base (nil:
-// where it was received) with the capture's path after base's own path.
-// The body is inlined when it is text, and piped in through base64 -d
-// otherwise.
-func Curl(w io.Writer, r *capture.Record, base *url.URL) error {
+// where it was received) with the capture's path after base's own path,
+// and the headers a request sent again carries (httpx.Sendable). The body
+// is inlined when it is text, and piped in through base64 -d otherwise.
+// invalid names the headers left out because their name is not a token or
+// a value holds CR, LF or NUL.
+func Curl(w io.Writer, r *capture.Record, base *url.URL) (invalid []string, err error) {
 	body, err := r.Bytes()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if base == nil {
 		base = ReceivedURL(r)
 	}
 	target, err := captureURL(r, base)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s %s %s\n", commentText(r.ID), r.ReceivedAt.Format(time.RFC3339), commentText(r.Event))
@@ -78,7 +79,7 @@ func Curl(w io.Writer, r *capture.Record, base *url.URL) error {
 		fmt.Fprintf(&b, "printf %%s %s | base64 -d | ", ShellQuote(base64.StdEncoding.EncodeToString(body)))
 	}
 	fmt.Fprintf(&b, "curl -sS -X %s %s", ShellQuote(r.Method), ShellQuote(target))
-	h := resendHeaders(r)
+	h, invalid := httpx.Sendable(r.Headers)
 	names := make([]string, 0, len(h))
 	for k := range h {
 		names = append(names, k)
@@ -98,7 +99,7 @@ func Curl(w io.Writer, r *capture.Record, base *url.URL) error {
 	}
 	b.WriteString("\n\n")
 	_, err = io.WriteString(w, b.String())
-	return err
+	return invalid, err
 }
 
 // captureURL is base with the capture's path (after base's own path) and
@@ -109,39 +110,4 @@ func captureURL(r *capture.Record, base *url.URL) (string, error) {
 		return "", fmt.Errorf("capture %s: %w", r.ID, err)
 	}
 	return u, nil
-}
-
-// skipOnResend are headers a re-send must not copy: hop-by-hop ones, and
-// those the HTTP client sets from the request itself.
-var skipOnResend = map[string]bool{
-	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Proxy-Authenticate": true,
-	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
-	"Host": true, "Content-Length": true,
-}
-
-// resendHeaders returns a capture's headers for sending again. The map is
-// new, the value slices are the record's: copy one before changing it in
-// place.
-func resendHeaders(r *capture.Record) http.Header {
-	h := make(http.Header, len(r.Headers))
-	for k, v := range r.Headers {
-		h[k] = v
-	}
-	dropUnsendable(h)
-	return h
-}
-
-// dropUnsendable deletes from h what a re-send must not copy: hop-by-hop
-// headers, those Connection names, and those the HTTP client sets itself.
-func dropUnsendable(h http.Header) {
-	for _, c := range h["Connection"] {
-		for _, k := range strings.Split(c, ",") {
-			delete(h, http.CanonicalHeaderKey(strings.TrimSpace(k)))
-		}
-	}
-	for k := range h {
-		if skipOnResend[k] {
-			delete(h, k)
-		}
-	}
 }

@@ -29,9 +29,11 @@ func hostileRecords() []*capture.Record {
 	text.Path = "/a'b\"c`touch${IFS}pwned`$(touch${IFS}pwned);touch${IFS}pwned&&|>pwned"
 	text.Query = "q='$(touch${IFS}pwned)'&r=\"`touch${IFS}pwned`\"&s=\\';touch${IFS}pwned"
 	text.Headers = http.Header{
-		"Content-Type": {"application/json"},
-		"X-Quote":      {`it's "quoted" $(` + cmd + `) ` + "`" + cmd + "`" + ` \' \" ; ` + cmd},
-		"X-Dollar":     {"${IFS}$(" + cmd + ")$((1+1))!!"},
+		"Content-Type":   {"application/json"},
+		"X-Quote":        {`it's "quoted" $(` + cmd + `) ` + "`" + cmd + "`" + ` \' \" ; ` + cmd},
+		"X-Dollar":       {"${IFS}$(" + cmd + ")$((1+1))!!"},
+		"x-newline":      {"a\n" + cmd + "\r\n" + cmd}, // left out: it would end the header
+		"content-length": {"1"},                        // left out: curl frames the request
 	}
 	text.SetBody([]byte("{\"a\":\"it's\",\n\"b\":\"$(" + cmd + ")\",\n\"c\":\"`" + cmd + "`\"}\n'; " + cmd + "; '"))
 	bin := base("01HOSTILE0000000000000000B")
@@ -74,9 +76,13 @@ func TestCurlExportOfHostileCapturesIsInert(t *testing.T) {
 
 	recs := hostileRecords()
 	var script bytes.Buffer
-	for _, r := range recs {
-		if err := Curl(&script, r, nil); err != nil {
+	for i, r := range recs {
+		invalid, err := Curl(&script, r, nil)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if want := []string{"x-newline"}[:1-i]; strings.Join(invalid, ",") != strings.Join(want, ",") {
+			t.Errorf("record %d: left out %q, want %q", i, invalid, want)
 		}
 	}
 	file := filepath.Join(dir, "export.sh")
