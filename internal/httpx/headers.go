@@ -9,12 +9,15 @@ import (
 
 // IsFraming reports whether a header of this name (in any case) is never
 // copied into a request sent on or again: Content-Length,
-// Transfer-Encoding, Host, Connection, Keep-Alive, Proxy-*, TE, Trailer
-// and Upgrade. They describe one message's framing or one connection (RFC
-// 9110 7.6.1, RFC 9112 6 and 7), or the sending client writes them itself.
+// Transfer-Encoding, Host, Connection, Keep-Alive, Proxy-*, TE, Trailer,
+// Upgrade and Expect. They describe one message's framing or one
+// connection (RFC 9110 7.6.1, RFC 9112 6 and 7), or the sending client
+// writes them itself. Expect is one: whoever sends on or again holds the
+// whole body already, and an app asked to wait for a 100 Continue would
+// only wait.
 func IsFraming(name string) bool {
 	switch k := textproto.CanonicalMIMEHeaderKey(name); k {
-	case "Content-Length", "Transfer-Encoding", "Host", "Connection", "Keep-Alive", "Te", "Trailer", "Upgrade":
+	case "Content-Length", "Transfer-Encoding", "Host", "Connection", "Keep-Alive", "Te", "Trailer", "Upgrade", "Expect":
 		return true
 	default:
 		return strings.HasPrefix(k, "Proxy-")

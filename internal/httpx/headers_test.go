@@ -8,7 +8,7 @@ import (
 
 func TestIsFraming(t *testing.T) {
 	for _, name := range []string{"Content-Length", "content-length", "TRANSFER-ENCODING", "host", "Connection", "keep-alive",
-		"Proxy-Authorization", "proxy-connection", "Proxy-Anything", "te", "Trailer", "upgrade"} {
+		"Proxy-Authorization", "proxy-connection", "Proxy-Anything", "te", "Trailer", "upgrade", "Expect", "expect"} {
 		if !IsFraming(name) {
 			t.Errorf("IsFraming(%q) = false", name)
 		}
