@@ -125,7 +125,9 @@ func parse(d *decoder, text []byte) (*Record, error) {
 			return nil, fmt.Errorf("the body is not valid base64: %v", err)
 		}
 	}
-	rec.Headers = canonicalHeaders(rec.Headers)
+	if err := normalizeHeaders(&rec); err != nil {
+		return nil, err
+	}
 	// A path is sent again after a base URL: one that is not a path could
 	// name another host. "" and "*" (CONNECT and asterisk-form requests)
 	// are what the listener keeps for requests without one.
@@ -135,6 +137,24 @@ func parse(d *decoder, text []byte) (*Record, error) {
 		}
 	}
 	return &rec, nil
+}
+
+// normalizeHeaders canonicalises the record's header names and checks its
+// base64 headers, which are decoded first when there are any: a value
+// marked base64 under one name and plain under another of the same
+// canonical name is merged as bytes, and encoded again as a whole.
+func normalizeHeaders(rec *Record) error {
+	if len(rec.Base64Headers) == 0 {
+		rec.Headers = canonicalHeaders(rec.Headers)
+		return nil
+	}
+	h, err := rec.HeaderBytes()
+	if err != nil {
+		return err
+	}
+	rec.Headers, rec.Base64Headers = canonicalHeaders(h), nil
+	rec.EncodeHeaders()
+	return nil
 }
 
 // canonicalHeaders returns h with every name in its canonical form (what

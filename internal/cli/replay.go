@@ -430,7 +430,11 @@ func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *c
 	// The record is read for this send alone: its header map becomes the
 	// request's, without framing and hop-by-hop headers whatever their case
 	// (httpx.Sendable copies it only when it drops one).
-	h, invalid := httpx.Sendable(rec.Headers)
+	received, err := rec.HeaderBytes()
+	if err != nil {
+		return delivery.Request{}, err
+	}
+	h, invalid := httpx.Sendable(received)
 	if len(invalid) > 0 {
 		app.warn("capture %s: not sent: %s (a name that is not a token, or a value with CR, LF or NUL)", rec.ID, quoteNames(invalid))
 	}

@@ -209,3 +209,34 @@ func TestReplaySendsOneRequestPerCapture(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderBytesKeptAndReplayedExactly: a header value that is not UTF-8
+// goes through listen --save and replay byte for byte.
+func TestHeaderBytesKeptAndReplayedExactly(t *testing.T) {
+	dir := sandbox(t)
+	file := dir + "/bin.jsonl"
+	l := secListen(t, "--save", file, "--timeout", "60s")
+	addr := strings.TrimPrefix(l.url, "http://")
+	value := "a\xff\xfe b\x80\xc3"
+	body := `{"event":"bytes"}`
+	status := secRaw(t, addr, "POST /bytes HTTP/1.1\r\nHost: "+addr+"\r\nX-Bin: "+value+"\r\nX-Bin: plain\r\nX-Text: caf\xc3\xa9\r\n"+
+		"Content-Length: "+strconv.Itoa(len(body))+"\r\nConnection: close\r\n\r\n"+body)
+	if !strings.HasPrefix(status, "HTTP/1.1 200") {
+		t.Fatalf("listen answered %q", status)
+	}
+	if code, out, errs := l.stop(t); code != ExitOK {
+		t.Fatalf("listen: exit %d\n%s%s", code, out, errs)
+	}
+	target := newRawTarget(t)
+	code, out, errs := secRun(t, "", "replay", file, "--to", "http://"+target.addr)
+	reqs := target.requests()
+	if code != ExitOK || len(reqs) != 1 {
+		t.Fatalf("replay: exit %d, the target got %d requests\n%s%s", code, len(reqs), out, errs)
+	}
+	if got := reqs[0].Header["X-Bin"]; len(got) != 2 || got[0] != value || got[1] != "plain" {
+		t.Errorf("X-Bin: got %q, want %q", got, []string{value, "plain"})
+	}
+	if got := reqs[0].Header.Get("X-Text"); got != "caf\xc3\xa9" {
+		t.Errorf("X-Text: got %q", got)
+	}
+}

@@ -152,6 +152,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.SetBody(body)
 	h.inspect(rec, r, body)
 	h.redactSecrets(rec)
+	rec.EncodeHeaders() // after redaction, which reads the values as they came
 	d := Delivery{Record: rec}
 	answerBody, contentType := h.answer(r.Context(), rec, r, body, &d)
 	if h.o.Store != nil {

@@ -79,7 +79,11 @@ func Curl(w io.Writer, r *capture.Record, base *url.URL) (invalid []string, err 
 		fmt.Fprintf(&b, "printf %%s %s | base64 -d | ", ShellQuote(base64.StdEncoding.EncodeToString(body)))
 	}
 	fmt.Fprintf(&b, "curl -sS -X %s %s", ShellQuote(r.Method), ShellQuote(target))
-	h, invalid := httpx.Sendable(r.Headers)
+	received, err := r.HeaderBytes()
+	if err != nil {
+		return nil, err
+	}
+	h, invalid := httpx.Sendable(received)
 	names := make([]string, 0, len(h))
 	for k := range h {
 		names = append(names, k)

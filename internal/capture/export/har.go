@@ -120,13 +120,19 @@ func (h *HAR) Add(r *capture.Record) error {
 		},
 	}
 	e.Time = e.Timings.Wait
-	names := make([]string, 0, len(r.Headers))
-	for k := range r.Headers {
+	// The headers as received (a HAR string holds UTF-8 only: bytes that
+	// are not become U+FFFD).
+	headers, err := r.HeaderBytes()
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(headers))
+	for k := range headers {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		for _, v := range r.Headers[k] {
+		for _, v := range headers[k] {
 			e.Request.Headers = append(e.Request.Headers, harNV{k, v})
 		}
 	}
