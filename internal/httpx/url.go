@@ -26,17 +26,17 @@ func CheckPath(p string) error {
 	return nil
 }
 
-// checkQuery refuses a raw query that would end the request line or the
-// URL: a space, a control byte, a non-ASCII byte or "#".
+// checkQuery refuses a raw query that would end the request line: a space
+// or a control byte.
 func checkQuery(q string) error {
-	if i := strings.IndexFunc(q, func(r rune) bool { return r <= ' ' || r >= 0x7f || r == '#' }); i >= 0 {
+	if i := strings.IndexFunc(q, func(r rune) bool { return r <= ' ' || r == 0x7f }); i >= 0 {
 		return fmt.Errorf("query %q: byte %d is %q", q, i, q[i])
 	}
 	return nil
 }
 
 // JoinURL is base with path after base's own path, and base's query
-// followed by rawQuery. A path of "" or "/" leaves base's path as it is.
+// followed by rawQuery (a "#" in it escaped). A path of "" or "/" leaves base's path as it is.
 // The URL is built from base's parts, never by parsing what a request
 // says, and the result is checked to name base's scheme, user and host:
 // only base's host is ever contacted.
@@ -62,7 +62,9 @@ func JoinURL(base *url.URL, path, rawQuery string) (string, error) {
 		if q != "" {
 			q += "&"
 		}
-		q += rawQuery
+		// A "#" in a request's query is data (a request has no fragment);
+		// after a base URL it would start one, and be lost.
+		q += strings.ReplaceAll(rawQuery, "#", "%23")
 	}
 	var b strings.Builder
 	b.Grow(len(base.Scheme) + len(base.Host) + len(p) + len(q) + 5)

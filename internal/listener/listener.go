@@ -400,6 +400,9 @@ func (f *Forwarder) send(ctx context.Context, r *http.Request, body []byte) (*ca
 	h, _ := httpx.Sendable(r.Header)
 	if len(f.extra) > 0 {
 		h = h.Clone()
+		if h == nil {
+			h = http.Header{}
+		}
 		for k, v := range f.extra {
 			h[k] = v
 		}
