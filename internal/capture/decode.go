@@ -137,6 +137,7 @@ const (
 	kRedactedQuery
 	kProto
 	kHeaders
+	kBase64Headers
 	kRedacted
 	kBody
 	kBodyEncoding
@@ -179,6 +180,8 @@ func recordKey(key []byte) int {
 		return kProto
 	case "headers":
 		return kHeaders
+	case "base64_headers":
+		return kBase64Headers
 	case "redacted_headers":
 		return kRedacted
 	case "body":
@@ -248,6 +251,8 @@ func (d *decoder) record(data []byte, rec *Record) bool {
 			ok = d.str(&rec.Proto)
 		case kHeaders:
 			ok = d.header()
+		case kBase64Headers:
+			ok = d.strings(&rec.Base64Headers)
 		case kRedacted:
 			ok = d.strings(&rec.Redacted)
 		case kBody:

@@ -99,6 +99,11 @@ func trickyRecords() []*Record {
 	add(func(r *Record) { r.Redacted = []string{"Verif-Hash", escapes} })
 	add(func(r *Record) { r.Redacted = []string{} })
 	add(func(r *Record) { r.Query, r.RedactedQuery = "token=%5Bredacted%5D&a=1", true })
+	add(func(r *Record) {
+		r.Headers["X-Bin"] = []string{"a\xff\xfe", "plain"}
+		r.EncodeHeaders()
+	})
+	add(func(r *Record) { r.Base64Headers = []string{"X-Repeat", escapes} })
 	add(func(r *Record) { r.Matched, r.Answer = false, Answer{Status: 401, DelayMS: 1500, Reason: escapes} })
 	add(func(r *Record) { r.Answer = Answer{Status: -1, DelayMS: math.MinInt64} })
 	add(func(r *Record) { r.V, r.BodySize, r.Answer.Status = math.MaxInt64, math.MinInt64, 0 })
@@ -163,6 +168,7 @@ var trickyLines = []string{
 	`{"headers":{"A":["x"]`, `{"headers":{"A":["x"`, `{"headers":["a"]}`, `{"headers":"a"}`, `{"headers":1}`, `{"headers":{"":[""]}}`, `{"headers":{A:[]}}`,
 	`{"headers":{"\ud83d\ude00\n\"":["\u2028"]}}`, `{"redacted_headers":null}`, `{"redacted_headers":[]}`, `{"redacted_headers":[null,"a"]}`,
 	`{"redacted_headers":"a"}`, `{"redacted_headers":[1]}`, `{"redacted_headers":{}}`,
+	`{"base64_headers":null}`, `{"base64_headers":[]}`, `{"base64_headers":["A",null]}`, `{"base64_headers":"A"}`, `{"base64_headers":["A"],"base64_headers":["B"]}`,
 	// verdict, answer, matched, forward.
 	`{"verdict":null}`, `{"verdict":{}}`, `{"verdict":{"valid":null,"reason":null,"skew_seconds":null,"hints":null,"secret_index":null}}`,
 	`{"verdict":{"hints":[]}}`, `{"verdict":{"hints":[null]}}`, `{"verdict":{"valid":1}}`, `{"verdict":{"valid":"true"}}`, `{"verdict":[]}`,
@@ -255,6 +261,7 @@ query,omitempty string
 redacted_query,omitempty bool
 proto,omitempty string
 headers http.Header
+base64_headers,omitempty []string
 redacted_headers,omitempty []string
 body string
 body_encoding string

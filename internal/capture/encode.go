@@ -65,6 +65,10 @@ func (r *Record) AppendJSON(b []byte) ([]byte, error) {
 		}
 		b = append(b, '}')
 	}
+	if len(r.Base64Headers) > 0 {
+		b = append(b, `,"base64_headers":`...)
+		b = appendStrings(b, r.Base64Headers)
+	}
 	if r.Redacted != nil {
 		b = append(b, `,"redacted_headers":`...)
 		b = appendStrings(b, r.Redacted)

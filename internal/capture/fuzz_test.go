@@ -53,6 +53,8 @@ func FuzzReadCapture(f *testing.F) {
 		[]byte(`{"v":1,"id":"X","body":"QUJD","body_encoding":"base64"}` + "\r\n\n  \n"),
 		[]byte(`{"v":1,"id":"X","body":"x","body_encoding":"gzip"}`),
 		[]byte(`{"v":1,"id":"X","headers":{"A":["\u2028",null]},"body":"\ud800","body_encoding":"utf8"}` + "\n"),
+		[]byte(`{"v":1,"id":"X","path":"/h","headers":{"x-b":["/w=="],"X-B":["p"]},"base64_headers":["x-b"],"body":"","body_encoding":"utf8"}` + "\n"),
+		[]byte(`{"v":1,"id":"X","path":"@evil:1/x","body":"","body_encoding":"utf8"}` + "\n"),
 		[]byte("null\n[]\n{}\n\"s\"\n1\n"),
 		{},
 	} {

@@ -6,7 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"net/http"
+	"net/textproto"
 	"os"
+	"slices"
+
+	"github.com/hooktool/hooktool/internal/httpx"
 )
 
 // ReadOptions tune reading.
@@ -119,5 +125,60 @@ func parse(d *decoder, text []byte) (*Record, error) {
 			return nil, fmt.Errorf("the body is not valid base64: %v", err)
 		}
 	}
+	if err := normalizeHeaders(&rec); err != nil {
+		return nil, err
+	}
+	// A path is sent again after a base URL: one that is not a path could
+	// name another host. "" and "*" (CONNECT and asterisk-form requests)
+	// are what the listener keeps for requests without one.
+	if rec.Path != "" && rec.Path != "*" {
+		if err := httpx.CheckPath(rec.Path); err != nil {
+			return nil, err
+		}
+	}
 	return &rec, nil
+}
+
+// normalizeHeaders canonicalises the record's header names and checks its
+// base64 headers, which are decoded first when there are any: a value
+// marked base64 under one name and plain under another of the same
+// canonical name is merged as bytes, and encoded again as a whole.
+func normalizeHeaders(rec *Record) error {
+	if len(rec.Base64Headers) == 0 {
+		rec.Headers = canonicalHeaders(rec.Headers)
+		return nil
+	}
+	h, err := rec.HeaderBytes()
+	if err != nil {
+		return err
+	}
+	rec.Headers, rec.Base64Headers = canonicalHeaders(h), nil
+	rec.EncodeHeaders()
+	return nil
+}
+
+// canonicalHeaders returns h with every name in its canonical form (what
+// the listener writes), so that whoever reads a record finds a header by
+// its name whatever case a capture file wrote it in: a filter of framing
+// headers that looks for "Transfer-Encoding" also finds
+// "transfer-encoding". Values of names that differ only in case are
+// merged, in the byte order of the names as written. h itself is returned
+// when its names are canonical already.
+func canonicalHeaders(h http.Header) http.Header {
+	canonical := true
+	for k := range h {
+		if textproto.CanonicalMIMEHeaderKey(k) != k {
+			canonical = false
+			break
+		}
+	}
+	if canonical {
+		return h
+	}
+	out := make(http.Header, len(h))
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		ck := textproto.CanonicalMIMEHeaderKey(k)
+		out[ck] = append(out[ck], h[k]...)
+	}
+	return out
 }

@@ -7,8 +7,10 @@ package capture
 import (
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"sort"
 	"time"
 	"unicode/utf8"
 
@@ -48,8 +50,14 @@ type Record struct {
 	RedactedQuery bool   `json:"redacted_query,omitempty"`
 	Proto         string `json:"proto,omitempty"`
 	// Headers maps each canonical header name to its values, in the order
-	// they arrived.
+	// they arrived. The values of a header named in Base64Headers are
+	// standard base64 of their bytes.
 	Headers http.Header `json:"headers"`
+	// Base64Headers names, sorted, the headers kept in base64 because one
+	// of their values is not valid UTF-8, which a JSON string cannot hold:
+	// header bytes are kept exactly, as the body is. HeaderBytes decodes
+	// them.
+	Base64Headers []string `json:"base64_headers,omitempty"`
 	// Redacted names headers in which a configured secret was replaced by
 	// "[redacted]" before keeping (Flutterwave's verif-hash is the secret
 	// itself); replay puts the configured secret back.
@@ -96,6 +104,68 @@ func (r *Record) SetBody(body []byte) {
 		return
 	}
 	r.Body, r.BodyEncoding = base64.StdEncoding.EncodeToString(body), BodyBase64
+}
+
+// EncodeHeaders keeps the headers byte-exact in JSON: the values of each
+// header with one that is not valid UTF-8 become standard base64, and the
+// header is named in Base64Headers. The map is copied before it is
+// changed (the listener's is the request's own).
+func (r *Record) EncodeHeaders() {
+	var names []string
+	for k, vv := range r.Headers {
+		for _, v := range vv {
+			if !utf8.ValidString(v) {
+				names = append(names, k)
+				break
+			}
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	h := make(http.Header, len(r.Headers))
+	for k, vv := range r.Headers {
+		h[k] = vv
+	}
+	for _, k := range names {
+		enc := make([]string, len(h[k]))
+		for i, v := range h[k] {
+			enc[i] = base64.StdEncoding.EncodeToString([]byte(v))
+		}
+		h[k] = enc
+	}
+	r.Headers = h
+	r.Base64Headers = append(r.Base64Headers, names...)
+	sort.Strings(r.Base64Headers)
+}
+
+// HeaderBytes returns the headers as they were received, those named in
+// Base64Headers decoded: r.Headers itself when there are none, else a
+// copy (the other value slices shared).
+func (r *Record) HeaderBytes() (http.Header, error) {
+	if len(r.Base64Headers) == 0 {
+		return r.Headers, nil
+	}
+	h := make(http.Header, len(r.Headers))
+	for k, vv := range r.Headers {
+		h[k] = vv
+	}
+	for _, k := range r.Base64Headers {
+		vv := r.Headers[k]
+		if vv == nil {
+			continue
+		}
+		dec := make([]string, len(vv))
+		for i, v := range vv {
+			b, err := base64.StdEncoding.DecodeString(v)
+			if err != nil {
+				return nil, fmt.Errorf("header %q is in base64_headers but is not base64: %v", k, err)
+			}
+			dec[i] = string(b)
+		}
+		h[k] = dec
+	}
+	return h, nil
 }
 
 // Bytes returns the body as it was received.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -146,7 +145,13 @@ func findOp(expr string) (string, int) {
 func (c Cond) value(r *Record, body []byte) (string, bool, bool) {
 	switch {
 	case strings.HasPrefix(c.Left, "header."):
-		vals := http.Header(r.Headers).Values(strings.TrimPrefix(c.Left, "header."))
+		h := r.Headers
+		if len(r.Base64Headers) > 0 {
+			if dec, err := r.HeaderBytes(); err == nil {
+				h = dec // compare the bytes received, not their base64
+			}
+		}
+		vals := h.Values(strings.TrimPrefix(c.Left, "header."))
 		if len(vals) == 0 {
 			return "", false, false
 		}

@@ -2,20 +2,18 @@ package cli
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"sort"
-	"strings"
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/capture/export"
 	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -247,6 +245,16 @@ exact bytes and nothing else; --json prints the record.` + exitStatusHelp,
 // showCapture prints a capture for reading. Every string of the record came
 // from a sender or a file: each goes through term.Escape (the body through
 // term.EscapeText), so nothing in it can act on the terminal.
+// shownHeaders are a record's headers as received, the values kept in
+// base64 (not UTF-8) decoded back to their bytes, for term.Escape to show
+// as \xNN; a record whose base64 is broken shows what it holds.
+func shownHeaders(r *capture.Record) http.Header {
+	if h, err := r.HeaderBytes(); err == nil {
+		return h
+	}
+	return r.Headers
+}
+
 func (app *App) showCapture(r *capture.Record, body []byte) error {
 	out := app.Streams.Out
 	p := app.palette()
@@ -256,8 +264,9 @@ func (app *App) showCapture(r *capture.Record, body []byte) error {
 		uri += "?" + r.Query
 	}
 	fmt.Fprintf(out, "%s %s %s\n", p.Bold(esc(r.Method)), esc(uri), esc(r.Proto))
-	names := make([]string, 0, len(r.Headers))
-	for k := range r.Headers {
+	headers := shownHeaders(r)
+	names := make([]string, 0, len(headers))
+	for k := range headers {
 		names = append(names, k)
 	}
 	sort.Strings(names)
@@ -265,7 +274,7 @@ func (app *App) showCapture(r *capture.Record, body []byte) error {
 		fmt.Fprintf(out, "%s %s\n", p.Dim("Host:"), esc(r.Host))
 	}
 	for _, k := range names {
-		for _, v := range r.Headers[k] {
+		for _, v := range headers[k] {
 			fmt.Fprintf(out, "%s %s\n", p.Dim(esc(k)+":"), esc(v))
 		}
 	}
@@ -329,16 +338,27 @@ address it was received on).` + exitStatusHelp,
 				return err
 			}
 			if format == "curl" {
-				return app.eachCapture(q, func(r *capture.Record) error { return writeCaptureCurl(app.Streams.Out, r, to) })
+				var base *url.URL
+				if to != "" {
+					norm, err := normalizeURL("--to", to)
+					if err != nil {
+						return err
+					}
+					base, _ = url.Parse(norm)
+				}
+				return app.eachCapture(q, func(r *capture.Record) error {
+					invalid, err := export.Curl(app.Streams.Out, r, base)
+					if len(invalid) > 0 {
+						app.warn("capture %s: left out: %s (a name that is not a token, or a value with CR, LF or NUL)", r.ID, quoteNames(invalid))
+					}
+					return err
+				})
 			}
-			har := newHAR(app.Version)
-			if err := app.eachCapture(q, func(r *capture.Record) error { return har.add(r) }); err != nil {
+			har := export.NewHAR(app.Version)
+			if err := app.eachCapture(q, har.Add); err != nil {
 				return err
 			}
-			enc := json.NewEncoder(app.Streams.Out)
-			enc.SetIndent("", "  ")
-			enc.SetEscapeHTML(false)
-			return enc.Encode(har)
+			return har.Encode(app.Streams.Out)
 		},
 	}
 	s.addFlags(cmd.Flags())
@@ -346,257 +366,6 @@ address it was received on).` + exitStatusHelp,
 	cmd.Flags().StringVar(&to, "to", "", "curl: send to this base URL instead of where the delivery was received")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"har", "curl"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
-}
-
-// captureURL is where a delivery was received, or base with the capture's
-// path (after base's own path) and both queries.
-func captureURL(r *capture.Record, base string) string {
-	if base == "" {
-		// The listener's own address: the Host header is the sender's.
-		host := r.LocalAddr
-		if host == "" {
-			host = r.Host
-		}
-		if host == "" {
-			host = "localhost"
-		}
-		base = "http://" + host
-	}
-	return parseCaptureBase(base).url(r)
-}
-
-// captureBase is a base URL parsed once, for the captures sent to it.
-type captureBase struct {
-	raw    string // unparsable: used as it is
-	prefix string // scheme://host/path, without a trailing slash
-	query  string
-}
-
-func parseCaptureBase(base string) captureBase {
-	u, err := url.Parse(base)
-	if err != nil {
-		return captureBase{raw: base}
-	}
-	// Both paths are kept as escaped on the wire: decoding would turn %2F
-	// into a separator and %3F into a query.
-	return captureBase{prefix: u.Scheme + "://" + u.Host + strings.TrimSuffix(u.EscapedPath(), "/"), query: u.RawQuery}
-}
-
-// url is base with r's path after its own, and both queries.
-func (b captureBase) url(r *capture.Record) string {
-	if b.prefix == "" {
-		return b.raw
-	}
-	out := b.prefix + r.Path
-	q := b.query
-	switch {
-	case q == "":
-		q = r.Query
-	case r.Query != "":
-		q += "&" + r.Query
-	}
-	if q != "" {
-		out += "?" + q
-	}
-	return out
-}
-
-// skipOnResend are headers a re-send must not copy: hop-by-hop ones, and
-// those the HTTP client sets from the request itself.
-var skipOnResend = map[string]bool{
-	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Proxy-Authenticate": true,
-	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
-	"Host": true, "Content-Length": true,
-}
-
-// resendHeaders returns a capture's headers for sending again. The map is
-// new, the value slices are the record's: copy one before changing it in
-// place.
-func resendHeaders(r *capture.Record) http.Header {
-	h := make(http.Header, len(r.Headers))
-	for k, v := range r.Headers {
-		h[k] = v
-	}
-	dropUnsendable(h)
-	return h
-}
-
-// dropUnsendable deletes from h what a re-send must not copy: hop-by-hop
-// headers, those Connection names, and those the HTTP client sets itself.
-func dropUnsendable(h http.Header) {
-	for _, c := range h["Connection"] {
-		for _, k := range strings.Split(c, ",") {
-			delete(h, http.CanonicalHeaderKey(strings.TrimSpace(k)))
-		}
-	}
-	for k := range h {
-		if skipOnResend[k] {
-			delete(h, k)
-		}
-	}
-}
-
-func writeCaptureCurl(w io.Writer, r *capture.Record, base string) error {
-	body, err := r.Bytes()
-	if err != nil {
-		return err
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "# %s %s %s\n", r.ID, r.ReceivedAt.Format(time.RFC3339), r.Event)
-	binary := !utf8.Valid(body) || bytes.IndexByte(body, 0) >= 0
-	if binary {
-		fmt.Fprintf(&b, "printf %%s %s | base64 -d | ", shellQuote(base64.StdEncoding.EncodeToString(body)))
-	}
-	fmt.Fprintf(&b, "curl -sS -X %s %s", r.Method, shellQuote(captureURL(r, base)))
-	h := resendHeaders(r)
-	names := make([]string, 0, len(h))
-	for k := range h {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		for _, v := range h[k] {
-			fmt.Fprintf(&b, " \\\n  -H %s", shellQuote(k+": "+v))
-		}
-	}
-	switch {
-	case binary:
-		b.WriteString(" \\\n  --data-binary @-")
-	case len(body) > 0:
-		fmt.Fprintf(&b, " \\\n  --data-raw %s", shellQuote(string(body)))
-	}
-	b.WriteString("\n\n")
-	_, err = io.WriteString(w, b.String())
-	return err
-}
-
-// har is a HAR 1.2 document (http://www.softwareishard.com/blog/har-12-spec/).
-type har struct {
-	Log harLog `json:"log"`
-}
-
-type harLog struct {
-	Version string     `json:"version"`
-	Creator harCreator `json:"creator"`
-	Entries []harEntry `json:"entries"`
-}
-
-type harCreator struct {
-	Name    string `json:"name"`
-	Version string `json:"version"`
-}
-
-type harEntry struct {
-	StartedDateTime string         `json:"startedDateTime"`
-	Time            float64        `json:"time"`
-	Request         harRequest     `json:"request"`
-	Response        harResponse    `json:"response"`
-	Cache           struct{}       `json:"cache"`
-	Timings         harTimings     `json:"timings"`
-	Comment         string         `json:"comment,omitempty"`
-	Hooktool        map[string]any `json:"_hooktool,omitempty"`
-}
-
-type harNV struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
-type harRequest struct {
-	Method      string       `json:"method"`
-	URL         string       `json:"url"`
-	HTTPVersion string       `json:"httpVersion"`
-	Cookies     []harNV      `json:"cookies"`
-	Headers     []harNV      `json:"headers"`
-	QueryString []harNV      `json:"queryString"`
-	PostData    *harPostData `json:"postData,omitempty"`
-	HeadersSize int          `json:"headersSize"`
-	BodySize    int          `json:"bodySize"`
-}
-
-type harPostData struct {
-	MimeType string `json:"mimeType"`
-	Text     string `json:"text"`
-	Encoding string `json:"encoding,omitempty"`
-}
-
-type harResponse struct {
-	Status      int        `json:"status"`
-	StatusText  string     `json:"statusText"`
-	HTTPVersion string     `json:"httpVersion"`
-	Cookies     []harNV    `json:"cookies"`
-	Headers     []harNV    `json:"headers"`
-	Content     harContent `json:"content"`
-	RedirectURL string     `json:"redirectURL"`
-	HeadersSize int        `json:"headersSize"`
-	BodySize    int        `json:"bodySize"`
-}
-
-type harContent struct {
-	Size     int    `json:"size"`
-	MimeType string `json:"mimeType"`
-}
-
-type harTimings struct {
-	Send    float64 `json:"send"`
-	Wait    float64 `json:"wait"`
-	Receive float64 `json:"receive"`
-}
-
-func newHAR(version string) *har {
-	return &har{Log: harLog{Version: "1.2", Creator: harCreator{"hooktool", version}, Entries: []harEntry{}}}
-}
-
-func (h *har) add(r *capture.Record) error {
-	body, err := r.Bytes()
-	if err != nil {
-		return err
-	}
-	e := harEntry{
-		StartedDateTime: r.ReceivedAt.Format(time.RFC3339Nano),
-		Request: harRequest{
-			Method: r.Method, URL: captureURL(r, ""), HTTPVersion: orDefault(r.Proto, "HTTP/1.1"),
-			Cookies: []harNV{}, Headers: []harNV{}, QueryString: []harNV{}, HeadersSize: -1, BodySize: len(body),
-		},
-		Response: harResponse{
-			Status: r.Answer.Status, StatusText: http.StatusText(r.Answer.Status), HTTPVersion: "HTTP/1.1",
-			Cookies: []harNV{}, Headers: []harNV{}, Content: harContent{MimeType: ""}, HeadersSize: -1, BodySize: -1,
-		},
-		Timings: harTimings{Send: 0, Wait: float64(r.Answer.DelayMS), Receive: 0},
-		Comment: r.ID,
-		Hooktool: map[string]any{
-			"id": r.ID, "event": r.Event, "provider": r.Provider, "verdict": verdictLabel(r.Verdict),
-		},
-	}
-	e.Time = e.Timings.Wait
-	names := make([]string, 0, len(r.Headers))
-	for k := range r.Headers {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		for _, v := range r.Headers[k] {
-			e.Request.Headers = append(e.Request.Headers, harNV{k, v})
-		}
-	}
-	for _, kv := range strings.Split(r.Query, "&") {
-		if kv == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(kv, "=")
-		e.Request.QueryString = append(e.Request.QueryString, harNV{k, v})
-	}
-	if len(body) > 0 {
-		pd := &harPostData{MimeType: r.Headers.Get("Content-Type")}
-		if r.BodyEncoding == capture.BodyBase64 {
-			pd.Text, pd.Encoding = r.Body, "base64"
-		} else {
-			pd.Text = r.Body
-		}
-		e.Request.PostData = pd
-	}
-	h.Log.Entries = append(h.Log.Entries, e)
-	return nil
 }
 
 func orDefault(s, def string) string {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
@@ -193,22 +192,6 @@ func TestRedactedHeaders(t *testing.T) {
 	})
 	if got["Authorization"] != signature.Redacted || got["Verif-Hash"] != signature.Redacted || got["X-Sig"] != "deadbeef" {
 		t.Errorf("%v", got)
-	}
-}
-
-func TestCaptureURL(t *testing.T) {
-	rec := &capture.Record{Path: "/hooks/x", Query: "a=1", Host: "127.0.0.1:4242"}
-	for base, want := range map[string]string{
-		"":                             "http://127.0.0.1:4242/hooks/x?a=1",
-		"http://h:1":                   "http://h:1/hooks/x?a=1",
-		"http://h:1/":                  "http://h:1/hooks/x?a=1",
-		"http://h:1?token=1":           "http://h:1/hooks/x?token=1&a=1",
-		"http://h:1/app?token=1":       "http://h:1/app/hooks/x?token=1&a=1",
-		"https://h/app/%2Fesc?token=1": "https://h/app/%2Fesc/hooks/x?token=1&a=1",
-	} {
-		if got := captureURL(rec, base); got != want {
-			t.Errorf("captureURL(%q) = %q, want %q", base, got, want)
-		}
 	}
 }
 

@@ -570,12 +570,13 @@ func (v *listenView) line(d listener.Delivery) string {
 func (v *listenView) details(rec *capture.Record) {
 	out := v.app.Streams.Out
 	p := v.app.palette()
-	names := make([]string, 0, len(rec.Headers))
-	for k := range rec.Headers {
+	headers := shownHeaders(rec)
+	names := make([]string, 0, len(headers))
+	for k := range headers {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	redacted := v.s.signing.redactor().Shown(rec.Headers)
+	redacted := v.s.signing.redactor().Shown(headers)
 	for _, k := range names {
 		fmt.Fprintf(out, "    %s %s\n", p.Dim(term.Escape(k)+":"), term.Escape(redacted[k]))
 	}

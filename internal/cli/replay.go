@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
@@ -393,26 +395,26 @@ func sendWith(c *delivery.Client, ctx context.Context, req delivery.Request, on 
 }
 
 // replayTo is where captures go: base itself, or with each capture's path
-// appended (base parsed once).
+// and query after it (httpx.JoinURL: never another host).
 type replayTo struct {
 	base     string
 	withPath bool
-	parsed   captureBase
+	parsed   *url.URL
 }
 
 func newReplayTo(base string, hasPath, keepPath bool) replayTo {
 	to := replayTo{base: base, withPath: keepPath && !hasPath}
 	if to.withPath {
-		to.parsed = parseCaptureBase(strings.TrimSuffix(base, "/"))
+		to.parsed, _ = url.Parse(base) // normalizeURL parsed it
 	}
 	return to
 }
 
-func (to replayTo) url(rec *capture.Record) string {
+func (to replayTo) url(rec *capture.Record) (string, error) {
 	if to.withPath {
-		return to.parsed.url(rec)
+		return httpx.JoinURL(to.parsed, rec.Path, rec.Query)
 	}
-	return to.base
+	return to.base, nil
 }
 
 // replayRequest rebuilds a captured delivery for sending.
@@ -421,15 +423,25 @@ func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *c
 	if err != nil {
 		return delivery.Request{}, err
 	}
-	// The record is read for this send alone: its header map and query
-	// become the request's.
-	restoreRedacted(app, r, rec)
-	target := to.url(rec)
-	h := rec.Headers
+	// The record is read for this send alone: its header map becomes the
+	// request's, without framing and hop-by-hop headers whatever their case
+	// (httpx.Sendable copies it only when it drops one).
+	received, err := rec.HeaderBytes()
+	if err != nil {
+		return delivery.Request{}, err
+	}
+	h, invalid := httpx.Sendable(received)
+	if len(invalid) > 0 {
+		app.warn("capture %s: not sent: %s (a name that is not a token, or a value with CR, LF or NUL)", rec.ID, quoteNames(invalid))
+	}
 	if h == nil {
 		h = http.Header{}
 	}
-	dropUnsendable(h)
+	restoreRedacted(app, r, rec, h)
+	target, err := to.url(rec)
+	if err != nil {
+		return delivery.Request{}, err
+	}
 	for k, v := range extra {
 		h[k] = v
 	}
@@ -456,7 +468,7 @@ func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *c
 // redacted it, in the record's own headers and query, so a byte-exact
 // replay of (say) a Flutterwave delivery carries its verif-hash again, and
 // one that came with ?token=SECRET carries its token.
-func restoreRedacted(app *App, r *resolvedSigning, rec *capture.Record) {
+func restoreRedacted(app *App, r *resolvedSigning, rec *capture.Record, h http.Header) {
 	if len(rec.Redacted) == 0 && !rec.RedactedQuery {
 		return
 	}
@@ -469,7 +481,7 @@ func restoreRedacted(app *App, r *resolvedSigning, rec *capture.Record) {
 		return
 	}
 	secret := r.signing.Secrets[0]
-	signature.RestoreHeaders(rec.Headers, rec.Redacted, secret)
+	signature.RestoreHeaders(h, rec.Redacted, secret)
 	if rec.RedactedQuery {
 		rec.Query = signature.RestoreQuery(rec.Query, secret)
 	}
@@ -530,4 +542,14 @@ func (app *App) replaySummary(results []replayResult, stopped bool) int {
 	}
 	fmt.Fprintln(app.Streams.Err)
 	return failed
+}
+
+// quoteNames lists header names Go-quoted: a name from a capture file may
+// hold anything.
+func quoteNames(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }

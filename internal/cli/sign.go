@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/hooktool/hooktool/internal/capture/export"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/spf13/cobra"
 )
@@ -197,31 +198,26 @@ func normalizeURL(what, target string) (string, error) {
 	return u.String(), nil
 }
 
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
 // writeCurl prints a curl command that sends the signed request. The body is
 // referenced by file when it came from one (byte-exact, whatever it holds),
 // inlined when it is printable text, and read from stdin otherwise.
 func writeCurl(w io.Writer, target, contentType string, headers []signature.HeaderField, body []byte, payload string) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "curl -sS -X POST %s \\\n", shellQuote(target))
-	fmt.Fprintf(&b, "  -H %s \\\n", shellQuote("Content-Type: "+contentType))
+	fmt.Fprintf(&b, "curl -sS -X POST %s \\\n", export.ShellQuote(target))
+	fmt.Fprintf(&b, "  -H %s \\\n", export.ShellQuote("Content-Type: "+contentType))
 	for _, h := range headers {
 		if h.Secret {
 			fmt.Fprintf(&b, "  -H \"%s: %s\" \\\n", h.Name, h.Value)
 			continue
 		}
-		fmt.Fprintf(&b, "  -H %s \\\n", shellQuote(h.Name+": "+h.Value))
+		fmt.Fprintf(&b, "  -H %s \\\n", export.ShellQuote(h.Name+": "+h.Value))
 	}
 	switch {
 	case payload != "" && payload != "-":
-		fmt.Fprintf(&b, "  --data-binary @%s\n", shellQuote(payload))
+		fmt.Fprintf(&b, "  --data-binary @%s\n", export.ShellQuote(payload))
 	case utf8.Valid(body) && !bytes.ContainsRune(body, 0):
 		// --data-raw: curl would read a body starting with @ as a file name.
-		fmt.Fprintf(&b, "  --data-raw %s\n", shellQuote(string(body)))
+		fmt.Fprintf(&b, "  --data-raw %s\n", export.ShellQuote(string(body)))
 	default:
 		b.WriteString("  --data-binary @-   # the body is binary: pipe it in\n")
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func checkNoC0(t *testing.T, what, text string) {
 // it: controls in every field a command prints.
 func hostileRecord(id string) *capture.Record {
 	rec := &capture.Record{V: capture.Version, ID: id, ReceivedAt: time.Unix(1_800_000_000, 0).UTC(),
-		RemoteAddr: "127.0.0.1:5555" + forged, Method: "POST" + forged, Host: "h" + forged, Path: "/hook" + forged,
+		RemoteAddr: "127.0.0.1:5555" + forged, Method: "POST" + forged, Host: "h" + forged, Path: "/hook/" + url.PathEscape(forged),
 		Query: "q=" + forged, Proto: "HTTP/1.1" + forged,
 		Headers: map[string][]string{
 			"Content-Type":    {"application/json"},
@@ -102,10 +103,20 @@ func TestTermEscapeCaptures(t *testing.T) {
 			t.Errorf("%s: the event type is not shown escaped:\n%s", strings.Join(args, " "), out)
 		}
 	}
+	// A path with raw controls is no path (a listener never keeps one):
+	// the reader refuses the file, and its error shows them escaped.
+	raw := hostileRecord("01HOSTILE00000000000000RAW")
+	raw.Path = "/hook" + forged
+	writeHostileCaptures(t, "rawpath.jsonl", raw)
+	code, out, errs := run(t, "", "captures", "list", "rawpath.jsonl")
+	if code != ExitError || !strings.Contains(errs, `rawpath.jsonl:1: path "/hook\x1b[2K\r✔ valid" is not a path`) {
+		t.Errorf("captures list of a raw-control path: exit %d, stderr %q", code, errs)
+	}
+	checkNoRawControls(t, "captures list (raw path)", out+errs)
 	// Text bodies that are not JSON keep their lines, and nothing else.
 	bin.SetBody([]byte("line one\r\nline two " + forged))
 	writeHostileCaptures(t, "lines.jsonl", bin)
-	_, out, _ := run(t, "", "captures", "show", "lines.jsonl", bin.ID)
+	_, out, _ = run(t, "", "captures", "show", "lines.jsonl", bin.ID)
 	checkNoRawControls(t, "captures show (text body)", strings.ReplaceAll(out, "line one\r\n", ""))
 	if !strings.Contains(out, "line one\r\nline two \\x1b[2K\\r✔ valid") {
 		t.Errorf("captures show: the body's lines are not kept:\n%q", out)

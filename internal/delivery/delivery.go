@@ -19,6 +19,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/hooktool/hooktool/internal/httpx"
 )
 
 // MaxResponseBody is how much of a response body is kept.
@@ -222,10 +224,14 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 		a.Err = &Error{Kind: KindOther, Msg: err.Error(), Err: err}
 		return a
 	}
-	req.Header = a.Header
+	// A Host header given as such (trigger -H) names the Host to send;
+	// then no framing or hop-by-hop header of the map is sent, whatever
+	// its case, by either transport: the client frames the request itself.
 	if host := a.Header.Get("Host"); host != "" {
 		req.Host = host
 	}
+	a.Header = httpx.StripFraming(a.Header)
+	req.Header = a.Header
 	start := time.Now()
 	resp, err := c.roundTrip(req)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/tidwall/gjson"
 )
@@ -160,6 +162,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// app still gets the real headers and query when forwarding.
 	rec.Headers, rec.Redacted = h.redact.Headers(rec.Headers)
 	rec.Query, rec.RedactedQuery = h.redact.Query(rec.Query)
+	rec.EncodeHeaders() // after redaction, which reads the values as they came
 	d := Delivery{Record: rec}
 	answerBody, contentType := h.answer(r.Context(), rec, r, body, &d)
 	if h.o.Store != nil {
@@ -420,63 +423,48 @@ func chance(p float64) bool {
 // Forwarder passes deliveries on to one configured target, never anywhere
 // a request asks: the listener is not an open proxy.
 type Forwarder struct {
-	target *urlParts
+	target *url.URL
 	client *delivery.Client
 	extra  http.Header
 }
 
-type urlParts struct {
-	scheme, host, path, query string
-}
-
-// NewForwarder forwards to target ("http://host:port/path?query").
+// NewForwarder forwards to target ("http://host:port/path?query"; the
+// path as escaped on the wire).
 func NewForwarder(scheme, host, pathPrefix, query string, client *delivery.Client, extra http.Header) *Forwarder {
-	return &Forwarder{target: &urlParts{scheme, host, pathPrefix, query}, client: client, extra: extra}
+	u := &url.URL{Scheme: scheme, Host: host, Path: pathPrefix, RawPath: pathPrefix, RawQuery: query}
+	if p, err := url.PathUnescape(pathPrefix); err == nil {
+		u.Path = p
+	}
+	return &Forwarder{target: u, client: client, extra: extra}
 }
-
-// hopByHop headers are not forwarded (RFC 9110 section 7.6.1).
-var hopByHop = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
 // URL is where a request with this path and query goes: the target's path
-// with the request's path appended (unless it is "/"), and both queries.
-func (f *Forwarder) URL(reqPath, reqQuery string) string {
-	p := f.target.path
-	if reqPath != "" && reqPath != "/" {
-		p = strings.TrimSuffix(p, "/") + reqPath
-	}
-	if p == "" {
-		p = "/"
-	}
-	q := f.target.query
-	if reqQuery != "" {
-		if q != "" {
-			q += "&"
-		}
-		q += reqQuery
-	}
-	u := f.target.scheme + "://" + f.target.host + p
-	if q != "" {
-		u += "?" + q
-	}
-	return u
+// with the request's path appended (unless it is "/"), and both queries
+// (httpx.JoinURL: never another host).
+func (f *Forwarder) URL(reqPath, reqQuery string) (string, error) {
+	return httpx.JoinURL(f.target, reqPath, reqQuery)
 }
 
 func (f *Forwarder) send(ctx context.Context, r *http.Request, body []byte) (*capture.Forward, delivery.Attempt) {
-	h := r.Header.Clone()
-	for _, k := range hopByHop {
-		h.Del(k)
-	}
-	for _, c := range r.Header.Values("Connection") {
-		for _, k := range strings.Split(c, ",") {
-			h.Del(strings.TrimSpace(k))
+	// Without framing and hop-by-hop headers (a copy when there are any):
+	// the app's connection is the forwarder's own.
+	h, _ := httpx.Sendable(r.Header)
+	if len(f.extra) > 0 {
+		h = h.Clone()
+		if h == nil {
+			h = http.Header{}
 		}
-	}
-	for k, v := range f.extra {
-		h[k] = v
+		for k, v := range f.extra {
+			h[k] = v
+		}
 	}
 	// The escaped path: the decoded one would turn %3F, %23 and %25 into
 	// a query, a fragment and a broken escape.
-	url := f.URL(r.URL.EscapedPath(), r.URL.RawQuery)
+	url, err := f.URL(r.URL.EscapedPath(), r.URL.RawQuery)
+	if err != nil {
+		a := delivery.Attempt{Number: 1, Err: &delivery.Error{Kind: delivery.KindOther, Msg: "not forwarded: " + err.Error(), Err: err}}
+		return &capture.Forward{Error: a.Err.Error()}, a
+	}
 	// The sender's own context ends when it hangs up; the app still gets
 	// the whole delivery, bounded by the forward timeout.
 	attempts := f.client.Send(context.WithoutCancel(ctx), delivery.Request{Method: r.Method, URL: url, Header: h, Body: body})

@@ -1,0 +1,122 @@
+package httpx
+
+import (
+	"net/http"
+	"net/textproto"
+	"sort"
+	"strings"
+)
+
+// IsFraming reports whether a header of this name (in any case) is never
+// copied into a request sent on or again: Content-Length,
+// Transfer-Encoding, Host, Connection, Keep-Alive, Proxy-*, TE, Trailer,
+// Upgrade and Expect. They describe one message's framing or one
+// connection (RFC 9110 7.6.1, RFC 9112 6 and 7), or the sending client
+// writes them itself. Expect is one: whoever sends on or again holds the
+// whole body already, and an app asked to wait for a 100 Continue would
+// only wait.
+func IsFraming(name string) bool {
+	switch k := textproto.CanonicalMIMEHeaderKey(name); k {
+	case "Content-Length", "Transfer-Encoding", "Host", "Connection", "Keep-Alive", "Te", "Trailer", "Upgrade", "Expect":
+		return true
+	default:
+		return strings.HasPrefix(k, "Proxy-")
+	}
+}
+
+// StripFraming returns h without its framing and hop-by-hop headers (see
+// IsFraming) and those its Connection header names, whatever their case.
+// It returns h itself when there is nothing to take out, and otherwise a
+// copy (the value slices shared): h is never changed.
+func StripFraming(h http.Header) http.Header {
+	var named []string // what Connection names
+	for k, vv := range h {
+		if !strings.EqualFold(k, "Connection") {
+			continue
+		}
+		for _, v := range vv {
+			for _, tok := range strings.Split(v, ",") {
+				named = append(named, textproto.TrimString(tok))
+			}
+		}
+	}
+	out, copied := h, false
+	for k := range h {
+		if !IsFraming(k) && !containsFold(named, k) {
+			continue
+		}
+		if !copied {
+			out, copied = copyHeader(h), true
+		}
+		delete(out, k)
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Sendable returns h as a request sent on or again may carry it: without
+// framing and hop-by-hop headers (StripFraming), and without any header
+// whose name is not a token or one of whose values holds CR, LF or NUL,
+// which could end the header or the request early. invalid names the
+// latter, for a warning. h itself is returned when nothing is left out;
+// it is never changed.
+func Sendable(h http.Header) (out http.Header, invalid []string) {
+	out = StripFraming(h)
+	copied := len(out) != len(h)
+	for k, vv := range out {
+		if validName(k) && validValues(vv) {
+			continue
+		}
+		if !copied {
+			out, copied = copyHeader(h), true
+		}
+		delete(out, k)
+		invalid = append(invalid, k)
+	}
+	sort.Strings(invalid)
+	return out, invalid
+}
+
+func copyHeader(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, v := range h {
+		out[k] = v
+	}
+	return out
+}
+
+// validName reports whether k is an HTTP token (RFC 9110 5.6.2).
+func validName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validValues reports whether no value holds CR, LF or NUL. Other bytes,
+// non-UTF-8 ones included, are kept as they came.
+func validValues(vv []string) bool {
+	for _, v := range vv {
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return false
+		}
+	}
+	return true
+}
