@@ -450,7 +450,7 @@ func runHostile(t *testing.T, tc hostileCase) hostileOutcome {
 		mu  sync.Mutex
 		got []Delivery
 	)
-	h := New(Options{
+	h := mustNew(t, Options{
 		Scheme: scheme, Secrets: []signature.Secret{signature.NewSecret(hostileSecret)}, Tolerance: signature.DefaultTolerance,
 		EventPath: "event", MaxBody: 5 << 20, Store: w, Now: func() time.Time { return hostileNow },
 		OnDelivery: func(d Delivery) { mu.Lock(); got = append(got, d); mu.Unlock() },
@@ -616,7 +616,7 @@ func FuzzRequestToRecord(f *testing.F) {
 		if mode&4 != 0 {
 			limit = 0 // no limit
 		}
-		h := New(Options{
+		h := mustNew(t, Options{
 			Scheme: scheme, Secrets: []signature.Secret{signature.NewSecret(hostileSecret)}, Tolerance: signature.DefaultTolerance,
 			EventPath: "event", WebhookPath: "/hook", MaxBody: limit, Store: store,
 			Now: func() time.Time { return hostileNow }, OnDelivery: func(Delivery) { calls++ },
@@ -700,7 +700,7 @@ func TestHostileDeclaredLengthWithoutMaxBody(t *testing.T) {
 			defer w.Close()
 			var mu sync.Mutex
 			var refused []string
-			srv := httptest.NewServer(New(Options{Store: w, EventPath: "event", OnDelivery: func(d Delivery) {
+			srv := httptest.NewServer(mustNew(t, Options{Store: w, EventPath: "event", OnDelivery: func(d Delivery) {
 				mu.Lock()
 				refused = append(refused, d.Refused)
 				mu.Unlock()

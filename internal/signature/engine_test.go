@@ -943,7 +943,10 @@ func TestVerifierReuse(t *testing.T) {
 	for _, c := range schemeCases {
 		t.Run(c.name, func(t *testing.T) {
 			s := lookupCase(t, c)
-			vf := NewVerifier(s, secretsOf(c.secret, c.old))
+			vf, err := NewVerifier(s, secretsOf(c.secret, c.old))
+			if err != nil {
+				t.Fatal(err)
+			}
 			concurrently(t, func(g, i int) string {
 				body := []byte(fmt.Sprintf(`{"goroutine":%d,"n":%d}`, g, i))
 				secret, want, index := c.secret, ReasonValid, 1
@@ -956,9 +959,9 @@ func TestVerifierReuse(t *testing.T) {
 					m.Body[len(m.Body)-1] = ']'
 					want, index = ReasonMismatch, 0
 				}
-				v, err := vf.Verify(m, VerifyOptions{Now: signedAt, Tolerance: DefaultTolerance})
-				if err != nil || v.Reason != want || v.SecretIndex != index {
-					return fmt.Sprintf("%v %+v, want %s with secret %d", err, v, want, index)
+				v := vf.Verify(m, VerifyOptions{Now: signedAt, Tolerance: DefaultTolerance})
+				if v.Reason != want || v.SecretIndex != index {
+					return fmt.Sprintf("%+v, want %s with secret %d", v, want, index)
 				}
 				return ""
 			})
@@ -972,7 +975,10 @@ func TestSignerReuse(t *testing.T) {
 	for _, c := range schemeCases {
 		t.Run(c.name, func(t *testing.T) {
 			s := lookupCase(t, c)
-			sg := NewSigner(s, NewSecret(c.secret))
+			sg, err := NewSigner(s, NewSecret(c.secret))
+			if err != nil {
+				t.Fatal(err)
+			}
 			concurrently(t, func(g, i int) string {
 				in := SignInput{Body: []byte(fmt.Sprintf(`{"goroutine":%d,"n":%d}`, g, i)), ID: testID, Timestamp: signedAt, URL: testURL}
 				got, err := sg.Sign(in)
@@ -987,10 +993,6 @@ func TestSignerReuse(t *testing.T) {
 				return ""
 			})
 		})
-	}
-	stripe, _ := Lookup("stripe", Options{})
-	if _, err := NewSigner(stripe, Secret{}).Sign(SignInput{Timestamp: signedAt}); err == nil {
-		t.Error("a Signer with no secret signed")
 	}
 }
 

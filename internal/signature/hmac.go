@@ -186,7 +186,7 @@ func (s hmacScheme) key(sec Secret) ([]byte, error) {
 	}
 	k, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(sec.Reveal(), "whsec_"))
 	if err != nil || len(k) == 0 {
-		return nil, errors.New("not base64, as hmac.secret_encoding says it is")
+		return nil, errors.New("it is not base64, as hmac.secret_encoding says it is")
 	}
 	return k, nil
 }

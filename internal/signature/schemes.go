@@ -47,7 +47,7 @@ func (standard) UsesTimestamp() bool     { return true }
 func (s standard) key(sec Secret) ([]byte, error) {
 	k, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(sec.Reveal(), "whsec_"))
 	if err != nil || len(k) == 0 {
-		return nil, errors.New("not a " + s.name + " secret: expected whsec_ followed by base64")
+		return nil, errors.New("it is not whsec_ followed by base64")
 	}
 	return k, nil
 }

@@ -13,7 +13,13 @@ import (
 // reached through an unexported struct field: a struct{ s Secret } printed
 // with %v would otherwise show the secret itself. Through the pointer, fmt
 // shows an address instead. Compare secrets with Reveal, not ==.
-type Secret struct{ value *string }
+//
+// A secret may carry where it came from (From), so that a message about a
+// secret that cannot be used names it without showing it.
+type Secret struct {
+	value  *string
+	source string
+}
 
 // Redacted is what a secret prints as.
 const Redacted = "[redacted]"
@@ -32,6 +38,17 @@ func (s Secret) Reveal() string {
 	}
 	return *s.value
 }
+
+// From returns the secret labelled with where it came from, such as
+// "HOOKTOOL_SECRET" or "--secret-file keys.txt line 2". The label is shown
+// in messages; the value never is.
+func (s Secret) From(source string) Secret {
+	s.source = source
+	return s
+}
+
+// Source is where the secret came from, or "" when that is not known.
+func (s Secret) Source() string { return s.source }
 
 // IsZero reports whether the secret is empty.
 func (s Secret) IsZero() bool { return s.Reveal() == "" }
