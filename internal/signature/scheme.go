@@ -323,6 +323,11 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 		if len(ks) > 1 {
 			v.Message = fmt.Sprintf("signature matches secret %d of %d", matched+1, len(ks))
 		}
+		if kh, ok := s.(interface{ keyHint(Secret) string }); ok {
+			if hint := kh.keyHint(secrets[matched]); hint != "" {
+				v.Hints = append(v.Hints, hint)
+			}
+		}
 		return v
 	}
 	v.Reason = ReasonMismatch

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"strings"
 )
@@ -44,12 +43,15 @@ func (s standard) HeaderNames() []string { return []string{s.idHeader, s.tsHeade
 func (standard) UsesID() bool            { return true }
 func (standard) UsesTimestamp() bool     { return true }
 
-func (s standard) key(sec Secret) ([]byte, error) {
-	k, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(sec.Reveal(), "whsec_"))
-	if err != nil || len(k) == 0 {
-		return nil, errors.New("it is not whsec_ followed by base64")
+func (s standard) key(sec Secret) ([]byte, error) { return base64Key(sec) }
+
+// keyHint names what the official libraries disagree on about a secret
+// that matched: its base64 without the = padding.
+func (standard) keyHint(sec Secret) string {
+	if unpadded(sec) {
+		return "the secret's base64 lacks its = padding: the official Python library accepts that (since 2026), the official Go libraries (NewWebhook) refuse it"
 	}
-	return k, nil
+	return ""
 }
 
 func (s standard) mac(key *macKey, p signed, body []byte, _ string) []byte {

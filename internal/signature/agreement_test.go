@@ -1,0 +1,77 @@
+package signature
+
+import (
+	"encoding/base64"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// Cases where hooktool must judge a delivery as the providers' official
+// verification code does (issue 12, items 19-21), so that "valid" means
+// "your app will accept it".
+
+// TestUnpaddedBase64Secrets (item 21): a whsec_ secret whose base64 lacks
+// its = padding is the same key as the padded one, for Standard Webhooks,
+// Svix and an hmac scheme with base64 secrets; a valid verdict names what
+// the official libraries disagree on.
+func TestUnpaddedBase64Secrets(t *testing.T) {
+	b64, err := NewHMAC(HMACConfig{Header: "X-Signature", SecretEncoding: "base64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	std, _ := Lookup("standard-webhooks", Options{})
+	sv, _ := Lookup("svix", Options{})
+	for _, n := range []int{16, 17, 32, 33} { // "==", "=", none, "=="
+		key := make([]byte, n)
+		for i := range key {
+			key[i] = byte(i*37 + n)
+		}
+		padded := "whsec_" + base64.StdEncoding.EncodeToString(key)
+		bare := "whsec_" + base64.RawStdEncoding.EncodeToString(key)
+		for _, s := range []Scheme{std, sv, b64} {
+			in := SignInput{Body: testBody, ID: testID, Timestamp: signedAt}
+			want, err := Sign(s, NewSecret(padded), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Sign(s, NewSecret(bare), in)
+			if err != nil {
+				t.Fatalf("%s: signing with %d-byte key without padding: %v", s.Name(), n, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: unpadded secret signs %v, padded %v", s.Name(), got, want)
+			}
+			v, err := Verify(s, Message{Header: headerOf(want), Body: testBody}, secretsOf(bare), VerifyOptions{Now: signedAt})
+			if err != nil || !v.Valid {
+				t.Fatalf("%s: verifying with the unpadded secret: %v %+v", s.Name(), err, v)
+			}
+			hinted := strings.Contains(strings.Join(v.Hints, "\n"), "lacks its = padding")
+			if wantHint := s.Name() != "hmac" && bare != padded; hinted != wantHint {
+				t.Errorf("%s, %d-byte key: hints %q; want the padding hint: %v", s.Name(), n, v.Hints, wantHint)
+			}
+		}
+	}
+}
+
+// TestBadBase64SecretMessages (item 21): the error for a secret that is
+// not usable says what is wrong with it; unpadded base64 is never called
+// "not base64".
+func TestBadBase64SecretMessages(t *testing.T) {
+	std, _ := Lookup("standard-webhooks", Options{})
+	for secret, want := range map[string]string{
+		"whsec_%%%notbase64": "it is not base64: it holds characters other than A-Z, a-z, 0-9, +, / and =",
+		"whsec_abc-_def":     "it is not base64: it holds characters other than A-Z, a-z, 0-9, +, / and =",
+		"whsec_abcde":        "its base64 is cut short or its = padding is out of place",
+		"whsec_ab=c":         "its base64 is cut short or its = padding is out of place",
+		"whsec_":             "nothing follows whsec_",
+	} {
+		_, err := NewVerifier(std, []Secret{NewSecret(secret)})
+		if err == nil || !strings.HasSuffix(err.Error(), want) {
+			t.Errorf("secret %q: error %v, want it to end %q", secret, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), strings.TrimPrefix(secret, "whsec_")) && secret != "whsec_" {
+			t.Errorf("secret %q: error %q shows it", secret, err)
+		}
+	}
+}
