@@ -2,6 +2,7 @@ package signature
 
 import (
 	"encoding/base64"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -73,5 +74,67 @@ func TestBadBase64SecretMessages(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), strings.TrimPrefix(secret, "whsec_")) && secret != "whsec_" {
 			t.Errorf("secret %q: error %q shows it", secret, err)
 		}
+	}
+}
+
+// TestSvixUnbrandedHeaders (item 20): --scheme svix accepts the unbranded
+// webhook-id, webhook-timestamp and webhook-signature headers, as the Svix
+// libraries do; when all three svix-* headers are there, they are the ones
+// read (svix-webhooks go/webhook.go: Verify falls back to webhook-* only when
+// a svix-* header is missing).
+func TestSvixUnbrandedHeaders(t *testing.T) {
+	sv, _ := Lookup("svix", Options{})
+	secret := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	branded := signMsg(t, sv, secret, testBody, signedAt).Header
+	unbranded := http.Header{}
+	for name, v := range branded {
+		unbranded[strings.Replace(name, "Svix-", "Webhook-", 1)] = v
+	}
+	tampered := func(h http.Header) http.Header {
+		h = h.Clone()
+		for name := range h {
+			if strings.HasSuffix(name, "-Signature") {
+				h.Set(name, "v1,"+base64.StdEncoding.EncodeToString(make([]byte, 32)))
+			}
+		}
+		return h
+	}
+	merge := func(hs ...http.Header) http.Header {
+		out := http.Header{}
+		for _, h := range hs {
+			for k, v := range h {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	partial := merge(unbranded)
+	partial.Set("svix-id", "msg_other") // one svix-* header alone: the webhook-* set is read
+	for _, c := range []struct {
+		name   string
+		h      http.Header
+		reason Reason
+		header string
+	}{
+		{"unbranded", unbranded, ReasonValid, "webhook-signature"},
+		{"branded", branded, ReasonValid, "svix-signature"},
+		{"both, svix-* valid", merge(tampered(unbranded), branded), ReasonValid, "svix-signature"},
+		{"both, only webhook-* valid", merge(unbranded, tampered(branded)), ReasonMismatch, "svix-signature"},
+		{"svix-id alone beside webhook-*", partial, ReasonValid, "webhook-signature"},
+		{"unbranded, tampered", tampered(unbranded), ReasonMismatch, "webhook-signature"},
+	} {
+		v := verify(t, sv, Message{Header: c.h, Body: testBody}, secretsOf(secret), signedAt, DefaultTolerance)
+		if v.Reason != c.reason || v.Header != c.header {
+			t.Errorf("%s: %s on %s (%s), want %s on %s", c.name, v.Reason, v.Header, v.Message, c.reason, c.header)
+		}
+	}
+	v := verify(t, sv, Message{Header: http.Header{"Webhook-Id": {"msg_1"}}, Body: testBody}, secretsOf(secret), signedAt, DefaultTolerance)
+	if v.Reason != ReasonMissingHeader || v.Header != "svix-id" {
+		t.Errorf("no signature headers: %+v, want missing svix-id", v)
+	}
+	// Standard Webhooks reads only its own headers, as its libraries do.
+	std, _ := Lookup("standard-webhooks", Options{})
+	if v := verify(t, std, Message{Header: branded, Body: testBody}, secretsOf(secret), signedAt, DefaultTolerance); v.Reason != ReasonMissingHeader {
+		t.Errorf("standard-webhooks with svix-* headers: %+v, want missing_header", v)
 	}
 }

@@ -27,13 +27,18 @@ func rawKey(s Secret) ([]byte, error) { return []byte(s.Reveal()), nil }
 // as space-separated "v1,<base64>" signatures.
 type standard struct {
 	name, idHeader, tsHeader, sigHeader string
+	// unbranded: the webhook-* headers are read when a header of the
+	// scheme's own is missing, as the Svix libraries read them.
+	unbranded bool
 }
 
 func standardWebhooks() standard {
-	return standard{"standard-webhooks", "webhook-id", "webhook-timestamp", "webhook-signature"}
+	return standard{name: "standard-webhooks", idHeader: "webhook-id", tsHeader: "webhook-timestamp", sigHeader: "webhook-signature"}
 }
 
-func svix() standard { return standard{"svix", "svix-id", "svix-timestamp", "svix-signature"} }
+func svix() standard {
+	return standard{name: "svix", idHeader: "svix-id", tsHeader: "svix-timestamp", sigHeader: "svix-signature", unbranded: true}
+}
 
 func (s standard) Name() string { return s.name }
 func (s standard) Description() string {
@@ -44,6 +49,16 @@ func (standard) UsesID() bool            { return true }
 func (standard) UsesTimestamp() bool     { return true }
 
 func (s standard) key(sec Secret) ([]byte, error) { return base64Key(sec) }
+
+// hasAll reports whether every one of names has a value in h.
+func hasAll(h http.Header, names []string) bool {
+	for _, name := range names {
+		if h.Get(name) == "" {
+			return false
+		}
+	}
+	return true
+}
 
 // keyHint names what the official libraries disagree on about a secret
 // that matched: its base64 without the = padding.
@@ -68,6 +83,13 @@ func (s standard) sign(key *macKey, id, ts string, body []byte, _ string) []Head
 }
 
 func (s standard) parse(h http.Header) (signed, *Verdict) {
+	if s.unbranded && !hasAll(h, s.HeaderNames()) {
+		// Svix's libraries read the svix-* headers when all three are
+		// there, and else the unbranded webhook-* ones.
+		if u := standardWebhooks(); hasAll(h, u.HeaderNames()) {
+			s.idHeader, s.tsHeader, s.sigHeader = u.idHeader, u.tsHeader, u.sigHeader
+		}
+	}
 	p := signed{header: s.sigHeader, id: h.Get(s.idHeader), tsRaw: h.Get(s.tsHeader)}
 	for _, name := range s.HeaderNames() {
 		if h.Get(name) == "" {
