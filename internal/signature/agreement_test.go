@@ -1,11 +1,14 @@
 package signature
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Cases where hooktool must judge a delivery as the providers' official
@@ -136,5 +139,70 @@ func TestSvixUnbrandedHeaders(t *testing.T) {
 	std, _ := Lookup("standard-webhooks", Options{})
 	if v := verify(t, std, Message{Header: branded, Body: testBody}, secretsOf(secret), signedAt, DefaultTolerance); v.Reason != ReasonMissingHeader {
 		t.Errorf("standard-webhooks with svix-* headers: %+v, want missing_header", v)
+	}
+}
+
+// TestStripeAgreesWithItsLibraries (item 19): the Stripe-Signature header is
+// read as stripe-go (webhook/client.go, parseSignatureHeader and
+// validatePayload) and stripe-node (Webhooks.verifyHeader) read it: split on
+// "," and "=" without trimming; a v1 that is not hex is skipped, not fatal;
+// only a timestamp's age is checked.
+func TestStripeAgreesWithItsLibraries(t *testing.T) {
+	c := caseNamed(t, "stripe")
+	s := lookupCase(t, c)
+	ts := strconv.FormatInt(signedAt.Unix(), 10)
+	good := hx(mac(sha256.New, []byte(c.secret), ts+"."+string(testBody)))
+	wrong := hx(mac(sha256.New, []byte(c.old), ts+"."+string(testBody)))
+	const spaceHint = "split the header on , and = without trimming spaces"
+	for _, x := range []struct {
+		value string
+		want  Reason
+		hint  string
+	}{
+		{"t=" + ts + ",v1=" + good + ",v1=potato", ReasonValid, ""},
+		{"t=" + ts + ",v1=potato,v1=" + good, ReasonValid, ""},
+		{"t=" + ts + ",v1=" + good + ",v1=" + wrong[:63], ReasonValid, ""}, // odd length: not hex
+		{"t=" + ts + ",v1=potato", ReasonMalformedHeader, ""},
+		{"t=" + ts + ", v1=" + good, ReasonMalformedHeader, spaceHint},
+		{"t=" + ts + ",v1 =" + good, ReasonMalformedHeader, spaceHint},
+		{"v1=" + good + ", t=" + ts, ReasonMalformedHeader, spaceHint},
+		{"t=" + ts + ",v1=" + good + ", v1=" + wrong, ReasonValid, ""}, // the unpadded v1 is read
+		{"t=" + ts + ",v1=" + wrong + ", v1=" + good, ReasonMismatch, spaceHint},
+	} {
+		m := Message{Header: http.Header{"Stripe-Signature": {x.value}}, Body: testBody}
+		v := verify(t, s, m, secretsOf(c.secret), signedAt, DefaultTolerance)
+		if v.Reason != x.want {
+			t.Errorf("%s: %s (%s), want %s", x.value, v.Reason, v.Message, x.want)
+		}
+		if hinted := strings.Contains(strings.Join(v.Hints, "\n"), spaceHint); hinted != (x.hint != "") {
+			t.Errorf("%s: hints %q; want the hint about spaces: %v", x.value, v.Hints, x.hint != "")
+		}
+	}
+
+	// A timestamp in the future: the libraries check only its age (stripe-go
+	// time.Since(t) > tolerance; stripe-node now - t > tolerance), so the
+	// delivery is valid, with a hint giving the skew.
+	m := signMsg(t, s, c.secret, testBody, signedAt)
+	v := verify(t, s, m, secretsOf(c.secret), signedAt.Add(-time.Hour), DefaultTolerance)
+	if !v.Valid || v.SkewSeconds == nil || *v.SkewSeconds != -3600 {
+		t.Fatalf("an hour ahead: %+v, want valid with skew -3600", v)
+	}
+	if !strings.Contains(strings.Join(v.Hints, "\n"), "the timestamp is 3600s in the future, beyond the 300s tolerance") {
+		t.Errorf("an hour ahead: hints %q, want the skew named", v.Hints)
+	}
+	if v := verify(t, s, m, secretsOf(c.old), signedAt.Add(-time.Hour), DefaultTolerance); v.Reason != ReasonMismatch {
+		t.Errorf("an hour ahead, wrong secret: %+v, want signature_mismatch", v)
+	}
+	if v := verify(t, s, m, secretsOf(c.secret), signedAt.Add(-time.Minute), DefaultTolerance); !v.Valid || len(v.Hints) != 0 {
+		t.Errorf("a minute ahead: %+v, want valid with no hint", v)
+	}
+	if v := verify(t, s, m, secretsOf(c.secret), signedAt.Add(time.Hour), DefaultTolerance); v.Reason != ReasonTimestampTooOld {
+		t.Errorf("an hour old: %+v, want timestamp_too_old", v)
+	}
+	// Standard Webhooks' libraries refuse a timestamp too far ahead.
+	std := lookupCase(t, caseNamed(t, "standard-webhooks"))
+	sm := signMsg(t, std, caseNamed(t, "standard-webhooks").secret, testBody, signedAt)
+	if v := verify(t, std, sm, secretsOf(caseNamed(t, "standard-webhooks").secret), signedAt.Add(-time.Hour), DefaultTolerance); v.Reason != ReasonTimestampInFuture {
+		t.Errorf("standard-webhooks an hour ahead: %+v, want timestamp_in_future", v)
 	}
 }

@@ -94,6 +94,8 @@ type signed struct {
 	hasTS  bool
 	sigs   [][]byte // decoded candidate signatures
 	legacy bool     // GitHub's sha1 header was used
+	// hints tell how the header was read, for a verdict that is not valid.
+	hints []string
 }
 
 // Options configure the schemes that take settings.
@@ -291,6 +293,7 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 	}
 	matched := matchKeys(s, ks, p, m.Body, m.URL)
 	v := Verdict{Scheme: s.Name(), Header: p.header, SecretIndex: matched + 1}
+	var ahead string // a hint: a timestamp ahead that the scheme's libraries accept
 	if p.hasTS {
 		now := o.Now
 		if now.IsZero() {
@@ -299,7 +302,9 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 		skew := int64(now.Sub(p.ts) / time.Second)
 		v.SkewSeconds = &skew
 		tol := int64(o.Tolerance / time.Second)
-		if o.Tolerance > 0 && (skew > tol || -skew > tol) {
+		if o.Tolerance > 0 && skew < -tol && ageOnly(s) {
+			ahead = fmt.Sprintf("the timestamp is %ds in the future, beyond the %ds tolerance: the %s libraries check only a timestamp's age, so they accept it; a clock is off", -skew, tol, s.Name())
+		} else if o.Tolerance > 0 && (skew > tol || -skew > tol) {
 			v.SecretIndex = 0
 			if skew > 0 {
 				v.Reason = ReasonTimestampTooOld
@@ -328,6 +333,9 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 				v.Hints = append(v.Hints, hint)
 			}
 		}
+		if ahead != "" {
+			v.Hints = append(v.Hints, ahead)
+		}
 		return v
 	}
 	v.Reason = ReasonMismatch
@@ -335,8 +343,18 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 	if len(ks) > 1 {
 		v.Message = fmt.Sprintf("signature matches none of the %d secrets", len(ks))
 	}
-	v.Hints = diagnose(s, secrets, ks, p, m, o)
+	v.Hints = append(p.hints, diagnose(s, secrets, ks, p, m, o)...)
+	if ahead != "" {
+		v.Hints = append(v.Hints, ahead)
+	}
 	return v
+}
+
+// ageOnly reports whether s's official libraries check only how old a
+// timestamp is (Stripe's), not how far ahead.
+func ageOnly(s Scheme) bool {
+	a, ok := s.(interface{ ageOnly() bool })
+	return ok && a.ageOnly()
 }
 
 // matchKeys returns the index of the first key whose MAC equals one of the

@@ -147,6 +147,13 @@ func (s stripe) sign(key *macKey, _, ts string, body []byte, _ string) []HeaderF
 	return []HeaderField{{Name: stripeHeader, Value: "t=" + ts + ",v1=" + hex.EncodeToString(m)}}
 }
 
+// ageOnly: Stripe's libraries check only how old a timestamp is.
+func (stripe) ageOnly() bool { return true }
+
+// parse reads the header as stripe-go (parseSignatureHeader) and
+// stripe-node (parseHeader) do: split on "," and "=" with nothing trimmed,
+// unknown keys and v1 values that are not hex skipped. One valid v1 is
+// enough.
 func (stripe) parse(h http.Header) (signed, *Verdict) {
 	p := signed{header: stripeHeader}
 	v := h.Get(stripeHeader)
@@ -154,26 +161,37 @@ func (stripe) parse(h http.Header) (signed, *Verdict) {
 		return p, missing(stripeHeader)
 	}
 	var versions []string
+	spaced, notHex := false, false
 	for _, item := range strings.Split(v, ",") {
-		k, val, ok := strings.Cut(strings.TrimSpace(item), "=")
-		if !ok {
-			return p, malformed(stripeHeader, `expected comma-separated key=value pairs such as "t=1700000000,v1=<hex>"`)
-		}
+		k, val, ok := strings.Cut(item, "=")
 		switch {
+		case !ok:
+			return p, malformed(stripeHeader, `expected comma-separated key=value pairs such as "t=1700000000,v1=<hex>"`)
 		case k == "t":
 			p.tsRaw = val
 		case k == "v1":
 			raw, err := hex.DecodeString(val)
 			if err != nil {
-				return p, malformed(stripeHeader, "a v1 signature is not hex")
+				notHex = true
+				continue
 			}
 			p.sigs = append(p.sigs, raw)
+		case strings.TrimSpace(k) != k:
+			spaced = true
 		default:
 			versions = append(versions, k)
 		}
 	}
+	if spaced {
+		p.hints = append(p.hints, `a key has spaces around it (", v1=" or "v1 ="): Stripe's libraries split the header on , and = without trimming spaces, so they do not read that part`)
+	}
+	stripeMalformed := func(why string) *Verdict {
+		bad := malformed(stripeHeader, why)
+		bad.Hints = append(bad.Hints, p.hints...)
+		return bad
+	}
 	if p.tsRaw == "" {
-		return p, malformed(stripeHeader, "no t= timestamp")
+		return p, stripeMalformed("no t= timestamp")
 	}
 	var bad *Verdict
 	if p.ts, bad = timestamp(stripeHeader+" t=", p.tsRaw); bad != nil {
@@ -181,13 +199,15 @@ func (stripe) parse(h http.Header) (signed, *Verdict) {
 		return p, bad
 	}
 	p.hasTS = true
-	if len(p.sigs) == 0 {
-		if len(versions) > 0 {
-			return p, unsupported(stripeHeader, "only "+strings.Join(versions, ", ")+" signatures, and hooktool checks v1")
-		}
-		return p, malformed(stripeHeader, "no v1= signature")
+	switch {
+	case len(p.sigs) > 0:
+		return p, nil
+	case notHex:
+		return p, stripeMalformed("no v1= signature in hex (others are skipped, as Stripe's libraries skip them)")
+	case len(versions) > 0 && !spaced:
+		return p, unsupported(stripeHeader, "only "+strings.Join(versions, ", ")+" signatures, and hooktool checks v1")
 	}
-	return p, nil
+	return p, stripeMalformed("no v1= signature")
 }
 
 // github: X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of body>; the legacy
