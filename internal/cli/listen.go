@@ -173,7 +173,14 @@ func runListen(app *App, cmd *cobra.Command, o *ListenOptions) error {
 			stop()
 		}
 	}
-	handler := listener.New(setup.handler)
+	handler, err := listener.New(setup.handler)
+	if err != nil {
+		ln.Close()
+		if store != nil {
+			store.Close()
+		}
+		return unusableSecret(err)
+	}
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			inFlight.Add(1)
@@ -292,6 +299,12 @@ func (app *App) listenSetup(cmd *cobra.Command, o *ListenOptions) (*listenSetup,
 	case len(r.signing.Secrets) == 0:
 		s.unsigned = "no secret is configured"
 	default:
+		// A secret the scheme cannot use stops listen here, before anything
+		// is bound or created (listener.New would refuse it too): a
+		// listener that says it verifies, verifies.
+		if _, err := r.newVerifier(r.scheme); err != nil {
+			return nil, err
+		}
 		h.Scheme, h.Secrets, h.Tolerance = r.scheme, r.signing.Secrets, r.signing.Tolerance
 	}
 	// Every configured secret stays out of the capture, other endpoints'

@@ -126,7 +126,11 @@ func (c *captureSchemes) resigningFor(rec *capture.Record) (*resigning, error) {
 	if err != nil {
 		return nil, err
 	}
-	rs = &resigning{scheme: s, signer: signature.NewSigner(s, c.r.signing.Secrets[0]), drop: s.HeaderNames()}
+	signer, err := c.r.newSigner(s)
+	if err != nil {
+		return nil, err
+	}
+	rs = &resigning{scheme: s, signer: signer, drop: s.HeaderNames()}
 	if old, err := c.lookup(rec); err == nil && old != nil {
 		rs.drop = append(rs.drop, old.HeaderNames()...)
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/scenario"
-	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
 )
@@ -287,6 +286,10 @@ func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) e
 	if err := r.needSecrets("sign"); err != nil {
 		return err
 	}
+	signer, err := r.newSigner(r.scheme)
+	if err != nil {
+		return err
+	}
 	target, err := r.target(o.To, false)
 	if err != nil {
 		return err
@@ -328,7 +331,6 @@ func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) e
 	if r.provider != nil {
 		contentType = r.provider.ContentType
 	}
-	signer := signature.NewSigner(r.scheme, r.signing.Secrets[0])
 	send := func(ctx context.Context, d *scenario.Delivery) delivery.Attempt {
 		h := http.Header{"Content-Type": {contentType}}
 		for k, v := range extra {

@@ -84,6 +84,10 @@ func runSign(app *App, cmd *cobra.Command, o *SignOptions) error {
 	if err := r.needSecrets("sign"); err != nil {
 		return err
 	}
+	signer, err := r.newSigner(r.scheme)
+	if err != nil {
+		return err
+	}
 	body, err := app.readPayload(o.Payload)
 	if err != nil {
 		return err
@@ -111,7 +115,7 @@ func runSign(app *App, cmd *cobra.Command, o *SignOptions) error {
 		return err
 	}
 	in.URL = target
-	headers, err := signature.Sign(r.scheme, r.signing.Secrets[0], in)
+	headers, err := signer.Sign(in)
 	if err != nil {
 		return failErr(err)
 	}

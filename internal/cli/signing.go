@@ -221,6 +221,32 @@ func (app *App) findProvider(r *resolvedSigning, id string) (*catalog.Provider, 
 	return nil, usageErr("unknown provider %q (known: %s)", id, strings.Join(c.ProviderIDs(), ", "))
 }
 
+// newVerifier and newSigner are the one way commands get a Verifier or a
+// Signer for scheme s and the configured secrets: a secret the scheme
+// cannot use stops the command (exit 2), named by where it came from.
+func (r *resolvedSigning) newVerifier(s signature.Scheme) (*signature.Verifier, error) {
+	vf, err := signature.NewVerifier(s, r.signing.Secrets)
+	if err != nil {
+		return nil, unusableSecret(err)
+	}
+	return vf, nil
+}
+
+// newSigner signs with the first configured secret (needSecrets has made
+// sure there is one).
+func (r *resolvedSigning) newSigner(s signature.Scheme) (*signature.Signer, error) {
+	sg, err := signature.NewSigner(s, r.signing.Secrets[0])
+	if err != nil {
+		return nil, unusableSecret(err)
+	}
+	return sg, nil
+}
+
+// unusableSecret is the error of a secret the scheme cannot use.
+func unusableSecret(err error) error {
+	return failErr(err, "hooktool neither signs nor verifies with a secret it cannot use: correct it where it is set, or choose the scheme it belongs to with --scheme")
+}
+
 func (r *resolvedSigning) needSecrets(verb string) error {
 	if len(r.signing.Secrets) > 0 {
 		return nil

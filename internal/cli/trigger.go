@@ -107,12 +107,16 @@ func runTrigger(app *App, cmd *cobra.Command, o *TriggerOptions, args []string) 
 	if err := app.finishSigning(r, events[0].Provider().ID); err != nil {
 		return err
 	}
+	var signer *signature.Signer // nil: --unsigned
 	if !o.Unsigned {
 		if err := r.needSecrets("sign"); err != nil {
 			var e *exitError
 			if asExit(err, &e) {
 				e.hints = append(e.hints, "or pass --unsigned to send without a signature")
 			}
+			return err
+		}
+		if signer, err = r.newSigner(r.scheme); err != nil {
 			return err
 		}
 	}
@@ -151,9 +155,9 @@ func runTrigger(app *App, cmd *cobra.Command, o *TriggerOptions, args []string) 
 	failed := 0
 	hinted := map[string]bool{}
 	for i, ev := range events {
-		req := r.deliveryRequest(app, ev, target, bodies[i], extra, o.Unsigned)
+		req := r.deliveryRequest(app, ev, target, bodies[i], extra, signer)
 		if o.Print {
-			if err := app.printRequest(r, ev, req, o.Format); err != nil {
+			if err := app.printRequest(r, signer, ev, req, o.Format); err != nil {
 				return err
 			}
 			continue
@@ -246,30 +250,31 @@ func (r *resolvedSigning) target(to string, callback bool) (string, error) {
 }
 
 // deliveryRequest builds the request for one event; each attempt is signed
-// afresh with the same id, as providers redeliver.
-func (r *resolvedSigning) deliveryRequest(app *App, ev *catalog.Event, target string, body []byte, extra http.Header, unsigned bool) delivery.Request {
+// afresh with the same id, as providers redeliver. A nil signer sends it
+// unsigned.
+func (r *resolvedSigning) deliveryRequest(app *App, ev *catalog.Event, target string, body []byte, extra http.Header, signer *signature.Signer) delivery.Request {
 	h := http.Header{"Content-Type": {ev.Provider().ContentType}}
 	for k, v := range extra {
 		h[k] = v
 	}
 	req := delivery.Request{Method: http.MethodPost, URL: target, Header: h, Body: body}
-	if unsigned {
+	if signer == nil {
 		return req
 	}
 	id := ""
 	if r.scheme.UsesID() {
 		id = newMessageID()
 	}
-	req.Sign = app.freshSigner(signature.NewSigner(r.scheme, r.signing.Secrets[0]), body, id, target)
+	req.Sign = app.freshSigner(signer, body, id, target)
 	return req
 }
 
 // printRequest shows the request --print would have sent.
-func (app *App) printRequest(r *resolvedSigning, ev *catalog.Event, req delivery.Request, format string) error {
+func (app *App) printRequest(r *resolvedSigning, signer *signature.Signer, ev *catalog.Event, req delivery.Request, format string) error {
 	var fields []signature.HeaderField
-	if req.Sign != nil {
+	if signer != nil {
 		var err error
-		fields, err = signature.Sign(r.scheme, r.signing.Secrets[0], signature.SignInput{Body: req.Body, ID: newMessageID(), Timestamp: app.Now(), URL: req.URL})
+		fields, err = signer.Sign(signature.SignInput{Body: req.Body, ID: newMessageID(), Timestamp: app.Now(), URL: req.URL})
 		if err != nil {
 			return failErr(err)
 		}

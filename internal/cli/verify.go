@@ -104,20 +104,21 @@ func runVerify(app *App, cmd *cobra.Command, o *VerifyOptions) error {
 	if err := r.needSecrets("verify"); err != nil {
 		return err
 	}
+	vf, err := r.newVerifier(r.scheme)
+	if err != nil {
+		return err
+	}
 	now := app.Now()
 	if o.At != "" {
 		if now, err = parseTime("at", o.At); err != nil {
 			return err
 		}
 	}
-	v, err := signature.Verify(r.scheme, msg, r.signing.Secrets, signature.VerifyOptions{
+	v := vf.Verify(msg, signature.VerifyOptions{
 		Now:        now,
 		Tolerance:  r.signing.Tolerance,
 		Alternates: r.cfg.Alternates(r.endpoint),
 	})
-	if err != nil {
-		return failErr(err)
-	}
 	app.printVerdict(v, now)
 	if !v.Valid {
 		return silentExit(ExitInvalid)
@@ -228,14 +229,13 @@ func runVerifyCaptures(app *App, cmd *cobra.Command, o *VerifyOptions, args []st
 		}
 		vf := verifiers[schemeKey(rec)]
 		if vf == nil {
-			vf = signature.NewVerifier(s, r.signing.Secrets)
+			if vf, err = r.newVerifier(s); err != nil {
+				return err
+			}
 			verifiers[schemeKey(rec)] = vf
 		}
-		v, verr := vf.Verify(signature.Message{Header: rec.Headers, Body: body, URL: "http://" + rec.Host + uri},
+		v := vf.Verify(signature.Message{Header: rec.Headers, Body: body, URL: "http://" + rec.Host + uri},
 			signature.VerifyOptions{Now: when, Tolerance: r.signing.Tolerance, Alternates: alternates})
-		if verr != nil {
-			return failErr(verr)
-		}
 		if redactedSignature(s, rec) && rec.Verdict != nil {
 			// The header that carried the signature was the secret itself and
 			// was not kept: the verdict made on receipt is the one to report.

@@ -501,30 +501,41 @@ func (c *Config) scopeSecrets(prefix string) ([]signature.Secret, Source, error)
 		}
 	}
 	key := prefix + best
+	from := c.secretSource(key)
 	switch best {
 	case "":
 		return nil, FromDefault, nil
 	case "secret", "secrets":
-		var out []signature.Secret
+		var values []string
 		switch val := c.v.Get(key).(type) {
 		case string:
-			out = append(out, signature.NewSecret(val))
+			values = []string{val}
 		case []any:
 			for _, x := range val {
-				out = append(out, signature.NewSecret(fmt.Sprint(x)))
+				values = append(values, fmt.Sprint(x))
 			}
 		case []string:
-			for _, x := range val {
-				out = append(out, signature.NewSecret(x))
-			}
+			values = val
 		default:
 			return nil, bestSrc, c.inFile(key, fmt.Errorf("%s must be a string or a list of strings", key))
+		}
+		var out []signature.Secret
+		for i, v := range values {
+			item := from
+			if len(values) > 1 {
+				item = fmt.Sprintf("%s item %d", from, i+1)
+			}
+			out = append(out, signature.NewSecret(v).From(item))
 		}
 		return nonEmpty(key, out, bestSrc)
 	case "secret_file":
 		out, err := ReadSecretFile(c.path(key))
 		if err != nil {
 			return nil, bestSrc, err
+		}
+		for i := range out {
+			// "--secret-file keys.txt line 2", "HOOKTOOL_SECRET_FILE keys.txt line 2"
+			out[i] = out[i].From(from + " " + out[i].Source())
 		}
 		return nonEmpty(key, out, bestSrc)
 	default: // secret_env
@@ -533,8 +544,22 @@ func (c *Config) scopeSecrets(prefix string) ([]signature.Secret, Source, error)
 		if val == "" {
 			return nil, bestSrc, fmt.Errorf("%s names the environment variable %s, which is not set", key, name)
 		}
-		return []signature.Secret{signature.NewSecret(val)}, bestSrc, nil
+		return []signature.Secret{signature.NewSecret(val).From(name + " (named by " + from + ")")}, bestSrc, nil
 	}
+}
+
+// secretSource names where key's value comes from, for messages about a
+// secret that cannot be used: the flag, the environment variable, or the
+// config file's line and key. Never the value.
+func (c *Config) secretSource(key string) string {
+	src, origin := c.source(key)
+	switch {
+	case src == FromFlag || src == FromEnv:
+		return origin
+	case c.lines[key] > 0:
+		return fmt.Sprintf("config file %s:%d: %s", c.File, c.lines[key], key)
+	}
+	return "config file " + c.File + ": " + key
 }
 
 func nonEmpty(key string, secrets []signature.Secret, src Source) ([]signature.Secret, Source, error) {
@@ -551,19 +576,20 @@ func nonEmpty(key string, secrets []signature.Secret, src Source) ([]signature.S
 }
 
 // ReadSecretFile reads secrets from a file, one a line (the first signs);
-// blank lines and lines starting with # are skipped.
+// blank lines and lines starting with # are skipped. Each secret's Source
+// is "PATH line N".
 func ReadSecretFile(path string) ([]signature.Secret, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("secret file: %w", err)
 	}
 	var out []signature.Secret
-	for _, line := range strings.Split(string(data), "\n") {
+	for n, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		out = append(out, signature.NewSecret(line))
+		out = append(out, signature.NewSecret(line).From(fmt.Sprintf("%s line %d", path, n+1)))
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("secret file %s holds no secret", path)

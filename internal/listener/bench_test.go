@@ -24,7 +24,7 @@ func BenchmarkHandler(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer store.Close()
-	h := New(Options{Scheme: s, Secrets: []signature.Secret{secret}, EventPath: "event", Store: store, MaxBody: 5 << 20})
+	h := mustNew(b, Options{Scheme: s, Secrets: []signature.Secret{secret}, EventPath: "event", Store: store, MaxBody: 5 << 20})
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {

@@ -106,8 +106,9 @@ type Handler struct {
 	redact   *signature.Redactor
 }
 
-// New returns a Handler.
-func New(o Options) *Handler {
+// New returns a Handler, or the *signature.SecretError of a secret the
+// scheme cannot use: a listener never quietly stops verifying.
+func New(o Options) (*Handler, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -121,10 +122,13 @@ func New(o Options) *Handler {
 	// and the whole value of the scheme's secret-carrying headers.
 	h := &Handler{o: o, redact: signature.NewRedactor(o.Scheme, o.Secrets, o.Redact)}
 	if o.Scheme != nil && len(o.Secrets) > 0 {
-		h.verifier = signature.NewVerifier(o.Scheme, o.Secrets)
-		h.signsURL = signature.SignsURL(o.Scheme)
+		vf, err := signature.NewVerifier(o.Scheme, o.Secrets)
+		if err != nil {
+			return nil, err
+		}
+		h.verifier, h.signsURL = vf, signature.SignsURL(o.Scheme)
 	}
-	return h
+	return h, nil
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -326,9 +330,8 @@ func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) {
 		if h.signsURL {
 			msg.URL = "http://" + r.Host + r.URL.RequestURI()
 		}
-		if v, err := h.verifier.Verify(msg, signature.VerifyOptions{Now: rec.ReceivedAt, Tolerance: h.o.Tolerance}); err == nil {
-			rec.Verdict = &v
-		}
+		v := h.verifier.Verify(msg, signature.VerifyOptions{Now: rec.ReceivedAt, Tolerance: h.o.Tolerance})
+		rec.Verdict = &v
 	}
 	rec.Matched = h.matches(rec.Event)
 }

@@ -86,7 +86,7 @@ func serveOn(t *testing.T, o Options, ln net.Listener) *harness {
 		h.got = append(h.got, d)
 		h.mu.Unlock()
 	}
-	h.srv = httptest.NewUnstartedServer(New(o))
+	h.srv = httptest.NewUnstartedServer(mustNew(t, o))
 	if ln != nil {
 		h.srv.Listener.Close()
 		h.srv.Listener = ln

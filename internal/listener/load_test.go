@@ -27,7 +27,7 @@ func TestThousandsOfConcurrentDeliveriesEachKeptOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(New(Options{Store: store, EventPath: "event", MaxBody: 1 << 20}))
+	srv := httptest.NewServer(mustNew(t, Options{Store: store, EventPath: "event", MaxBody: 1 << 20}))
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 	bodyOf := func(i int) []byte { return []byte(fmt.Sprintf(`{"event":"load.test","n":%d,"pad":"%0200d"}`, i, i)) }
 
@@ -95,7 +95,7 @@ func TestBodyCutShortIsNotKept(t *testing.T) {
 	store := &memStore{}
 	var refused []string
 	var mu sync.Mutex
-	srv := httptest.NewServer(New(Options{Store: store, OnDelivery: func(d Delivery) {
+	srv := httptest.NewServer(mustNew(t, Options{Store: store, OnDelivery: func(d Delivery) {
 		mu.Lock()
 		refused = append(refused, d.Refused)
 		mu.Unlock()
@@ -130,7 +130,7 @@ func TestSecretValuedHeadersAreRedactedInTheRecord(t *testing.T) {
 	defer app.Close()
 	store := &memStore{}
 	var got *capture.Record
-	h := New(Options{Scheme: s, Secrets: []signature.Secret{secret}, Store: store,
+	h := mustNew(t, Options{Scheme: s, Secrets: []signature.Secret{secret}, Store: store,
 		Forward:    NewForwarder("http", strings.TrimPrefix(app.URL, "http://"), "/", "", delivery.New(delivery.Options{}), nil),
 		OnDelivery: func(d Delivery) { got = d.Record }})
 	srv := httptest.NewServer(h)

@@ -145,15 +145,19 @@ variants:
 }
 
 // otherSchemes are the built-in schemes other than s whose signature the
-// message carries in a form they can parse.
+// message carries in a form they can parse, one for each signature header
+// (svix reads the webhook-* headers too; standard-webhooks, first by name,
+// is the one named for them).
 func otherSchemes(s Scheme, h http.Header) []Scheme {
 	var out []Scheme
+	seen := map[string]bool{}
 	for _, name := range Names() {
 		if name == "hmac" || name == s.Name() {
 			continue
 		}
 		o, _ := Lookup(name, Options{GitHubSHA1: true})
-		if _, bad := o.parse(h); bad == nil {
+		if p, bad := o.parse(h); bad == nil && !seen[p.header] {
+			seen[p.header] = true
 			out = append(out, o)
 		}
 	}

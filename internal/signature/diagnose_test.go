@@ -155,8 +155,8 @@ func TestWrongSchemeHint(t *testing.T) {
 	targets = append(targets, caseNamed(t, "hmac hex+prefix"), caseNamed(t, "hmac base64 id.timestamp.body"))
 	for _, from := range builtinCases() {
 		for _, to := range targets {
-			if from.scheme == to.scheme {
-				continue
+			if from.scheme == to.scheme || from.scheme == "standard-webhooks" && to.scheme == "svix" {
+				continue // svix reads the webhook-* headers: see TestSvixUnbrandedHeaders
 			}
 			t.Run(from.name+" as "+to.name, func(t *testing.T) {
 				m := signMsg(t, lookupCase(t, from), from.secret, testBody, signedAt)

@@ -498,6 +498,11 @@ func TestTimestampTolerance(t *testing.T) {
 				{name: "tolerance 0, a year ahead", now: signedAt.Add(-year), tol: 0, want: ReasonValid, skew: -int64(year / time.Second)},
 				{name: "tolerance 0, wrong secret", now: signedAt.Add(year), tol: 0, secret: c.old, want: ReasonMismatch, skew: int64(year / time.Second)},
 			} {
+				if x.want == ReasonTimestampInFuture && c.scheme == "stripe" {
+					// Stripe's libraries check only the age: see
+					// TestStripeAgreesWithItsLibraries.
+					x.want, x.hintMatch = ReasonValid, "check only a timestamp's age"
+				}
 				t.Run(x.name, func(t *testing.T) {
 					sec := x.secret
 					if sec == "" {
@@ -780,8 +785,9 @@ func TestStripeMultipleSignatures(t *testing.T) {
 	}{
 		{"t=" + ts + ",v1=" + wrong + ",v1=" + good, ReasonValid},
 		{"t=" + ts + ",v1=" + good + ",v1=" + wrong, ReasonValid},
-		{"v1=" + wrong + ", t=" + ts + ", v1=" + good, ReasonValid}, // order and spaces
-		{"t=" + ts + ",v0=" + wrong + ",v1=" + good, ReasonValid},   // unknown scheme beside v1
+		{"v1=" + wrong + ",t=" + ts + ",v1=" + good, ReasonValid},             // any order
+		{"v1=" + wrong + ", t=" + ts + ", v1=" + good, ReasonMalformedHeader}, // spaces: see TestStripeAgreesWithItsLibraries
+		{"t=" + ts + ",v0=" + wrong + ",v1=" + good, ReasonValid},             // unknown scheme beside v1
 		{"t=" + ts + ",v1=" + wrong + ",v1=" + wrong, ReasonMismatch},
 		{"t=" + ts + ",v1=" + good[:62], ReasonMismatch}, // truncated
 	} {
@@ -943,7 +949,10 @@ func TestVerifierReuse(t *testing.T) {
 	for _, c := range schemeCases {
 		t.Run(c.name, func(t *testing.T) {
 			s := lookupCase(t, c)
-			vf := NewVerifier(s, secretsOf(c.secret, c.old))
+			vf, err := NewVerifier(s, secretsOf(c.secret, c.old))
+			if err != nil {
+				t.Fatal(err)
+			}
 			concurrently(t, func(g, i int) string {
 				body := []byte(fmt.Sprintf(`{"goroutine":%d,"n":%d}`, g, i))
 				secret, want, index := c.secret, ReasonValid, 1
@@ -956,9 +965,9 @@ func TestVerifierReuse(t *testing.T) {
 					m.Body[len(m.Body)-1] = ']'
 					want, index = ReasonMismatch, 0
 				}
-				v, err := vf.Verify(m, VerifyOptions{Now: signedAt, Tolerance: DefaultTolerance})
-				if err != nil || v.Reason != want || v.SecretIndex != index {
-					return fmt.Sprintf("%v %+v, want %s with secret %d", err, v, want, index)
+				v := vf.Verify(m, VerifyOptions{Now: signedAt, Tolerance: DefaultTolerance})
+				if v.Reason != want || v.SecretIndex != index {
+					return fmt.Sprintf("%+v, want %s with secret %d", v, want, index)
 				}
 				return ""
 			})
@@ -972,7 +981,10 @@ func TestSignerReuse(t *testing.T) {
 	for _, c := range schemeCases {
 		t.Run(c.name, func(t *testing.T) {
 			s := lookupCase(t, c)
-			sg := NewSigner(s, NewSecret(c.secret))
+			sg, err := NewSigner(s, NewSecret(c.secret))
+			if err != nil {
+				t.Fatal(err)
+			}
 			concurrently(t, func(g, i int) string {
 				in := SignInput{Body: []byte(fmt.Sprintf(`{"goroutine":%d,"n":%d}`, g, i)), ID: testID, Timestamp: signedAt, URL: testURL}
 				got, err := sg.Sign(in)
@@ -987,10 +999,6 @@ func TestSignerReuse(t *testing.T) {
 				return ""
 			})
 		})
-	}
-	stripe, _ := Lookup("stripe", Options{})
-	if _, err := NewSigner(stripe, Secret{}).Sign(SignInput{Timestamp: signedAt}); err == nil {
-		t.Error("a Signer with no secret signed")
 	}
 }
 

@@ -184,9 +184,9 @@ func (s hmacScheme) key(sec Secret) ([]byte, error) {
 	if strings.ToLower(s.cfg.SecretEncoding) != "base64" {
 		return rawKey(sec)
 	}
-	k, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(sec.Reveal(), "whsec_"))
-	if err != nil || len(k) == 0 {
-		return nil, errors.New("not base64, as hmac.secret_encoding says it is")
+	k, err := base64Key(sec)
+	if err != nil {
+		return nil, fmt.Errorf("%w (hmac.secret_encoding is base64)", err)
 	}
 	return k, nil
 }

@@ -186,3 +186,31 @@ func TestInteropMultipleSignatures(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestInteropUnpaddedSecret (issue 12, item 21): what the official library
+// signs with a padded whsec_ secret, we verify with the same secret written
+// without its = padding (as the official Python library accepts).
+func TestInteropUnpaddedSecret(t *testing.T) {
+	s := ours(t)
+	for i, c := range randomCases(5)[:50] {
+		bare := strings.TrimRight(c.secret, "=")
+		wh, err := standardwebhooks.NewWebhook(c.secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		sig, err := wh.Sign(c.id, now, c.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := http.Header{}
+		h.Set(standardwebhooks.HeaderWebhookID, c.id)
+		h.Set(standardwebhooks.HeaderWebhookTimestamp, itoa(now.Unix()))
+		h.Set(standardwebhooks.HeaderWebhookSignature, sig)
+		v, err := signature.Verify(s, signature.Message{Header: h, Body: c.body}, []signature.Secret{signature.NewSecret(bare)},
+			signature.VerifyOptions{Now: now, Tolerance: signature.DefaultTolerance})
+		if err != nil || !v.Valid {
+			t.Fatalf("case %d: the unpadded secret does not verify the official signature: %+v, %v", i, v, err)
+		}
+	}
+}

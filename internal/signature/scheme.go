@@ -94,6 +94,8 @@ type signed struct {
 	hasTS  bool
 	sigs   [][]byte // decoded candidate signatures
 	legacy bool     // GitHub's sha1 header was used
+	// hints tell how the header was read, for a verdict that is not valid.
+	hints []string
 }
 
 // Options configure the schemes that take settings.
@@ -149,60 +151,83 @@ func Lookup(name string, o Options) (Scheme, error) {
 	return nil, fmt.Errorf("unknown scheme %q (known: %s)", name, strings.Join(Names(), ", "))
 }
 
-// keys derives the MAC keys of secrets, naming a bad one by its position.
+// SecretError is a secret that a scheme cannot use. It names the secret by
+// where it came from (or its position), never by its value.
+type SecretError struct {
+	// Secret names the secret: "the secret from HOOKTOOL_SECRET",
+	// "secret 2 of 3".
+	Secret string
+	Scheme string
+	Err    error
+}
+
+func (e *SecretError) Error() string {
+	return e.Secret + " cannot be used with the " + e.Scheme + " scheme: " + e.Err.Error()
+}
+
+func (e *SecretError) Unwrap() error { return e.Err }
+
+// keys derives the MAC keys of secrets; the first that cannot be used is a
+// *SecretError.
 func keys(s Scheme, secrets []Secret) ([]*macKey, error) {
 	out := make([]*macKey, 0, len(secrets))
 	for i, sec := range secrets {
+		var k []byte
+		var err error
 		if sec.IsZero() {
 			// An empty key is no secret: anyone can compute its MAC.
-			return nil, fmt.Errorf("secret %d of %d is empty", i+1, len(secrets))
+			err = errors.New("it is empty")
+		} else {
+			k, err = s.key(sec)
 		}
-		k, err := s.key(sec)
 		if err != nil {
-			return nil, fmt.Errorf("secret %d of %d: %w", i+1, len(secrets), err)
+			return nil, &SecretError{Secret: secretName(sec, i, len(secrets)), Scheme: s.Name(), Err: err}
 		}
 		out = append(out, newMacKey(k))
 	}
 	return out, nil
 }
 
+func secretName(sec Secret, i, n int) string {
+	switch {
+	case sec.Source() != "":
+		return "the secret from " + sec.Source()
+	case n > 1:
+		return fmt.Sprintf("secret %d of %d", i+1, n)
+	}
+	return "the secret"
+}
+
 // Sign computes the headers that carry a signature of in under secret.
 func Sign(s Scheme, secret Secret, in SignInput) ([]HeaderField, error) {
-	return NewSigner(s, secret).Sign(in)
+	g, err := NewSigner(s, secret)
+	if err != nil {
+		return nil, err
+	}
+	return g.Sign(in)
 }
 
 // Signer signs many messages with one scheme and secret, decoding the
 // secret once and reusing keyed HMAC states (replay --resign signs every
 // delivery). It is safe for concurrent use.
 type Signer struct {
-	s   Scheme
-	k   *macKey
-	err error // the secret cannot be used
+	s Scheme
+	k *macKey
 }
 
-// NewSigner returns a Signer; a secret that cannot be used makes every
-// Sign return the error.
-func NewSigner(s Scheme, secret Secret) *Signer {
-	g := &Signer{s: s}
-	if secret.IsZero() {
-		g.err = errors.New("no secret to sign with")
-		return g
-	}
-	k, err := s.key(secret)
+// NewSigner returns a Signer, or a *SecretError when the scheme cannot use
+// the secret (empty, or not in the scheme's form).
+func NewSigner(s Scheme, secret Secret) (*Signer, error) {
+	ks, err := keys(s, []Secret{secret})
 	if err != nil {
-		g.err = err
-		return g
+		return nil, err
 	}
-	g.k = newMacKey(k)
-	return g
+	return &Signer{s: s, k: ks[0]}, nil
 }
 
 // Sign computes the headers that carry a signature of in.
 func (g *Signer) Sign(in SignInput) ([]HeaderField, error) {
 	s, k := g.s, g.k
-	if g.err != nil {
-		return nil, g.err
-	}
 	if s.UsesID() && in.ID == "" {
 		return nil, errors.New("this scheme signs an id, and none was given")
 	}
@@ -220,7 +245,11 @@ func (g *Signer) Sign(in SignInput) ([]HeaderField, error) {
 // secret first). The error is for secrets that cannot be used at all; every
 // problem with the message itself is a verdict.
 func Verify(s Scheme, m Message, secrets []Secret, o VerifyOptions) (Verdict, error) {
-	return NewVerifier(s, secrets).Verify(m, o)
+	vf, err := NewVerifier(s, secrets)
+	if err != nil {
+		return Verdict{}, err
+	}
+	return vf.Verify(m, o), nil
 }
 
 // SignsURL says whether s signs the request URL (a generic hmac template
@@ -237,36 +266,34 @@ type Verifier struct {
 	s       Scheme
 	secrets []Secret
 	ks      []*macKey
-	err     error // the secrets cannot be used
 }
 
-// NewVerifier returns a Verifier; a secret that cannot be used (empty, or
-// not in the scheme's form) makes every Verify return the error.
-func NewVerifier(s Scheme, secrets []Secret) *Verifier {
-	v := &Verifier{s: s, secrets: secrets}
-	if len(secrets) > 0 {
-		v.ks, v.err = keys(s, secrets)
+// NewVerifier returns a Verifier, or a *SecretError naming the first secret
+// the scheme cannot use (empty, or not in the scheme's form). With no
+// secrets at all, every verdict is no_secret.
+func NewVerifier(s Scheme, secrets []Secret) (*Verifier, error) {
+	ks, err := keys(s, secrets)
+	if err != nil {
+		return nil, err
 	}
-	return v
+	return &Verifier{s: s, secrets: secrets, ks: ks}, nil
 }
 
 // Verify checks m, as the package-level Verify does.
-func (vf *Verifier) Verify(m Message, o VerifyOptions) (Verdict, error) {
+func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 	s, secrets, ks := vf.s, vf.secrets, vf.ks
 	p, bad := s.parse(m.Header)
 	if bad != nil {
 		bad.Scheme = s.Name()
 		bad.Hints = append(bad.Hints, otherSchemeHints(s, m.Header)...)
-		return *bad, nil
+		return *bad
 	}
 	if len(secrets) == 0 {
-		return fail(s.Name(), ReasonNoSecret, p.header, "no secret is configured to check the signature with"), nil
-	}
-	if vf.err != nil {
-		return Verdict{}, vf.err
+		return fail(s.Name(), ReasonNoSecret, p.header, "no secret is configured to check the signature with")
 	}
 	matched := matchKeys(s, ks, p, m.Body, m.URL)
 	v := Verdict{Scheme: s.Name(), Header: p.header, SecretIndex: matched + 1}
+	var ahead string // a hint: a timestamp ahead that the scheme's libraries accept
 	if p.hasTS {
 		now := o.Now
 		if now.IsZero() {
@@ -275,7 +302,9 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) (Verdict, error) {
 		skew := int64(now.Sub(p.ts) / time.Second)
 		v.SkewSeconds = &skew
 		tol := int64(o.Tolerance / time.Second)
-		if o.Tolerance > 0 && (skew > tol || -skew > tol) {
+		if o.Tolerance > 0 && skew < -tol && ageOnly(s) {
+			ahead = fmt.Sprintf("the timestamp is %ds in the future, beyond the %ds tolerance: the %s libraries check only a timestamp's age, so they accept it; a clock is off", -skew, tol, s.Name())
+		} else if o.Tolerance > 0 && (skew > tol || -skew > tol) {
 			v.SecretIndex = 0
 			if skew > 0 {
 				v.Reason = ReasonTimestampTooOld
@@ -289,7 +318,7 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) (Verdict, error) {
 			} else {
 				v.Hints = append(v.Hints, "the signature does not match either")
 			}
-			return v, nil
+			return v
 		}
 	}
 	if matched >= 0 {
@@ -299,15 +328,33 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) (Verdict, error) {
 		if len(ks) > 1 {
 			v.Message = fmt.Sprintf("signature matches secret %d of %d", matched+1, len(ks))
 		}
-		return v, nil
+		if kh, ok := s.(interface{ keyHint(Secret) string }); ok {
+			if hint := kh.keyHint(secrets[matched]); hint != "" {
+				v.Hints = append(v.Hints, hint)
+			}
+		}
+		if ahead != "" {
+			v.Hints = append(v.Hints, ahead)
+		}
+		return v
 	}
 	v.Reason = ReasonMismatch
 	v.Message = "signature does not match the body"
 	if len(ks) > 1 {
 		v.Message = fmt.Sprintf("signature matches none of the %d secrets", len(ks))
 	}
-	v.Hints = diagnose(s, secrets, ks, p, m, o)
-	return v, nil
+	v.Hints = append(p.hints, diagnose(s, secrets, ks, p, m, o)...)
+	if ahead != "" {
+		v.Hints = append(v.Hints, ahead)
+	}
+	return v
+}
+
+// ageOnly reports whether s's official libraries check only how old a
+// timestamp is (Stripe's), not how far ahead.
+func ageOnly(s Scheme) bool {
+	a, ok := s.(interface{ ageOnly() bool })
+	return ok && a.ageOnly()
 }
 
 // matchKeys returns the index of the first key whose MAC equals one of the

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"strings"
 )
@@ -28,13 +27,18 @@ func rawKey(s Secret) ([]byte, error) { return []byte(s.Reveal()), nil }
 // as space-separated "v1,<base64>" signatures.
 type standard struct {
 	name, idHeader, tsHeader, sigHeader string
+	// unbranded: the webhook-* headers are read when a header of the
+	// scheme's own is missing, as the Svix libraries read them.
+	unbranded bool
 }
 
 func standardWebhooks() standard {
-	return standard{"standard-webhooks", "webhook-id", "webhook-timestamp", "webhook-signature"}
+	return standard{name: "standard-webhooks", idHeader: "webhook-id", tsHeader: "webhook-timestamp", sigHeader: "webhook-signature"}
 }
 
-func svix() standard { return standard{"svix", "svix-id", "svix-timestamp", "svix-signature"} }
+func svix() standard {
+	return standard{name: "svix", idHeader: "svix-id", tsHeader: "svix-timestamp", sigHeader: "svix-signature", unbranded: true}
+}
 
 func (s standard) Name() string { return s.name }
 func (s standard) Description() string {
@@ -44,12 +48,25 @@ func (s standard) HeaderNames() []string { return []string{s.idHeader, s.tsHeade
 func (standard) UsesID() bool            { return true }
 func (standard) UsesTimestamp() bool     { return true }
 
-func (s standard) key(sec Secret) ([]byte, error) {
-	k, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(sec.Reveal(), "whsec_"))
-	if err != nil || len(k) == 0 {
-		return nil, errors.New("not a " + s.name + " secret: expected whsec_ followed by base64")
+func (s standard) key(sec Secret) ([]byte, error) { return base64Key(sec) }
+
+// hasAll reports whether every one of names has a value in h.
+func hasAll(h http.Header, names []string) bool {
+	for _, name := range names {
+		if h.Get(name) == "" {
+			return false
+		}
 	}
-	return k, nil
+	return true
+}
+
+// keyHint names what the official libraries disagree on about a secret
+// that matched: its base64 without the = padding.
+func (standard) keyHint(sec Secret) string {
+	if unpadded(sec) {
+		return "the secret's base64 lacks its = padding: the official Python library accepts that (since 2026), the official Go libraries (NewWebhook) refuse it"
+	}
+	return ""
 }
 
 func (s standard) mac(key *macKey, p signed, body []byte, _ string) []byte {
@@ -66,6 +83,13 @@ func (s standard) sign(key *macKey, id, ts string, body []byte, _ string) []Head
 }
 
 func (s standard) parse(h http.Header) (signed, *Verdict) {
+	if s.unbranded && !hasAll(h, s.HeaderNames()) {
+		// Svix's libraries read the svix-* headers when all three are
+		// there, and else the unbranded webhook-* ones.
+		if u := standardWebhooks(); hasAll(h, u.HeaderNames()) {
+			s.idHeader, s.tsHeader, s.sigHeader = u.idHeader, u.tsHeader, u.sigHeader
+		}
+	}
 	p := signed{header: s.sigHeader, id: h.Get(s.idHeader), tsRaw: h.Get(s.tsHeader)}
 	for _, name := range s.HeaderNames() {
 		if h.Get(name) == "" {
@@ -123,6 +147,13 @@ func (s stripe) sign(key *macKey, _, ts string, body []byte, _ string) []HeaderF
 	return []HeaderField{{Name: stripeHeader, Value: "t=" + ts + ",v1=" + hex.EncodeToString(m)}}
 }
 
+// ageOnly: Stripe's libraries check only how old a timestamp is.
+func (stripe) ageOnly() bool { return true }
+
+// parse reads the header as stripe-go (parseSignatureHeader) and
+// stripe-node (parseHeader) do: split on "," and "=" with nothing trimmed,
+// unknown keys and v1 values that are not hex skipped. One valid v1 is
+// enough.
 func (stripe) parse(h http.Header) (signed, *Verdict) {
 	p := signed{header: stripeHeader}
 	v := h.Get(stripeHeader)
@@ -130,26 +161,37 @@ func (stripe) parse(h http.Header) (signed, *Verdict) {
 		return p, missing(stripeHeader)
 	}
 	var versions []string
+	spaced, notHex := false, false
 	for _, item := range strings.Split(v, ",") {
-		k, val, ok := strings.Cut(strings.TrimSpace(item), "=")
-		if !ok {
-			return p, malformed(stripeHeader, `expected comma-separated key=value pairs such as "t=1700000000,v1=<hex>"`)
-		}
+		k, val, ok := strings.Cut(item, "=")
 		switch {
+		case !ok:
+			return p, malformed(stripeHeader, `expected comma-separated key=value pairs such as "t=1700000000,v1=<hex>"`)
 		case k == "t":
 			p.tsRaw = val
 		case k == "v1":
 			raw, err := hex.DecodeString(val)
 			if err != nil {
-				return p, malformed(stripeHeader, "a v1 signature is not hex")
+				notHex = true
+				continue
 			}
 			p.sigs = append(p.sigs, raw)
+		case strings.TrimSpace(k) != k:
+			spaced = true
 		default:
 			versions = append(versions, k)
 		}
 	}
+	if spaced {
+		p.hints = append(p.hints, `a key has spaces around it (", v1=" or "v1 ="): Stripe's libraries split the header on , and = without trimming spaces, so they do not read that part`)
+	}
+	stripeMalformed := func(why string) *Verdict {
+		bad := malformed(stripeHeader, why)
+		bad.Hints = append(bad.Hints, p.hints...)
+		return bad
+	}
 	if p.tsRaw == "" {
-		return p, malformed(stripeHeader, "no t= timestamp")
+		return p, stripeMalformed("no t= timestamp")
 	}
 	var bad *Verdict
 	if p.ts, bad = timestamp(stripeHeader+" t=", p.tsRaw); bad != nil {
@@ -157,13 +199,15 @@ func (stripe) parse(h http.Header) (signed, *Verdict) {
 		return p, bad
 	}
 	p.hasTS = true
-	if len(p.sigs) == 0 {
-		if len(versions) > 0 {
-			return p, unsupported(stripeHeader, "only "+strings.Join(versions, ", ")+" signatures, and hooktool checks v1")
-		}
-		return p, malformed(stripeHeader, "no v1= signature")
+	switch {
+	case len(p.sigs) > 0:
+		return p, nil
+	case notHex:
+		return p, stripeMalformed("no v1= signature in hex (others are skipped, as Stripe's libraries skip them)")
+	case len(versions) > 0 && !spaced:
+		return p, unsupported(stripeHeader, "only "+strings.Join(versions, ", ")+" signatures, and hooktool checks v1")
 	}
-	return p, nil
+	return p, stripeMalformed("no v1= signature")
 }
 
 // github: X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of body>; the legacy
