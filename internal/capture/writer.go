@@ -40,13 +40,22 @@ type pending struct {
 	err  chan error
 }
 
-// Create opens path for appending (creating it 0600). A file that ends in
-// a torn line (a crash mid-write) is cut back to its last whole record
-// first, so the next record starts on a line of its own; Repaired says how
-// many bytes were dropped.
+// Create opens path for appending (creating it 0600) and takes an
+// exclusive lock on it: a second writer (another listen --save of the same
+// file) gets a *LockedError, before anything is read or repaired. A file
+// that ends in a torn line (a crash mid-write) is cut back to its last
+// whole record first, so the next record starts on a line of its own;
+// Repaired says how many bytes were dropped.
 func Create(path string, fsync bool) (*Writer, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
+		return nil, err
+	}
+	if err := lockFile(f); err != nil {
+		if errors.Is(err, errLocked) {
+			err = &LockedError{Path: path, PID: lockHolder(f)}
+		}
+		f.Close()
 		return nil, err
 	}
 	repaired, err := dropTornTail(f)
@@ -62,6 +71,22 @@ func Create(path string, fsync bool) (*Writer, error) {
 
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("capture file closed")
+
+// errLocked is what lockFile returns when another writer holds the lock.
+var errLocked = errors.New("locked")
+
+// LockedError: another writer holds the capture file.
+type LockedError struct {
+	Path string
+	PID  int // the process holding it, when the system says (Linux); else 0
+}
+
+func (e *LockedError) Error() string {
+	if e.PID > 0 {
+		return fmt.Sprintf("%s is being written by another process (pid %d)", e.Path, e.PID)
+	}
+	return fmt.Sprintf("%s is being written by another process", e.Path)
+}
 
 // dropTornTail truncates a regular file that does not end with a newline
 // back to just after its last one.

@@ -154,9 +154,9 @@ func runListen(app *App, cmd *cobra.Command, o *ListenOptions) error {
 	}
 	var store *capture.Writer
 	if o.Save != "" {
-		if store, err = capture.Create(o.Save, o.Fsync); err != nil {
+		if store, err = app.createCapture("capture file", o.Save, o.Fsync); err != nil {
 			ln.Close()
-			return failErr(fmt.Errorf("capture file: %w", err))
+			return err
 		}
 		setup.handler.Store = store
 	}
