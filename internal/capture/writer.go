@@ -1,10 +1,16 @@
 package capture
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 )
 
@@ -18,6 +24,7 @@ import (
 // them writes them all next, in one write (and one fsync).
 type Writer struct {
 	f     *os.File
+	path  string
 	fsync bool
 
 	mu      sync.Mutex
@@ -27,8 +34,11 @@ type Writer struct {
 	closed  bool
 	buf     []byte
 
-	// Repaired is how many bytes of a torn last line Create cut off.
+	// Repaired is how many bytes of a torn last record Create cut off.
 	Repaired int64
+	// NewlineAdded says Create ended a whole last record that lacked its
+	// newline.
+	NewlineAdded bool
 
 	// pendings recycles appends (the encoding buffer and the channel): an
 	// append is done with once Append returns, its channel drained.
@@ -40,33 +50,72 @@ type pending struct {
 	err  chan error
 }
 
-// Create opens path for appending (creating it 0600) and takes an
+// Create opens path for appending, creating it 0600, and takes an
 // exclusive lock on it: a second writer (another listen --save of the same
-// file) gets a *LockedError, before anything is read or repaired. A file
-// that ends in a torn line (a crash mid-write) is cut back to its last
-// whole record first, so the next record starts on a line of its own;
-// Repaired says how many bytes were dropped.
+// file) gets a *LockedError, before anything is read or repaired. The path
+// may be a symbolic link to an existing file, which is checked as any
+// file; a link to nothing is refused rather than followed to create its
+// target.
+//
+// A file that exists must be a capture file (see checkCapture): any other
+// is refused with a *NotCaptureError and left as it was. Its end is made
+// ready for appending: a whole last record without its newline gets one
+// (NewlineAdded), and a torn last record (a crash mid-write) is cut off,
+// so the next record starts on a line of its own (Repaired says how many
+// bytes). Devices such as /dev/full are written as they are.
 func Create(path string, fsync bool) (*Writer, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
+	w := &Writer{path: path, fsync: fsync}
+	if err := w.open(); err != nil {
 		return nil, err
 	}
-	if err := lockFile(f); err != nil {
-		if errors.Is(err, errLocked) {
-			err = &LockedError{Path: path, PID: lockHolder(f)}
-		}
-		f.Close()
-		return nil, err
-	}
-	repaired, err := dropTornTail(f)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("repairing the torn end of %s: %w", path, err)
-	}
-	w := &Writer{f: f, fsync: fsync, Repaired: repaired}
 	w.idle = sync.NewCond(&w.mu)
 	w.pendings.New = func() any { return &pending{line: make([]byte, 0, 4096), err: make(chan error, 1)} }
 	return w, nil
+}
+
+// open opens, locks and checks w.path, and makes it w's file.
+func (w *Writer) open() error {
+	f, err := openPath(w.path)
+	if err != nil {
+		return err
+	}
+	if err := lockFile(f); err != nil {
+		if errors.Is(err, errLocked) {
+			err = &LockedError{Path: w.path, PID: lockHolder(f)}
+		}
+		f.Close()
+		return err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	repaired, newline, err := prepareEnd(f, w.path, st)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	w.f = f
+	w.Repaired, w.NewlineAdded = repaired, newline
+	return nil
+}
+
+// openPath opens path for appending, creating it (0600) only where nothing
+// is: a symbolic link to nothing is refused, not followed.
+func openPath(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return f, err
+	}
+	f, err = os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		if st, lerr := os.Lstat(path); lerr == nil && st.Mode()&fs.ModeSymlink != 0 {
+			return nil, fmt.Errorf("%s is a symbolic link to a file that does not exist: not creating a file through it", path)
+		}
+		return os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0) // created meanwhile
+	}
+	return f, err
 }
 
 // ErrClosed is returned by Append after Close.
@@ -88,39 +137,154 @@ func (e *LockedError) Error() string {
 	return fmt.Sprintf("%s is being written by another process", e.Path)
 }
 
-// dropTornTail truncates a regular file that does not end with a newline
-// back to just after its last one.
-func dropTornTail(f *os.File) (int64, error) {
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() || st.Size() == 0 {
-		return 0, nil // a device such as /dev/full, or a new file
-	}
+// NotCaptureError: the file exists and is not a capture file, so nothing
+// is appended to it.
+type NotCaptureError struct {
+	Path   string
+	Reason string
+}
+
+func (e *NotCaptureError) Error() string {
+	return fmt.Sprintf("%s is not a capture file (%s): not appending to it", e.Path, e.Reason)
+}
+
+// maxCheckedLine bounds how much of a first or last line is read to judge
+// it; a longer one is judged by how it starts.
+const maxCheckedLine = 64 << 20
+
+// checkCapture and prepareEnd decide what may be appended to. A regular
+// file is a capture file when it is empty, or when its first line is a
+// capture record as readers accept it (a JSON object with "v" and "id";
+// only the first line is read, so opening stays cheap), or when all it
+// holds is the torn start of one. Its end may then be:
+//   - a newline: nothing to do;
+//   - a whole record without its newline: the newline is added;
+//   - the torn start of a record (the beginning of a JSON object as
+//     hooktool writes them, cut short): it is cut off;
+//   - anything else: the file is not a capture file.
+func prepareEnd(f *os.File, path string, st os.FileInfo) (repaired int64, newline bool, err error) {
 	size := st.Size()
-	var one [1]byte
-	if _, err := f.ReadAt(one[:], size-1); err != nil {
-		return 0, err
+	if !st.Mode().IsRegular() || size == 0 {
+		return 0, false, nil // a device such as /dev/full, or a new file
 	}
-	if one[0] == '\n' {
-		return 0, nil
+	notCapture := func(reason string) error { return &NotCaptureError{Path: path, Reason: reason} }
+	first, firstComplete, err := readLine(f, 0, size)
+	if err != nil {
+		return 0, false, err
 	}
-	// Find the last newline, reading backwards in blocks.
+	if firstComplete {
+		if reason := notRecord(first); reason != "" {
+			return 0, false, notCapture("line 1 " + reason)
+		}
+	}
+	// The end: the bytes after the last newline.
+	tailStart, err := lastLineStart(f, size)
+	if err != nil {
+		return 0, false, err
+	}
+	if tailStart == size {
+		return 0, false, nil
+	}
+	tail := first
+	if tailStart > 0 {
+		if tail, _, err = readLine(f, tailStart, size); err != nil {
+			return 0, false, err
+		}
+	}
+	switch {
+	case len(bytes.TrimSpace(tail)) == 0 || notRecord(tail) == "":
+		_, err := f.Write([]byte("\n"))
+		return 0, true, err
+	case tornRecord(tail, size-tailStart):
+		return size - tailStart, false, f.Truncate(tailStart)
+	case tailStart == 0:
+		return 0, false, notCapture("its one line is not a capture record")
+	}
+	return 0, false, notCapture(fmt.Sprintf("its last %d bytes are neither a capture record nor the start of one", size-tailStart))
+}
+
+// readLine reads the line starting at off (up to maxCheckedLine bytes of
+// it), and says whether it ends with a newline.
+func readLine(f *os.File, off, size int64) ([]byte, bool, error) {
+	r := bufio.NewReader(io.NewSectionReader(f, off, min(size-off, maxCheckedLine)))
+	line, err := r.ReadSlice('\n')
+	var long []byte
+	for err == bufio.ErrBufferFull {
+		long = append(long, line...)
+		line, err = r.ReadSlice('\n')
+	}
+	if long != nil {
+		line = append(long, line...)
+	}
+	if err != nil && err != io.EOF {
+		return nil, false, err
+	}
+	complete := bytes.HasSuffix(line, []byte("\n"))
+	if len(line) == maxCheckedLine && !complete {
+		complete = true // too long to read whole: judged by its start
+	}
+	return line, complete, nil
+}
+
+// lastLineStart is the offset just after the last newline of the file (0
+// when it has none), read backwards in blocks.
+func lastLineStart(f *os.File, size int64) (int64, error) {
 	buf := make([]byte, 64<<10)
-	end := size
-	for end > 0 {
+	for end := size; end > 0; {
 		start := max(end-int64(len(buf)), 0)
 		n, err := f.ReadAt(buf[:end-start], start)
 		if err != nil && n < int(end-start) {
 			return 0, err
 		}
-		for i := n - 1; i >= 0; i-- {
-			if buf[i] == '\n' {
-				keep := start + int64(i) + 1
-				return size - keep, f.Truncate(keep)
-			}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			return start + int64(i) + 1, nil
 		}
 		end = start
 	}
-	return size, f.Truncate(0)
+	return 0, nil
+}
+
+// recordStarts are how hooktool's writer begins every record.
+var recordStarts = []string{`{"v":`, `{"type":`}
+
+// notRecord says why line is not a capture record, or "" if it is. A line
+// longer than maxCheckedLine is judged by its start.
+func notRecord(line []byte) string {
+	text := bytes.TrimSpace(line)
+	if len(line) >= maxCheckedLine {
+		for _, s := range recordStarts {
+			if bytes.HasPrefix(text, []byte(s)) {
+				return ""
+			}
+		}
+		return "does not start as a capture record"
+	}
+	var d decoder
+	if _, err := parse(&d, text); err != nil {
+		return "is " + strings.TrimPrefix(err.Error(), "not a capture record: ") + ", not a capture record"
+	}
+	return ""
+}
+
+// tornRecord reports whether frag (the first bytes of a last line of n
+// bytes) is provably a record cut short: it begins as hooktool begins
+// records, and it is the start of a JSON value, not a whole one.
+func tornRecord(frag []byte, n int64) bool {
+	started := false
+	for _, s := range recordStarts {
+		if bytes.HasPrefix(frag, []byte(s)) || bytes.HasPrefix([]byte(s), frag) {
+			started = true
+		}
+	}
+	if !started {
+		return false
+	}
+	if n > int64(len(frag)) {
+		return true // longer than maxCheckedLine: judged by its start
+	}
+	var v json.RawMessage
+	err := json.NewDecoder(bytes.NewReader(frag)).Decode(&v)
+	return errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // errLead tells a queued appender that it now writes: its own record and

@@ -10,6 +10,20 @@ import (
 	"testing"
 )
 
+// recordLines are two records as the writer writes them, newline-ended.
+func recordLines(t *testing.T) (string, string) {
+	t.Helper()
+	var lines [2]string
+	for i := range lines {
+		b, err := newRecord(i+1, []byte(`{"n":1}`)).AppendJSON(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines[i] = string(b) + "\n"
+	}
+	return lines[0], lines[1]
+}
+
 // TestCreateLocksTheFile: a second writer of the same file is refused, with
 // a typed error naming the file, before it reads or repairs anything (it
 // used to cut the first writer's record in mid-write); once the first is
@@ -52,4 +66,112 @@ func TestCreateLocksTheFile(t *testing.T) {
 		t.Fatalf("Create after Close: %v", err)
 	}
 	again.Close()
+}
+
+// TestCreateRepairsOnlyTornRecords: --save appends only to a capture file,
+// and cuts only what is provably the torn start of a record.
+func TestCreateRepairsOnlyTornRecords(t *testing.T) {
+	a, b := recordLines(t)
+	tests := []struct {
+		name    string
+		content string
+		// want: the file's content after Create (before the new record);
+		// "" with notCapture: left as it was.
+		want       string
+		repaired   int64
+		newline    bool
+		notCapture string
+	}{
+		{name: "whole records", content: a + b, want: a + b},
+		{name: "the last record lacks its newline", content: a + strings.TrimSuffix(b, "\n"), want: a + b, newline: true},
+		{name: "the only record lacks its newline", content: strings.TrimSuffix(a, "\n"), want: a, newline: true},
+		{name: "a torn last record", content: a + b[:40], want: a, repaired: 40},
+		{name: "a torn record of one byte", content: a + "{", want: a, repaired: 1},
+		{name: "a torn first record only", content: a[:30], want: "", repaired: 30},
+		{name: "a text file", content: "hello\nworld\n", notCapture: "line 1 is "},
+		{name: "a text file without its last newline", content: "hello\nworld", notCapture: "line 1 is "},
+		{name: "one line of text", content: "hello", notCapture: "its one line is not a capture record"},
+		{name: "a JSON object that is not a record", content: `{"a":1}` + "\n", notCapture: `line 1 is no "v" or "id"`},
+		{name: "records, then text", content: a + "not json", notCapture: "its last 8 bytes are neither"},
+		{name: "records, then a whole JSON object", content: a + `{"v":1}`, notCapture: "its last 7 bytes are neither"},
+		{name: "records, then JSON that is not an object", content: a + `[1,2`, notCapture: "its last 4 bytes are neither"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.jsonl")
+			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			w, err := Create(path, false)
+			if tt.notCapture != "" {
+				var nc *NotCaptureError
+				if !errors.As(err, &nc) || !strings.Contains(err.Error(), tt.notCapture) || !strings.Contains(err.Error(), path) {
+					t.Fatalf("Create: %v, want a *NotCaptureError naming the file and saying %q", err, tt.notCapture)
+				}
+				if got, _ := os.ReadFile(path); string(got) != tt.content {
+					t.Fatalf("the file was changed to %q", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			if w.Repaired != tt.repaired || w.NewlineAdded != tt.newline {
+				t.Errorf("Repaired %d, NewlineAdded %v; want %d, %v", w.Repaired, w.NewlineAdded, tt.repaired, tt.newline)
+			}
+			if got, _ := os.ReadFile(path); string(got) != tt.want {
+				t.Fatalf("after Create the file holds %q, want %q", got, tt.want)
+			}
+			if err := w.Append(newRecord(9, []byte("new"))); err != nil {
+				t.Fatal(err)
+			}
+			recs := readAll(t, path, ReadOptions{})
+			if len(recs) == 0 || recs[len(recs)-1].Headers.Get("X-N") != "9" || len(recs) != strings.Count(tt.want, "\n")+1 {
+				t.Errorf("%d records after appending one", len(recs))
+			}
+		})
+	}
+}
+
+// TestCreateThroughSymlinks: a link to a capture file is appended to; a
+// link to any other file is refused and the file left alone; a link to
+// nothing is refused, not followed to create its target.
+func TestCreateThroughSymlinks(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Log("symbolic links need privileges on Windows: checked on Unix")
+		return
+	}
+	dir := t.TempDir()
+	a, _ := recordLines(t)
+	os.WriteFile(filepath.Join(dir, "real.jsonl"), []byte(a), 0o600)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("keep me\nall of me"), 0o600)
+	os.Symlink("real.jsonl", filepath.Join(dir, "to-capture"))
+	os.Symlink("notes.txt", filepath.Join(dir, "to-notes"))
+	os.Symlink("missing.jsonl", filepath.Join(dir, "to-nothing"))
+
+	w, err := Create(filepath.Join(dir, "to-capture"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Append(newRecord(2, []byte("two")))
+	w.Close()
+	if recs := readAll(t, filepath.Join(dir, "real.jsonl"), ReadOptions{}); len(recs) != 2 {
+		t.Errorf("%d records in the link's target, want 2", len(recs))
+	}
+
+	var nc *NotCaptureError
+	if _, err := Create(filepath.Join(dir, "to-notes"), false); !errors.As(err, &nc) {
+		t.Errorf("a link to a text file: %v, want a *NotCaptureError", err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "notes.txt")); string(got) != "keep me\nall of me" {
+		t.Errorf("the text file became %q", got)
+	}
+
+	if _, err := Create(filepath.Join(dir, "to-nothing"), false); err == nil || !strings.Contains(err.Error(), "symbolic link to a file that does not exist") {
+		t.Errorf("a link to nothing: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "missing.jsonl")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the link's target was created: %v", err)
+	}
 }
