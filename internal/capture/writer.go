@@ -25,6 +25,7 @@ import (
 type Writer struct {
 	f     *os.File
 	path  string
+	file  os.FileInfo // f's identity, to notice the path now names another file (or none)
 	fsync bool
 
 	mu      sync.Mutex
@@ -39,6 +40,13 @@ type Writer struct {
 	// NewlineAdded says Create ended a whole last record that lacked its
 	// newline.
 	NewlineAdded bool
+
+	// OnRecreate, when set (before the first Append), is called each time
+	// the file was found deleted or replaced and was opened anew; err says
+	// why that failed, when it did (the records are then refused).
+	OnRecreate func(err error)
+	recreated  int   // times the file was opened anew
+	inFile     int64 // records written to the current file
 
 	// pendings recycles appends (the encoding buffer and the channel): an
 	// append is done with once Append returns, its channel drained.
@@ -96,7 +104,7 @@ func (w *Writer) open() error {
 		f.Close()
 		return err
 	}
-	w.f = f
+	w.f, w.file = f, st
 	w.Repaired, w.NewlineAdded = repaired, newline
 	return nil
 }
@@ -351,15 +359,75 @@ func (w *Writer) Append(rec *Record) error {
 }
 
 func (w *Writer) writeBatch(batch []*pending) error {
-	if len(batch) == 1 {
-		return w.write(batch[0].line)
+	data := batch[0].line
+	if len(batch) > 1 {
+		w.buf = w.buf[:0]
+		for _, p := range batch {
+			w.buf = append(w.buf, p.line...)
+		}
+		data = w.buf
 	}
-	w.buf = w.buf[:0]
-	for _, p := range batch {
-		w.buf = append(w.buf, p.line...)
+	if err := w.write(data); err != nil {
+		return err
 	}
-	return w.write(w.buf)
+	// The file may have been deleted (or moved, or replaced) since it was
+	// opened: then these records went with it, and nothing after them
+	// would be kept. Checked after the write, so a deletion during it is
+	// seen too: the records are written again to the file opened anew.
+	if w.moved() {
+		w.recreated++
+		err := w.reopen()
+		if w.OnRecreate != nil {
+			w.OnRecreate(err)
+		}
+		if err != nil {
+			return err
+		}
+		if err := w.write(data); err != nil {
+			return err
+		}
+	}
+	w.inFile += int64(len(batch))
+	return nil
 }
+
+// moved reports whether w's path no longer names w's file (a stat of the
+// path: about a microsecond, once a write). A path that cannot be checked
+// (a directory without search permission) is taken to be there.
+func (w *Writer) moved() bool {
+	if !w.file.Mode().IsRegular() {
+		return false
+	}
+	st, err := os.Stat(w.path)
+	if err != nil {
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	return !os.SameFile(st, w.file)
+}
+
+// reopen opens w's path anew, as Create does (created 0600, locked,
+// checked), in place of the file that was there; a failure (another
+// writer took the path, say) keeps the old file, so every later write
+// tries again.
+func (w *Writer) reopen() error {
+	old := w.f
+	repaired, newline := w.Repaired, w.NewlineAdded
+	if err := w.open(); err != nil {
+		return fmt.Errorf("%s was deleted or replaced, and opening it anew failed: %w", w.path, err)
+	}
+	w.Repaired, w.NewlineAdded = repaired, newline
+	w.inFile = 0
+	old.Close()
+	return nil
+}
+
+// Recreated is how many times the file was found deleted or replaced while
+// writing and was opened anew, and InFile how many records were written to
+// the file now at the path. Read them after Close.
+func (w *Writer) Recreated() int { return w.recreated }
+
+// InFile: see Recreated.
+func (w *Writer) InFile() int64 { return w.inFile }
 
 // write writes buf whole or reports why not. A short write (a full disk)
 // is undone, so the file never holds part of a record that was refused.

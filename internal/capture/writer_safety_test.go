@@ -175,3 +175,51 @@ func TestCreateThroughSymlinks(t *testing.T) {
 		t.Errorf("the link's target was created: %v", err)
 	}
 }
+
+// TestWriterRecreatesADeletedFile: records appended after the file was
+// deleted (or moved away) go to a file created anew at the path, 0600 and
+// locked, and the writer says so; they are not written to the deleted file
+// and lost.
+func TestWriterRecreatesADeletedFile(t *testing.T) {
+	for _, how := range []string{"deleted", "moved"} {
+		t.Run(how, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "c.jsonl")
+			w, err := Create(path, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			var told []error
+			w.OnRecreate = func(err error) { told = append(told, err) }
+			w.Append(newRecord(1, []byte("one")))
+			w.Append(newRecord(2, []byte("two")))
+			if how == "deleted" {
+				os.Remove(path)
+			} else {
+				os.Rename(path, filepath.Join(dir, "c.1.jsonl"))
+			}
+			for i := 3; i <= 5; i++ {
+				if err := w.Append(newRecord(i, []byte("after"))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(told) != 1 || told[0] != nil || w.Recreated() != 1 || w.InFile() != 3 {
+				t.Errorf("told %v, Recreated %d, InFile %d; want one nil, 1, 3", told, w.Recreated(), w.InFile())
+			}
+			var got []string
+			for _, r := range readAll(t, path, ReadOptions{}) {
+				got = append(got, r.Headers.Get("X-N"))
+			}
+			if strings.Join(got, ",") != "3,4,5" {
+				t.Errorf("records %v in the file created anew, want 3,4,5", got)
+			}
+			if st, err := os.Stat(path); err != nil || (runtime.GOOS != "windows" && st.Mode().Perm() != 0o600) {
+				t.Errorf("the file created anew: %v, %v", st.Mode(), err)
+			}
+			if _, err := Create(path, false); !errors.As(err, new(*LockedError)) {
+				t.Errorf("the file created anew is not locked: %v", err)
+			}
+		})
+	}
+}

@@ -595,15 +595,29 @@ func (v *listenView) details(rec *capture.Record) {
 	fmt.Fprintf(out, "    %s\n", bytes.TrimRight(body, "\r\n"))
 }
 
+// recreatedStore is the capture file's writer if the file was deleted or
+// moved while listening and created anew: then not every delivery kept is
+// in the file now.
+func (v *listenView) recreatedStore() *capture.Writer {
+	if store, ok := v.s.handler.Store.(*capture.Writer); ok && store.Recreated() > 0 {
+		return store
+	}
+	return nil
+}
+
 func (v *listenView) summary() {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	app := v.app
 	if app.JSON {
-		app.writeJSON(app.Streams.Err, map[string]any{
+		summary := map[string]any{
 			"type": "summary", "received": v.received, "kept": v.kept, "refused": v.refused,
 			"by_event": v.byEvent, "by_verdict": v.byVerd, "by_answer": v.byAnswer,
-		})
+		}
+		if store := v.recreatedStore(); store != nil {
+			summary["in_file"], summary["recreated"] = store.InFile(), store.Recreated()
+		}
+		app.writeJSON(app.Streams.Err, summary)
 		return
 	}
 	if app.Quiet {
@@ -613,6 +627,9 @@ func (v *listenView) summary() {
 	fmt.Fprintf(w, "hooktool: received %s", plural(v.received, "delivery", "deliveries"))
 	if v.s.handler.Store != nil {
 		fmt.Fprintf(w, ", kept %d in %s", v.kept, v.o.Save)
+		if store := v.recreatedStore(); store != nil {
+			fmt.Fprintf(w, " (%d of them in the file now: it was deleted or moved and created anew)", store.InFile())
+		}
 	}
 	if v.refused > 0 {
 		fmt.Fprintf(w, ", refused %d", v.refused)

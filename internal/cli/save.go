@@ -10,7 +10,8 @@ import (
 // createCapture opens a --save file for appending, for listen and scenario
 // run: what capture.Create refuses (a file another process writes, a file
 // that is not a capture file) is exit 2 with a hint, naming it with label;
-// what it repaired is said on stderr.
+// what it repaired, and a file deleted under it and created anew, are said
+// on stderr.
 func (app *App) createCapture(label, path string, fsync bool) (*capture.Writer, error) {
 	w, err := capture.Create(path, fsync)
 	if err != nil {
@@ -29,6 +30,12 @@ func (app *App) createCapture(label, path string, fsync bool) (*capture.Writer, 
 	}
 	if w.NewlineAdded {
 		app.warn("repaired %s: added the newline its last record lacked", path)
+	}
+	w.OnRecreate = func(err error) {
+		if err == nil {
+			app.warn("%s was deleted or moved away while being written: created it anew (0600); the deliveries kept before are not in it", path)
+		}
+		// A failure is each refused record's error, reported with them.
 	}
 	return w, nil
 }
