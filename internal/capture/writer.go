@@ -65,7 +65,7 @@ type pending struct {
 // file; a link to nothing is refused rather than followed to create its
 // target.
 //
-// A file that exists must be a capture file (see checkCapture): any other
+// A file that exists must be a capture file (see prepareEnd): any other
 // is refused with a *NotCaptureError and left as it was. Its end is made
 // ready for appending: a whole last record without its newline gets one
 // (NewlineAdded), and a torn last record (a crash mid-write) is cut off,
@@ -160,7 +160,7 @@ func (e *NotCaptureError) Error() string {
 // it; a longer one is judged by how it starts.
 const maxCheckedLine = 64 << 20
 
-// checkCapture and prepareEnd decide what may be appended to. A regular
+// prepareEnd decides what may be appended to. A regular
 // file is a capture file when it is empty, or when its first line is a
 // capture record as readers accept it (a JSON object with "v" and "id";
 // only the first line is read, so opening stays cheap), or when all it
@@ -375,7 +375,6 @@ func (w *Writer) writeBatch(batch []*pending) error {
 	// would be kept. Checked after the write, so a deletion during it is
 	// seen too: the records are written again to the file opened anew.
 	if w.moved() {
-		w.recreated++
 		err := w.reopen()
 		if w.OnRecreate != nil {
 			w.OnRecreate(err)
@@ -383,6 +382,7 @@ func (w *Writer) writeBatch(batch []*pending) error {
 		if err != nil {
 			return err
 		}
+		w.recreated++
 		if err := w.write(data); err != nil {
 			return err
 		}

@@ -223,3 +223,34 @@ func TestWriterRecreatesADeletedFile(t *testing.T) {
 		})
 	}
 }
+
+// TestWriterRefusesWhatReplacedTheFile: a path now naming a file that is
+// not a capture file is not written to: the records are refused (the
+// listener answers 503), and the file is left as it was.
+func TestWriterRefusesWhatReplacedTheFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.jsonl")
+	w, err := Create(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var told []error
+	w.OnRecreate = func(err error) { told = append(told, err) }
+	w.Append(newRecord(1, []byte("one")))
+	os.Remove(path)
+	os.WriteFile(path, []byte("notes\n"), 0o600)
+	for range 2 {
+		err := w.Append(newRecord(2, []byte("two")))
+		var nc *NotCaptureError
+		if !errors.As(err, &nc) || !strings.Contains(err.Error(), path+" was deleted or replaced, and opening it anew failed: ") {
+			t.Fatalf("Append: %v, want a refusal naming %s", err, path)
+		}
+	}
+	if len(told) != 2 || told[0] == nil || w.Recreated() != 0 {
+		t.Errorf("told %v, Recreated %d; want two errors, 0", told, w.Recreated())
+	}
+	if got, _ := os.ReadFile(path); string(got) != "notes\n" {
+		t.Errorf("the file that replaced it became %q", got)
+	}
+}
