@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Writer appends records to a JSON Lines file. Append returns only once its
@@ -47,6 +48,20 @@ type Writer struct {
 	OnRecreate func(err error)
 	recreated  int   // times the file was opened anew
 	inFile     int64 // records written to the current file
+	lost       int64 // records acknowledged that are in no file (see Lost)
+
+	// Whether the path still names the file is checked at most every
+	// checkEvery (after a write, or by a timer once writes stop), not at
+	// every write: a stat costs about as much as the write itself. What
+	// was written since the last check is kept until the next one, to be
+	// written again to a file opened anew: records written to a deleted
+	// file are not lost with it.
+	checkedAt  time.Time
+	unchecked  []byte // written since the last check
+	uncheckedN int64  // records in unchecked
+	timer      *time.Timer
+	timerArmed bool
+	gone       error // the file is gone and could not be opened anew: records are refused
 
 	// pendings recycles appends (the encoding buffer and the channel): an
 	// append is done with once Append returns, its channel drained.
@@ -104,7 +119,7 @@ func (w *Writer) open() error {
 		f.Close()
 		return err
 	}
-	w.f, w.file = f, st
+	w.f, w.file, w.checkedAt = f, st, time.Now()
 	w.Repaired, w.NewlineAdded = repaired, newline
 	return nil
 }
@@ -359,6 +374,12 @@ func (w *Writer) Append(rec *Record) error {
 }
 
 func (w *Writer) writeBatch(batch []*pending) error {
+	if w.gone != nil {
+		// Only a file opened anew takes records.
+		if err := w.check(); err != nil {
+			return err
+		}
+	}
 	data := batch[0].line
 	if len(batch) > 1 {
 		w.buf = w.buf[:0]
@@ -370,34 +391,127 @@ func (w *Writer) writeBatch(batch []*pending) error {
 	if err := w.write(data); err != nil {
 		return err
 	}
-	// The file may have been deleted (or moved, or replaced) since it was
-	// opened: then these records went with it, and nothing after them
-	// would be kept. Checked after the write, so a deletion during it is
-	// seen too: the records are written again to the file opened anew.
-	if w.moved() {
-		err := w.reopen()
-		if w.OnRecreate != nil {
-			w.OnRecreate(err)
-		}
-		if err != nil {
-			return err
-		}
-		w.recreated++
-		if err := w.write(data); err != nil {
-			return err
-		}
+	n := int64(len(batch))
+	w.inFile += n
+	if !w.file.Mode().IsRegular() {
+		return nil // a device: there is no path to lose
 	}
-	w.inFile += int64(len(batch))
+	w.unchecked = append(w.unchecked, data...)
+	w.uncheckedN += n
+	if time.Since(w.checkedAt) < checkEvery && len(w.unchecked) < maxUnchecked {
+		w.armTimer()
+		return nil
+	}
+	if err := w.check(); err != nil {
+		// This group is refused (and its senders will retry): it is not
+		// one of the records to write again.
+		w.unchecked = w.unchecked[:len(w.unchecked)-len(data)]
+		w.uncheckedN -= n
+		w.inFile -= n
+		return err
+	}
 	return nil
 }
 
-// moved reports whether w's path no longer names w's file (a stat of the
-// path: about a microsecond, once a write). A path that cannot be checked
-// (a directory without search permission) is taken to be there.
-func (w *Writer) moved() bool {
-	if !w.file.Mode().IsRegular() {
-		return false
+const (
+	// checkEvery is how often, at most, the path is checked while writing.
+	checkEvery = 100 * time.Millisecond
+	// maxUnchecked bounds what is kept to be written again: more, and the
+	// path is checked at once.
+	maxUnchecked = 8 << 20
+)
+
+// check makes sure the path still names the file. If not (deleted, moved
+// away or replaced), it opens the path anew (see reopen) and writes there
+// again what was written since the last check; if that fails, records are
+// refused until it works. Called by the writer in turn only.
+func (w *Writer) check() error {
+	if !w.moved() {
+		if w.gone == nil {
+			w.checked()
+			return nil
+		}
+		// Opened anew already; what is to be written again is not yet.
+	} else if err := w.reopen(); err != nil {
+		return w.failed(err)
 	}
+	if err := w.write(w.unchecked); err != nil {
+		return w.failed(err)
+	}
+	w.inFile = w.uncheckedN
+	w.gone = nil
+	w.recreated++
+	if w.OnRecreate != nil {
+		w.OnRecreate(nil)
+	}
+	w.checked()
+	return nil
+}
+
+// failed notes that the file is gone and could not be opened anew (or
+// written): records are refused until it can.
+func (w *Writer) failed(err error) error {
+	if w.gone == nil && w.OnRecreate != nil {
+		w.OnRecreate(err)
+	}
+	w.gone = err
+	return err
+}
+
+// checked starts a new interval between checks.
+func (w *Writer) checked() {
+	w.checkedAt = time.Now()
+	w.unchecked, w.uncheckedN = w.unchecked[:0], 0
+	if cap(w.unchecked) > 4*maxUnchecked {
+		w.unchecked = nil // grown for a huge record: not kept
+	}
+}
+
+// armTimer makes sure the path is checked within checkEvery even if no
+// other record comes. Called by the writer in turn only.
+func (w *Writer) armTimer() {
+	if w.timerArmed {
+		return
+	}
+	w.timerArmed = true
+	if w.timer == nil {
+		w.timer = time.AfterFunc(checkEvery, w.timedCheck)
+		return
+	}
+	w.timer.Reset(checkEvery)
+}
+
+// timedCheck checks the path once the file is idle, taking the writer's
+// turn as an appender does.
+func (w *Writer) timedCheck() {
+	w.mu.Lock()
+	for w.writing && !w.closed {
+		w.idle.Wait()
+	}
+	if w.closed {
+		w.mu.Unlock()
+		return // Close checks
+	}
+	w.writing = true
+	w.mu.Unlock()
+	w.timerArmed = false
+	if w.uncheckedN > 0 {
+		_ = w.check() // a failure refuses the next records, which say why
+	}
+	w.mu.Lock()
+	if len(w.queue) > 0 {
+		w.queue[0].err <- errLead
+	} else {
+		w.writing = false
+		w.idle.Broadcast()
+	}
+	w.mu.Unlock()
+}
+
+// moved reports whether w's path no longer names w's file (a stat of the
+// path). A path that cannot be checked (a directory without search
+// permission) is taken to be there.
+func (w *Writer) moved() bool {
 	st, err := os.Stat(w.path)
 	if err != nil {
 		return errors.Is(err, fs.ErrNotExist)
@@ -407,8 +521,7 @@ func (w *Writer) moved() bool {
 
 // reopen opens w's path anew, as Create does (created 0600, locked,
 // checked), in place of the file that was there; a failure (another
-// writer took the path, say) keeps the old file, so every later write
-// tries again.
+// writer took the path, say) keeps the old file.
 func (w *Writer) reopen() error {
 	old := w.f
 	repaired, newline := w.Repaired, w.NewlineAdded
@@ -416,18 +529,22 @@ func (w *Writer) reopen() error {
 		return fmt.Errorf("%s was deleted or replaced, and opening it anew failed: %w", w.path, err)
 	}
 	w.Repaired, w.NewlineAdded = repaired, newline
-	w.inFile = 0
 	old.Close()
 	return nil
 }
 
 // Recreated is how many times the file was found deleted or replaced while
-// writing and was opened anew, and InFile how many records were written to
-// the file now at the path. Read them after Close.
+// writing and was opened anew; InFile how many records were written to the
+// file now at the path; Lost how many acknowledged records are in no file
+// (the file was deleted, could not be opened anew before Close, and they
+// were written since the last check). Read them after Close.
 func (w *Writer) Recreated() int { return w.recreated }
 
 // InFile: see Recreated.
 func (w *Writer) InFile() int64 { return w.inFile }
+
+// Lost: see Recreated.
+func (w *Writer) Lost() int64 { return w.lost }
 
 // write writes buf whole or reports why not. A short write (a full disk)
 // is undone, so the file never holds part of a record that was refused.
@@ -449,7 +566,8 @@ func (w *Writer) write(buf []byte) error {
 	return nil
 }
 
-// Close waits for appends under way and closes the file.
+// Close waits for appends under way, checks the path a last time (see
+// check) and closes the file.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	if w.closed {
@@ -461,6 +579,14 @@ func (w *Writer) Close() error {
 		w.idle.Wait()
 	}
 	w.mu.Unlock()
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	if w.uncheckedN > 0 || w.gone != nil {
+		if w.check() != nil {
+			w.lost = w.uncheckedN
+		}
+	}
 	if w.fsync {
 		_ = w.f.Sync()
 	}

@@ -596,10 +596,10 @@ func (v *listenView) details(rec *capture.Record) {
 }
 
 // recreatedStore is the capture file's writer if the file was deleted or
-// moved while listening and created anew: then not every delivery kept is
-// in the file now.
+// moved while listening (and created anew, or not): then not every
+// delivery kept is in the file now.
 func (v *listenView) recreatedStore() *capture.Writer {
-	if store, ok := v.s.handler.Store.(*capture.Writer); ok && store.Recreated() > 0 {
+	if store, ok := v.s.handler.Store.(*capture.Writer); ok && (store.Recreated() > 0 || store.Lost() > 0) {
 		return store
 	}
 	return nil
@@ -615,7 +615,7 @@ func (v *listenView) summary() {
 			"by_event": v.byEvent, "by_verdict": v.byVerd, "by_answer": v.byAnswer,
 		}
 		if store := v.recreatedStore(); store != nil {
-			summary["in_file"], summary["recreated"] = store.InFile(), store.Recreated()
+			summary["in_file"], summary["recreated"], summary["lost"] = store.InFile(), store.Recreated(), store.Lost()
 		}
 		app.writeJSON(app.Streams.Err, summary)
 		return
@@ -628,7 +628,11 @@ func (v *listenView) summary() {
 	if v.s.handler.Store != nil {
 		fmt.Fprintf(w, ", kept %d in %s", v.kept, v.o.Save)
 		if store := v.recreatedStore(); store != nil {
-			fmt.Fprintf(w, " (%d of them in the file now: it was deleted or moved and created anew)", store.InFile())
+			if store.Lost() > 0 {
+				fmt.Fprintf(w, " (%d of them lost: it was deleted or moved and could not be created anew)", store.Lost())
+			} else {
+				fmt.Fprintf(w, " (%d of them in the file now: it was deleted or moved and created anew)", store.InFile())
+			}
 		}
 	}
 	if v.refused > 0 {

@@ -32,10 +32,11 @@ func (app *App) createCapture(label, path string, fsync bool) (*capture.Writer, 
 		app.warn("repaired %s: added the newline its last record lacked", path)
 	}
 	w.OnRecreate = func(err error) {
-		if err == nil {
-			app.warn("%s was deleted or moved away while being written: created it anew (0600); the deliveries kept before are not in it", path)
+		if err != nil {
+			app.warn("%s was deleted or moved away while being written, and creating it anew failed: deliveries are refused (503) until it can be: %v", path, err)
+			return
 		}
-		// A failure is each refused record's error, reported with them.
+		app.warn("%s was deleted or moved away while being written: created it anew (0600); the deliveries kept before are not in it", path)
 	}
 	return w, nil
 }
