@@ -33,7 +33,7 @@ func (app *App) createCapture(label, path string, fsync bool) (*capture.Writer, 
 	}
 	w.OnRecreate = func(err error) {
 		if err != nil {
-			app.warn("%s was deleted or moved away while being written, and creating it anew failed: deliveries are refused (503) until it can be: %v", path, err)
+			app.warn("%v (deliveries are not kept until it can be)", err)
 			return
 		}
 		app.warn("%s was deleted or moved away while being written: created it anew (0600); the deliveries kept before are not in it", path)
