@@ -155,9 +155,9 @@ func runListen(app *App, cmd *cobra.Command, o *ListenOptions) error {
 	}
 	var store *capture.Writer
 	if o.Save != "" {
-		if store, err = capture.Create(o.Save, o.Fsync); err != nil {
+		if store, err = app.createCapture("capture file", o.Save, o.Fsync); err != nil {
 			ln.Close()
-			return failErr(fmt.Errorf("capture file: %w", err))
+			return err
 		}
 		setup.handler.Store = store
 	}
@@ -613,15 +613,29 @@ func (v *listenView) details(rec *capture.Record) {
 	fmt.Fprintf(out, "    %s\n", term.EscapeText(string(bytes.TrimRight(body, "\r\n"))))
 }
 
+// recreatedStore is the capture file's writer if the file was deleted or
+// moved while listening (and created anew, or not): then not every
+// delivery kept is in the file now.
+func (v *listenView) recreatedStore() *capture.Writer {
+	if store, ok := v.s.handler.Store.(*capture.Writer); ok && (store.Recreated() > 0 || store.Lost() > 0) {
+		return store
+	}
+	return nil
+}
+
 func (v *listenView) summary() {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	app := v.app
 	if app.JSON {
-		app.writeJSON(app.Streams.Err, map[string]any{
+		summary := map[string]any{
 			"type": "summary", "received": v.received, "kept": v.kept, "refused": v.refused,
 			"by_event": v.byEvent, "by_verdict": v.byVerd, "by_answer": v.byAnswer,
-		})
+		}
+		if store := v.recreatedStore(); store != nil {
+			summary["in_file"], summary["recreated"], summary["lost"] = store.InFile(), store.Recreated(), store.Lost()
+		}
+		app.writeJSON(app.Streams.Err, summary)
 		return
 	}
 	if app.Quiet {
@@ -631,6 +645,13 @@ func (v *listenView) summary() {
 	fmt.Fprintf(w, "hooktool: received %s", plural(v.received, "delivery", "deliveries"))
 	if v.s.handler.Store != nil {
 		fmt.Fprintf(w, ", kept %d in %s", v.kept, v.o.Save)
+		if store := v.recreatedStore(); store != nil {
+			if store.Lost() > 0 {
+				fmt.Fprintf(w, " (%d of them lost: it was deleted or moved and could not be created anew)", store.Lost())
+			} else {
+				fmt.Fprintf(w, " (%d of them in the file now: it was deleted or moved and created anew)", store.InFile())
+			}
+		}
 	}
 	if v.refused > 0 {
 		fmt.Fprintf(w, ", refused %d", v.refused)

@@ -313,8 +313,8 @@ func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) e
 	}
 	var store *capture.Writer
 	if o.Save != "" {
-		if store, err = capture.Create(o.Save, false); err != nil {
-			return failErr(fmt.Errorf("--save: %w", err))
+		if store, err = app.createCapture("--save", o.Save, false); err != nil {
+			return err
 		}
 		defer store.Close()
 	}

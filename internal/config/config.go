@@ -125,10 +125,10 @@ func Load(o Options) (*Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	v := viper.New()
+	v := viper.NewWithOptions(viper.WithDecoderRegistry(yamlDecoder{}))
 	v.SetConfigType("yaml")
 	v.SetEnvPrefix(EnvPrefix)
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
+	v.SetEnvKeyReplacer(envKeyReplacer)
 	v.AutomaticEnv()
 	v.SetDefault("tolerance", signature.DefaultTolerance.String())
 	c := &Config{v: v, flags: o.Flags, bindings: o.Bindings, getenv: getenv, Endpoints: map[string]Endpoint{}}
@@ -367,8 +367,12 @@ func (c *Config) source(key string) (Source, string) {
 
 // EnvName is the environment variable that sets a config key.
 func EnvName(key string) string {
-	return EnvPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
+	return EnvPrefix + "_" + strings.ToUpper(envKeyReplacer.Replace(key))
 }
+
+// envKeyReplacer turns a config key into the tail of its variable's name
+// (built once: Settings asks for every key of every endpoint).
+var envKeyReplacer = strings.NewReplacer(".", "_", "-", "_")
 
 // set reports whether key has a value from a flag, the environment or the file.
 func (c *Config) set(key string) bool {
