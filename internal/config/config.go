@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"io"
 	"io/fs"
 	"os"
@@ -465,11 +466,17 @@ func ParseTolerance(s string) (time.Duration, error) {
 		if n < 0 {
 			return 0, fmt.Errorf("tolerance %q is negative", s)
 		}
+		if n > int64(math.MaxInt64/time.Second) {
+			return 0, fmt.Errorf("tolerance %q is more seconds than a duration holds", s)
+		}
 		return time.Duration(n) * time.Second, nil
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
+	if err != nil {
 		return 0, fmt.Errorf("tolerance %q is not a duration such as 300s or 5m, or a number of seconds", s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("tolerance %q is negative", s)
 	}
 	return d, nil
 }

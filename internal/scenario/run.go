@@ -137,7 +137,8 @@ func Run(ctx context.Context, steps []Rendered, o Options) []Result {
 		}
 		jmu.Lock()
 		defer jmu.Unlock()
-		return time.Duration(jr.Int64N(int64(o.Jitter) + 1))
+		// Uint64N: Jitter+1 overflows an int64 at the largest Duration.
+		return time.Duration(jr.Uint64N(uint64(o.Jitter) + 1))
 	}
 	var mu sync.Mutex
 	var results []Result

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -1142,4 +1143,14 @@ func TestExpectAsAList(t *testing.T) {
 	if _, err := Parse("x.yaml", []byte("id: x\nprovider: aella\nsteps:\n  - event: transfer.completed\n    expect: {a: 1}\n")); err == nil || !strings.Contains(err.Error(), "x.yaml:5:") {
 		t.Errorf("a mapping for expect: %v", err)
 	}
+}
+
+// The longest jitter a Duration can hold draws a wait without overflow
+// (it panicked in rand.Int64N on max+1) and the wait ends with the run.
+func TestRunJitterAtTheLimit(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	Run(ctx, fakeSteps(t, "2xx"), Options{Jitter: time.Duration(math.MaxInt64), Seed: 1, Send: func(context.Context, *Delivery) delivery.Attempt {
+		return delivery.Attempt{Status: 200}
+	}})
 }
