@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/hooktool/hooktool/internal/httpx"
 	"io"
 	"net/http"
 	"net/textproto"
@@ -245,10 +246,17 @@ func parseHeaderArgs(args []string) (http.Header, error) {
 	for i, a := range args {
 		name, value, ok := strings.Cut(a, ":")
 		name = strings.TrimSpace(name)
-		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") {
+		if !ok || name == "" {
 			return nil, usageErr("--header number %d is not of the form 'Name: value'", i+1)
 		}
-		h.Add(name, strings.TrimSpace(value))
+		if !httpx.ValidHeaderName(name) {
+			return nil, usageErr("--header %q is not a valid HTTP header name", name)
+		}
+		value = strings.TrimSpace(value)
+		if !httpx.ValidHeaderValue(value) {
+			return nil, usageErr("--header %s: the value has a control character (CR, LF, NUL, ...)", name)
+		}
+		h.Add(name, value)
 	}
 	return h, nil
 }
