@@ -81,7 +81,7 @@ unreadable file).` + exitStatusHelp,
 	spanVar(fs, &o.RetryBackoff, "retry-backoff", time.Second, "wait before the first retry; it doubles each time, with jitter")
 	fs.BoolVar(&o.Print, "print", false, "print the request instead of sending it")
 	fs.StringVarP(&o.Format, "format", "f", "http", "with --print: "+strings.Join(printFormats, ", "))
-	fs.StringVar(&o.Data, "data", "", "send this file's bytes (- for stdin) instead of the sample; still signed")
+	fs.StringVar(&o.Data, "data", "", "send this file's bytes (- for stdin; at most 64 MiB) instead of the sample; still signed")
 	fs.BoolVar(&o.Unsigned, "unsigned", false, "send without a signature (when no secret is configured)")
 	fs.BoolVar(&o.Insecure, "insecure", false, "accept any TLS certificate (a local server's self-signed one)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(printFormats, cobra.ShellCompDirectiveNoFileComp))

@@ -7,9 +7,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"math"
-	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/userfile"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
@@ -153,7 +153,7 @@ func Load(o Options) (*Config, error) {
 		switch {
 		case err == nil:
 			defer f.Close()
-			data, err := io.ReadAll(f)
+			data, err := userfile.ReadAll(f, path, userfile.MaxConfig)
 			if err == nil {
 				err = v.ReadConfig(bytes.NewReader(data))
 			}
@@ -560,7 +560,7 @@ func nonEmpty(key string, secrets []signature.Secret, src Source) ([]signature.S
 // ReadSecretFile reads secrets from a file, one a line (the first signs);
 // blank lines and lines starting with # are skipped.
 func ReadSecretFile(path string) ([]signature.Secret, error) {
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.MaxSecret)
 	if err != nil {
 		return nil, fmt.Errorf("secret file: %w", err)
 	}

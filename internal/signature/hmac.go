@@ -6,10 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/hooktool/hooktool/internal/httpx"
 	"net/http"
 	"strings"
 	"unicode"
+
+	"github.com/hooktool/hooktool/internal/httpx"
 )
 
 // encoding is how a MAC is written in a header.
