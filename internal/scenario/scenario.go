@@ -380,8 +380,8 @@ func parseStep(n *yaml.Node, i int, s *Scenario, earlier map[string]bool, at fun
 	}
 	if t := scalar(n, "times"); t != "" {
 		v, err := strconv.Atoi(t)
-		if err != nil || v < 1 {
-			return nil, at(value(n, "times"), "times must be 1 or more")
+		if err != nil || v < 1 || v > MaxTimes {
+			return nil, at(value(n, "times"), "times must be 1 to %d", MaxTimes)
 		}
 		st.Times = v
 	}

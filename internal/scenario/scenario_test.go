@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -231,7 +232,7 @@ id: x
 steps:
   - event: payment.success
     times: 0
-`, `f.yaml:5: times must be 1 or more`},
+`, `f.yaml:5: times must be 1 to 1000`},
 		{"set not a mapping", `
 id: x
 steps:
@@ -1153,4 +1154,34 @@ func TestRunJitterAtTheLimit(t *testing.T) {
 	Run(ctx, fakeSteps(t, "2xx"), Options{Jitter: time.Duration(math.MaxInt64), Seed: 1, Send: func(context.Context, *Delivery) delivery.Attempt {
 		return delivery.Attempt{Status: 200}
 	}})
+}
+
+// --duplicate N --concurrent races through a bounded pool: N deliveries
+// never have more than MaxConcurrent sends (nor goroutines) in flight.
+func TestRunConcurrentIsBounded(t *testing.T) {
+	const n = 5 * MaxConcurrent
+	var inflight, most atomic.Int32
+	base := runtime.NumGoroutine()
+	var mostG atomic.Int32
+	send := func(ctx context.Context, d *Delivery) delivery.Attempt {
+		now := inflight.Add(1)
+		for m := most.Load(); now > m && !most.CompareAndSwap(m, now); m = most.Load() {
+		}
+		if g := int32(runtime.NumGoroutine()); g > mostG.Load() {
+			mostG.Store(g)
+		}
+		time.Sleep(2 * time.Millisecond)
+		inflight.Add(-1)
+		return delivery.Attempt{Status: 200}
+	}
+	res := Run(context.Background(), fakeSteps(t, "2xx"), Options{Duplicate: n, Concurrent: true, Send: send})
+	if len(res) != n {
+		t.Fatalf("%d results, want %d", len(res), n)
+	}
+	if m := most.Load(); m > MaxConcurrent || m < 2 {
+		t.Errorf("%d sends in flight at once, want 2 to %d", m, MaxConcurrent)
+	}
+	if g := int(mostG.Load()) - base; g > MaxConcurrent+4 {
+		t.Errorf("%d goroutines more than before the run, want at most %d", g, MaxConcurrent+4)
+	}
 }
