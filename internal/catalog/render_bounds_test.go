@@ -16,6 +16,7 @@ func TestSampleBombsAreRefused(t *testing.T) {
 	parse := []struct{ name, sample, want string }{
 		{"nested ranges", `       "x": "{{range 100000}}{{range 100000}}x{{end}}{{end}}"`, "bad.yaml:8: event a: sample: the ranges loop 10000100000 times, more than 100000"},
 		{"one huge range", `       "x": "{{range 1000000000}}{{end}}"`, "bad.yaml:8: event a: sample: the ranges loop 1000000000 times, more than 100000"},
+		{"sibling ranges", `       "x": "{{range 60000}}{{end}}{{range 60000}}{{end}}"`, "bad.yaml:8: event a: sample: the ranges loop 120000 times, more than 100000"},
 		{"a range over a variable", `       "x": "{{$n := 5}}{{range $n}}x{{end}}"`, "bad.yaml:8: event a: sample: range takes a number such as {{range 3}}"},
 		{"digits", `       "x": "{{digits "d" 3000000000}}"`, "bad.yaml:8: event a: sample: digits asks for 3000000000 characters, more than 4096"},
 		{"alnum", `       "x": "{{alnum "d" 5000}}"`, "bad.yaml:8: event a: sample: alnum asks for 5000 characters"},
