@@ -18,6 +18,7 @@ import (
 	"text/template"
 
 	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/userfile"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -115,7 +116,7 @@ func Load(dirs ...string) (*Catalog, error) {
 				continue
 			}
 			path := filepath.Join(dir, e.Name())
-			data, err := os.ReadFile(path)
+			data, err := userfile.Read(path, userfile.MaxConfig)
 			if err != nil {
 				return nil, fmt.Errorf("catalog: %w", err)
 			}

@@ -36,6 +36,9 @@ func ParseSet(arg string, asString bool) (Edit, error) {
 func Apply(body []byte, edits []Edit) ([]byte, error) {
 	opts := &sjson.Options{ReplaceInPlace: false}
 	for _, e := range edits {
+		if err := CheckPath(e.Path); err != nil {
+			return nil, err
+		}
 		if !gjson.ValidBytes(body) {
 			return nil, fmt.Errorf("the payload is not JSON, so %s cannot be edited", e.Path)
 		}
@@ -55,6 +58,45 @@ func Apply(body []byte, edits []Edit) ([]byte, error) {
 	return body, nil
 }
 
+// CheckPath refuses a path that sjson cannot set or delete as written: an
+// edit takes a plain path (dot-separated keys and array indexes, \ escaping
+// the next byte, a leading : forcing an object key, -1 appending), while
+// gjson's query syntax (#, #(...), |, @modifiers, * and ? wildcards, [..]
+// and {..} multipaths) and empty parts (a leading, doubled or trailing dot)
+// would make sjson change nothing, change every match, or build a key named
+// "" or "[a,b]".
+func CheckPath(path string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("path %q: %s; edits take a plain path such as data.items.0.id", path, why)
+	}
+	rest := path
+	for {
+		rest = strings.TrimPrefix(rest, ":")
+		i := 0
+		for ; i < len(rest) && rest[i] != '.'; i++ {
+			c := rest[i]
+			switch {
+			case c == '\\':
+				if i+1 == len(rest) {
+					return bad(`it ends in a lone \`)
+				}
+				i++
+			case strings.IndexByte("|#@*?", c) >= 0:
+				return bad(fmt.Sprintf("%q is gjson query syntax, which an edit cannot set (write \\%c for a key with that character)", c, c))
+			case i == 0 && (c == '[' || c == '{'):
+				return bad(fmt.Sprintf("a part starting with %q is a gjson multipath, which an edit cannot set (write \\%c for a key with that character)", c, c))
+			}
+		}
+		if i == 0 {
+			return bad("it has an empty part (a leading, doubled or trailing dot)")
+		}
+		if i == len(rest) {
+			return nil
+		}
+		rest = rest[i+1:]
+	}
+}
+
 // Limits on what one --set may build. sjson sets index n past an array's
 // end (or in an array it creates) by filling the gap with nulls, so
 // data.tags.99999999999=1 would build a payload of hundreds of gigabytes;
@@ -69,8 +111,7 @@ const (
 // checkSetPath refuses a set that would pad arrays with more than maxPad
 // nulls in all, or whose path has more than maxParts parts. It walks path
 // as sjson does: dot-separated parts, \ escaping the next byte, a leading :
-// forcing an object key; a path with |, #, @, * or ? goes to gjson whole
-// and creates nothing.
+// forcing an object key (CheckPath has refused gjson's query syntax).
 func checkSetPath(body []byte, path string) error {
 	cur, exists, pad := gjson.ParseBytes(body), true, 0
 	for parts, more := 1, true; more; parts++ {
@@ -84,10 +125,7 @@ func checkSetPath(body []byte, path string) error {
 		var gpart, part []byte
 		i := 0
 		for ; i < len(path) && path[i] != '.'; i++ {
-			switch path[i] {
-			case '|', '#', '@', '*', '?':
-				return nil
-			case '\\':
+			if path[i] == '\\' {
 				gpart = append(gpart, '\\')
 				if i++; i == len(path) {
 					continue

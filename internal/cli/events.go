@@ -17,9 +17,9 @@ type payloadEdits struct {
 }
 
 func (e *payloadEdits) addFlags(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&e.sets, "set", nil, "set a field, path=value (gjson path; the value is JSON if it parses, else a string); repeatable")
+	fs.StringArrayVar(&e.sets, "set", nil, "set a field, path=value (plain path: data.items.0.id; the value is JSON if it parses, else a string); repeatable")
 	fs.StringArrayVar(&e.setStrings, "set-str", nil, "set a field to a string, path=value, even if the value looks like JSON; repeatable")
-	fs.StringArrayVar(&e.unsets, "unset", nil, "remove a field (gjson path); repeatable")
+	fs.StringArrayVar(&e.unsets, "unset", nil, "remove a field (plain path); repeatable")
 }
 
 // apply makes the edits: --set, then --set-str, then --unset.

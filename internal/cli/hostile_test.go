@@ -150,7 +150,7 @@ func TestHostileSetExpressions(t *testing.T) {
 		{"an index within reach", []string{"--set", "data.list.3=1"}, ExitOK, ""},
 		{"a 1 MiB key", []string{"--set", strings.Repeat("k", 1<<20) + "=1"}, ExitOK, ""},
 		{"a 1 MiB value", []string{"--set-str", "data.note=" + strings.Repeat("v", 1<<20)}, ExitOK, ""},
-		{"a query path", []string{"--set", `data.#(x==1).y=2`}, ExitOK, ""},
+		{"a query path", []string{"--set", `data.#(x==1).y=2`}, ExitError, `path "data.#(x": '#' is gjson query syntax`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -76,11 +76,11 @@ not, 2 for usage errors or unreadable captures.` + exitStatusHelp,
 	fs.StringVar(&o.To, "to", "", "target URL (default: the endpoint's URL)")
 	fs.BoolVar(&o.KeepPath, "keep-path", true, "append each capture's path and query when the target URL has no path")
 	fs.BoolVar(&o.Resign, "resign", false, "new id and timestamp, signature recomputed with the configured secret")
-	fs.IntVarP(&o.Concurrency, "concurrency", "c", 1, "deliveries in flight at once (1 keeps capture order)")
+	fs.IntVarP(&o.Concurrency, "concurrency", "c", 1, "deliveries in flight at once, 1 to 1024 (1 keeps capture order)")
 	fs.Float64Var(&o.Rate, "rate", 0, "at most this many requests per second (0: no limit)")
 	fs.IntVar(&o.Retry, "retry", 0, "retries of a delivery that is not acknowledged")
-	fs.DurationVar(&o.RetryBackoff, "retry-backoff", time.Second, "wait before the first retry; it doubles each time, with jitter")
-	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "time allowed for each attempt")
+	spanVar(fs, &o.RetryBackoff, "retry-backoff", time.Second, "wait before the first retry; it doubles each time, with jitter")
+	spanVar(fs, &o.Timeout, "timeout", 10*time.Second, "time allowed for each attempt")
 	fs.BoolVar(&o.StopOnFailure, "stop-on-failure", false, "send nothing more after a delivery is not acknowledged")
 	fs.StringArrayVarP(&o.Headers, "header", "H", nil, "an extra header, 'Name: value' (repeatable)")
 	fs.BoolVar(&o.Insecure, "insecure", false, "accept any TLS certificate")
@@ -235,9 +235,15 @@ func resultOf(a delivery.Attempt) replayResult {
 	return res
 }
 
+// maxReplayConcurrency bounds --concurrency: the workers of replay's pool.
+const maxReplayConcurrency = 1024
+
 func runReplay(app *App, cmd *cobra.Command, o *ReplayOptions, args []string) error {
-	if o.Concurrency < 1 || o.Rate < 0 || o.Retry < 0 || o.Timeout <= 0 {
-		return usageErr("--concurrency must be 1 or more, --rate and --retry 0 or more, --timeout positive")
+	if o.Concurrency < 1 || o.Concurrency > maxReplayConcurrency {
+		return usageErr("--concurrency must be 1 to %d", maxReplayConcurrency)
+	}
+	if o.Rate < 0 || o.Retry < 0 || o.Timeout <= 0 {
+		return usageErr("--rate and --retry must be 0 or more, --timeout positive")
 	}
 	if err := checkRate(o.Rate); err != nil {
 		return err

@@ -175,18 +175,18 @@ errors or a malformed scenario.` + exitStatusHelp,
 	o.signing.addCompletions(app, cmd)
 	fs.StringVar(&o.To, "to", "", "the receiver's URL (default: the endpoint's URL, else http://127.0.0.1:4242/)")
 	fs.StringVar(&o.ID, "id", "", "with a FILE holding several scenarios, the one to run")
-	fs.IntVar(&o.Duplicate, "duplicate", 1, "send each delivery N times, byte-identical with the same event id (re-signed when the scheme is timestamped)")
-	fs.BoolVar(&o.Concurrent, "concurrent", false, "race every delivery in parallel instead of in order")
+	fs.IntVar(&o.Duplicate, "duplicate", 1, "send each delivery N times (at most 10000), byte-identical with the same event id (re-signed when the scheme is timestamped)")
+	fs.BoolVar(&o.Concurrent, "concurrent", false, "race every delivery in parallel (at most 64 in flight) instead of in order")
 	fs.BoolVar(&o.Shuffle, "shuffle", false, "send the steps in a random order (reproducible with --seed)")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed for --shuffle and --jitter (default: a random one, printed)")
-	fs.DurationVar(&o.Jitter, "jitter", 0, "wait a random time up to this before each delivery")
-	fs.IntVar(&o.Storm, "storm", 0, "after the flow, redeliver everything N more times as fast as --rate allows")
+	spanVar(fs, &o.Jitter, "jitter", 0, "wait a random time up to this before each delivery")
+	fs.IntVar(&o.Storm, "storm", 0, "after the flow, redeliver everything N more times (at most 10000) as fast as --rate allows")
 	fs.Float64Var(&o.Rate, "rate", 0, "storm deliveries per second (0: no limit)")
 	fs.StringArrayVar(&o.Probes, "probe", nil, "after the flow, request 'METHOD URL' from the receiver (repeatable)")
 	fs.StringArrayVar(&o.Expects, "expect", nil, "a condition on each probe's JSON answer, such as 'status==\"refunded\"' (repeatable)")
 	fs.StringVar(&o.JUnit, "junit", "", "write JUnit XML to this file (a test case per step and per probe)")
 	fs.StringVar(&o.Save, "save", "", "keep every delivery sent in this capture file (replay reads it)")
-	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "time allowed for each delivery and probe")
+	spanVar(fs, &o.Timeout, "timeout", 10*time.Second, "time allowed for each delivery and probe")
 	fs.StringArrayVarP(&o.Headers, "header", "H", nil, "an extra header on every delivery, 'Name: value' (repeatable)")
 	fs.BoolVar(&o.Insecure, "insecure", false, "accept any TLS certificate")
 	return cmd
@@ -247,8 +247,14 @@ func (app *App) pickScenario(r *resolvedSigning, arg, id string) (*scenario.Scen
 }
 
 func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) error {
-	if o.Duplicate < 1 || o.Storm < 0 || o.Rate < 0 || o.Jitter < 0 || o.Timeout <= 0 {
-		return usageErr("--duplicate must be 1 or more; --storm, --rate and --jitter 0 or more; --timeout positive")
+	if o.Duplicate < 1 || o.Duplicate > scenario.MaxDuplicate {
+		return usageErr("--duplicate must be 1 to %d", scenario.MaxDuplicate)
+	}
+	if o.Storm < 0 || o.Storm > scenario.MaxStorm {
+		return usageErr("--storm must be 0 to %d", scenario.MaxStorm)
+	}
+	if o.Rate < 0 || o.Jitter < 0 || o.Timeout <= 0 {
+		return usageErr("--rate and --jitter must be 0 or more; --timeout positive")
 	}
 	if err := checkRate(o.Rate); err != nil {
 		return err
@@ -263,6 +269,9 @@ func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) e
 	sc, err := app.pickScenario(r, arg, o.ID)
 	if err != nil {
 		return err
+	}
+	if n := scenario.Deliveries(sc, o.Duplicate, o.Storm); n > scenario.MaxDeliveries {
+		return usageErr("%s with --duplicate %d and --storm %d would make %d deliveries, more than %d", sc.ID, o.Duplicate, o.Storm, n, scenario.MaxDeliveries)
 	}
 	var probes []*scenario.Probe
 	probes = append(probes, sc.Probes...)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/textproto"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,7 +16,9 @@ import (
 
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/config"
+	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/userfile"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -41,7 +42,7 @@ func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.scheme, "scheme", "s", "", "signing scheme: "+strings.Join(signature.Names(), ", ")+" (default: the provider's)")
 	fs.StringVarP(&f.provider, "provider", "P", "", "provider from the catalog (see hooktool providers); its profile gives the default scheme")
 	fs.StringVar(&f.secret, "secret", "", "the secret itself; visible to other processes in the process list, so prefer HOOKTOOL_SECRET or --secret-file")
-	fs.StringVar(&f.secretFile, "secret-file", "", "read the secret from this file (one a line for rotation: the first signs, any verifies)")
+	fs.StringVar(&f.secretFile, "secret-file", "", "read the secret from this file (one a line for rotation: the first signs, any verifies; at most 64 KiB)")
 	fs.StringVar(&f.tolerance, "tolerance", "", "largest accepted age of a signed timestamp, either way (default 300s; 0 turns the check off)")
 	fs.BoolVar(&f.githubSHA1, "github-sha1", false, "github scheme: also send and accept the legacy X-Hub-Signature: sha1= header")
 	fs.StringVar(&f.hmac.Header, "hmac-header", "", "hmac scheme: the header that carries the signature")
@@ -259,7 +260,7 @@ func (r *resolvedSigning) needSecrets(verb string) error {
 }
 
 func addPayloadFlag(fs *pflag.FlagSet, p *string) {
-	fs.StringVarP(p, "payload", "p", "", "file holding the body, - for stdin (default: stdin when it is not a terminal)")
+	fs.StringVarP(p, "payload", "p", "", "file holding the body (at most 64 MiB), - for stdin (default: stdin when it is not a terminal)")
 }
 
 // readPayload reads the body to sign or verify: a file, or stdin for "-" or
@@ -275,9 +276,9 @@ func (app *App) readPayload(path string) ([]byte, error) {
 	var data []byte
 	var err error
 	if path == "-" {
-		data, err = io.ReadAll(app.Streams.In)
+		data, err = userfile.ReadAll(app.Streams.In, "stdin", userfile.MaxPayload)
 	} else {
-		data, err = os.ReadFile(path)
+		data, err = userfile.Read(path, userfile.MaxPayload)
 	}
 	if err != nil {
 		return nil, failErr(fmt.Errorf("reading the payload: %w", err))
@@ -292,10 +293,17 @@ func parseHeaderArgs(args []string) (http.Header, error) {
 	for i, a := range args {
 		name, value, ok := strings.Cut(a, ":")
 		name = strings.TrimSpace(name)
-		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") {
+		if !ok || name == "" {
 			return nil, usageErr("--header number %d is not of the form 'Name: value'", i+1)
 		}
-		h.Add(name, strings.TrimSpace(value))
+		if !httpx.ValidHeaderName(name) {
+			return nil, usageErr("--header %q is not a valid HTTP header name", name)
+		}
+		value = strings.TrimSpace(value)
+		if !httpx.ValidHeaderValue(value) {
+			return nil, usageErr("--header %s: the value has a control character (CR, LF, NUL, ...)", name)
+		}
+		h.Add(name, value)
 	}
 	return h, nil
 }
@@ -303,7 +311,7 @@ func parseHeaderArgs(args []string) (http.Header, error) {
 // readRequestFile reads a raw HTTP request (as `sign --format http` writes
 // it, or a capture from a proxy): its headers and its body, byte for byte.
 func readRequestFile(path string) (http.Header, []byte, string, error) {
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.MaxPayload)
 	if err != nil {
 		return nil, nil, "", failErr(fmt.Errorf("reading the request: %w", err))
 	}

@@ -64,7 +64,7 @@ the exit status is 1 if any is invalid. Selection flags (--id, --event,
 	o.signing.addCompletions(app, cmd)
 	addPayloadFlag(fs, &o.Payload)
 	fs.StringArrayVarP(&o.Headers, "header", "H", nil, "a received header, 'Name: value' (repeatable)")
-	fs.StringVar(&o.Request, "request", "", "file holding a raw HTTP request: headers and body")
+	fs.StringVar(&o.Request, "request", "", "file holding a raw HTTP request: headers and body (at most 64 MiB)")
 	fs.StringVar(&o.At, "at", "", "check timestamps as of this moment (unix seconds or RFC 3339) instead of now")
 	fs.StringVar(&o.URL, "url", "", "the URL the delivery was sent to, for schemes that sign it ({url} in an hmac template)")
 	o.sel.addFlags(fs)

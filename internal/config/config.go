@@ -7,8 +7,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/userfile"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
@@ -152,7 +153,7 @@ func Load(o Options) (*Config, error) {
 		switch {
 		case err == nil:
 			defer f.Close()
-			data, err := io.ReadAll(f)
+			data, err := userfile.ReadAll(f, path, userfile.MaxConfig)
 			if err == nil {
 				err = v.ReadConfig(bytes.NewReader(data))
 			}
@@ -469,11 +470,17 @@ func ParseTolerance(s string) (time.Duration, error) {
 		if n < 0 {
 			return 0, fmt.Errorf("tolerance %q is negative", s)
 		}
+		if n > int64(math.MaxInt64/time.Second) {
+			return 0, fmt.Errorf("tolerance %q is more seconds than a duration holds", s)
+		}
 		return time.Duration(n) * time.Second, nil
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
+	if err != nil {
 		return 0, fmt.Errorf("tolerance %q is not a duration such as 300s or 5m, or a number of seconds", s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("tolerance %q is negative", s)
 	}
 	return d, nil
 }
@@ -583,7 +590,7 @@ func nonEmpty(key string, secrets []signature.Secret, src Source) ([]signature.S
 // blank lines and lines starting with # are skipped. Each secret's Source
 // is "PATH line N".
 func ReadSecretFile(path string) ([]signature.Secret, error) {
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.MaxSecret)
 	if err != nil {
 		return nil, fmt.Errorf("secret file: %w", err)
 	}

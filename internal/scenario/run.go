@@ -125,6 +125,30 @@ func (o Options) Order(n int) []int {
 
 // Run delivers the rendered steps with the disorders asked for, then the
 // storm, and returns every result in the order they ended.
+// Bounds on a run, so that no count makes it hold more than this in
+// memory or in flight.
+const (
+	// MaxConcurrent bounds the sends in flight at once when Concurrent.
+	MaxConcurrent = 64
+	// MaxDuplicate and MaxStorm bound Options.Duplicate and Storm, MaxTimes
+	// a step's times.
+	MaxDuplicate = 10_000
+	MaxStorm     = 10_000
+	MaxTimes     = 1_000
+	// MaxDeliveries bounds the deliveries of one run, storm included.
+	MaxDeliveries = 1_000_000
+)
+
+// Deliveries is how many deliveries a run of s makes with duplicate copies
+// and storm rounds (the arguments within their Max bounds).
+func Deliveries(s *Scenario, duplicate, storm int) int64 {
+	var times int64
+	for _, st := range s.Steps {
+		times += int64(st.Times)
+	}
+	return times * int64(duplicate) * int64(1+storm)
+}
+
 func Run(ctx context.Context, steps []Rendered, o Options) []Result {
 	if o.Duplicate < 1 {
 		o.Duplicate = 1
@@ -137,7 +161,8 @@ func Run(ctx context.Context, steps []Rendered, o Options) []Result {
 		}
 		jmu.Lock()
 		defer jmu.Unlock()
-		return time.Duration(jr.Int64N(int64(o.Jitter) + 1))
+		// Uint64N: Jitter+1 overflows an int64 at the largest Duration.
+		return time.Duration(jr.Uint64N(uint64(o.Jitter) + 1))
 	}
 	var mu sync.Mutex
 	var results []Result
@@ -166,12 +191,7 @@ func Run(ctx context.Context, steps []Rendered, o Options) []Result {
 		}
 	}
 	if o.Concurrent {
-		var wg sync.WaitGroup
-		for _, d := range flow {
-			wg.Add(1)
-			go func() { defer wg.Done(); send(d) }()
-		}
-		wg.Wait()
+		sendPool(ctx, flow, MaxConcurrent, 0, send)
 	} else {
 		last := -1
 		for _, d := range flow {
@@ -189,13 +209,18 @@ func Run(ctx context.Context, steps []Rendered, o Options) []Result {
 			c.Phase, c.Round = "storm", round
 			storm[i] = &c
 		}
-		stormSend(ctx, storm, o.Rate, send)
+		sendPool(ctx, storm, stormWorkers, o.Rate, send)
 	}
 	return results
 }
 
-// stormSend redelivers as fast as rate allows, a few at a time.
-func stormSend(ctx context.Context, ds []*Delivery, rate float64, send func(*Delivery)) {
+// stormWorkers are the storm's sends in flight at once.
+const stormWorkers = 8
+
+// sendPool sends ds with at most workers in flight at once (never more
+// goroutines than that, however many deliveries), as fast as rate allows
+// (0: no limit).
+func sendPool(ctx context.Context, ds []*Delivery, workers int, rate float64, send func(*Delivery)) {
 	var tick <-chan time.Time
 	if rate > 0 {
 		t := time.NewTicker(time.Duration(float64(time.Second) / rate))
@@ -204,7 +229,7 @@ func stormSend(ctx context.Context, ds []*Delivery, rate float64, send func(*Del
 	}
 	jobs := make(chan *Delivery)
 	var wg sync.WaitGroup
-	for w := 0; w < 8; w++ {
+	for w := 0; w < min(workers, len(ds)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

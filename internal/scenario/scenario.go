@@ -18,6 +18,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/catalog"
+	"github.com/hooktool/hooktool/internal/userfile"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -175,7 +176,7 @@ func Load(builtin map[string][]byte, dirs ...string) (*Library, error) {
 				continue
 			}
 			path := filepath.Join(dir, e.Name())
-			data, err := os.ReadFile(path)
+			data, err := userfile.Read(path, userfile.MaxConfig)
 			if err != nil {
 				return nil, err
 			}
@@ -200,7 +201,7 @@ func Load(builtin map[string][]byte, dirs ...string) (*Library, error) {
 // LoadFile parses one scenario file (a list under scenarios:, or one
 // scenario at the top level).
 func LoadFile(path string) ([]*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.MaxConfig)
 	if err != nil {
 		return nil, err
 	}
@@ -379,8 +380,8 @@ func parseStep(n *yaml.Node, i int, s *Scenario, earlier map[string]bool, at fun
 	}
 	if t := scalar(n, "times"); t != "" {
 		v, err := strconv.Atoi(t)
-		if err != nil || v < 1 {
-			return nil, at(value(n, "times"), "times must be 1 or more")
+		if err != nil || v < 1 || v > MaxTimes {
+			return nil, at(value(n, "times"), "times must be 1 to %d", MaxTimes)
 		}
 		st.Times = v
 	}

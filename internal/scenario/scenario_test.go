@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -230,7 +232,7 @@ id: x
 steps:
   - event: payment.success
     times: 0
-`, `f.yaml:5: times must be 1 or more`},
+`, `f.yaml:5: times must be 1 to 1000`},
 		{"set not a mapping", `
 id: x
 steps:
@@ -1141,5 +1143,45 @@ func TestExpectAsAList(t *testing.T) {
 	}
 	if _, err := Parse("x.yaml", []byte("id: x\nprovider: aella\nsteps:\n  - event: transfer.completed\n    expect: {a: 1}\n")); err == nil || !strings.Contains(err.Error(), "x.yaml:5:") {
 		t.Errorf("a mapping for expect: %v", err)
+	}
+}
+
+// The longest jitter a Duration can hold draws a wait without overflow
+// (it panicked in rand.Int64N on max+1) and the wait ends with the run.
+func TestRunJitterAtTheLimit(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	Run(ctx, fakeSteps(t, "2xx"), Options{Jitter: time.Duration(math.MaxInt64), Seed: 1, Send: func(context.Context, *Delivery) delivery.Attempt {
+		return delivery.Attempt{Status: 200}
+	}})
+}
+
+// --duplicate N --concurrent races through a bounded pool: N deliveries
+// never have more than MaxConcurrent sends (nor goroutines) in flight.
+func TestRunConcurrentIsBounded(t *testing.T) {
+	const n = 5 * MaxConcurrent
+	var inflight, most atomic.Int32
+	base := runtime.NumGoroutine()
+	var mostG atomic.Int32
+	send := func(ctx context.Context, d *Delivery) delivery.Attempt {
+		now := inflight.Add(1)
+		for m := most.Load(); now > m && !most.CompareAndSwap(m, now); m = most.Load() {
+		}
+		if g := int32(runtime.NumGoroutine()); g > mostG.Load() {
+			mostG.Store(g)
+		}
+		time.Sleep(2 * time.Millisecond)
+		inflight.Add(-1)
+		return delivery.Attempt{Status: 200}
+	}
+	res := Run(context.Background(), fakeSteps(t, "2xx"), Options{Duplicate: n, Concurrent: true, Send: send})
+	if len(res) != n {
+		t.Fatalf("%d results, want %d", len(res), n)
+	}
+	if m := most.Load(); m > MaxConcurrent || m < 2 {
+		t.Errorf("%d sends in flight at once, want 2 to %d", m, MaxConcurrent)
+	}
+	if g := int(mostG.Load()) - base; g > MaxConcurrent+4 {
+		t.Errorf("%d goroutines more than before the run, want at most %d", g, MaxConcurrent+4)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"unicode"
+
+	"github.com/hooktool/hooktool/internal/httpx"
 )
 
 // encoding is how a MAC is written in a header.
@@ -84,6 +86,11 @@ func NewHMAC(cfg HMACConfig) (Scheme, error) {
 	s := hmacScheme{cfg: cfg}
 	if strings.TrimSpace(cfg.Header) == "" {
 		return nil, errors.New("hmac scheme: no header is set (hmac.header)")
+	}
+	for _, h := range []struct{ key, name string }{{"header", cfg.Header}, {"id_header", cfg.IDHeader}, {"timestamp_header", cfg.TimestampHeader}} {
+		if h.name != "" && !httpx.ValidHeaderName(h.name) {
+			return nil, fmt.Errorf("hmac scheme: hmac.%s %q is not a valid HTTP header name", h.key, h.name)
+		}
 	}
 	switch strings.ToLower(cfg.Hash) {
 	case "", "sha256":

@@ -1,0 +1,67 @@
+package catalog
+
+import (
+	"strings"
+	"testing"
+)
+
+// A path that is gjson query syntax rather than a plain path is refused
+// for --set and --unset alike, naming the path and the reason; plain
+// paths, escaped characters, array indexes and -1 (append) still work.
+func TestEditPathsMustBePlain(t *testing.T) {
+	body := []byte(`{"data":{"a":1,"items":[{"x":1}],"k.v":2}}`)
+	bad := []struct{ path, why string }{
+		{"#", "#"},
+		{"data.#", "#"},
+		{"data.items.#.x", "#"},
+		{"data.#(a==1)", "#"},
+		{"data|x", "|"},
+		{"@this", "@"},
+		{"data.@reverse", "@"},
+		{"data.*", "*"},
+		{"data.?", "?"},
+		{"data.a*", "*"},
+		{"..data", "empty"},
+		{"data..a", "empty"},
+		{"data.", "empty"},
+		{".data", "empty"},
+		{"data.[a,b]", "["},
+		{"data.{a}", "{"},
+		{`data.a\`, `\`},
+	}
+	for _, c := range bad {
+		for _, unset := range []bool{false, true} {
+			e := Edit{Path: c.path, Value: []byte("9"), Unset: unset}
+			out, err := Apply(body, []Edit{e})
+			if err == nil {
+				t.Errorf("path %q (unset %v) accepted: %s", c.path, unset, out)
+				continue
+			}
+			if msg := err.Error(); !strings.Contains(msg, `"`+c.path+`"`) && !strings.Contains(msg, strings.ReplaceAll(c.path, `\`, `\\`)) || !strings.Contains(msg, c.why) {
+				t.Errorf("path %q (unset %v): message %q does not name the path and %q", c.path, unset, msg, c.why)
+			}
+		}
+	}
+	good := []struct{ path, want string }{
+		{"data.a", `{"data":{"a":9,"items":[{"x":1}],"k.v":2}}`},
+		{`data.k\.v`, `{"data":{"a":1,"items":[{"x":1}],"k.v":9}}`},
+		{`data.a\#b`, `{"data":{"a":1,"items":[{"x":1}],"k.v":2,"a#b":9}}`},
+		{`data.\@x`, `{"data":{"a":1,"items":[{"x":1}],"k.v":2,"@x":9}}`},
+		{"data.items.0.x", `{"data":{"a":1,"items":[{"x":9}],"k.v":2}}`},
+		{"data.items.-1", `{"data":{"a":1,"items":[{"x":1},9],"k.v":2}}`},
+		{"data.items.1", `{"data":{"a":1,"items":[{"x":1},9],"k.v":2}}`},
+		{"data.:5", `{"data":{"a":1,"items":[{"x":1}],"k.v":2,"5":9}}`},
+		{"new.0.y", `{"data":{"a":1,"items":[{"x":1}],"k.v":2},"new":[{"y":9}]}`},
+	}
+	for _, c := range good {
+		out, err := Apply(body, []Edit{{Path: c.path, Value: []byte("9")}})
+		if err != nil || string(out) != c.want {
+			t.Errorf("set %q = %s, %v; want %s", c.path, out, err, c.want)
+		}
+	}
+	for _, p := range []string{"data.a", `data.k\.v`, "data.items.0.x"} {
+		if _, err := Apply(body, []Edit{{Path: p, Unset: true}}); err != nil {
+			t.Errorf("unset %q: %v", p, err)
+		}
+	}
+}
