@@ -40,8 +40,14 @@ func hostileLine(t testing.TB, id string, body []byte) string {
 // warnings and the error, checking every record's body decodes.
 func hostileRead(t *testing.T, data io.Reader, skipBad bool) ([]string, []string, error) {
 	t.Helper()
+	return hostileReadOpts(t, data, ReadOptions{SkipBad: skipBad})
+}
+
+func hostileReadOpts(t *testing.T, data io.Reader, o ReadOptions) ([]string, []string, error) {
+	t.Helper()
 	var ids, warns []string
-	err := Read(data, "c.jsonl", ReadOptions{SkipBad: skipBad, Warn: func(s string) { warns = append(warns, s) }},
+	o.Warn = func(s string) { warns = append(warns, s) }
+	err := Read(data, "c.jsonl", o,
 		func(r *Record, line int) error {
 			if _, err := r.Bytes(); err != nil {
 				t.Errorf("line %d: a returned record's body does not decode: %v", line, err)
@@ -320,5 +326,29 @@ func TestHostileCaptureLargeFileFlatMemory(t *testing.T) {
 	t.Logf("%d MiB, %d records read in %v; heap in use %d KiB before, at most %d KiB while reading", written>>20, got, took, before>>10, peak>>10)
 	if peak > before+8<<20 || peak > uint64(written/16) {
 		t.Errorf("heap in use reached %d KiB (%d KiB before) reading a %d MiB file: records are not streamed", peak>>10, before>>10, written>>20)
+	}
+}
+
+// TestHostileCaptureEndlessLine: a "capture file" that is one endless line
+// (replay /dev/zero) is refused once the line passes the limit, not
+// gathered until memory runs out; with SkipBad the rest of the line is
+// skipped without being kept and reading goes on.
+func TestHostileCaptureEndlessLine(t *testing.T) {
+	const limit = 1 << 20
+	a, b := hostileLine(t, "A", []byte(`{"event":"a"}`)), hostileLine(t, "B", []byte("b"))
+	zeros := io.LimitReader(&hostileRepeater{b: []byte{0}}, 64<<20)
+	var ids []string
+	err := Read(io.MultiReader(strings.NewReader(a), zeros), "zero", ReadOptions{MaxLine: limit}, func(r *Record, _ int) error {
+		ids = append(ids, r.ID)
+		return nil
+	})
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 2 || !strings.Contains(err.Error(), "past the 1048576-byte limit") || fmt.Sprint(ids) != "[A]" {
+		t.Errorf("ids %v, err %v", ids, err)
+	}
+	long := io.MultiReader(io.LimitReader(&hostileRepeater{b: []byte("x")}, 3*limit), strings.NewReader("\n"))
+	ids, warns, err := hostileReadOpts(t, io.MultiReader(strings.NewReader(a), long, strings.NewReader(b)), ReadOptions{SkipBad: true, MaxLine: limit})
+	if err != nil || fmt.Sprint(ids) != "[A B]" || len(warns) != 1 || !strings.Contains(warns[0], "c.jsonl:2: skipped: not a capture record: a line of") {
+		t.Errorf("ids %v, warnings %q, err %v", ids, warns, err)
 	}
 }

@@ -21,7 +21,16 @@ type ReadOptions struct {
 	SkipBad bool
 	// Warn receives warnings: a torn last line, skipped lines.
 	Warn func(string)
+	// MaxLine bounds a line (a record); 0 means MaxLine. A longer one is
+	// not gathered: it is malformed (skipped with SkipBad), so a file such
+	// as /dev/zero cannot grow memory without bound.
+	MaxLine int
 }
+
+// MaxLine is the longest record line read by default, 256 MiB: a record
+// holding a body of some 190 MiB kept as base64, far past listen's
+// --max-body default of 5 MiB.
+const MaxLine = 256 << 20
 
 // ErrStop, returned by a Read callback, ends reading without error.
 var ErrStop = errors.New("stop reading")
@@ -46,6 +55,10 @@ func Read(r io.Reader, name string, o ReadOptions, fn func(rec *Record, line int
 	if warn == nil {
 		warn = func(string) {}
 	}
+	maxLine := o.MaxLine
+	if maxLine <= 0 {
+		maxLine = MaxLine
+	}
 	br := bufio.NewReaderSize(r, 1<<16)
 	var (
 		dec  decoder
@@ -55,11 +68,19 @@ func Read(r io.Reader, name string, o ReadOptions, fn func(rec *Record, line int
 		// A line is read in br's buffer, and decoded from there (a record
 		// keeps no byte of it); only a longer one is copied, into long.
 		data, err := br.ReadSlice('\n')
+		tooLong := int64(0)
 		if err == bufio.ErrBufferFull {
 			long = append(long[:0], data...)
 			for err == bufio.ErrBufferFull {
 				data, err = br.ReadSlice('\n')
-				long = append(long, data...)
+				switch {
+				case tooLong > 0:
+					tooLong += int64(len(data))
+				case len(long)+len(data) > maxLine:
+					tooLong, long = int64(len(long)+len(data)), nil
+				default:
+					long = append(long, data...)
+				}
 			}
 			data = long
 			if cap(long) > maxRetained {
@@ -68,6 +89,17 @@ func Read(r io.Reader, name string, o ReadOptions, fn func(rec *Record, line int
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("%s: %w", name, err)
+		}
+		if tooLong > 0 {
+			perr := fmt.Errorf("not a capture record: a line of %d bytes or more, past the %d-byte limit", tooLong, maxLine)
+			if !o.SkipBad {
+				return &ParseError{File: name, Line: line, Err: perr}
+			}
+			warn(fmt.Sprintf("%s:%d: skipped: %v", name, line, perr))
+			if err != nil { // EOF
+				return nil
+			}
+			continue
 		}
 		complete := bytes.HasSuffix(data, []byte("\n"))
 		text := bytes.TrimSpace(data)

@@ -1,5 +1,3 @@
-// Package httpx holds the rules of HTTP that more than one part of hooktool
-// applies, so that each is written once.
 package httpx
 
 // ValidHeaderName reports whether name is an HTTP field name: a token of

@@ -64,15 +64,16 @@ func containsFold(list []string, s string) bool {
 
 // Sendable returns h as a request sent on or again may carry it: without
 // framing and hop-by-hop headers (StripFraming), and without any header
-// whose name is not a token or one of whose values holds CR, LF or NUL,
-// which could end the header or the request early. invalid names the
+// whose name is not a token or one of whose values holds CR, LF, NUL or
+// another control byte (ValidHeaderName, ValidHeaderValue), which could
+// end the header or the request early. invalid names the
 // latter, for a warning. h itself is returned when nothing is left out;
 // it is never changed.
 func Sendable(h http.Header) (out http.Header, invalid []string) {
 	out = StripFraming(h)
 	copied := len(out) != len(h)
 	for k, vv := range out {
-		if validName(k) && validValues(vv) {
+		if ValidHeaderName(k) && validValues(vv) {
 			continue
 		}
 		if !copied {
@@ -93,28 +94,9 @@ func copyHeader(h http.Header) http.Header {
 	return out
 }
 
-// validName reports whether k is an HTTP token (RFC 9110 5.6.2).
-func validName(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// validValues reports whether no value holds CR, LF or NUL. Other bytes,
-// non-UTF-8 ones included, are kept as they came.
 func validValues(vv []string) bool {
 	for _, v := range vv {
-		if strings.ContainsAny(v, "\r\n\x00") {
+		if !ValidHeaderValue(v) {
 			return false
 		}
 	}

@@ -1,8 +1,9 @@
 // Package httpx holds the HTTP policies of everything that sends a request
 // on or again (the listener's forwarder, replay, the exporters, the
 // delivery client): which headers frame a message or belong to one
-// connection and so are never copied, and how a base URL and a request's
-// path make one URL that never leaves the base's host.
+// connection and so are never copied, which names and values are valid
+// (for flags as for captures), and how a base URL and a request's path
+// make one URL that never leaves the base's host.
 package httpx
 
 import (
