@@ -160,15 +160,22 @@ func parse(d *decoder, text []byte) (*Record, error) {
 	if err := normalizeHeaders(&rec); err != nil {
 		return nil, err
 	}
-	// A path is sent again after a base URL: one that is not a path could
-	// name another host. "" and "*" (CONNECT and asterisk-form requests)
-	// are what the listener keeps for requests without one.
-	if rec.Path != "" && rec.Path != "*" {
-		if err := httpx.CheckPath(rec.Path); err != nil {
-			return nil, err
-		}
+	if err := CheckPath(rec.Path); err != nil {
+		return nil, err
 	}
 	return &rec, nil
+}
+
+// CheckPath says whether a record may hold p as its path: a path is sent
+// again after a base URL, and one that is not a path could name another
+// host. "" and "*" (CONNECT and asterisk-form requests) are what the
+// listener keeps for requests without one. The listener refuses a request
+// whose path this refuses, so that what it keeps always reads back.
+func CheckPath(p string) error {
+	if p == "" || p == "*" {
+		return nil
+	}
+	return httpx.CheckPath(p)
 }
 
 // normalizeHeaders canonicalises the record's header names and checks its

@@ -658,6 +658,12 @@ func FuzzRequestToRecord(f *testing.F) {
 		if calls != 1 {
 			t.Fatalf("OnDelivery called %d times", calls)
 		}
+		if capture.CheckPath(u.EscapedPath()) != nil {
+			if rr.Code != http.StatusBadRequest || len(store.lines) != 0 {
+				t.Fatalf("a path that is not a path (%q): status %d, kept %s", u.EscapedPath(), rr.Code, store.lines)
+			}
+			return
+		}
 		if !whole || limit > 0 && int64(len(body)) > limit {
 			if rr.Code != http.StatusBadRequest && rr.Code != http.StatusRequestEntityTooLarge {
 				t.Fatalf("a body that is not whole or too big: status %d", rr.Code)

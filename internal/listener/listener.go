@@ -148,6 +148,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, rec, http.StatusForbidden, "remote address not in --allow-ip")
 		return
 	}
+	if err := capture.CheckPath(rec.Path); err != nil {
+		// net/http serves no such request; a Handler used in-process may.
+		h.refuse(w, rec, http.StatusBadRequest, err.Error())
+		return
+	}
 	sent := r.Body // readBody bounds r.Body; what is left of it is read from this
 	body, err := h.readBody(w, r)
 	if err != nil {
