@@ -196,16 +196,22 @@ func runListen(app *App, cmd *cobra.Command, o *ListenOptions) error {
 		// a client gone mid-request) are not the user's business.
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
 	if ip := net.ParseIP(o.Host); o.Host == "" || (ip != nil && ip.IsUnspecified()) {
 		app.warn("listening on every network interface (--host %s): anyone who can reach this machine can send deliveries; use --allow-ip to limit who", orDefault(o.Host, `""`))
 	}
+	// Readiness is announced before serving: a sender that reads the ready
+	// file at once waits in the socket's backlog, and the ready line comes
+	// before any delivery's line.
 	if err := app.announceReady(o, setup, url); err != nil {
-		srv.Close()
+		ln.Close()
+		if store != nil {
+			store.Close()
+		}
 		return err
 	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
 	timedOut := false
 	var timeout <-chan time.Time
 	if o.Timeout > 0 {
