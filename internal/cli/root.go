@@ -5,13 +5,13 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/config"
 	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
@@ -215,9 +215,12 @@ func (app *App) reportError(err error) {
 
 // writeJSON writes v as one line of JSON.
 func (app *App) writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	return view.JSONLine(w, v)
+}
+
+// out is how the command's printer prints (see package view).
+func (app *App) out() view.Out {
+	return view.Out{Streams: app.Streams, JSON: app.JSON, Quiet: app.Quiet, Palette: app.palette(), ErrPalette: app.errPalette()}
 }
 
 // bindings maps config keys to flag names for the flags a command has.
