@@ -79,7 +79,21 @@ type Error struct {
 func (e *Error) Error() string { return e.Msg }
 func (e *Error) Unwrap() error { return e.Err }
 
-// Client sends deliveries.
+// Client sends deliveries through net/http. What goes on the wire is the
+// request's method, URL and body, its headers but the framing and
+// hop-by-hop ones (httpx.StripFraming), and only what net/http adds to
+// frame it: Host, Content-Length, and a User-Agent when the request has
+// none (Options.UserAgent, or net/http's; a User-Agent of "" sends none).
+// A URL's user:password is sent as basic authentication.
+//
+// A request is sent again on a new connection only as net/http does it:
+// when a kept-alive connection turned out dead before anything was written,
+// or, for a GET, HEAD, OPTIONS or TRACE or a request with an
+// Idempotency-Key or X-Idempotency-Key header (the sender's word that the
+// receiver drops duplicates), when it ended before any byte of the answer.
+// Any other request that was written is never sent twice by the client:
+// the receiver may have acted on it. Retries are new attempts, each
+// reported.
 type Client struct {
 	HTTP *http.Client
 	// Timeout bounds each attempt, response body included.
@@ -104,29 +118,24 @@ type Options struct {
 	UserAgent  string
 	Insecure   bool // skip TLS certificate checks (self-signed local servers)
 	MaxBackoff time.Duration
+	// Concurrency is how many deliveries the caller sends at once (replay
+	// --concurrency): the client keeps that many idle connections per host
+	// to reuse. 0 keeps DefaultIdlePerHost, enough for a listener
+	// forwarding many deliveries at once.
+	Concurrency int
 }
 
-// New returns a client that does not follow redirects (providers do not:
-// a 3xx is an answer, and not an acknowledgement).
+// DefaultIdlePerHost is how many idle connections per host a client keeps
+// when Options.Concurrency is 0.
+const DefaultIdlePerHost = 128
+
+// New returns a client that sends through net/http and does not follow
+// redirects (providers do not: a 3xx is an answer, and not an
+// acknowledgement).
 func New(o Options) *Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	// Deliveries go to one host at a time, many at once (a listener
-	// forwarding 32 concurrent deliveries, replay --concurrency 32): keep
-	// enough idle connections to reuse them rather than open one each time.
-	tr.MaxIdleConns = 256
-	tr.MaxIdleConnsPerHost = 128
-	// No Accept-Encoding the sender did not send (and no transparent
-	// decompression): a replayed or forwarded delivery carries exactly its
-	// own headers.
-	tr.DisableCompression = true
-	if o.Insecure {
-		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
-	}
 	c := &Client{
 		HTTP: &http.Client{
-			// Plain http:// requests go over a lean HTTP/1.1 transport;
-			// the rest (https, proxies) over tr.
-			Transport:     newH1Transport(tr),
+			Transport:     newTransport(o),
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		Timeout: o.Timeout, Retries: o.Retries, Backoff: o.Backoff, MaxBackoff: o.MaxBackoff,
@@ -144,6 +153,33 @@ func New(o Options) *Client {
 	return c
 }
 
+// newTransport is net/http's default transport (proxies from the
+// environment, its dial and TLS handshake timeouts) tuned for deliveries.
+func newTransport(o Options) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// Deliveries go to one host at a time, many at once (a listener
+	// forwarding concurrent deliveries, replay --concurrency 32): keep an
+	// idle connection for each delivery in flight, so that each reuses one
+	// rather than opening one (net/http keeps 2 per host by default).
+	idle := o.Concurrency
+	if idle <= 0 {
+		idle = DefaultIdlePerHost
+	}
+	tr.MaxIdleConnsPerHost = idle
+	tr.MaxIdleConns = max(2*DefaultIdlePerHost, idle)
+	// No Accept-Encoding the sender did not send (and no transparent
+	// decompression): a replayed or forwarded delivery carries exactly its
+	// own headers.
+	tr.DisableCompression = true
+	// HTTP/2 over https when the server offers it, --insecure's TLS
+	// configuration or not.
+	tr.ForceAttemptHTTP2 = true
+	if o.Insecure {
+		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
+	}
+	return tr
+}
+
 // Send delivers r, retrying as configured, and returns every attempt; the
 // last one is the outcome.
 func (c *Client) Send(ctx context.Context, r Request) []Attempt {
@@ -157,7 +193,7 @@ func (c *Client) Send(ctx context.Context, r Request) []Attempt {
 		if a.Acknowledged() || n > c.Retries || ctx.Err() != nil {
 			return attempts
 		}
-		if err := sleep(ctx, c.wait(n)); err != nil {
+		if err := Sleep(ctx, c.wait(n)); err != nil {
 			return attempts
 		}
 	}
@@ -175,17 +211,6 @@ func (c *Client) wait(n int) time.Duration {
 		return d
 	}
 	return time.Duration(half + j.Int64())
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
@@ -226,7 +251,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 	}
 	// A Host header given as such (trigger -H) names the Host to send;
 	// then no framing or hop-by-hop header of the map is sent, whatever
-	// its case, by either transport: the client frames the request itself.
+	// its case: net/http frames the request itself.
 	if host := a.Header.Get("Host"); host != "" {
 		req.Host = host
 	}
@@ -242,9 +267,10 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 	defer resp.Body.Close()
 	a.Status, a.Response = resp.StatusCode, resp.Header
 	if resp.StatusCode < 200 {
-		// A 101 Switching Protocols (or a 1xx taken as final) has no
-		// body: after a 101, net/http hands over the connection itself,
-		// which would be read until the timeout. Closing it ends it.
+		// A 101 Switching Protocols has no body: net/http hands over the
+		// connection itself as one, which would be read until the timeout.
+		// Closing it ends it. (Other 1xx answers are interim: net/http
+		// reads on to the final one.)
 		a.Latency = time.Since(start)
 		return a
 	}
@@ -262,8 +288,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 
 // roundTrip sends req. The client follows no redirects and keeps no
 // cookies, so it goes to the transport directly: http.Client.Do would only
-// add a copy of the headers (kept for following redirects). Errors read as
-// Do's do.
+// add its redirect bookkeeping. Errors read as Do's do.
 func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
 	rt := c.HTTP.Transport
 	// Do also turns a URL's user:password into basic authentication.

@@ -13,10 +13,10 @@ import (
 	"time"
 )
 
-// TestSendNeverCopiesFramingHeaders: whichever transport sends it (the
-// lean one for small bodies, net/http for large ones), a request whose
-// header map holds framing and hop-by-hop headers in any case reaches a
-// keep-alive target as one request with the client's own framing. The
+// TestSendNeverCopiesFramingHeaders: a request whose header map holds
+// framing and hop-by-hop headers in any case, with a small body or a large
+// one, reaches a keep-alive target as one request with the client's own
+// framing. The
 // body ends a chunked message and starts a second request, which a target
 // honouring a copied Transfer-Encoding would read.
 func TestSendNeverCopiesFramingHeaders(t *testing.T) {

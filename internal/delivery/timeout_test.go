@@ -12,27 +12,20 @@ import (
 // A target that sends the start of a status line and stalls past the
 // timeout timed out: its answer is not "malformed". Whichever of the
 // connection's deadline and the context's fires first, the attempt is a
-// timeout, over the lean transport and over net/http's.
+// timeout.
 func TestPartialStatusLineThenStallIsATimeout(t *testing.T) {
 	srv := newRawServer(t, func(n int, req *http.Request) (string, bool) {
 		return "HTT", false
 	})
 	// The server's serve loop waits for a next request that never comes:
 	// the connection stays open and silent after "HTT".
-	for _, path := range []string{"lean", "net/http"} {
-		t.Run(path, func(t *testing.T) {
-			c := fast(Options{Timeout: 20 * time.Millisecond})
-			if path == "net/http" {
-				c.HTTP.Transport = leanTransport(t, c).fallback
-			}
-			for i := range 50 {
-				as := c.Send(context.Background(), Request{URL: srv.url() + "/"})
-				e := kindOf(t, as[0])
-				if e.Kind != KindTimeout || !errors.Is(e.Err, context.DeadlineExceeded) {
-					t.Fatalf("run %d: kind %s (%q, %v), want a timeout", i, e.Kind, e.Msg, e.Err)
-				}
-			}
-		})
+	c := fast(Options{Timeout: 20 * time.Millisecond})
+	for i := range 50 {
+		as := c.Send(context.Background(), Request{URL: srv.url() + "/"})
+		e := kindOf(t, as[0])
+		if e.Kind != KindTimeout || !errors.Is(e.Err, context.DeadlineExceeded) {
+			t.Fatalf("run %d: kind %s (%q, %v), want a timeout", i, e.Kind, e.Msg, e.Err)
+		}
 	}
 }
 

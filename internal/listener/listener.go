@@ -182,12 +182,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if rec.Answer.DelayMS > 0 {
-		t := time.NewTimer(h.o.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-		}
-		t.Stop()
+		_ = delivery.Sleep(r.Context(), h.o.Delay) // a client gone away ends the wait
 	}
 	if contentType != "" {
 		w.Header().Set("Content-Type", contentType)
