@@ -274,6 +274,10 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 		a.Latency = time.Since(start)
 		return a
 	}
+	if resp.Body == http.NoBody { // an empty answer (Content-Length: 0, a 204)
+		a.Latency = time.Since(start)
+		return a
+	}
 	a.Body, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
 	a.Latency = time.Since(start)
 	if len(a.Body) > MaxResponseBody {
