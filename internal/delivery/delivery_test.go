@@ -207,3 +207,11 @@ func TestBackoffGrowsWithJitter(t *testing.T) {
 		}
 	}
 }
+
+// A name that cannot resolve (.invalid is reserved for it, RFC 6761).
+func TestDNS(t *testing.T) {
+	as := fast(Options{Timeout: 10 * time.Second}).Send(context.Background(), Request{URL: "http://hooktool-test.invalid/"})
+	if e := kindOf(t, as[0]); e.Kind != KindDNS || !strings.Contains(e.Msg, "hooktool-test.invalid") {
+		t.Fatalf("%+v (%v)", e, e.Err)
+	}
+}
