@@ -64,8 +64,10 @@ func TestRunFlow(t *testing.T) {
 				return http.Header{"X-Sig": {id + "/" + string(body)}}, nil
 			}
 		},
-		NewID:        func() string { ids++; return fmt.Sprintf("msg_%d", ids) },
-		Keep:         func(d *Delivery, a delivery.Attempt) { kept = append(kept, fmt.Sprintf("%s %d %d", d.Rendered.Step.Name, d.Copy, a.Status)) },
+		NewID: func() string { ids++; return fmt.Sprintf("msg_%d", ids) },
+		Keep: func(d *Delivery, a delivery.Attempt) {
+			kept = append(kept, fmt.Sprintf("%s %d %d", d.Rendered.Step.Name, d.Copy, a.Status))
+		},
 		Probes:       []*Probe{probe},
 		ProbeTimeout: 5 * time.Second,
 		OnProbe:      func(p ProbeResult) { probed = append(probed, p) },
