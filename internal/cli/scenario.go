@@ -60,17 +60,13 @@ path, or put them in the --catalog directory):
 
 // loadScenarios reads the built-in scenarios and those of the catalog
 // directory. With broken files it returns the others too, and an error
-// that names each broken file.
+// that names each broken file (errors.Join of one error per file).
 func (app *App) loadScenarios(r *resolvedSigning) (*scenario.Library, error) {
 	var dirs []string
 	if r.cfg.Catalog != "" {
 		dirs = append(dirs, r.cfg.Catalog)
 	}
-	lib, err := scenario.Load(catalog.BuiltinScenarios(), dirs...)
-	if err != nil {
-		return lib, failErr(err)
-	}
-	return lib, nil
+	return scenario.Load(catalog.BuiltinScenarios(), dirs...)
 }
 
 // ScenarioListOptions are the flags of `hooktool scenario list`.
@@ -111,7 +107,7 @@ func runScenarioList(app *App, o *ScenarioListOptions) error {
 	}
 	lib, loadErr := app.loadScenarios(r)
 	if lib == nil {
-		return loadErr
+		return failErr(loadErr)
 	}
 	var list []*scenario.Scenario
 	for _, s := range lib.Scenarios {
@@ -122,7 +118,17 @@ func runScenarioList(app *App, o *ScenarioListOptions) error {
 	if err := view.NewScenarioList(app.out()).List(list); err != nil {
 		return err
 	}
-	return loadErr
+	if loadErr == nil {
+		return nil
+	}
+	// An error each broken file, after the list of the others.
+	if joined, ok := loadErr.(interface{ Unwrap() []error }); ok {
+		for _, err := range joined.Unwrap() {
+			app.reportError(failErr(err))
+		}
+		return silentExit(ExitError)
+	}
+	return failErr(loadErr)
 }
 
 // ScenarioOptions are the flags and argument of `hooktool scenario run`.
@@ -249,7 +255,7 @@ func (app *App) pickScenario(r *resolvedSigning, arg, id string) (*scenario.Scen
 	// Any broken file stops the run: it may be the one meant.
 	lib, err := app.loadScenarios(r)
 	if err != nil {
-		return nil, err
+		return nil, failErr(err)
 	}
 	if s := lib.Find(arg); s != nil {
 		return s, nil

@@ -109,6 +109,14 @@ func TestScenarioListNamesBrokenFiles(t *testing.T) {
 	if strings.Contains(errs, "provider.yaml") {
 		t.Errorf("a provider file was taken for a broken scenario file:\n%s", errs)
 	}
+	// --json: the scenarios on stdout, an error line per broken file on stderr.
+	code, out, errs = run(t, "", "scenario", "list", "--catalog", "cat", "--json")
+	lines := strings.Split(strings.TrimSpace(errs), "\n")
+	if code != ExitError || !strings.Contains(out, `"id":"shop/good"`) || len(lines) != 2 ||
+		!strings.HasPrefix(lines[0], `{"type":"error","message":"cat`) || !strings.Contains(lines[0], `syntax.yaml:`) ||
+		!strings.HasPrefix(lines[1], `{"type":"error","message":"cat`) || !strings.Contains(lines[1], `typo.yaml:4: unknown key`) {
+		t.Errorf("--json: exit %d\n%s\n%s", code, out, errs)
+	}
 	// Running any scenario stops at a broken file: it may be the one meant.
 	if code, _, errs := run(t, "", "scenario", "run", "shop/good", "--catalog", "cat", "--to", "http://127.0.0.1:9/"); code != ExitError || !strings.Contains(errs, "typo.yaml:4:") {
 		t.Errorf("run with a broken file: exit %d: %s", code, errs)

@@ -59,6 +59,7 @@ var knownKeys = yamlerr.KnownKeys(listYAML{}, scenarioYAML{}, stepYAML{}, probeY
 // fileYAML is a file: a list under scenarios:, or one scenario.
 type fileYAML struct {
 	Scenarios []scenarioYAMLAt
+	line      int // of scenarios:
 }
 
 type scenarioYAMLAt struct {
@@ -107,6 +108,7 @@ func (f *fileYAML) UnmarshalYAML(unmarshal func(any) error) error {
 	}
 	for i := 0; i < len(n.Content); i += 2 {
 		if n.Content[i].Value == "scenarios" {
+			f.line = n.Content[i].Line
 			var list listYAML
 			err := unmarshal(&list)
 			f.Scenarios = list.Scenarios
@@ -327,6 +329,9 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 			return nil, yamlerr.At(file, 0, "the file is empty")
 		}
 		return nil, yamlerr.In(file, err, knownKeys)
+	}
+	if len(doc.Scenarios) == 0 {
+		return nil, yamlerr.At(file, doc.line, "scenarios: lists no scenario")
 	}
 	var out []*Scenario
 	seen := map[string]int{}

@@ -296,6 +296,8 @@ probes:
 `, `f.yaml:6: probe expect: `},
 		{"empty file", ``, `f.yaml: the file is empty`},
 		{"comments only", "# nothing\n", `f.yaml: the file is empty`},
+		{"an empty list", "\nscenarios: []\n", `f.yaml:2: scenarios: lists no scenario`},
+		{"a null list", "\nscenarios:\n", `f.yaml:2: scenarios: lists no scenario`},
 		{"a key beside scenarios", `
 scenarios: [{id: x, steps: [{event: payment.success}]}]
 steps: []
