@@ -216,8 +216,8 @@ func (app *App) completeScenarios(cmd *cobra.Command, args []string, _ string) (
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveDefault
 	}
-	lib, err := app.loadScenarios(r)
-	if err != nil {
+	lib, _ := app.loadScenarios(r) // a broken file hides none of the others
+	if lib == nil {
 		return nil, cobra.ShellCompDirectiveDefault
 	}
 	var out []string
