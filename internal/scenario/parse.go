@@ -121,28 +121,24 @@ func (f *fileYAML) UnmarshalYAML(unmarshal func(any) error) error {
 	return err
 }
 
-func (s *scenarioYAMLAt) UnmarshalYAML(unmarshal func(any) error) error {
-	n := nodeOf(unmarshal)
-	if s.line = n.Line; n.Kind != yaml.MappingNode {
-		return problem(n, "a scenario must be a mapping")
-	}
-	return unmarshal(&s.scenarioYAML)
+func (s *scenarioYAMLAt) UnmarshalYAML(u func(any) error) error {
+	return mapping(u, "a scenario", &s.line, &s.scenarioYAML)
+}
+func (s *stepYAMLAt) UnmarshalYAML(u func(any) error) error {
+	return mapping(u, "a step", &s.line, &s.stepYAML)
+}
+func (p *probeYAMLAt) UnmarshalYAML(u func(any) error) error {
+	return mapping(u, "a probe", &p.line, &p.probeYAML)
 }
 
-func (s *stepYAMLAt) UnmarshalYAML(unmarshal func(any) error) error {
+// mapping decodes a YAML mapping into out, noting its line, or says that
+// what must be one.
+func mapping(unmarshal func(any) error, what string, line *int, out any) error {
 	n := nodeOf(unmarshal)
-	if s.line = n.Line; n.Kind != yaml.MappingNode {
-		return problem(n, "a step must be a mapping")
+	if *line = n.Line; n.Kind != yaml.MappingNode {
+		return problem(n, "%s must be a mapping", what)
 	}
-	return unmarshal(&s.stepYAML)
-}
-
-func (p *probeYAMLAt) UnmarshalYAML(unmarshal func(any) error) error {
-	n := nodeOf(unmarshal)
-	if p.line = n.Line; n.Kind != yaml.MappingNode {
-		return problem(n, "a probe must be a mapping")
-	}
-	return unmarshal(&p.probeYAML)
+	return unmarshal(out)
 }
 
 // list decodes a YAML list into out, or says that key must be one.
