@@ -35,6 +35,7 @@ func TestScript(t *testing.T) {
 			"faultapp":  cmdFaultApp,
 			"ledger":    cmdLedger,
 			"wire":      cmdWire,
+			"json":      cmdJSON,
 		},
 	})
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/userfile"
+	"github.com/hooktool/hooktool/internal/yamlerr"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -159,7 +160,7 @@ func IsScenarioFile(data []byte) bool {
 func Parse(file string, data []byte) (*Provider, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, yamlError(file, err)
+		return nil, yamlerr.In(file, err)
 	}
 	if len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s: the file is empty", file)
@@ -169,10 +170,10 @@ func Parse(file string, data []byte) (*Provider, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(p); err != nil {
-		return nil, yamlError(file, err)
+		return nil, yamlerr.In(file, err)
 	}
 	at := func(line int, format string, a ...any) error {
-		return fmt.Errorf("%s:%d: %s", file, line, fmt.Sprintf(format, a...))
+		return yamlerr.At(file, line, format, a...)
 	}
 	lineOf := func(key string) int {
 		if n := mapValue(root, key); n != nil {
@@ -240,21 +241,6 @@ func Parse(file string, data []byte) (*Provider, error) {
 		e.sample = t
 	}
 	return p, nil
-}
-
-var yamlLine = regexp.MustCompile(`(?m)^\s*(?:yaml: )?line (\d+): (.*)$`)
-
-// yamlError turns the YAML parser's "line N: what" messages into
-// "file:N: what" lines.
-func yamlError(file string, err error) error {
-	var lines []string
-	for _, m := range yamlLine.FindAllStringSubmatch(err.Error(), -1) {
-		lines = append(lines, file+":"+m[1]+": "+m[2])
-	}
-	if len(lines) == 0 {
-		return fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	return errors.New(strings.Join(lines, "\n"))
 }
 
 // mapValue returns the value node of key in a YAML mapping node.

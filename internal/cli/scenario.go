@@ -2,23 +2,20 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
+	"slices"
 	"strings"
-	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/catalog"
+	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/scenario"
-	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func newScenarioCommand(app *App) *cobra.Command {
@@ -57,82 +54,94 @@ path, or put them in the --catalog directory):
   hooktool scenario run accounts/credit-then-debit --shuffle --seed 42
   hooktool scenario run ./flows/refund.yaml --probe 'GET http://localhost:3000/orders/ord_1' --expect 'status=="refunded"' --junit report.xml`,
 	}
-	cmd.AddCommand(newScenarioListCommand(app), newScenarioRunCommand(app))
+	cmd.AddCommand(newScenarioListCommand(app, nil), newScenarioRunCommand(app, nil))
 	return cmd
 }
 
 // loadScenarios reads the built-in scenarios and those of the catalog
-// directory.
+// directory. With broken files it returns the others too, and an error
+// that names each broken file (errors.Join of one error per file).
 func (app *App) loadScenarios(r *resolvedSigning) (*scenario.Library, error) {
 	var dirs []string
 	if r.cfg.Catalog != "" {
 		dirs = append(dirs, r.cfg.Catalog)
 	}
-	lib, err := scenario.Load(catalog.BuiltinScenarios(), dirs...)
-	if err != nil {
-		return nil, failErr(err)
-	}
-	return lib, nil
+	return scenario.Load(catalog.BuiltinScenarios(), dirs...)
 }
 
-func newScenarioListCommand(app *App) *cobra.Command {
-	var provider string
+// ScenarioListOptions are the flags of `hooktool scenario list`.
+type ScenarioListOptions struct {
+	Provider string
+	flags    *pflag.FlagSet
+}
+
+func newScenarioListCommand(app *App, runF func(*ScenarioListOptions) error) *cobra.Command {
+	o := &ScenarioListOptions{}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the scenarios: built-in ones and those of the catalog directory",
 		Long: `List the scenarios in effect: the built-in ones and those in the catalog
-directory (--catalog, or catalog: in the config), with their steps.` + exitStatusHelp,
+directory (--catalog, or catalog: in the config), with their steps. A file
+that cannot be read is named on stderr with its line and what is wrong; the
+others are listed, and the exit status is 2.` + exitStatusHelp,
 		Example: `  hooktool scenario list
   hooktool scenario list --provider aella --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := app.loadSigningConfig(cmd.Flags())
-			if err != nil {
-				return err
+			o.flags = cmd.Flags()
+			if runF != nil {
+				return runF(o)
 			}
-			lib, err := app.loadScenarios(r)
-			if err != nil {
-				return err
-			}
-			out := app.Streams.Out
-			p := app.palette()
-			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			if !app.JSON {
-				fmt.Fprintln(tw, p.Bold("SCENARIO")+"\t"+p.Bold("STEPS")+"\t"+p.Bold("DESCRIPTION"))
-			}
-			for _, s := range lib.Scenarios {
-				if provider != "" && s.Provider != provider {
-					continue
-				}
-				var steps []string
-				for _, st := range s.Steps {
-					steps = append(steps, st.Event)
-				}
-				if app.JSON {
-					if err := app.writeJSON(out, map[string]any{"id": s.ID, "provider": s.Provider, "description": s.Description, "steps": steps, "file": s.File}); err != nil {
-						return err
-					}
-					continue
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", s.ID, strings.Join(steps, " → "), s.Description)
-			}
-			return tw.Flush()
+			return runScenarioList(app, o)
 		},
 	}
-	cmd.Flags().StringVarP(&provider, "provider", "P", "", "only this provider's scenarios")
+	cmd.Flags().StringVarP(&o.Provider, "provider", "P", "", "only this provider's scenarios")
 	_ = cmd.RegisterFlagCompletionFunc("provider", app.completeProviders)
 	return cmd
 }
 
-// ScenarioOptions are the flags of `hooktool scenario run`.
+func runScenarioList(app *App, o *ScenarioListOptions) error {
+	r, err := app.loadSigningConfig(o.flags)
+	if err != nil {
+		return err
+	}
+	lib, loadErr := app.loadScenarios(r)
+	if lib == nil {
+		return failErr(loadErr)
+	}
+	var list []*scenario.Scenario
+	for _, s := range lib.Scenarios {
+		if o.Provider == "" || s.Provider == o.Provider {
+			list = append(list, s)
+		}
+	}
+	if err := view.NewScenarioList(app.out()).List(list); err != nil {
+		return err
+	}
+	if loadErr == nil {
+		return nil
+	}
+	// An error each broken file, after the list of the others.
+	if joined, ok := loadErr.(interface{ Unwrap() []error }); ok {
+		for _, err := range joined.Unwrap() {
+			app.reportError(failErr(err))
+		}
+		return silentExit(ExitError)
+	}
+	return failErr(loadErr)
+}
+
+// ScenarioOptions are the flags and argument of `hooktool scenario run`.
 type ScenarioOptions struct {
 	signing    signingFlags
+	Arg        string // a scenario's id, or a file
 	To         string
 	ID         string
 	Duplicate  int
 	Concurrent bool
 	Shuffle    bool
 	Seed       uint64
+	SeedGiven  bool // --seed was given (else a random one is drawn)
 	Jitter     time.Duration
 	Storm      int
 	Rate       float64
@@ -143,9 +152,12 @@ type ScenarioOptions struct {
 	Timeout    time.Duration
 	Headers    []string
 	Insecure   bool
+
+	flags *pflag.FlagSet
+	ctx   context.Context
 }
 
-func newScenarioRunCommand(app *App) *cobra.Command {
+func newScenarioRunCommand(app *App, runF func(*ScenarioOptions) error) *cobra.Command {
 	o := &ScenarioOptions{}
 	cmd := &cobra.Command{
 		Use:   "run ID|FILE",
@@ -167,7 +179,11 @@ errors or a malformed scenario.` + exitStatusHelp,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: app.completeScenarios,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScenario(app, cmd, o, args[0])
+			o.Arg, o.SeedGiven, o.flags, o.ctx = args[0], cmd.Flags().Changed("seed"), cmd.Flags(), cmd.Context()
+			if runF != nil {
+				return runF(o)
+			}
+			return runScenario(app, o)
 		},
 	}
 	fs := cmd.Flags()
@@ -200,8 +216,8 @@ func (app *App) completeScenarios(cmd *cobra.Command, args []string, _ string) (
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveDefault
 	}
-	lib, err := app.loadScenarios(r)
-	if err != nil {
+	lib, _ := app.loadScenarios(r) // a broken file hides none of the others
+	if lib == nil {
 		return nil, cobra.ShellCompDirectiveDefault
 	}
 	var out []string
@@ -236,9 +252,10 @@ func (app *App) pickScenario(r *resolvedSigning, arg, id string) (*scenario.Scen
 		}
 		return list[0], nil
 	}
+	// Any broken file stops the run: it may be the one meant.
 	lib, err := app.loadScenarios(r)
 	if err != nil {
-		return nil, err
+		return nil, failErr(err)
 	}
 	if s := lib.Find(arg); s != nil {
 		return s, nil
@@ -246,7 +263,28 @@ func (app *App) pickScenario(r *resolvedSigning, arg, id string) (*scenario.Scen
 	return nil, &exitError{code: ExitError, err: fmt.Errorf("no scenario %q (and no such file)", arg), hints: []string{"`hooktool scenario list` lists them: " + strings.Join(lib.IDs(), ", ")}}
 }
 
-func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) error {
+// scenarioProbes are the scenario's own probes and those of --probe, each
+// with every --expect condition.
+func scenarioProbes(sc *scenario.Scenario, probes, expects []string) ([]*scenario.Probe, error) {
+	out := slices.Clone(sc.Probes)
+	for _, ps := range probes {
+		p, err := scenario.ParseProbe(ps)
+		if err != nil {
+			return nil, usageErr("--probe: %v", err)
+		}
+		for _, e := range expects {
+			c, err := capture.ParseCond(e)
+			if err != nil {
+				return nil, usageErr("--expect %v", err)
+			}
+			p.Expect = append(p.Expect, c)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func runScenario(app *App, o *ScenarioOptions) error {
 	if o.Duplicate < 1 || o.Duplicate > scenario.MaxDuplicate {
 		return usageErr("--duplicate must be 1 to %d", scenario.MaxDuplicate)
 	}
@@ -262,32 +300,20 @@ func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) e
 	if len(o.Expects) > 0 && len(o.Probes) == 0 {
 		return usageErr("--expect checks a --probe's answer: give --probe 'METHOD URL'")
 	}
-	r, err := app.loadSigningConfig(cmd.Flags())
+	r, err := app.loadSigningConfig(o.flags)
 	if err != nil {
 		return err
 	}
-	sc, err := app.pickScenario(r, arg, o.ID)
+	sc, err := app.pickScenario(r, o.Arg, o.ID)
 	if err != nil {
 		return err
 	}
 	if n := scenario.Deliveries(sc, o.Duplicate, o.Storm); n > scenario.MaxDeliveries {
 		return usageErr("%s with --duplicate %d and --storm %d would make %d deliveries, more than %d", sc.ID, o.Duplicate, o.Storm, n, scenario.MaxDeliveries)
 	}
-	var probes []*scenario.Probe
-	probes = append(probes, sc.Probes...)
-	for _, ps := range o.Probes {
-		p, err := scenario.ParseProbe(ps)
-		if err != nil {
-			return usageErr("--probe: %v", err)
-		}
-		for _, e := range o.Expects {
-			c, err := capture.ParseCond(e)
-			if err != nil {
-				return usageErr("--expect %v", err)
-			}
-			p.Expect = append(p.Expect, c)
-		}
-		probes = append(probes, p)
+	probes, err := scenarioProbes(sc, o.Probes, o.Expects)
+	if err != nil {
+		return err
 	}
 	if err := app.finishSigning(r, sc.Provider); err != nil {
 		return err
@@ -303,9 +329,16 @@ func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) e
 	if err != nil {
 		return err
 	}
-	extra, err := parseHeaderArgs(o.Headers)
+	header, err := parseHeaderArgs(o.Headers)
 	if err != nil {
 		return err
+	}
+	contentType, provider := "application/json", ""
+	if r.provider != nil {
+		contentType, provider = r.provider.ContentType, r.provider.ID
+	}
+	if _, given := header["Content-Type"]; !given {
+		header.Set("Content-Type", contentType) // --header may say otherwise
 	}
 	cat, err := app.loadCatalog(r)
 	if err != nil {
@@ -315,225 +348,58 @@ func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) e
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	if (o.Shuffle || o.Jitter > 0) && !cmd.Flags().Changed("seed") {
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		o.Seed = binary.LittleEndian.Uint64(b[:])
+	if (o.Shuffle || o.Jitter > 0) && !o.SeedGiven {
+		o.Seed = scenario.RandomSeed()
 	}
-	var store *capture.Writer
+	flow := scenario.FlowOptions{
+		Options: scenario.Options{Duplicate: o.Duplicate, Concurrent: o.Concurrent, Shuffle: o.Shuffle, Seed: o.Seed,
+			Jitter: o.Jitter, Storm: o.Storm, Rate: o.Rate},
+		Target: target, Header: header, Probes: probes, ProbeTimeout: o.Timeout,
+		Client: delivery.New(delivery.Options{Timeout: o.Timeout, UserAgent: "hooktool/" + app.Version, Insecure: o.Insecure}),
+		Sign: func(body []byte, id string) func(int) (http.Header, error) {
+			return app.freshSigner(signer, body, id, target)
+		},
+	}
+	if r.scheme.UsesID() {
+		flow.NewID = newMessageID
+	}
 	if o.Save != "" {
-		if store, err = app.createCapture("--save", o.Save, false); err != nil {
+		store, err := app.createCapture("--save", o.Save, false)
+		if err != nil {
 			return err
 		}
 		defer store.Close()
-	}
-	client := delivery.New(delivery.Options{Timeout: o.Timeout, UserAgent: "hooktool/" + app.Version, Insecure: o.Insecure})
-	// Every send of a step carries the same message id (a redelivery);
-	// the signature is made afresh, with the current time.
-	ids := map[int]string{}
-	for i := range steps {
-		if r.scheme.UsesID() {
-			ids[i] = newMessageID()
-		}
-	}
-	contentType := "application/json"
-	if r.provider != nil {
-		contentType = r.provider.ContentType
-	}
-	send := func(ctx context.Context, d *scenario.Delivery) delivery.Attempt {
-		h := http.Header{"Content-Type": {contentType}}
-		for k, v := range extra {
-			h[k] = v
-		}
-		body := d.Rendered.Body
-		req := delivery.Request{Method: http.MethodPost, URL: target, Header: h, Body: body,
-			Sign: app.freshSigner(signer, body, ids[d.Step], target)}
-		attempts := client.Send(ctx, req)
-		a := attempts[len(attempts)-1]
-		if store != nil {
-			app.keepSent(store, sc, r, d, target, a, body)
-		}
-		return a
-	}
-	view := &scenarioView{app: app, r: r, sc: sc, target: target, hinted: map[string]bool{}}
-	if !app.JSON && !app.Quiet {
-		order := scenario.Options{Shuffle: o.Shuffle, Seed: o.Seed}.Order(len(steps))
-		names := make([]string, len(order))
-		for i, idx := range order {
-			names[i] = steps[idx].Step.Name
-		}
-		fmt.Fprintf(app.Streams.Err, "hooktool: scenario %s → %s: %s", term.Escape(sc.ID), target, term.Escape(strings.Join(names, " → ")))
-		switch {
-		case o.Shuffle:
-			fmt.Fprintf(app.Streams.Err, " (shuffled, --seed %d)", o.Seed)
-		case o.Jitter > 0:
-			fmt.Fprintf(app.Streams.Err, " (jitter up to %s, --seed %d)", o.Jitter, o.Seed)
-		}
-		fmt.Fprintln(app.Streams.Err)
-	}
-	start := time.Now()
-	results := scenario.Run(cmd.Context(), steps, scenario.Options{
-		Duplicate: o.Duplicate, Concurrent: o.Concurrent, Shuffle: o.Shuffle, Seed: o.Seed,
-		Jitter: o.Jitter, Storm: o.Storm, Rate: o.Rate, Send: send, OnResult: view.result,
-	})
-	var probeResults []scenario.ProbeResult
-	probeClient := &http.Client{Timeout: o.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for _, p := range probes {
-		pr := scenario.RunProbe(cmd.Context(), probeClient, p)
-		view.probe(pr)
-		probeResults = append(probeResults, pr)
-	}
-	elapsed := time.Since(start)
-	if o.JUnit != "" {
-		f, err := os.Create(o.JUnit)
+		keeper, err := scenario.NewKeeper(scenario.KeepOptions{Store: store, Redactor: r.redactor(), Target: target,
+			Scheme: r.scheme.Name(), Provider: provider, Now: app.Now, OnError: func(err error) { app.warn("--save: %v", err) }})
 		if err != nil {
+			return failErr(fmt.Errorf("--save: %w", err))
+		}
+		flow.Keep = keeper.Keep
+	}
+	printer := view.NewScenarioRun(app.out(), sc.ID)
+	flow.OnResult, flow.OnProbe = printer.Delivery, printer.Probe
+	printer.Start(sc, target, steps, flow.Options)
+	report := scenario.RunFlow(o.ctx, sc, steps, flow)
+	if o.JUnit != "" {
+		if err := writeJUnit(o.JUnit, report); err != nil {
 			return failErr(fmt.Errorf("--junit: %w", err))
 		}
-		werr := scenario.WriteJUnit(f, sc, results, probeResults, elapsed)
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			return failErr(fmt.Errorf("--junit: %w", werr))
-		}
 	}
-	if failed := view.summary(results, probeResults, o, elapsed); failed > 0 {
+	printer.Summary(report)
+	if !report.OK() {
 		return silentExit(ExitInvalid)
 	}
 	return nil
 }
 
-// keepSent records a delivery as sent, in the capture format, so it can be
-// replayed.
-func (app *App) keepSent(store *capture.Writer, sc *scenario.Scenario, r *resolvedSigning, d *scenario.Delivery, target string, a delivery.Attempt, body []byte) {
-	u, _ := url.Parse(target)
-	now := app.Now()
-	rec := &capture.Record{V: capture.Version, ID: capture.NewID(now), ReceivedAt: now.UTC(), Method: http.MethodPost,
-		Host: u.Host, Path: u.EscapedPath(), Proto: "HTTP/1.1",
-		Scheme: r.scheme.Name(), Event: d.Rendered.Step.Event, Matched: true, Answer: capture.Answer{Status: a.Status}}
-	if r.provider != nil {
-		rec.Provider = r.provider.ID
+func writeJUnit(path string, r *scenario.Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
 	}
-	if a.Err != nil {
-		rec.Answer.Reason = a.Err.Error()
+	werr := scenario.WriteJUnit(f, r.Scenario, r.Results, r.Probes, r.Elapsed)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
 	}
-	// As listen does: no configured secret is kept (Flutterwave's
-	// verif-hash is the secret itself).
-	red := r.redactor()
-	rec.Headers, rec.Redacted = red.Headers(a.Header)
-	rec.Query, rec.RedactedQuery = red.Query(u.RawQuery)
-	rec.SetBody(body)
-	if err := store.Append(rec); err != nil {
-		app.warn("--save: %v", err)
-	}
-}
-
-type scenarioView struct {
-	app    *App
-	r      *resolvedSigning
-	sc     *scenario.Scenario
-	target string
-	mu     sync.Mutex
-	hinted map[string]bool
-}
-
-func (v *scenarioView) result(res scenario.Result) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	d, a, app := res.Delivery, res.Attempt, v.app
-	st := d.Rendered.Step
-	if app.JSON {
-		j := map[string]any{
-			"type": "delivery", "scenario": v.sc.ID, "step": st.Name, "event": st.Event, "phase": d.Phase, "copy": d.Copy,
-			"status": a.Status, "ok": res.OK, "expect": st.Expect.String(), "latency_ms": float64(a.Latency.Microseconds()) / 1000,
-		}
-		if d.Round > 0 {
-			j["round"] = d.Round
-		}
-		if a.Err != nil {
-			j["error"] = a.Err.Error()
-		}
-		app.writeJSON(app.Streams.Out, j)
-		return
-	}
-	if app.Quiet {
-		return
-	}
-	p := app.palette()
-	// Step names and events come from a scenario file, the answer from the
-	// receiver: escaped, so neither can rewrite the line.
-	label := fmt.Sprintf("%s %s", term.Escape(st.Name), p.Dim(term.Escape(st.Event)))
-	if d.Copy > 1 || d.Phase == "storm" {
-		label += p.Dim(fmt.Sprintf(" #%d", d.Copy))
-	}
-	if d.Phase == "storm" {
-		label = p.Dim(fmt.Sprintf("[storm %d] ", d.Round)) + label
-	}
-	var status string
-	switch {
-	case a.Err != nil:
-		status = p.Bad("✘ " + term.Escape(a.Err.Error()))
-	case res.OK:
-		status = p.OK(fmt.Sprintf("✔ %d", a.Status))
-	default:
-		status = p.Bad(fmt.Sprintf("✘ %d (expected %s)", a.Status, st.Expect))
-	}
-	line := fmt.Sprintf("%s  %s  %s", label, status, formatLatency(a.Latency))
-	if a.Err == nil && len(a.Body) > 0 {
-		line += "  " + p.Dim(preview(a.Body, 50))
-	}
-	fmt.Fprintln(app.Streams.Out, line)
-	if de, ok := a.Err.(*delivery.Error); ok && de.Hint != "" && !v.hinted[de.Hint] {
-		v.hinted[de.Hint] = true
-		fmt.Fprintf(app.Streams.Err, "hooktool: hint: %s\n", term.Escape(de.Hint))
-	}
-}
-
-func (v *scenarioView) probe(pr scenario.ProbeResult) {
-	app := v.app
-	if app.JSON {
-		j := map[string]any{"type": "probe", "scenario": v.sc.ID, "method": pr.Probe.Method, "url": pr.Probe.URL, "status": pr.Status, "ok": pr.OK(), "failed": pr.Failed}
-		if pr.Err != nil {
-			j["error"] = pr.Err.Error()
-		}
-		app.writeJSON(app.Streams.Out, j)
-		return
-	}
-	if app.Quiet {
-		return
-	}
-	p := app.palette()
-	status := p.OK("✔ held")
-	if !pr.OK() {
-		status = p.Bad("✘ " + term.Escape(scenario.ProbeProblem(pr)))
-	}
-	fmt.Fprintf(app.Streams.Out, "probe %s %s  %s\n", term.Escape(pr.Probe.Method), term.Escape(pr.Probe.URL), status)
-}
-
-// summary prints the totals and returns how many expectations failed.
-func (v *scenarioView) summary(results []scenario.Result, probes []scenario.ProbeResult, o *ScenarioOptions, elapsed time.Duration) int {
-	bad := 0
-	for _, r := range results {
-		if !r.OK {
-			bad++
-		}
-	}
-	badProbes := 0
-	for _, p := range probes {
-		if !p.OK() {
-			badProbes++
-		}
-	}
-	app := v.app
-	if app.JSON {
-		app.writeJSON(app.Streams.Err, map[string]any{"type": "summary", "scenario": v.sc.ID, "deliveries": len(results), "failed": bad,
-			"probes": len(probes), "probes_failed": badProbes, "seed": o.Seed, "elapsed_ms": elapsed.Milliseconds()})
-	} else if !app.Quiet {
-		fmt.Fprintf(app.Streams.Err, "hooktool: %s: %d deliveries, %d met their expectation", term.Escape(v.sc.ID), len(results), len(results)-bad)
-		if len(probes) > 0 {
-			fmt.Fprintf(app.Streams.Err, "; %d of %d probes held", len(probes)-badProbes, len(probes))
-		}
-		fmt.Fprintf(app.Streams.Err, " (%s)\n", elapsed.Round(time.Millisecond))
-	}
-	return bad + badProbes
+	return werr
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"sort"
@@ -10,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hooktool/hooktool/internal/catalog"
+	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/term"
@@ -429,26 +429,7 @@ func (app *App) reportAttempt(r *resolvedSigning, it sentItem, target string, bo
 	}
 }
 
-func formatLatency(d time.Duration) string {
-	switch {
-	case d < time.Millisecond:
-		return fmt.Sprintf("%dµs", d.Microseconds())
-	case d < 10*time.Second:
-		return fmt.Sprintf("%dms", d.Milliseconds())
-	}
-	return d.Round(100 * time.Millisecond).String()
-}
+// formatLatency and preview are the printers' (package view).
+func formatLatency(d time.Duration) string { return view.Latency(d) }
 
-// preview is the start of a body on one line: runs of white space become
-// one space, other control characters are escaped (term.Escape), and a
-// binary body is described rather than shown.
-func preview(b []byte, max int) string {
-	if !utf8.Valid(b) {
-		return fmt.Sprintf("(%d bytes, binary)", len(b))
-	}
-	s := strings.Join(strings.Fields(string(bytes.TrimSpace(b))), " ")
-	if utf8.RuneCountInString(s) > max {
-		s = string([]rune(s)[:max]) + "…"
-	}
-	return term.Escape(s)
-}
+func preview(b []byte, max int) string { return view.Preview(b, max) }

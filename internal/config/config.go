@@ -11,7 +11,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/userfile"
+	"github.com/hooktool/hooktool/internal/yamlerr"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
@@ -158,7 +158,7 @@ func Load(o Options) (*Config, error) {
 				err = v.ReadConfig(bytes.NewReader(data))
 			}
 			if err != nil {
-				return nil, fmt.Errorf("config file %s: %w", path, unwrapYAML(err))
+				return nil, fileError(path, err)
 			}
 			if c.lines, err = checkKinds(path, data); err != nil {
 				return nil, err
@@ -191,22 +191,29 @@ func discover() string {
 	return ""
 }
 
-// quoted matches what YAML's errors quote from the file, which may be a
-// secret's value.
-// The match is greedy within a line: a quote inside the value (a secret
-// may hold one) must not end the redaction early.
-var quoted = regexp.MustCompile("'[^\n]*'|`[^\n]*`|\"[^\n]*\"")
-
-// unwrapYAML returns the YAML parser's message, with every value it quotes
-// from the file replaced: a secret must not reach an error message.
-func unwrapYAML(err error) error {
+// fileError says what is wrong with the config file in the form the
+// config has always used ("config file F: yaml: line N: what"), through
+// yamlerr, which hides every value the parser quotes: a secret must not
+// reach an error message.
+func fileError(path string, err error) error {
 	var pe viper.ConfigParseError
 	if errors.As(err, &pe) {
 		if u := errors.Unwrap(pe); u != nil {
 			err = u
 		}
 	}
-	return errors.New(quoted.ReplaceAllString(err.Error(), "…"))
+	var e *yamlerr.Error
+	if !errors.As(yamlerr.In(path, err, yamlerr.HideValues()), &e) {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = fmt.Sprintf("config file %s: %s", path, p.What)
+		if p.Line > 0 {
+			lines[i] = fmt.Sprintf("config file %s: yaml: line %d: %s", path, p.Line, p.What)
+		}
+	}
+	return errors.New(strings.Join(lines, "\n"))
 }
 
 // checkKinds finds the line of each key of the config file, and refuses a

@@ -354,11 +354,13 @@ func WriteJUnit(w io.Writer, s *Scenario, results []Result, probes []ProbeResult
 			}
 		}
 		c.Time = fmt.Sprintf("%.3f", took.Seconds())
-		if n == 0 {
-			bad = append(bad, "not delivered")
-		}
-		if len(bad) > 0 {
+		switch {
+		case n == 0:
+			c.Failure = &junitFailure{Message: "not delivered", Text: "not delivered"}
+		case len(bad) > 0:
 			c.Failure = &junitFailure{Message: fmt.Sprintf("%d of %d deliveries did not meet expect %s", len(bad), n, st.Expect), Text: strings.Join(bad, "\n")}
+		}
+		if c.Failure != nil {
 			suite.Failures++
 		}
 		suite.Cases = append(suite.Cases, c)

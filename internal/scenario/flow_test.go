@@ -1,0 +1,161 @@
+package scenario
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/signature"
+)
+
+// RunFlow sends every copy of every step to the target with the headers,
+// a fresh signature made with the step's message id, keeps each delivery
+// as sent, runs the probes, and reports it all.
+func TestRunFlow(t *testing.T) {
+	type got struct{ path, ct, extra, sig, body string }
+	var mu sync.Mutex
+	var received []got
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			fmt.Fprint(w, `{"deliveries":6}`)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		received = append(received, got{r.URL.Path, r.Header.Get("Content-Type"), r.Header.Get("X-Extra"), r.Header.Get("X-Sig"), string(b)})
+		mu.Unlock()
+		if strings.Contains(string(b), `"n":1`) {
+			w.WriteHeader(http.StatusConflict)
+		}
+	}))
+	defer srv.Close()
+
+	steps := fakeSteps(t, "2xx", "2xx")
+	sc := &Scenario{ID: "t/flow", Steps: []*Step{steps[0].Step, steps[1].Step}}
+	probe, err := ParseProbe("GET " + srv.URL + "/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cond, err := capture.ParseCond("deliveries==6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe.Expect = []capture.Cond{cond}
+	ids := 0
+	var kept []string
+	var probed []ProbeResult
+	var results int
+	rep := RunFlow(context.Background(), sc, steps, FlowOptions{
+		Options: Options{Duplicate: 3, Seed: 9, OnResult: func(Result) { mu.Lock(); results++; mu.Unlock() }},
+		Target:  srv.URL + "/in",
+		Header:  http.Header{"Content-Type": {"application/x-test"}, "X-Extra": {"yes"}},
+		Client:  delivery.New(delivery.Options{Timeout: 5 * time.Second}),
+		Sign: func(body []byte, id string) func(int) (http.Header, error) {
+			return func(int) (http.Header, error) {
+				return http.Header{"X-Sig": {id + "/" + string(body)}}, nil
+			}
+		},
+		NewID: func() string { ids++; return fmt.Sprintf("msg_%d", ids) },
+		Keep: func(d *Delivery, a delivery.Attempt) {
+			kept = append(kept, fmt.Sprintf("%s %d %d", d.Rendered.Step.Name, d.Copy, a.Status))
+		},
+		Probes:       []*Probe{probe},
+		ProbeTimeout: 5 * time.Second,
+		OnProbe:      func(p ProbeResult) { probed = append(probed, p) },
+	})
+	if len(received) != 6 || len(rep.Results) != 6 || results != 6 || len(kept) != 6 {
+		t.Fatalf("%d received, %d results, %d seen, %d kept; want 6 each", len(received), len(rep.Results), results, len(kept))
+	}
+	for i, r := range received {
+		step := i / 3 // in order: the copies of a step together
+		wantSig := fmt.Sprintf("msg_%d/%s", step+1, steps[step].Body)
+		if r.path != "/in" || r.ct != "application/x-test" || r.extra != "yes" || r.sig != wantSig || r.body != string(steps[step].Body) {
+			t.Errorf("delivery %d = %+v, want the step %d body signed %q", i+1, r, step, wantSig)
+		}
+	}
+	if kept[0] != "s0 1 200" || kept[5] != "s1 3 409" {
+		t.Errorf("kept %v", kept)
+	}
+	if len(probed) != 1 || len(rep.Probes) != 1 || !rep.Probes[0].OK() {
+		t.Errorf("probes %+v", rep.Probes)
+	}
+	if rep.Failed() != 3 || rep.ProbesFailed() != 0 || rep.OK() || rep.Seed != 9 || rep.Scenario != sc || rep.Elapsed <= 0 {
+		t.Errorf("report: failed %d, probes failed %d, ok %v, seed %d", rep.Failed(), rep.ProbesFailed(), rep.OK(), rep.Seed)
+	}
+
+	// Without NewID every send has no id; without a probe, none is run.
+	received = nil
+	rep = RunFlow(context.Background(), sc, steps[:1], FlowOptions{Target: srv.URL, Client: delivery.New(delivery.Options{Timeout: 5 * time.Second}),
+		Sign: func(body []byte, id string) func(int) (http.Header, error) {
+			return func(int) (http.Header, error) { return http.Header{"X-Sig": {"[" + id + "]"}}, nil }
+		}})
+	if len(received) != 1 || received[0].sig != "[]" || !rep.OK() || len(rep.Probes) != 0 {
+		t.Errorf("without ids: %+v, report %+v", received, rep)
+	}
+}
+
+type memStore struct {
+	recs []*capture.Record
+	err  error
+}
+
+func (m *memStore) Append(r *capture.Record) error {
+	m.recs = append(m.recs, r)
+	return m.err
+}
+
+// A kept delivery is a capture record of what was sent, with no
+// configured secret in it, that replay can send again.
+func TestKeeper(t *testing.T) {
+	if _, err := NewKeeper(KeepOptions{}); err == nil {
+		t.Error("a Keeper without a store was made")
+	}
+	scheme, err := signature.Lookup("flutterwave", signature.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &memStore{}
+	now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	var warned []error
+	k, err := NewKeeper(KeepOptions{Store: store, Redactor: signature.NewRedactor(scheme, []signature.Secret{signature.NewSecret("flw-SECRET")}),
+		Target: "http://127.0.0.1:9/hooks?token=flw-SECRET&a=1", Scheme: "flutterwave", Provider: "payments", Now: func() time.Time { return now },
+		OnError: func(err error) { warned = append(warned, err) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := fakeSteps(t, "2xx")
+	d := &Delivery{Rendered: &steps[0], Copy: 1, Phase: "flow"}
+	k.Keep(d, delivery.Attempt{Status: 202, Header: http.Header{"Verif-Hash": {"flw-SECRET"}, "Content-Type": {"application/json"}}})
+	store.err = errors.New("disk full")
+	k.Keep(d, delivery.Attempt{Err: errors.New("connection refused")})
+	if len(store.recs) != 2 || len(warned) != 1 {
+		t.Fatalf("%d kept, %d warnings", len(store.recs), len(warned))
+	}
+	r := store.recs[0]
+	if r.Method != http.MethodPost || r.Host != "127.0.0.1:9" || r.Path != "/hooks" || r.Event != "e" || r.Provider != "payments" ||
+		r.Scheme != "flutterwave" || r.Answer.Status != 202 || !r.ReceivedAt.Equal(now) || r.ID == "" {
+		t.Errorf("record = %+v", r)
+	}
+	if body, err := r.Bytes(); err != nil || string(body) != string(steps[0].Body) {
+		t.Errorf("body %q, %v", body, err)
+	}
+	var all strings.Builder
+	for _, rec := range store.recs {
+		fmt.Fprintf(&all, "%v %v %s", rec.Headers, rec.Query, rec.Answer.Reason)
+	}
+	if strings.Contains(all.String(), "flw-SECRET") || len(r.Redacted) != 1 || !r.RedactedQuery {
+		t.Errorf("a secret was kept: %s (redacted %v, query %v)", all.String(), r.Redacted, r.RedactedQuery)
+	}
+	if store.recs[1].Answer.Reason != "connection refused" {
+		t.Errorf("the failed send's reason: %q", store.recs[1].Answer.Reason)
+	}
+}
