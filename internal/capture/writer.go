@@ -102,17 +102,22 @@ func (w *Writer) open() error {
 	if err != nil {
 		return err
 	}
-	if err := lockFile(f); err != nil {
-		if errors.Is(err, errLocked) {
-			err = &LockedError{Path: w.path, PID: lockHolder(f)}
-		}
-		f.Close()
-		return err
-	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
 		return err
+	}
+	// Only a regular file holds records another writer could tear; a
+	// device such as /dev/full or /dev/stdout is shared by every process
+	// on the machine, and a lock on it would refuse unrelated writers.
+	if st.Mode().IsRegular() {
+		if err := lockFile(f); err != nil {
+			if errors.Is(err, errLocked) {
+				err = &LockedError{Path: w.path, PID: lockHolder(f)}
+			}
+			f.Close()
+			return err
+		}
 	}
 	repaired, newline, err := prepareEnd(f, w.path, st)
 	if err != nil {

@@ -284,3 +284,22 @@ func TestWriterRefusesWhatReplacedTheFile(t *testing.T) {
 		t.Errorf("the file that replaced it became %q", got)
 	}
 }
+
+// TestCreateDoesNotLockDevices: a device (here /dev/null) is no capture
+// file another writer could tear; two writers to it at once both work, as
+// two listens saving to /dev/null or /dev/stdout must.
+func TestCreateDoesNotLockDevices(t *testing.T) {
+	if _, err := os.Stat(os.DevNull); err != nil {
+		t.Fatalf("no %s: %v", os.DevNull, err)
+	}
+	first, err := Create(os.DevNull, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	second, err := Create(os.DevNull, false)
+	if err != nil {
+		t.Fatalf("a second writer to %s: %v", os.DevNull, err)
+	}
+	second.Close()
+}
