@@ -282,8 +282,7 @@ func notRecord(line []byte) string {
 		}
 		return "does not start as a capture record"
 	}
-	var d decoder
-	if _, err := parse(&d, text); err != nil {
+	if _, err := parse(text); err != nil {
 		return "is " + strings.TrimPrefix(err.Error(), "not a capture record: ") + ", not a capture record"
 	}
 	return ""
