@@ -407,22 +407,19 @@ func runScenario(app *App, cmd *cobra.Command, o *ScenarioOptions, arg string) e
 // replayed.
 func (app *App) keepSent(store *capture.Writer, sc *scenario.Scenario, r *resolvedSigning, d *scenario.Delivery, target string, a delivery.Attempt, body []byte) {
 	u, _ := url.Parse(target)
-	now := app.Now()
-	rec := &capture.Record{V: capture.Version, ID: capture.NewID(now), ReceivedAt: now.UTC(), Method: http.MethodPost,
-		Host: u.Host, Path: u.EscapedPath(), Proto: "HTTP/1.1",
-		Scheme: r.scheme.Name(), Event: d.Rendered.Step.Event, Matched: true, Answer: capture.Answer{Status: a.Status}}
+	sent := &http.Request{Method: http.MethodPost, URL: u, Host: u.Host, Proto: "HTTP/1.1", Header: a.Header}
+	rec := capture.NewRecord(sent, app.Now())
+	rec.Scheme, rec.Event, rec.Matched, rec.Answer = r.scheme.Name(), d.Rendered.Step.Event, true, capture.Answer{Status: a.Status}
 	if r.provider != nil {
 		rec.Provider = r.provider.ID
 	}
 	if a.Err != nil {
 		rec.Answer.Reason = a.Err.Error()
 	}
+	rec.SetBody(body)
 	// As listen does: no configured secret is kept (Flutterwave's
 	// verif-hash is the secret itself).
-	red := r.redactor()
-	rec.Headers, rec.Redacted = red.Headers(a.Header)
-	rec.Query, rec.RedactedQuery = red.Query(u.RawQuery)
-	rec.SetBody(body)
+	rec.Redact(r.redactor())
 	if err := store.Append(rec); err != nil {
 		app.warn("--save: %v", err)
 	}
