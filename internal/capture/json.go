@@ -17,11 +17,11 @@ import (
 // it: keys in the struct's order, header names sorted, <, > and & escaped,
 // each byte of invalid UTF-8 written as \ufffd.
 func (r *Record) AppendJSON(b []byte) ([]byte, error) {
-	w := appender{b}
-	if err := gojson.NewEncoder(&w).Encode(r); err != nil {
+	a := appender{b}
+	if err := a.line(r); err != nil {
 		return b, err
 	}
-	return w.b[:len(w.b)-1], nil // without Encode's newline
+	return a.b[:len(a.b)-1], nil // without the newline
 }
 
 // appender is an io.Writer that appends to b.
@@ -30,6 +30,11 @@ type appender struct{ b []byte }
 func (a *appender) Write(p []byte) (int, error) {
 	a.b = append(a.b, p...)
 	return len(p), nil
+}
+
+// line appends r as AppendJSON does, and a newline.
+func (a *appender) line(r *Record) error {
+	return gojson.NewEncoder(a).Encode(r)
 }
 
 // maxRetained is the capacity above which a buffer used for one record (a
