@@ -396,3 +396,22 @@ func TestReadLinesAroundTheBufferSize(t *testing.T) {
 		t.Errorf("warnings %q, want %q…", warns, want)
 	}
 }
+
+// BenchmarkRead reads a capture file of 1000 typical records from memory,
+// as verify and replay do.
+func BenchmarkRead(b *testing.B) {
+	line, err := typicalRecord().AppendJSON(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const records = 1000
+	file := bytes.Repeat(append(line, '\n'), records)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(file)))
+	for b.Loop() {
+		if err := Read(bytes.NewReader(file), "b.jsonl", ReadOptions{}, func(*Record, int) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*records), "ns/record")
+}
