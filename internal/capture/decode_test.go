@@ -14,26 +14,37 @@ import (
 	"github.com/hooktool/hooktool/internal/signature"
 )
 
-// sameAsUnmarshal decodes data with decodeRecord (go-json) and with
-// json.Unmarshal and fails unless both fail or both give the same record;
-// that record, encoded again, must be json.Marshal's bytes. decodeRecord
-// reads a copy of data that is overwritten afterwards: no string of the
-// record may alias it.
+// sameAsUnmarshal decodes data with go-json (unmarshal), with decodeRecord
+// and with json.Unmarshal, and fails unless all fail (decodeRecord with
+// json.Unmarshal's message) or all give the same record; that record,
+// encoded again, must be json.Marshal's bytes. The decoders read a copy of
+// data that is overwritten afterwards: no string of the record may alias
+// it.
 func sameAsUnmarshal(t testing.TB, data []byte) {
 	t.Helper()
 	var want Record
 	werr := json.Unmarshal(data, &want)
-	in := bytes.Clone(data)
-	got := Record{ID: "stale", Headers: http.Header{"Stale": nil}} // decodeRecord starts from a zero Record
-	gerr := decodeRecord(in, &got)
-	for i := range in {
-		in[i] = '#'
-	}
-	switch {
-	case (gerr == nil) != (werr == nil):
-		t.Fatalf("decodeRecord: %v, json.Unmarshal: %v, for\n%q", gerr, werr, data)
-	case werr == nil && !reflect.DeepEqual(got, want):
-		t.Fatalf("decodeRecord and json.Unmarshal differ for\n%q\n got  %#v\n want %#v", data, got, want)
+	for _, dec := range []struct {
+		name   string
+		decode func([]byte, *Record) error
+	}{{"go-json", unmarshal}, {"decodeRecord", decodeRecord}} {
+		in := bytes.Clone(data)
+		got := Record{}
+		if dec.name == "decodeRecord" {
+			got = Record{ID: "stale", Headers: http.Header{"Stale": nil}} // decodeRecord starts from a zero Record
+		}
+		gerr := dec.decode(in, &got)
+		for i := range in {
+			in[i] = '#'
+		}
+		switch {
+		case (gerr == nil) != (werr == nil):
+			t.Fatalf("%s: %v, json.Unmarshal: %v, for\n%q", dec.name, gerr, werr, data)
+		case werr == nil && !reflect.DeepEqual(got, want):
+			t.Fatalf("%s and json.Unmarshal differ for\n%q\n got  %#v\n want %#v", dec.name, data, got, want)
+		case werr != nil && dec.name == "decodeRecord" && gerr.Error() != werr.Error():
+			t.Fatalf("decodeRecord: %v, json.Unmarshal: %v, for\n%q", gerr, werr, data)
+		}
 	}
 	if werr == nil {
 		sameAsMarshal(t, &want)
@@ -296,9 +307,10 @@ func BenchmarkDecodeRecord(b *testing.B) {
 	})
 }
 
-// FuzzDecodeRecord: decodeRecord fails exactly when json.Unmarshal does,
-// and otherwise gives the same record, none of whose strings aliases the
-// input, and which AppendJSON writes as json.Marshal does. Run it with:
+// FuzzDecodeRecord: go-json and decodeRecord fail exactly when
+// json.Unmarshal does, and otherwise give the same record, none of whose
+// strings aliases the input, and which AppendJSON writes as json.Marshal
+// does. Run it with:
 //
 //	go test ./internal/capture -run '^$' -fuzz '^FuzzDecodeRecord$' -fuzztime 120s
 func FuzzDecodeRecord(f *testing.F) {
