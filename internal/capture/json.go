@@ -9,7 +9,7 @@ import (
 // A record's JSON is what encoding/json makes of the Record struct: its
 // tags are the format, and a field added to the struct is written and read
 // with nothing else to change. github.com/goccy/go-json encodes and decodes
-// it, to the same bytes and the same values as encoding/json at some four
+// it, to the same bytes and the same values as encoding/json at two to four
 // times its speed; TestAppendJSONMatchesEncodingJSON and FuzzDecodeRecord
 // hold it to encoding/json, so that a bug of the library fails a test.
 
