@@ -14,38 +14,54 @@ import (
 	"github.com/hooktool/hooktool/internal/signature"
 )
 
-// sameAsUnmarshal decodes data with decodeRecord and with json.Unmarshal
-// and fails unless both fail or both give the same record. decodeRecord
-// reads a copy of data that is overwritten afterwards: no string of the
-// record may alias it.
+// sameAsUnmarshal decodes data with go-json (unmarshal), with decodeRecord
+// and with json.Unmarshal, and fails unless all fail (decodeRecord with
+// json.Unmarshal's message) or all give the same record; that record,
+// encoded again, must be json.Marshal's bytes. The decoders read a copy of
+// data that is overwritten afterwards: no string of the record may alias
+// it.
 func sameAsUnmarshal(t testing.TB, data []byte) {
 	t.Helper()
 	var want Record
 	werr := json.Unmarshal(data, &want)
-	in := bytes.Clone(data)
-	got := Record{ID: "stale", Headers: http.Header{"Stale": nil}} // decodeRecord starts from a zero Record
-	gerr := decodeRecord(in, &got)
-	for i := range in {
-		in[i] = '#'
+	for _, dec := range []struct {
+		name   string
+		decode func([]byte, *Record) error
+	}{{"go-json", unmarshal}, {"decodeRecord", decodeRecord}} {
+		in := bytes.Clone(data)
+		got := Record{}
+		if dec.name == "decodeRecord" {
+			got = Record{ID: "stale", Headers: http.Header{"Stale": nil}} // decodeRecord starts from a zero Record
+		}
+		gerr := dec.decode(in, &got)
+		for i := range in {
+			in[i] = '#'
+		}
+		switch {
+		case (gerr == nil) != (werr == nil):
+			t.Fatalf("%s: %v, json.Unmarshal: %v, for\n%q", dec.name, gerr, werr, data)
+		case werr == nil && !reflect.DeepEqual(got, want):
+			t.Fatalf("%s and json.Unmarshal differ for\n%q\n got  %#v\n want %#v", dec.name, data, got, want)
+		case werr != nil && dec.name == "decodeRecord" && gerr.Error() != werr.Error():
+			t.Fatalf("decodeRecord: %v, json.Unmarshal: %v, for\n%q", gerr, werr, data)
+		}
 	}
-	switch {
-	case (gerr == nil) != (werr == nil):
-		t.Fatalf("decodeRecord: %v, json.Unmarshal: %v, for\n%q", gerr, werr, data)
-	case werr == nil && !reflect.DeepEqual(got, want):
-		t.Fatalf("decodeRecord and json.Unmarshal differ for\n%q\n got  %#v\n want %#v", data, got, want)
+	if werr == nil {
+		sameAsMarshal(t, &want)
 	}
 }
 
-// fastPath reports whether the hand-written decoder takes data without
-// falling back to encoding/json.
-func fastPath(data []byte) bool {
-	var d decoder
-	var rec Record
-	ok := d.record(data, &rec)
-	if ok {
-		d.finish(&rec)
+// sameAsMarshal fails unless AppendJSON writes r as json.Marshal does.
+func sameAsMarshal(t testing.TB, r *Record) {
+	t.Helper()
+	want, werr := json.Marshal(r)
+	got, gerr := r.AppendJSON([]byte("prefix"))
+	switch {
+	case (gerr == nil) != (werr == nil):
+		t.Fatalf("AppendJSON: %v, json.Marshal: %v, for %#v", gerr, werr, r)
+	case werr == nil && (!bytes.HasPrefix(got, []byte("prefix")) || !bytes.Equal(got[len("prefix"):], want)):
+		t.Fatalf("AppendJSON and json.Marshal differ:\n got  %s\n want prefix%s", got, want)
 	}
-	return ok
 }
 
 // trickyRecords are records with every field set or empty, nil and empty
@@ -120,10 +136,9 @@ func trickyRecords() []*Record {
 	return recs
 }
 
-// trickyLines are lines the fast path must leave to encoding/json, or take
-// with its exact result: keys in other case or escaped, duplicates, numbers
-// that are not plain integers, strings with every escape, nulls
-// everywhere, syntax errors.
+// trickyLines are lines where a decoder may part from encoding/json: keys
+// in other case or escaped, duplicates, numbers that are not plain
+// integers, strings with every escape, nulls everywhere, syntax errors.
 var trickyLines = []string{
 	`{}`, " \t\r\n{ \t\r\n} \t\r\n", `null`, ` null `, `[]`, `""`, `1`, `true`, ``, ` `, `{`, `}`, `{}}`, `{} x`, `{}{}`, `{},`, "\xef\xbb\xbf{}",
 	"{ \"v\" :\t1 ,\r\n\"id\" : \"x\" , \"headers\" : { \"A\" : [ \"b\" , null ] } , \"verdict\" : { \"valid\" : true , \"hints\" : [ ] } , \"answer\" : { \"status\" : 200 } }",
@@ -181,22 +196,17 @@ var trickyLines = []string{
 }
 
 func TestDecodeRecordMatchesUnmarshal(t *testing.T) {
-	for i, r := range trickyRecords() {
+	for _, r := range trickyRecords() {
+		sameAsMarshal(t, r)
 		line, err := r.AppendJSON(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !fastPath(line) {
-			t.Errorf("record %d: AppendJSON's output is not taken by the fast path:\n%s", i, line)
-		}
 		sameAsUnmarshal(t, line)
-		// Whitespace between every token is still the fast path.
+		// Whitespace between every token.
 		var spaced bytes.Buffer
 		if err := json.Indent(&spaced, line, " \r", "\t\n"); err != nil {
 			t.Fatal(err)
-		}
-		if !fastPath(spaced.Bytes()) {
-			t.Errorf("record %d, indented: not taken by the fast path:\n%s", i, spaced.Bytes())
 		}
 		sameAsUnmarshal(t, spaced.Bytes())
 		// Every prefix is a torn line.
@@ -212,88 +222,24 @@ func TestDecodeRecordMatchesUnmarshal(t *testing.T) {
 		sameAsUnmarshal(t, []byte(`{"forward":{"zzz":`+strings.Repeat("[", n)+strings.Repeat("]", n)+`}}`))
 		sameAsUnmarshal(t, []byte(`{"forward":{"zzz":`+strings.Repeat(`{"a":`, n)+"1"+strings.Repeat("}", n)+`}}`))
 	}
-}
-
-// TestDecodeRecordFastPathShapes: the common shapes do not fall back.
-func TestDecodeRecordFastPathShapes(t *testing.T) {
-	for _, line := range []string{
-		`{}`, `{"v":-0}`, `{"id":null,"headers":null,"verdict":null,"forward":null,"answer":null,"matched":null,"received_at":null}`,
-		`{"id":"\ud83d\ude00\ud83d\u0041\/\ude00x"}`,
-		"{\"body\":\"caf\xe9\",\"method\":\"\xff\"}", `{"headers":{"A":["x",null],"A":[]}}`,
-		`{"forward":{"url":"u","status":200,"latency_ms":1.5e2,"zzz":[{"}":"]"}]}}`,
-	} {
-		if !fastPath([]byte(line)) {
-			t.Errorf("%s: not taken by the fast path", line)
+	// A line longer than maxRetained, decoded by encoding/json itself, and
+	// one just short of it.
+	for _, long := range []bool{false, true} {
+		r := typicalRecord()
+		r.Body = "" // its other fields take under 2000 bytes
+		n := maxRetained - 2000
+		if long {
+			n = maxRetained
 		}
-		sameAsUnmarshal(t, []byte(line))
-	}
-}
-
-// TestDecodeRecordKnowsTheFields: the hand-written decoder knows the
-// fields of Record, Answer and signature.Verdict by their JSON names and
-// types; a field added, renamed or retyped must be taught to it (decode.go),
-// or its JSON would be decoded wrong or, for a new field, always the slow
-// way.
-func TestDecodeRecordKnowsTheFields(t *testing.T) {
-	fields := func(v any) string {
-		var out []string
-		rt := reflect.TypeOf(v)
-		for i := range rt.NumField() {
-			f := rt.Field(i)
-			out = append(out, fmt.Sprintf("%s %s", f.Tag.Get("json"), f.Type))
+		r.Body = strings.Repeat("é", n/2) + "\xff"
+		line, err := r.AppendJSON(nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return strings.Join(out, "\n")
-	}
-	for _, tc := range []struct {
-		v    any
-		want string
-	}{
-		{Record{}, `type,omitempty string
-v int
-id string
-received_at time.Time
-remote_addr string
-local_addr,omitempty string
-method string
-host,omitempty string
-path string
-query,omitempty string
-redacted_query,omitempty bool
-proto,omitempty string
-headers http.Header
-base64_headers,omitempty []string
-redacted_headers,omitempty []string
-body string
-body_encoding string
-body_size int
-provider,omitempty string
-scheme,omitempty string
-event,omitempty string
-route,omitempty string
-verdict,omitempty *signature.Verdict
-matched bool
-answer capture.Answer
-forward,omitempty *capture.Forward`},
-		{Answer{}, `status int
-delay_ms,omitempty int64
-reason,omitempty string`},
-		{signature.Verdict{}, `scheme string
-valid bool
-reason signature.Reason
-message string
-header,omitempty string
-skew_seconds,omitempty *int64
-secret_index,omitempty int
-hints,omitempty []string`},
-	} {
-		if got := fields(tc.v); got != tc.want {
-			t.Errorf("%T has changed; teach decode.go (and this test) its fields:\n%s", tc.v, got)
+		if long != (len(line) > maxRetained) {
+			t.Fatalf("a line of %d bytes", len(line))
 		}
-	}
-	for _, v := range []any{new(Record), new(Answer), new(signature.Verdict), new(signature.Reason), new(http.Header)} {
-		if _, ok := v.(json.Unmarshaler); ok {
-			t.Errorf("%T implements json.Unmarshaler, which decode.go does not call", v)
-		}
+		sameAsUnmarshal(t, line)
 	}
 }
 
@@ -327,9 +273,6 @@ func TestTypicalRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !fastPath(line) {
-		t.Fatal("the typical record falls back")
-	}
 	sameAsUnmarshal(t, line)
 	var got Record
 	if err := decodeRecord(line, &got); err != nil || !reflect.DeepEqual(&got, r) {
@@ -342,13 +285,12 @@ func BenchmarkDecodeRecord(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("impl=fast", func(b *testing.B) {
+	b.Run("impl=go-json", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(line)))
-		var d decoder
 		for b.Loop() {
 			var rec Record
-			if err := d.decode(line, &rec); err != nil {
+			if err := decodeRecord(line, &rec); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -365,9 +307,10 @@ func BenchmarkDecodeRecord(b *testing.B) {
 	})
 }
 
-// FuzzDecodeRecord: decodeRecord fails exactly when json.Unmarshal does,
-// and otherwise gives the same record, none of whose strings aliases the
-// input. Run it with:
+// FuzzDecodeRecord: go-json and decodeRecord fail exactly when
+// json.Unmarshal does, and otherwise give the same record, none of whose
+// strings aliases the input, and which AppendJSON writes as json.Marshal
+// does. Run it with:
 //
 //	go test ./internal/capture -run '^$' -fuzz '^FuzzDecodeRecord$' -fuzztime 120s
 func FuzzDecodeRecord(f *testing.F) {
@@ -464,4 +407,23 @@ func TestReadLinesAroundTheBufferSize(t *testing.T) {
 	if len(warns) != 1 || !strings.HasPrefix(warns[0], want) {
 		t.Errorf("warnings %q, want %q…", warns, want)
 	}
+}
+
+// BenchmarkRead reads a capture file of 1000 typical records from memory,
+// as verify and replay do.
+func BenchmarkRead(b *testing.B) {
+	line, err := typicalRecord().AppendJSON(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const records = 1000
+	file := bytes.Repeat(append(line, '\n'), records)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(file)))
+	for b.Loop() {
+		if err := Read(bytes.NewReader(file), "b.jsonl", ReadOptions{}, func(*Record, int) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*records), "ns/record")
 }

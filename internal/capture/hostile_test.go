@@ -226,6 +226,44 @@ func TestHostileCaptureLongLine(t *testing.T) {
 	})
 }
 
+// TestHostileCaptureLongLineIsNotKept: once a long record is read and
+// handed over, nothing of its size stays behind while the next records
+// are read (no buffer of the reader's or the JSON decoder's kept at its
+// size).
+func TestHostileCaptureLongLineIsNotKept(t *testing.T) {
+	if hostileRace() {
+		t.Skip("single-goroutine and slow under the race detector; the plain run covers it")
+	}
+	const size = 48 << 20
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapInuse
+	}
+	small := hostileLine(t, "S", []byte(`{"event":"a"}`))
+	var after []io.Reader
+	for range 2000 {
+		after = append(after, strings.NewReader(small))
+	}
+	before := heap()
+	var peak uint64
+	n := 0
+	err := Read(io.MultiReader(append([]io.Reader{hostileLazyLine("L", size, "abcdefgh")}, after...)...), "c.jsonl", ReadOptions{},
+		func(r *Record, _ int) error {
+			if n++; n > 1 && n%500 == 0 {
+				peak = max(peak, heap())
+			}
+			return nil
+		})
+	if err != nil || n != 2001 {
+		t.Fatalf("read %d records: %v", n, err)
+	}
+	if peak > before+8<<20 {
+		t.Errorf("heap in use %d KiB while reading small records after a %d MiB one (%d KiB before): its buffers were kept", peak>>10, size>>20, before>>10)
+	}
+}
+
 // hostileRace reports whether the test runs under the race detector, which
 // makes encoding/json some 20 times slower (50 MiB of JSON: 12 s).
 func hostileRace() bool {

@@ -60,10 +60,7 @@ func Read(r io.Reader, name string, o ReadOptions, fn func(rec *Record, line int
 		maxLine = MaxLine
 	}
 	br := bufio.NewReaderSize(r, 1<<16)
-	var (
-		dec  decoder
-		long []byte // a line longer than br's buffer, gathered
-	)
+	var long []byte // a line longer than br's buffer, gathered
 	for line := 1; ; line++ {
 		// A line is read in br's buffer, and decoded from there (a record
 		// keeps no byte of it); only a longer one is copied, into long.
@@ -104,7 +101,7 @@ func Read(r io.Reader, name string, o ReadOptions, fn func(rec *Record, line int
 		complete := bytes.HasSuffix(data, []byte("\n"))
 		text := bytes.TrimSpace(data)
 		if len(text) > 0 {
-			rec, perr := parse(&dec, text)
+			rec, perr := parse(text)
 			switch {
 			case perr == nil:
 				if ferr := fn(rec, line); ferr != nil {
@@ -137,11 +134,10 @@ type ParseError struct {
 func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
 func (e *ParseError) Unwrap() error { return e.Err }
 
-// parse decodes and checks one line, exactly as json.Unmarshal would
-// decode it (decodeRecord), with d's scratch space.
-func parse(d *decoder, text []byte) (*Record, error) {
+// parse decodes and checks one line.
+func parse(text []byte) (*Record, error) {
 	var rec Record
-	if err := d.decode(text, &rec); err != nil {
+	if err := decodeRecord(text, &rec); err != nil {
 		return nil, fmt.Errorf("not a capture record: %v", err)
 	}
 	switch {

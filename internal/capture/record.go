@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"sort"
 	"time"
@@ -94,6 +95,32 @@ type Forward struct {
 	Error     string  `json:"error,omitempty"`
 	// Body is the start of the app's answer.
 	Body string `json:"body,omitempty"`
+}
+
+// NewRecord starts the record of request r, received at now: its request
+// line, addresses and headers as they came (the path with its %-escapes;
+// r.Header itself, not a copy). The caller adds the body (SetBody), what
+// it made of the delivery, then hides the secrets (Redact).
+func NewRecord(r *http.Request, now time.Time) *Record {
+	rec := &Record{
+		V: Version, ID: NewID(now), ReceivedAt: now.UTC(), RemoteAddr: r.RemoteAddr,
+		Method: r.Method, Host: r.Host, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Proto: r.Proto,
+		Headers: r.Header,
+	}
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		rec.LocalAddr = a.String()
+	}
+	return rec
+}
+
+// Redact replaces every secret red knows in the headers and the query by
+// a marker, naming where it did (Redacted, RedactedQuery), then keeps the
+// headers byte-exact (EncodeHeaders). It comes after verification, which
+// reads the values as they came; the map is copied before it is changed.
+func (r *Record) Redact(red *signature.Redactor) {
+	r.Headers, r.Redacted = red.Headers(r.Headers)
+	r.Query, r.RedactedQuery = red.Query(r.Query)
+	r.EncodeHeaders()
 }
 
 // SetBody stores body byte-exact.

@@ -69,7 +69,7 @@ type Writer struct {
 }
 
 type pending struct {
-	line []byte
+	line appender // the record's line, newline included
 	err  chan error
 }
 
@@ -92,7 +92,7 @@ func Create(path string, fsync bool) (*Writer, error) {
 		return nil, err
 	}
 	w.idle = sync.NewCond(&w.mu)
-	w.pendings.New = func() any { return &pending{line: make([]byte, 0, 4096), err: make(chan error, 1)} }
+	w.pendings.New = func() any { return &pending{line: appender{make([]byte, 0, 4096)}, err: make(chan error, 1)} }
 	return w, nil
 }
 
@@ -287,8 +287,7 @@ func notRecord(line []byte) string {
 		}
 		return "does not start as a capture record"
 	}
-	var d decoder
-	if _, err := parse(&d, text); err != nil {
+	if _, err := parse(text); err != nil {
 		return "is " + strings.TrimPrefix(err.Error(), "not a capture record: ") + ", not a capture record"
 	}
 	return ""
@@ -323,15 +322,15 @@ var errLead = errors.New("lead the next write")
 func (w *Writer) Append(rec *Record) error {
 	me := w.pendings.Get().(*pending)
 	defer func() {
-		if cap(me.line) <= 1<<20 { // a huge body's buffer is not kept
+		if cap(me.line.b) <= 1<<20 { // a huge body's buffer is not kept
 			w.pendings.Put(me)
 		}
 	}()
-	line, err := rec.AppendJSON(me.line[:0])
+	me.line.b = me.line.b[:0]
+	err := me.line.line(rec)
 	if err != nil {
 		return err
 	}
-	me.line = append(line, '\n')
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
@@ -385,11 +384,11 @@ func (w *Writer) writeBatch(batch []*pending) error {
 			return err
 		}
 	}
-	data := batch[0].line
+	data := batch[0].line.b
 	if len(batch) > 1 {
 		w.buf = w.buf[:0]
 		for _, p := range batch {
-			w.buf = append(w.buf, p.line...)
+			w.buf = append(w.buf, p.line.b...)
 		}
 		data = w.buf
 	}

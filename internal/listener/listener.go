@@ -12,7 +12,6 @@ import (
 	"io"
 	"math"
 	"math/big"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -132,17 +131,10 @@ func New(o Options) (*Handler, error) {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	now := h.o.Now()
-	rec := &capture.Record{
-		V: capture.Version, ID: capture.NewID(now), ReceivedAt: now.UTC(), RemoteAddr: r.RemoteAddr,
-		Method: r.Method, Host: r.Host, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Proto: r.Proto,
-		Headers: r.Header, Provider: h.o.Provider,
-	}
+	rec := capture.NewRecord(r, h.o.Now())
+	rec.Provider = h.o.Provider
 	if h.o.Scheme != nil {
 		rec.Scheme = h.o.Scheme.Name()
-	}
-	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		rec.LocalAddr = a.String()
 	}
 	if !h.allowed(r.RemoteAddr) {
 		h.refuse(w, rec, http.StatusForbidden, "remote address not in --allow-ip")
@@ -169,9 +161,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.inspect(rec, r, body)
 	// The record keeps no secret; the request itself is untouched, so the
 	// app still gets the real headers and query when forwarding.
-	rec.Headers, rec.Redacted = h.redact.Headers(rec.Headers)
-	rec.Query, rec.RedactedQuery = h.redact.Query(rec.Query)
-	rec.EncodeHeaders() // after redaction, which reads the values as they came
+	rec.Redact(h.redact)
 	d := Delivery{Record: rec}
 	answerBody, contentType := h.answer(r.Context(), rec, r, body, &d)
 	if h.o.Store != nil {

@@ -176,15 +176,16 @@ func (k *Keeper) Keep(d *Delivery, a delivery.Attempt) {
 
 // record is the capture record of a delivery sent.
 func (k *Keeper) record(d *Delivery, a delivery.Attempt) *capture.Record {
-	u, now := k.target, k.o.Now()
-	rec := &capture.Record{V: capture.Version, ID: capture.NewID(now), ReceivedAt: now.UTC(), Method: http.MethodPost,
-		Host: u.Host, Path: u.EscapedPath(), Proto: "HTTP/1.1", Provider: k.o.Provider,
-		Scheme: k.o.Scheme, Event: d.Rendered.Step.Event, Matched: true, Answer: capture.Answer{Status: a.Status}}
+	sent := &http.Request{Method: http.MethodPost, URL: k.target, Host: k.target.Host, Proto: "HTTP/1.1", Header: a.Header}
+	rec := capture.NewRecord(sent, k.o.Now())
+	rec.Provider, rec.Scheme, rec.Event, rec.Matched = k.o.Provider, k.o.Scheme, d.Rendered.Step.Event, true
+	rec.Answer = capture.Answer{Status: a.Status}
 	if a.Err != nil {
 		rec.Answer.Reason = a.Err.Error()
 	}
-	rec.Headers, rec.Redacted = k.o.Redactor.Headers(a.Header)
-	rec.Query, rec.RedactedQuery = k.o.Redactor.Query(u.RawQuery)
 	rec.SetBody(d.Rendered.Body)
+	// As listen does: no configured secret is kept (Flutterwave's
+	// verif-hash is the secret itself), and header bytes stay exact.
+	rec.Redact(k.o.Redactor)
 	return rec
 }
