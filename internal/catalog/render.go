@@ -319,4 +319,3 @@ func randomInt(n int) int {
 	}
 	return int(v.Int64())
 }
-
