@@ -177,7 +177,7 @@ func runTrigger(ctx context.Context, app *App, o *TriggerOptions) error {
 	attempts := view.NewAttemptPrinter(out, r.redactor(), map[string]bool{})
 	failed := 0
 	for i, ev := range events {
-		req := r.deliveryRequest(app, ev, target, bodies[i], extra, signer)
+		req := r.deliveryRequest(app.Now, ev, target, bodies[i], extra, signer)
 		sent := view.Sent{Event: ev.Name, Provider: ev.Provider().ID, Label: ev.Name, URL: target, BodyBytes: len(req.Body)}
 		client.OnAttempt = func(a delivery.Attempt) { attempts.Attempt(sent, a, o.Retry+1) }
 		tried := client.Send(ctx, req)
@@ -229,7 +229,7 @@ func (app *App) triggerEvents(r *resolvedSigning, o *TriggerOptions) ([]*catalog
 // deliveryRequest builds the request for one event; each attempt is signed
 // afresh with the same id, as providers redeliver. A nil signer sends it
 // unsigned.
-func (r *resolvedSigning) deliveryRequest(app *App, ev *catalog.Event, target string, body []byte, extra http.Header, signer *signature.Signer) delivery.Request {
+func (r *resolvedSigning) deliveryRequest(now func() time.Time, ev *catalog.Event, target string, body []byte, extra http.Header, signer *signature.Signer) delivery.Request {
 	h := http.Header{"Content-Type": {ev.Provider().ContentType}}
 	for k, v := range extra {
 		h[k] = v
@@ -242,7 +242,7 @@ func (r *resolvedSigning) deliveryRequest(app *App, ev *catalog.Event, target st
 	if r.scheme.UsesID() {
 		id = newMessageID()
 	}
-	req.Sign = app.freshSigner(signer, body, id, target)
+	req.Sign = signer.PerAttempt(body, id, target, now)
 	return req
 }
 
