@@ -111,60 +111,16 @@ unreadable file).` + exitStatusHelp,
 }
 
 func runTrigger(ctx context.Context, app *App, o *TriggerOptions) error {
+	plan, err := app.planTrigger(o)
+	if err != nil {
+		return err
+	}
 	r := o.resolved
-	events, err := app.triggerEvents(r, o)
-	if err != nil {
-		return err
-	}
-	if err := app.finishSigning(r, events[0].Provider().ID); err != nil {
-		return err
-	}
-	var signer *signature.Signer // nil: --unsigned
-	if !o.Unsigned {
-		if err := r.needSecrets("sign"); err != nil {
-			var e *exitError
-			if errors.As(err, &e) {
-				e.hints = append(e.hints, "or pass --unsigned to send without a signature")
-			}
-			return err
-		}
-		if signer, err = r.newSigner(r.scheme); err != nil {
-			return err
-		}
-	}
-	target, err := r.target(o.To, o.Callback)
-	if err != nil {
-		return err
-	}
-	extra, err := parseHeaderArgs(o.Headers)
-	if err != nil {
-		return err
-	}
-	var data []byte
-	if o.Data != "" {
-		if data, err = app.readPayload(o.Data); err != nil {
-			return err
-		}
-	}
-	// Build every payload first: a usage error (a bad --set path) must stop
-	// the run before anything is sent.
-	bodies := make([][]byte, len(events))
-	for i, ev := range events {
-		body := data
-		if body == nil {
-			if body, err = ev.Render(app.Now()); err != nil {
-				return failErr(err)
-			}
-		}
-		if bodies[i], err = o.edits.apply(body); err != nil {
-			return err
-		}
-	}
 	out := app.out()
 	printer := view.NewTriggerPrinter(out, o.Format)
 	if o.Print {
-		for i, ev := range events {
-			if err := app.printRequest(printer, r, signer, ev, target, bodies[i], extra, o.Format); err != nil {
+		for i, ev := range plan.events {
+			if err := app.printRequest(printer, r, plan.signer, ev, plan.target, plan.bodies[i], plan.extra, o.Format); err != nil {
 				return err
 			}
 		}
@@ -176,9 +132,9 @@ func runTrigger(ctx context.Context, app *App, o *TriggerOptions) error {
 	})
 	attempts := view.NewAttemptPrinter(out, r.redactor(), map[string]bool{})
 	failed := 0
-	for i, ev := range events {
-		req := r.deliveryRequest(app.Now, ev, target, bodies[i], extra, signer)
-		sent := view.Sent{Event: ev.Name, Provider: ev.Provider().ID, Label: ev.Name, URL: target, BodyBytes: len(req.Body)}
+	for i, ev := range plan.events {
+		req := r.deliveryRequest(app.Now, ev, plan.target, plan.bodies[i], plan.extra, plan.signer)
+		sent := view.Sent{Event: ev.Name, Provider: ev.Provider().ID, Label: ev.Name, URL: plan.target, BodyBytes: len(req.Body)}
 		client.OnAttempt = func(a delivery.Attempt) { attempts.Attempt(sent, a, o.Retry+1) }
 		tried := client.Send(ctx, req)
 		if !tried[len(tried)-1].Acknowledged() {
@@ -186,10 +142,71 @@ func runTrigger(ctx context.Context, app *App, o *TriggerOptions) error {
 		}
 	}
 	if failed > 0 {
-		printer.NotAcknowledged(failed, len(events))
+		printer.NotAcknowledged(failed, len(plan.events))
 		return silentExit(ExitInvalid)
 	}
 	return nil
+}
+
+// triggerPlan is what trigger sends: the events with their finished
+// bodies, the signer (nil: --unsigned), the target and the extra headers.
+type triggerPlan struct {
+	events []*catalog.Event
+	bodies [][]byte
+	signer *signature.Signer
+	target string
+	extra  http.Header
+}
+
+// planTrigger resolves everything before anything is sent, so a usage
+// error (a bad --set path, a missing secret) stops the run first.
+func (app *App) planTrigger(o *TriggerOptions) (*triggerPlan, error) {
+	r := o.resolved
+	events, err := app.triggerEvents(r, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := app.finishSigning(r, events[0].Provider().ID); err != nil {
+		return nil, err
+	}
+	plan := &triggerPlan{events: events}
+	if !o.Unsigned {
+		if err := r.needSecrets("sign"); err != nil {
+			var e *exitError
+			if errors.As(err, &e) {
+				e.hints = append(e.hints, "or pass --unsigned to send without a signature")
+			}
+			return nil, err
+		}
+		if plan.signer, err = r.newSigner(r.scheme); err != nil {
+			return nil, err
+		}
+	}
+	if plan.target, err = r.target(o.To, o.Callback); err != nil {
+		return nil, err
+	}
+	if plan.extra, err = parseHeaderArgs(o.Headers); err != nil {
+		return nil, err
+	}
+	var data []byte
+	if o.Data != "" {
+		if data, err = app.readPayload(o.Data); err != nil {
+			return nil, err
+		}
+	}
+	plan.bodies = make([][]byte, len(events))
+	for i, ev := range events {
+		body := data
+		if body == nil {
+			if body, err = ev.Render(app.Now()); err != nil {
+				return nil, failErr(err)
+			}
+		}
+		if plan.bodies[i], err = o.edits.apply(body); err != nil {
+			return nil, err
+		}
+	}
+	return plan, nil
 }
 
 // triggerEvents picks the events to send: one by name, or --all of a provider.
