@@ -28,8 +28,13 @@ func String(alphabet string, n int) string {
 	out := make([]byte, 0, n)
 	var buf [64]byte
 	for len(out) < n {
-		_, _ = rand.Read(buf[:]) // crypto/rand.Read never fails (Go 1.24+)
-		for _, b := range buf {
+		// A few bytes more than needed: for the alphabets in use few bytes
+		// are rejected (Base62: 1 in 32), so one read nearly always
+		// suffices; the loop reads again when it does not.
+		need := min(n-len(out), 48)
+		chunk := buf[:need+need/8+4]
+		_, _ = rand.Read(chunk) // crypto/rand.Read never fails (Go 1.24+)
+		for _, b := range chunk {
 			if int(b) < limit {
 				out = append(out, alphabet[int(b)%m])
 				if len(out) == n {

@@ -73,3 +73,9 @@ func TestStringAlphabets(t *testing.T) {
 	}()
 	String("", 1)
 }
+
+func BenchmarkMessageID(b *testing.B) {
+	for b.Loop() {
+		_ = MessageID()
+	}
+}
