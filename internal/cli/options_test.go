@@ -187,7 +187,7 @@ func TestTriggerOptions(t *testing.T) {
 		if code != 0 || o == nil {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		if o.Event != "transfer.completed" || o.All || o.To != "" || o.Callback || o.Print || o.Unsigned || o.Insecure || o.Data != "" {
+		if !slices.Equal(o.Events, []string{"transfer.completed"}) || o.All || o.To != "" || o.Callback || o.Print || o.Unsigned || o.Insecure || o.Data != "" {
 			t.Errorf("defaults: %+v", o)
 		}
 		if o.Format != "http" || o.Timeout != 10*time.Second || o.Retry != 0 || o.RetryBackoff != time.Second || len(o.Headers) != 0 {
@@ -204,7 +204,7 @@ func TestTriggerOptions(t *testing.T) {
 		if code != 0 || o == nil {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		if !o.All || o.Event != "" || o.To != "http://localhost:3000/hook" || !slices.Equal(o.Headers, []string{"X-A: 1", "X-B: 2"}) ||
+		if !o.All || len(o.Events) != 0 || o.To != "http://localhost:3000/hook" || !slices.Equal(o.Headers, []string{"X-A: 1", "X-B: 2"}) ||
 			o.Timeout != 2*time.Second || o.Retry != 3 || o.RetryBackoff != 250*time.Millisecond || !o.Print || o.Format != "curl" ||
 			o.Data != "body.json" || !o.Unsigned || !o.Insecure {
 			t.Errorf("got %+v", o)

@@ -23,8 +23,8 @@ type TriggerOptions struct {
 	// the scheme is resolved once the event's provider is known.
 	resolved *resolvedSigning
 	edits    payloadEdits
-	// Event is the event named, "" with --all.
-	Event        string
+	// Events holds the EVENT argument: none with --all, else one.
+	Events       []string
 	All          bool
 	To           string
 	Callback     bool
@@ -81,9 +81,7 @@ unreadable file).` + exitStatusHelp,
 			if o.resolved, err = app.loadSigningConfig(cmd.Flags()); err != nil {
 				return err
 			}
-			if len(args) == 1 {
-				o.Event = args[0]
-			}
+			o.Events = args
 			if runF != nil {
 				return runF(o)
 			}
@@ -217,7 +215,7 @@ func (app *App) triggerEvents(r *resolvedSigning, o *TriggerOptions) ([]*catalog
 	}
 	providerID := r.cfg.Provider(r.endpoint)
 	if o.All {
-		if o.Event != "" {
+		if len(o.Events) > 0 {
 			return nil, usageErr("give an EVENT or --all, not both")
 		}
 		if providerID == "" {
@@ -233,10 +231,10 @@ func (app *App) triggerEvents(r *resolvedSigning, o *TriggerOptions) ([]*catalog
 		}
 		return events, nil
 	}
-	if o.Event == "" {
+	if len(o.Events) == 0 {
 		return nil, usageErr("no event: give its name (`hooktool events` lists them) or --all --provider P")
 	}
-	ev, err := c.Find(o.Event, providerID)
+	ev, err := c.Find(o.Events[0], providerID)
 	if err != nil {
 		return nil, &exitError{code: ExitError, err: err, hints: []string{"`hooktool events` lists the event types"}}
 	}
