@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"sort"
 
+	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Completions renders the shell completion scripts committed in
@@ -25,6 +27,17 @@ func Completions(root *cobra.Command) (map[string][]byte, error) {
 		out[name] = b.Bytes()
 	}
 	return out, nil
+}
+
+// catalogOnly loads the config (for catalog:) and the catalog, for the
+// completions.
+func (app *App) catalogOnly(fs *pflag.FlagSet) (*resolvedSigning, *catalog.Catalog, error) {
+	r, err := app.loadSigningConfig(fs)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := app.loadCatalog(r)
+	return r, c, err
 }
 
 // completeProviders and completeEvents complete from the built-in catalog

@@ -40,6 +40,8 @@ type sentItem struct {
 // reportAttempt prints one delivery attempt through view's AttemptPrinter;
 // hinted remembers the hints said already.
 func (app *App) reportAttempt(r *resolvedSigning, it sentItem, target string, bodyLen int, a delivery.Attempt, max int, hinted map[string]bool) {
+	// Replay calls this for every attempt: the palette is made only when a
+	// text line will use it.
 	out := view.Out{Streams: app.Streams, JSON: app.JSON, Quiet: app.Quiet}
 	if !app.JSON && !app.Quiet {
 		out.Palette = app.palette()

@@ -214,17 +214,6 @@ func (app *App) findProvider(r *resolvedSigning, id string) (*catalog.Provider, 
 	return nil, usageErr("unknown provider %q (known: %s)", id, strings.Join(c.ProviderIDs(), ", "))
 }
 
-// catalogOnly loads the config (for catalog:) and the catalog, for the
-// commands that only read it.
-func (app *App) catalogOnly(fs *pflag.FlagSet) (*resolvedSigning, *catalog.Catalog, error) {
-	r, err := app.loadSigningConfig(fs)
-	if err != nil {
-		return nil, nil, err
-	}
-	c, err := app.loadCatalog(r)
-	return r, c, err
-}
-
 // newVerifier and newSigner are the one way commands get a Verifier or a
 // Signer for scheme s and the configured secrets: a secret the scheme
 // cannot use stops the command (exit 2), named by where it came from.
