@@ -12,6 +12,8 @@ import (
 	"text/template"
 	"text/template/parse"
 	"time"
+
+	"github.com/hooktool/hooktool/internal/randid"
 )
 
 // Sample templates are Go text/template over JSON text. Every send gets
@@ -248,10 +250,10 @@ func renderFuncs(memo map[string]string, now time.Time) template.FuncMap {
 		if err := checkRandomLen(kind, int64(n)); err != nil {
 			return "", err
 		}
-		return once(kind, name, func() string { return randomFrom(alphabet, n) }), nil
+		return once(kind, name, func() string { return randid.String(alphabet, n) }), nil
 	}
 	return template.FuncMap{
-		"uuid": func(name string) string { return once("uuid", name, newUUID) },
+		"uuid": func(name string) string { return once("uuid", name, randid.UUID) },
 		"digits": func(name string, n int) (string, error) {
 			return random("digits", name, "0123456789", n)
 		},
@@ -316,21 +318,4 @@ func randomInt(n int) int {
 		panic(err) // crypto/rand does not fail on supported platforms
 	}
 	return int(v.Int64())
-}
-
-func randomFrom(alphabet string, n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = alphabet[randomInt(len(alphabet))]
-	}
-	return string(b)
-}
-
-// newUUID returns a random (version 4) UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

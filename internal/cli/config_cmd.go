@@ -1,15 +1,20 @@
 package cli
 
 import (
-	"fmt"
-	"text/tabwriter"
-
+	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/config"
 	"github.com/spf13/cobra"
 )
 
-func newConfigCommand(app *App) *cobra.Command {
-	var sf signingFlags
+// ConfigOptions are what `hooktool config` prints: the configuration its
+// flags, the environment and the file produce.
+type ConfigOptions struct {
+	signing signingFlags
+	Config  *config.Config
+}
+
+func newConfigCommand(app *App, runF func(*ConfigOptions) error) *cobra.Command {
+	o := &ConfigOptions{}
 	cmd := &cobra.Command{
 		Use:   "config [flags]",
 		Short: "Print the effective configuration and where each value came from",
@@ -43,46 +48,27 @@ HOOKTOOL_ENDPOINTS_STAGING_URL, and so on.` + exitStatusHelp,
   hooktool config --config ./ci/hooktool.yaml --endpoint staging`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runConfig(app, cmd)
+			var err error
+			if o.Config, err = app.loadConfig(cmd.Flags(), bindings(cmd.Flags(), signingBindings...)); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runConfig(app, o)
 		},
 	}
-	sf.addFlags(cmd.Flags())
-	sf.addCompletions(app, cmd)
+	o.signing.addFlags(cmd.Flags())
+	o.signing.addCompletions(app, cmd)
 	return cmd
 }
 
-func runConfig(app *App, cmd *cobra.Command) error {
-	cfg, err := app.loadConfig(cmd.Flags(), bindings(cmd.Flags(), signingBindings...))
-	if err != nil {
-		return err
-	}
+func runConfig(app *App, o *ConfigOptions) error {
+	cfg := o.Config
 	if name := cfg.DefaultEndpoint(); name != "" {
 		if _, err := cfg.Signing(name); err != nil {
 			return failErr(err)
 		}
 	}
-	settings := cfg.Settings()
-	if app.JSON {
-		return app.writeJSON(app.Streams.Out, struct {
-			File     string           `json:"config_file"`
-			Settings []config.Setting `json:"settings"`
-		}{cfg.File, settings})
-	}
-	out := app.Streams.Out
-	p := app.palette()
-	file := cfg.File
-	if file == "" {
-		file = "none found"
-	}
-	fmt.Fprintln(out, p.Dim("# config file: "+file))
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE")
-	for _, s := range settings {
-		src := string(s.Source)
-		if s.Origin != "" {
-			src += " " + s.Origin
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Key, s.Value, src)
-	}
-	return tw.Flush()
+	return view.NewConfigPrinter(app.out()).Config(cfg.File, cfg.Settings())
 }

@@ -1,58 +1,22 @@
 package cli
 
 import (
-	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/hooktool/hooktool/internal/catalog"
+	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
 
-// payloadEdits are the flags that change a sample before it is shown or
-// sent.
-type payloadEdits struct {
-	sets, setStrings, unsets []string
+// EventsOptions are what `hooktool events` lists: the events of one
+// provider, or of all.
+type EventsOptions struct {
+	signing  *resolvedSigning
+	Provider string
 }
 
-func (e *payloadEdits) addFlags(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&e.sets, "set", nil, "set a field, path=value (plain path: data.items.0.id; the value is JSON if it parses, else a string); repeatable")
-	fs.StringArrayVar(&e.setStrings, "set-str", nil, "set a field to a string, path=value, even if the value looks like JSON; repeatable")
-	fs.StringArrayVar(&e.unsets, "unset", nil, "remove a field (plain path); repeatable")
-}
-
-// apply makes the edits: --set, then --set-str, then --unset.
-func (e *payloadEdits) apply(body []byte) ([]byte, error) {
-	var edits []catalog.Edit
-	for _, list := range []struct {
-		flag     string
-		args     []string
-		asString bool
-	}{{"--set", e.sets, false}, {"--set-str", e.setStrings, true}} {
-		for _, a := range list.args {
-			ed, err := catalog.ParseSet(a, list.asString)
-			if err != nil {
-				return nil, usageErr("%s %v", list.flag, err)
-			}
-			edits = append(edits, ed)
-		}
-	}
-	for _, u := range e.unsets {
-		edits = append(edits, catalog.Edit{Path: u, Unset: true})
-	}
-	if len(edits) == 0 {
-		return body, nil
-	}
-	out, err := catalog.Apply(body, edits)
-	if err != nil {
-		return nil, usageErr("%v", err)
-	}
-	return out, nil
-}
-
-func newEventsCommand(app *App) *cobra.Command {
-	var provider string
+func newEventsCommand(app *App, runF func(*EventsOptions) error) *cobra.Command {
+	o := &EventsOptions{}
 	cmd := &cobra.Command{
 		Use:   "events [--provider P]",
 		Short: "List the event types of the catalog's providers",
@@ -64,66 +28,49 @@ documents name without showing a payload.` + exitStatusHelp,
   hooktool events --json | jq -r 'select(.provider=="accounts") | .name'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, c, err := app.catalogOnly(cmd.Flags())
-			if err != nil {
+			var err error
+			if o.signing, err = app.loadSigningConfig(cmd.Flags()); err != nil {
 				return err
 			}
-			providers := c.Providers
-			if provider != "" {
-				p := c.Provider(provider)
-				if p == nil {
-					return usageErr("unknown provider %q (known: %s)", provider, strings.Join(c.ProviderIDs(), ", "))
-				}
-				providers = []*catalog.Provider{p}
+			if runF != nil {
+				return runF(o)
 			}
-			return app.printEvents(providers)
+			return runEvents(app, o)
 		},
 	}
-	cmd.Flags().StringVarP(&provider, "provider", "P", "", "list this provider's events only")
+	cmd.Flags().StringVarP(&o.Provider, "provider", "P", "", "list this provider's events only")
 	_ = cmd.RegisterFlagCompletionFunc("provider", app.completeProviders)
-	cmd.AddCommand(newEventsShowCommand(app))
+	cmd.AddCommand(newEventsShowCommand(app, nil))
 	return cmd
 }
 
-type eventJSON struct {
-	Provider     string `json:"provider"`
-	Name         string `json:"name"`
-	Description  string `json:"description"`
-	Illustrative bool   `json:"illustrative"`
+func runEvents(app *App, o *EventsOptions) error {
+	c, err := app.loadCatalog(o.signing)
+	if err != nil {
+		return err
+	}
+	providers := c.Providers
+	if o.Provider != "" {
+		p := c.Provider(o.Provider)
+		if p == nil {
+			return usageErr("unknown provider %q (known: %s)", o.Provider, strings.Join(c.ProviderIDs(), ", "))
+		}
+		providers = []*catalog.Provider{p}
+	}
+	return view.NewEventsPrinter(app.out()).Events(providers)
 }
 
-func (app *App) printEvents(providers []*catalog.Provider) error {
-	out := app.Streams.Out
-	if app.JSON {
-		for _, p := range providers {
-			for i := range p.Events {
-				e := &p.Events[i]
-				if err := app.writeJSON(out, eventJSON{p.ID, e.Name, e.Description, e.IsIllustrative()}); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	pal := app.palette()
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, pal.Bold("PROVIDER")+"\t"+pal.Bold("EVENT")+"\t"+pal.Bold("DESCRIPTION"))
-	for _, p := range providers {
-		for i := range p.Events {
-			e := &p.Events[i]
-			desc := e.Description
-			if e.IsIllustrative() {
-				desc += " " + pal.Dim("(illustrative)")
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", p.ID, e.Name, desc)
-		}
-	}
-	return tw.Flush()
+// EventsShowOptions are what `hooktool events show` renders: an event, of
+// the provider given or configured, and the edits to its sample.
+type EventsShowOptions struct {
+	signing  *resolvedSigning
+	Event    string
+	Provider string
+	edits    payloadEdits
 }
 
-func newEventsShowCommand(app *App) *cobra.Command {
-	var provider string
-	var edits payloadEdits
+func newEventsShowCommand(app *App, runF func(*EventsShowOptions) error) *cobra.Command {
+	o := &EventsShowOptions{}
 	cmd := &cobra.Command{
 		Use:   "show EVENT [--provider P] [--set path=value]...",
 		Short: "Print an event's sample payload, as it will be sent",
@@ -136,74 +83,44 @@ would send it.` + exitStatusHelp,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: app.completeEvents,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, c, err := app.catalogOnly(cmd.Flags())
-			if err != nil {
+			var err error
+			if o.signing, err = app.loadSigningConfig(cmd.Flags()); err != nil {
 				return err
 			}
-			if provider == "" {
-				provider = r.cfg.Provider(r.endpoint)
+			o.Event = args[0]
+			if o.Provider == "" {
+				o.Provider = o.signing.cfg.Provider(o.signing.endpoint)
 			}
-			ev, err := c.Find(args[0], provider)
-			if err != nil {
-				return &exitError{code: ExitError, err: err, hints: []string{"`hooktool events` lists the event types"}}
+			if runF != nil {
+				return runF(o)
 			}
-			body, err := ev.Render(app.Now())
-			if err != nil {
-				return failErr(err)
-			}
-			if body, err = edits.apply(body); err != nil {
-				return err
-			}
-			if ev.IsIllustrative() {
-				app.warn("%s of %s is illustrative: the provider does not publish this payload", ev.Name, ev.Provider().ID)
-			}
-			_, err = app.Streams.Out.Write(body)
-			return err
+			return runEventsShow(app, o)
 		},
 	}
-	cmd.Flags().StringVarP(&provider, "provider", "P", "", "the provider, when the event name is not unique")
-	edits.addFlags(cmd.Flags())
+	cmd.Flags().StringVarP(&o.Provider, "provider", "P", "", "the provider, when the event name is not unique")
+	o.edits.addFlags(cmd.Flags())
 	_ = cmd.RegisterFlagCompletionFunc("provider", app.completeProviders)
 	return cmd
 }
 
-// completeProviders and completeEvents complete from the built-in catalog
-// plus the configured one; a broken config completes nothing.
-func (app *App) completeProviders(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-	_, c, err := app.catalogOnly(cmd.Flags())
+func runEventsShow(app *App, o *EventsShowOptions) error {
+	c, err := app.loadCatalog(o.signing)
 	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
+		return err
 	}
-	var out []string
-	for _, p := range c.Providers {
-		out = append(out, p.ID+"\t"+p.Name)
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp
-}
-
-func (app *App) completeEvents(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
-	if len(args) > 0 {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	r, c, err := app.catalogOnly(cmd.Flags())
+	ev, err := c.Find(o.Event, o.Provider)
 	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
+		return &exitError{code: ExitError, err: err, hints: []string{"`hooktool events` lists the event types"}}
 	}
-	only := ""
-	if f := cmd.Flags().Lookup("provider"); f != nil {
-		only = f.Value.String()
+	body, err := ev.Render(app.Now())
+	if err != nil {
+		return failErr(err)
 	}
-	if only == "" {
-		only = r.cfg.Provider(r.endpoint)
+	if body, err = o.edits.apply(body); err != nil {
+		return err
 	}
-	var out []string
-	for _, p := range c.Providers {
-		if only != "" && p.ID != only {
-			continue
-		}
-		for _, e := range p.Events {
-			out = append(out, e.Name+"\t"+p.ID+": "+e.Description)
-		}
+	if ev.IsIllustrative() {
+		app.warn("%s of %s is illustrative: the provider does not publish this payload", ev.Name, ev.Provider().ID)
 	}
-	return out, cobra.ShellCompDirectiveNoFileComp
+	return view.Sample(app.out(), body)
 }

@@ -2,62 +2,21 @@ package cli
 
 import (
 	"errors"
-	"fmt"
-	"os"
 
+	"github.com/hooktool/hooktool/internal/cli/view"
+	"github.com/hooktool/hooktool/internal/config"
 	"github.com/spf13/cobra"
 )
 
-// starterConfig is what `hooktool init` writes: every key, commented.
-const starterConfig = `# hooktool configuration (YAML). Precedence: flags > HOOKTOOL_* environment
-# variables > this file > defaults. Every key has a variable: scheme is
-# HOOKTOOL_SCHEME, endpoints.staging.url is HOOKTOOL_ENDPOINTS_STAGING_URL.
-# ` + "`hooktool config`" + ` shows the values in effect and where each came from.
+// InitOptions are what `hooktool init` was asked: the file to write and
+// whether to replace it.
+type InitOptions struct {
+	Path  string
+	Force bool
+}
 
-# The scheme used when no provider or endpoint says otherwise:
-# standard-webhooks, svix, stripe, github, paystack, shopify, slack,
-# flutterwave, or hmac (see the hmac: block).
-# scheme: standard-webhooks
-
-# Secrets: keep them out of this file when you can. secret_file holds one a
-# line (rotation: the first signs, any verifies); secret_env names a variable.
-# secret_file: ~/.config/hooktool/secret
-# secret_env: MY_WEBHOOK_SECRET
-
-# How far a signed timestamp may be from now, either way (0 turns it off).
-tolerance: 5m
-
-# Provider files that add to or replace the built-in catalog.
-# catalog: ./hooks/
-
-# The endpoint used when --endpoint is not given.
-# endpoint: staging
-
-endpoints:
-  staging:
-    # A provider from ` + "`hooktool providers`" + `: its profile gives the scheme,
-    # event names and sample payloads.
-    provider: aella
-    # Where providers push events (and trigger/replay send by default).
-    url: http://localhost:3000/webhooks
-    # Where results of actions you initiated arrive (trigger --callback).
-    # callback_url: http://localhost:3000/callbacks
-    # Override the provider's scheme:
-    # scheme: hmac
-    # hmac:
-    #   header: X-Signature
-    #   hash: sha256            # sha1, sha256, sha512
-    #   encoding: hex           # hex, base64, base64url
-    #   prefix: "sha256="
-    #   template: "{timestamp}.{body}"
-    #   timestamp_header: X-Timestamp
-    secret_env: AELLA_WEBHOOK_SECRET
-    # secrets: [new-secret, old-secret]
-    tolerance: 300s
-`
-
-func newInitCommand(app *App) *cobra.Command {
-	var force bool
+func newInitCommand(app *App, runF func(*InitOptions) error) *cobra.Command {
+	o := &InitOptions{}
 	cmd := &cobra.Command{
 		Use:   "init [FILE]",
 		Short: "Write a commented starter hooktool.yaml",
@@ -69,34 +28,27 @@ file is left alone unless --force.` + exitStatusHelp,
   hooktool init --force`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := "hooktool.yaml"
+			o.Path = "hooktool.yaml"
 			if len(args) == 1 {
-				path = args[0]
+				o.Path = args[0]
 			}
-			flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-			if force {
-				flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+			if runF != nil {
+				return runF(o)
 			}
-			f, err := os.OpenFile(path, flags, 0o600)
-			if errors.Is(err, os.ErrExist) {
-				return failErr(fmt.Errorf("%s exists: not overwritten", path), "pass --force to replace it")
-			}
-			if err != nil {
-				return failErr(err)
-			}
-			if _, err := f.WriteString(starterConfig); err != nil {
-				f.Close()
-				return failErr(err)
-			}
-			if err := f.Close(); err != nil {
-				return failErr(err)
-			}
-			if !app.Quiet {
-				fmt.Fprintf(app.Streams.Err, "hooktool: wrote %s; `hooktool config` shows what it sets\n", path)
-			}
-			return nil
+			return runInit(app, o)
 		},
 	}
-	cmd.Flags().BoolVar(&force, "force", false, "replace an existing file")
+	cmd.Flags().BoolVar(&o.Force, "force", false, "replace an existing file")
 	return cmd
+}
+
+func runInit(app *App, o *InitOptions) error {
+	if err := config.WriteStarter(o.Path, o.Force); err != nil {
+		if errors.Is(err, config.ErrExists) {
+			return failErr(err, "pass --force to replace it")
+		}
+		return failErr(err)
+	}
+	view.Wrote(app.out(), o.Path)
+	return nil
 }

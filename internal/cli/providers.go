@@ -1,28 +1,18 @@
 package cli
 
 import (
-	"fmt"
-	"strings"
-	"text/tabwriter"
-
-	"github.com/hooktool/hooktool/internal/catalog"
-	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
 
-// catalogOnly loads the config (for catalog:) and the catalog, for the
-// commands that only read it.
-func (app *App) catalogOnly(fs *pflag.FlagSet) (*resolvedSigning, *catalog.Catalog, error) {
-	r, err := app.loadSigningConfig(fs)
-	if err != nil {
-		return nil, nil, err
-	}
-	c, err := app.loadCatalog(r)
-	return r, c, err
+// ProvidersOptions are what `hooktool providers` lists: the catalog the
+// config in effect names.
+type ProvidersOptions struct {
+	signing *resolvedSigning
 }
 
-func newProvidersCommand(app *App) *cobra.Command {
+func newProvidersCommand(app *App, runF func(*ProvidersOptions) error) *cobra.Command {
+	o := &ProvidersOptions{}
 	cmd := &cobra.Command{
 		Use:   "providers",
 		Short: "List the providers in the catalog",
@@ -39,87 +29,23 @@ says which header and HMAC it assumes.` + exitStatusHelp,
   hooktool providers --catalog ./hooks`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, c, err := app.catalogOnly(cmd.Flags())
-			if err != nil {
+			var err error
+			if o.signing, err = app.loadSigningConfig(cmd.Flags()); err != nil {
 				return err
 			}
-			return app.printProviders(c)
+			if runF != nil {
+				return runF(o)
+			}
+			return runProviders(app, o)
 		},
 	}
 	return cmd
 }
 
-type providerJSON struct {
-	ID           string      `json:"id"`
-	Name         string      `json:"name"`
-	Docs         string      `json:"docs"`
-	Source       string      `json:"source"`
-	EventPath    string      `json:"event_path"`
-	ContentType  string      `json:"content_type"`
-	Illustrative bool        `json:"illustrative"`
-	Signing      signingJSON `json:"signing"`
-	Events       []string    `json:"events"`
-	File         string      `json:"file"`
-	Builtin      bool        `json:"builtin"`
-}
-
-type signingJSON struct {
-	Scheme string                `json:"scheme"`
-	HMAC   *signature.HMACConfig `json:"hmac,omitempty"`
-	Note   string                `json:"note,omitempty"`
-}
-
-func hmacOf(s catalog.Signing) *signature.HMACConfig {
-	if s.Scheme != "hmac" {
-		return nil
+func runProviders(app *App, o *ProvidersOptions) error {
+	c, err := app.loadCatalog(o.signing)
+	if err != nil {
+		return err
 	}
-	h := s.HMAC
-	return &h
-}
-
-func describeSigning(s catalog.Signing) string {
-	if s.Scheme == "" {
-		return "-"
-	}
-	if s.Scheme != "hmac" {
-		return s.Scheme
-	}
-	hash, enc := s.HMAC.Hash, s.HMAC.Encoding
-	if hash == "" {
-		hash = "sha256"
-	}
-	if enc == "" {
-		enc = "hex"
-	}
-	return fmt.Sprintf("hmac %s %s in %s", hash, enc, s.HMAC.Header)
-}
-
-func (app *App) printProviders(c *catalog.Catalog) error {
-	out := app.Streams.Out
-	if app.JSON {
-		for _, p := range c.Providers {
-			if err := app.writeJSON(out, providerJSON{
-				ID: p.ID, Name: p.Name, Docs: p.Docs, Source: p.Source, EventPath: p.EventPath,
-				ContentType: p.ContentType, Illustrative: p.Illustrative, Events: p.EventNames(), File: p.File, Builtin: p.Builtin,
-				Signing: signingJSON{Scheme: p.Signing.Scheme, HMAC: hmacOf(p.Signing), Note: p.Signing.Note},
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	pal := app.palette()
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, pal.Bold("ID")+"\t"+pal.Bold("NAME")+"\t"+pal.Bold("EVENTS")+"\t"+pal.Bold("SIGNING")+"\t"+pal.Bold("NOTE"))
-	for _, p := range c.Providers {
-		var notes []string
-		if p.Illustrative {
-			notes = append(notes, "illustrative")
-		}
-		if !p.Builtin {
-			notes = append(notes, "from "+p.File)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.ID, p.Name, len(p.Events), describeSigning(p.Signing), strings.Join(notes, ", "))
-	}
-	return tw.Flush()
+	return view.NewProvidersPrinter(app.out()).Providers(c.Providers)
 }

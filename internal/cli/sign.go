@@ -1,23 +1,20 @@
 package cli
 
 import (
-	"bytes"
-	"crypto/rand"
-	"fmt"
-	"io"
-	"net/url"
-	"strconv"
+	"slices"
 	"strings"
-	"unicode/utf8"
 
-	"github.com/hooktool/hooktool/internal/capture/export"
+	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/spf13/cobra"
 )
 
-// SignOptions are the flags of `hooktool sign`.
+// SignOptions are what `hooktool sign` signs, how, and how it prints it.
 type SignOptions struct {
-	signing     signingFlags
+	signing signingFlags
+	// resolved is the scheme and secrets the flags, the environment and
+	// the config file name.
+	resolved    *resolvedSigning
 	Payload     string
 	ID          string
 	Timestamp   string
@@ -26,13 +23,9 @@ type SignOptions struct {
 	ContentType string
 }
 
-// defaultTarget is where `sign --format curl|http` points when no --to or
-// endpoint URL says otherwise: hooktool listen's default address.
-const defaultTarget = "http://127.0.0.1:4242/"
-
 var signFormats = []string{"headers", "json", "curl", "http"}
 
-func newSignCommand(app *App) *cobra.Command {
+func newSignCommand(app *App, runF func(*SignOptions) error) *cobra.Command {
 	o := &SignOptions{}
 	cmd := &cobra.Command{
 		Use:   "sign [flags]",
@@ -54,7 +47,20 @@ Formats:
   hooktool sign --scheme github --payload body.json --format http | nc localhost 3000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runSign(app, cmd, o)
+			if app.JSON && !cmd.Flags().Changed("format") {
+				o.Format = "json"
+			}
+			if !slices.Contains(signFormats, o.Format) {
+				return usageErr("--format %q: expected one of %s", o.Format, strings.Join(signFormats, ", "))
+			}
+			var err error
+			if o.resolved, err = app.resolveSigning(cmd.Flags()); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runSign(app, o)
 		},
 	}
 	fs := cmd.Flags()
@@ -70,17 +76,8 @@ Formats:
 	return cmd
 }
 
-func runSign(app *App, cmd *cobra.Command, o *SignOptions) error {
-	if app.JSON && !cmd.Flags().Changed("format") {
-		o.Format = "json"
-	}
-	if !contains(signFormats, o.Format) {
-		return usageErr("--format %q: expected one of %s", o.Format, strings.Join(signFormats, ", "))
-	}
-	r, err := app.resolveSigning(cmd.Flags())
-	if err != nil {
-		return err
-	}
+func runSign(app *App, o *SignOptions) error {
+	r := o.resolved
 	if err := r.needSecrets("sign"); err != nil {
 		return err
 	}
@@ -92,157 +89,45 @@ func runSign(app *App, cmd *cobra.Command, o *SignOptions) error {
 	if err != nil {
 		return err
 	}
-	in := signature.SignInput{Body: body, Timestamp: app.Now()}
+	at := app.Now()
 	if o.Timestamp != "" {
-		if in.Timestamp, err = parseTime("timestamp", o.Timestamp); err != nil {
+		if at, err = parseTime("timestamp", o.Timestamp); err != nil {
 			return err
 		}
 	}
+	id := ""
 	if r.scheme.UsesID() {
-		in.ID = o.ID
-		if in.ID == "" {
-			in.ID = newMessageID()
+		id = o.ID
+		if id == "" {
+			id = newMessageID()
 		}
 	}
-	target := o.To
+	target, err := r.signTarget(o.To)
+	if err != nil {
+		return err
+	}
+	headers, err := signer.Sign(signature.SignInput{Body: body, ID: id, Timestamp: at, URL: target})
+	if err != nil {
+		return failErr(err)
+	}
+	app.hideSecretHeaders(r, headers, o.Format)
+	return view.NewSignPrinter(app.out(), o.Format).Signed(view.Signed{
+		Scheme: r.scheme.Name(),
+		ID:     id, HasID: r.scheme.UsesID(),
+		Timestamp: at.Unix(), HasTimestamp: r.scheme.UsesTimestamp(),
+		URL: target, ContentType: o.ContentType, Headers: headers, Body: body, PayloadFile: o.Payload,
+	})
+}
+
+// signTarget is the URL sign signs (for schemes that sign it) and prints:
+// --to, else the endpoint's URL, else listen's default address.
+func (r *resolvedSigning) signTarget(to string) (string, error) {
+	target := to
 	if target == "" && r.endpoint != "" {
 		target = r.cfg.Endpoints[r.endpoint].URL
 	}
 	if target == "" {
 		target = defaultTarget
 	}
-	if target, err = normalizeURL("--to", target); err != nil {
-		return err
-	}
-	in.URL = target
-	headers, err := signer.Sign(in)
-	if err != nil {
-		return failErr(err)
-	}
-	app.hideSecretHeaders(r, headers, o.Format)
-	out := app.Streams.Out
-	switch o.Format {
-	case "headers":
-		for _, h := range headers {
-			fmt.Fprintf(out, "%s: %s\n", h.Name, h.Value)
-		}
-	case "json":
-		hm := map[string]string{}
-		for _, h := range headers {
-			hm[h.Name] = h.Value
-		}
-		doc := map[string]any{"scheme": r.scheme.Name(), "headers": hm}
-		if r.scheme.UsesID() {
-			doc["id"] = in.ID
-		}
-		if r.scheme.UsesTimestamp() {
-			doc["timestamp"] = in.Timestamp.Unix()
-		}
-		return app.writeJSON(out, doc)
-	case "curl":
-		return writeCurl(out, target, o.ContentType, headers, body, o.Payload)
-	case "http":
-		return writeHTTP(out, target, o.ContentType, headers, body)
-	}
-	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// newMessageID makes an id in the style of Standard Webhooks' examples.
-func newMessageID() string {
-	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return "msg_" + string(b)
-}
-
-// hideSecretHeaders hides secrets in headers about to be printed (the
-// Redactor decides): a header that is the secret itself (Flutterwave's
-// verif-hash) is never printed, and curl's form reads it from the
-// environment when it runs.
-func (app *App) hideSecretHeaders(r *resolvedSigning, headers []signature.HeaderField, format string) {
-	placeholder := signature.Redacted
-	if format == "curl" {
-		placeholder = "${HOOKTOOL_SECRET:?set HOOKTOOL_SECRET}"
-	}
-	for _, name := range r.redactor().Fields(headers, placeholder) {
-		app.warn("%s carries the secret itself, so it is not printed; --format curl reads it from $HOOKTOOL_SECRET when run", name)
-	}
-}
-
-// normalizeURL makes a target URL absolute: "localhost:3000/hook" becomes
-// "http://localhost:3000/hook", and a bare host gets its "/", so what is
-// signed ({url}) is what is requested.
-func normalizeURL(what, target string) (string, error) {
-	orig := target
-	if !strings.Contains(target, "://") {
-		target = "http://" + target
-	}
-	u, err := url.Parse(target)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", usageErr("%s %q is not an http:// or https:// URL", what, orig)
-	}
-	if strings.HasSuffix(u.Host, ":") {
-		return "", usageErr("%s %q has an empty port", what, orig)
-	}
-	if u.Path == "" {
-		u.Path = "/"
-	}
-	return u.String(), nil
-}
-
-// writeCurl prints a curl command that sends the signed request. The body is
-// referenced by file when it came from one (byte-exact, whatever it holds),
-// inlined when it is printable text, and read from stdin otherwise.
-func writeCurl(w io.Writer, target, contentType string, headers []signature.HeaderField, body []byte, payload string) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "curl -sS -X POST %s \\\n", export.ShellQuote(target))
-	fmt.Fprintf(&b, "  -H %s \\\n", export.ShellQuote("Content-Type: "+contentType))
-	for _, h := range headers {
-		if h.Secret {
-			fmt.Fprintf(&b, "  -H \"%s: %s\" \\\n", h.Name, h.Value)
-			continue
-		}
-		fmt.Fprintf(&b, "  -H %s \\\n", export.ShellQuote(h.Name+": "+h.Value))
-	}
-	switch {
-	case payload != "" && payload != "-":
-		fmt.Fprintf(&b, "  --data-binary @%s\n", export.ShellQuote(payload))
-	case utf8.Valid(body) && !bytes.ContainsRune(body, 0):
-		// --data-raw: curl would read a body starting with @ as a file name.
-		fmt.Fprintf(&b, "  --data-raw %s\n", export.ShellQuote(string(body)))
-	default:
-		b.WriteString("  --data-binary @-   # the body is binary: pipe it in\n")
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// writeHTTP prints the raw HTTP/1.1 request.
-func writeHTTP(w io.Writer, target, contentType string, headers []signature.HeaderField, body []byte) error {
-	u, err := url.Parse(target)
-	if err != nil || u.Host == "" {
-		return usageErr("--to %q is not an absolute URL", target)
-	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\n", u.RequestURI(), u.Host)
-	fmt.Fprintf(&b, "Content-Type: %s\r\nContent-Length: %s\r\n", contentType, strconv.Itoa(len(body)))
-	for _, h := range headers {
-		fmt.Fprintf(&b, "%s: %s\r\n", h.Name, h.Value)
-	}
-	b.WriteString("\r\n")
-	b.Write(body)
-	_, err = w.Write(b.Bytes())
-	return err
+	return normalizeURL("--to", target)
 }

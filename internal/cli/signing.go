@@ -8,7 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/textproto"
-	"sort"
+
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +17,7 @@ import (
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/config"
 	"github.com/hooktool/hooktool/internal/httpx"
+	"github.com/hooktool/hooktool/internal/randid"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/userfile"
 	"github.com/spf13/cobra"
@@ -61,24 +62,6 @@ func (f *signingFlags) addCompletions(app *App, cmd *cobra.Command) {
 	_ = cmd.RegisterFlagCompletionFunc("scheme", cobra.FixedCompletions(signature.Names(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("provider", app.completeProviders)
 	_ = cmd.RegisterFlagCompletionFunc("endpoint", app.completeEndpoints)
-}
-
-// completeEndpoints lists the endpoints of the config in effect.
-func (app *App) completeEndpoints(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-	r, err := app.loadSigningConfig(cmd.Flags())
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	var out []string
-	for name, e := range r.cfg.Endpoints {
-		desc := e.URL
-		if e.Provider != "" {
-			desc = e.Provider + " " + desc
-		}
-		out = append(out, name+"\t"+desc)
-	}
-	sort.Strings(out)
-	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 // signingBindings maps config keys to the signing flags.
@@ -179,20 +162,29 @@ func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
 }
 
 // freshSigner signs a delivery anew for each attempt, with the current time
-// and the same id, as providers do when they redeliver.
+// and the same id, as providers do when they redeliver
+// (signature.Signer.PerAttempt).
 func (app *App) freshSigner(sg *signature.Signer, body []byte, id, url string) func(int) (http.Header, error) {
-	return func(int) (http.Header, error) {
-		fields, err := sg.Sign(signature.SignInput{Body: body, ID: id, Timestamp: app.Now(), URL: url})
-		if err != nil {
-			return nil, err
-		}
-		out := http.Header{}
-		for _, f := range fields {
-			out.Set(f.Name, f.Value)
-		}
-		return out, nil
+	return sg.PerAttempt(body, id, url, app.Now)
+}
+
+// hideSecretHeaders hides secrets in headers about to be printed (the
+// Redactor decides): a header that is the secret itself (Flutterwave's
+// verif-hash) is never printed, and curl's form reads it from the
+// environment when it runs.
+func (app *App) hideSecretHeaders(r *resolvedSigning, headers []signature.HeaderField, format string) {
+	placeholder := signature.Redacted
+	if format == "curl" {
+		placeholder = "${HOOKTOOL_SECRET:?set HOOKTOOL_SECRET}"
+	}
+	for _, name := range r.redactor().Fields(headers, placeholder) {
+		app.warn("%s carries the secret itself, so it is not printed; --format curl reads it from $HOOKTOOL_SECRET when run", name)
 	}
 }
+
+// newMessageID is a fresh message id (randid.MessageID), for the schemes
+// that sign one.
+func newMessageID() string { return randid.MessageID() }
 
 // errNoScheme is the error of finishSigning when nothing names a scheme.
 var errNoScheme = errors.New("no signing scheme")

@@ -1,25 +1,30 @@
 package cli
 
 import (
-	"fmt"
+	"context"
+	"errors"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/signature"
-	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
 )
 
-// TriggerOptions are the flags of `hooktool trigger`.
+// TriggerOptions are what `hooktool trigger` sends, where and how.
 type TriggerOptions struct {
-	signing      signingFlags
-	edits        payloadEdits
+	signing signingFlags
+	// resolved is the config the flags, the environment and the file give;
+	// the scheme is resolved once the event's provider is known.
+	resolved *resolvedSigning
+	edits    payloadEdits
+	// Events holds the EVENT argument: none with --all, else one.
+	Events       []string
 	All          bool
 	To           string
 	Callback     bool
@@ -36,7 +41,7 @@ type TriggerOptions struct {
 
 var printFormats = []string{"http", "curl", "json"}
 
-func newTriggerCommand(app *App) *cobra.Command {
+func newTriggerCommand(app *App, runF func(*TriggerOptions) error) *cobra.Command {
 	o := &TriggerOptions{}
 	cmd := &cobra.Command{
 		Use:   "trigger EVENT | --all --provider P",
@@ -66,7 +71,21 @@ unreadable file).` + exitStatusHelp,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: app.completeEvents,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTrigger(app, cmd, o, args)
+			if !slices.Contains(printFormats, o.Format) {
+				return usageErr("--format %q: expected one of %s", o.Format, strings.Join(printFormats, ", "))
+			}
+			if o.Retry < 0 || o.Timeout <= 0 {
+				return usageErr("--retry must be 0 or more and --timeout positive")
+			}
+			var err error
+			if o.resolved, err = app.loadSigningConfig(cmd.Flags()); err != nil {
+				return err
+			}
+			o.Events = args
+			if runF != nil {
+				return runF(o)
+			}
+			return runTrigger(cmd.Context(), app, o)
 		},
 	}
 	fs := cmd.Flags()
@@ -89,113 +108,114 @@ unreadable file).` + exitStatusHelp,
 	return cmd
 }
 
-func runTrigger(app *App, cmd *cobra.Command, o *TriggerOptions, args []string) error {
-	if !contains(printFormats, o.Format) {
-		return usageErr("--format %q: expected one of %s", o.Format, strings.Join(printFormats, ", "))
-	}
-	if o.Retry < 0 || o.Timeout <= 0 {
-		return usageErr("--retry must be 0 or more and --timeout positive")
-	}
-	r, err := app.loadSigningConfig(cmd.Flags())
+func runTrigger(ctx context.Context, app *App, o *TriggerOptions) error {
+	plan, err := app.planTrigger(o)
 	if err != nil {
 		return err
 	}
-	events, err := app.triggerEvents(r, o, args)
-	if err != nil {
-		return err
-	}
-	if err := app.finishSigning(r, events[0].Provider().ID); err != nil {
-		return err
-	}
-	var signer *signature.Signer // nil: --unsigned
-	if !o.Unsigned {
-		if err := r.needSecrets("sign"); err != nil {
-			var e *exitError
-			if asExit(err, &e) {
-				e.hints = append(e.hints, "or pass --unsigned to send without a signature")
+	r := o.resolved
+	out := app.out()
+	printer := view.NewTriggerPrinter(out, o.Format)
+	if o.Print {
+		for i, ev := range plan.events {
+			if err := app.printRequest(printer, r, plan.signer, ev, plan.target, plan.bodies[i], plan.extra, o.Format); err != nil {
+				return err
 			}
-			return err
 		}
-		if signer, err = r.newSigner(r.scheme); err != nil {
-			return err
-		}
-	}
-	target, err := r.target(o.To, o.Callback)
-	if err != nil {
-		return err
-	}
-	extra, err := parseHeaderArgs(o.Headers)
-	if err != nil {
-		return err
-	}
-	var data []byte
-	if o.Data != "" {
-		if data, err = app.readPayload(o.Data); err != nil {
-			return err
-		}
+		return nil
 	}
 	client := delivery.New(delivery.Options{
 		Timeout: o.Timeout, Retries: o.Retry, Backoff: o.RetryBackoff,
 		UserAgent: "hooktool/" + app.Version, Insecure: o.Insecure,
 	})
-	// Build every payload first: a usage error (a bad --set path) must stop
-	// the run before anything is sent.
-	bodies := make([][]byte, len(events))
-	for i, ev := range events {
-		body := data
-		if body == nil {
-			if body, err = ev.Render(app.Now()); err != nil {
-				return failErr(err)
-			}
-		}
-		if bodies[i], err = o.edits.apply(body); err != nil {
-			return err
-		}
-	}
+	attempts := view.NewAttemptPrinter(out, r.redactor(), map[string]bool{})
 	failed := 0
-	hinted := map[string]bool{}
-	for i, ev := range events {
-		req := r.deliveryRequest(app, ev, target, bodies[i], extra, signer)
-		if o.Print {
-			if err := app.printRequest(r, signer, ev, req, o.Format); err != nil {
-				return err
-			}
-			continue
-		}
-		client.OnAttempt = func(a delivery.Attempt) {
-			app.reportAttempt(r, sentItem{event: ev.Name, provider: ev.Provider().ID, label: ev.Name}, target, len(req.Body), a, o.Retry+1, hinted)
-		}
-		attempts := client.Send(cmd.Context(), req)
-		if !attempts[len(attempts)-1].Acknowledged() {
+	for i, ev := range plan.events {
+		req := r.deliveryRequest(app.Now, ev, plan.target, plan.bodies[i], plan.extra, plan.signer)
+		sent := view.Sent{Event: ev.Name, Provider: ev.Provider().ID, Label: ev.Name, URL: plan.target, BodyBytes: len(req.Body)}
+		client.OnAttempt = func(a delivery.Attempt) { attempts.Attempt(sent, a, o.Retry+1) }
+		tried := client.Send(ctx, req)
+		if !tried[len(tried)-1].Acknowledged() {
 			failed++
 		}
 	}
 	if failed > 0 {
-		if len(events) > 1 && !app.Quiet && !app.JSON {
-			fmt.Fprintf(app.Streams.Err, "hooktool: %d of %d deliveries not acknowledged\n", failed, len(events))
-		}
+		printer.NotAcknowledged(failed, len(plan.events))
 		return silentExit(ExitInvalid)
 	}
 	return nil
 }
 
-func asExit(err error, target **exitError) bool {
-	e, ok := err.(*exitError)
-	if ok {
-		*target = e
+// triggerPlan is what trigger sends: the events with their finished
+// bodies, the signer (nil: --unsigned), the target and the extra headers.
+type triggerPlan struct {
+	events []*catalog.Event
+	bodies [][]byte
+	signer *signature.Signer
+	target string
+	extra  http.Header
+}
+
+// planTrigger resolves everything before anything is sent, so a usage
+// error (a bad --set path, a missing secret) stops the run first.
+func (app *App) planTrigger(o *TriggerOptions) (*triggerPlan, error) {
+	r := o.resolved
+	events, err := app.triggerEvents(r, o)
+	if err != nil {
+		return nil, err
 	}
-	return ok
+	if err := app.finishSigning(r, events[0].Provider().ID); err != nil {
+		return nil, err
+	}
+	plan := &triggerPlan{events: events}
+	if !o.Unsigned {
+		if err := r.needSecrets("sign"); err != nil {
+			var e *exitError
+			if errors.As(err, &e) {
+				e.hints = append(e.hints, "or pass --unsigned to send without a signature")
+			}
+			return nil, err
+		}
+		if plan.signer, err = r.newSigner(r.scheme); err != nil {
+			return nil, err
+		}
+	}
+	if plan.target, err = r.target(o.To, o.Callback); err != nil {
+		return nil, err
+	}
+	if plan.extra, err = parseHeaderArgs(o.Headers); err != nil {
+		return nil, err
+	}
+	var data []byte
+	if o.Data != "" {
+		if data, err = app.readPayload(o.Data); err != nil {
+			return nil, err
+		}
+	}
+	plan.bodies = make([][]byte, len(events))
+	for i, ev := range events {
+		body := data
+		if body == nil {
+			if body, err = ev.Render(app.Now()); err != nil {
+				return nil, failErr(err)
+			}
+		}
+		if plan.bodies[i], err = o.edits.apply(body); err != nil {
+			return nil, err
+		}
+	}
+	return plan, nil
 }
 
 // triggerEvents picks the events to send: one by name, or --all of a provider.
-func (app *App) triggerEvents(r *resolvedSigning, o *TriggerOptions, args []string) ([]*catalog.Event, error) {
+func (app *App) triggerEvents(r *resolvedSigning, o *TriggerOptions) ([]*catalog.Event, error) {
 	c, err := app.loadCatalog(r)
 	if err != nil {
 		return nil, err
 	}
 	providerID := r.cfg.Provider(r.endpoint)
 	if o.All {
-		if len(args) > 0 {
+		if len(o.Events) > 0 {
 			return nil, usageErr("give an EVENT or --all, not both")
 		}
 		if providerID == "" {
@@ -211,48 +231,20 @@ func (app *App) triggerEvents(r *resolvedSigning, o *TriggerOptions, args []stri
 		}
 		return events, nil
 	}
-	if len(args) == 0 {
+	if len(o.Events) == 0 {
 		return nil, usageErr("no event: give its name (`hooktool events` lists them) or --all --provider P")
 	}
-	ev, err := c.Find(args[0], providerID)
+	ev, err := c.Find(o.Events[0], providerID)
 	if err != nil {
 		return nil, &exitError{code: ExitError, err: err, hints: []string{"`hooktool events` lists the event types"}}
 	}
 	return []*catalog.Event{ev}, nil
 }
 
-// target picks where to send: --to, else the endpoint's URL (or callback
-// URL), else listen's default address.
-func (r *resolvedSigning) target(to string, callback bool) (string, error) {
-	if to != "" {
-		if callback {
-			return "", usageErr("--callback sends to the endpoint's callback URL: it does not go with --to")
-		}
-		return normalizeURL("--to", to)
-	}
-	if r.endpoint != "" {
-		e := r.cfg.Endpoints[r.endpoint]
-		if callback {
-			if e.CallbackURL == "" {
-				return "", usageErr("endpoint %s has no callback_url", r.endpoint)
-			}
-			return normalizeURL("endpoint "+r.endpoint+" callback_url", e.CallbackURL)
-		}
-		if e.URL != "" {
-			return normalizeURL("endpoint "+r.endpoint+" url", e.URL)
-		}
-		return "", usageErr("endpoint %s has no url: set one, or give --to", r.endpoint)
-	}
-	if callback {
-		return "", usageErr("--callback needs --endpoint NAME with a callback_url in the config")
-	}
-	return defaultTarget, nil
-}
-
 // deliveryRequest builds the request for one event; each attempt is signed
 // afresh with the same id, as providers redeliver. A nil signer sends it
 // unsigned.
-func (r *resolvedSigning) deliveryRequest(app *App, ev *catalog.Event, target string, body []byte, extra http.Header, signer *signature.Signer) delivery.Request {
+func (r *resolvedSigning) deliveryRequest(now func() time.Time, ev *catalog.Event, target string, body []byte, extra http.Header, signer *signature.Signer) delivery.Request {
 	h := http.Header{"Content-Type": {ev.Provider().ContentType}}
 	for k, v := range extra {
 		h[k] = v
@@ -265,171 +257,40 @@ func (r *resolvedSigning) deliveryRequest(app *App, ev *catalog.Event, target st
 	if r.scheme.UsesID() {
 		id = newMessageID()
 	}
-	req.Sign = app.freshSigner(signer, body, id, target)
+	req.Sign = signer.PerAttempt(body, id, target, now)
 	return req
 }
 
-// printRequest shows the request --print would have sent.
-func (app *App) printRequest(r *resolvedSigning, signer *signature.Signer, ev *catalog.Event, req delivery.Request, format string) error {
+// printRequest shows the request --print would have sent: signed once,
+// now, with a fresh id; secrets hidden.
+func (app *App) printRequest(printer view.TriggerPrinter, r *resolvedSigning, signer *signature.Signer, ev *catalog.Event, target string, body []byte, extra http.Header, format string) error {
 	var fields []signature.HeaderField
 	if signer != nil {
 		var err error
-		fields, err = signer.Sign(signature.SignInput{Body: req.Body, ID: newMessageID(), Timestamp: app.Now(), URL: req.URL})
+		fields, err = signer.Sign(signature.SignInput{Body: body, ID: newMessageID(), Timestamp: app.Now(), URL: target})
 		if err != nil {
 			return failErr(err)
 		}
 	}
-	names := make([]string, 0, len(req.Header))
-	for k := range req.Header {
+	names := make([]string, 0, len(extra))
+	for k := range extra {
 		if k != "Content-Type" {
 			names = append(names, k)
 		}
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		for _, v := range req.Header[k] {
+		for _, v := range extra[k] {
 			fields = append(fields, signature.HeaderField{Name: k, Value: v})
 		}
 	}
 	app.hideSecretHeaders(r, fields, format)
-	out := app.Streams.Out
-	contentType := req.Header.Get("Content-Type")
-	switch format {
-	case "curl":
-		return writeCurl(out, req.URL, contentType, fields, req.Body, "")
-	case "json":
-		hm := map[string]string{"Content-Type": contentType}
-		for _, f := range fields {
-			hm[f.Name] = f.Value
-		}
-		return app.writeJSON(out, map[string]any{
-			"event": ev.Name, "provider": ev.Provider().ID, "method": req.Method, "url": req.URL,
-			"headers": hm, "body": string(req.Body),
-		})
+	contentType := ev.Provider().ContentType
+	if ct, ok := extra["Content-Type"]; ok && len(ct) > 0 {
+		contentType = ct[0]
 	}
-	if err := writeHTTP(out, req.URL, contentType, fields, req.Body); err != nil {
-		return err
-	}
-	_, err := fmt.Fprintln(out)
-	return err
+	return printer.Request(view.PrintedRequest{
+		Event: ev.Name, Provider: ev.Provider().ID, Method: http.MethodPost, URL: target,
+		ContentType: contentType, Headers: fields, Body: body,
+	})
 }
-
-// attemptJSON is one attempt under --json.
-type attemptJSON struct {
-	Type         string        `json:"type"`
-	CaptureID    string        `json:"capture_id,omitempty"`
-	Event        string        `json:"event"`
-	Provider     string        `json:"provider"`
-	URL          string        `json:"url"`
-	Attempt      int           `json:"attempt"`
-	MaxAttempts  int           `json:"max_attempts"`
-	Acknowledged bool          `json:"acknowledged"`
-	Status       int           `json:"status,omitempty"`
-	LatencyMS    float64       `json:"latency_ms"`
-	Request      requestJSON   `json:"request"`
-	Response     *responseJSON `json:"response,omitempty"`
-	Error        string        `json:"error,omitempty"`
-	ErrorKind    delivery.Kind `json:"error_kind,omitempty"`
-	Hint         string        `json:"hint,omitempty"`
-}
-
-type requestJSON struct {
-	Method    string            `json:"method"`
-	Headers   map[string]string `json:"headers"`
-	BodyBytes int               `json:"body_bytes"`
-}
-
-type responseJSON struct {
-	Status     int               `json:"status"`
-	Headers    map[string]string `json:"headers"`
-	Body       string            `json:"body"`
-	BodyBase64 []byte            `json:"body_base64,omitempty"`
-	Truncated  bool              `json:"truncated,omitempty"`
-}
-
-// sentItem names what an attempt sent: an event of trigger, or a capture of
-// replay (label is what a line shows first).
-type sentItem struct {
-	method, event, provider, captureID, label string
-}
-
-func (app *App) reportAttempt(r *resolvedSigning, it sentItem, target string, bodyLen int, a delivery.Attempt, max int, hinted map[string]bool) {
-	red := r.redactor()
-	// A replay's URL holds the secret put back in its query; an error may
-	// quote the URL.
-	target = red.URL(target)
-	var derr *delivery.Error
-	errMsg := ""
-	if a.Err != nil {
-		derr, _ = a.Err.(*delivery.Error)
-		errMsg = red.Text(a.Err.Error())
-	}
-	hint := ""
-	if derr != nil {
-		hint = derr.Hint
-	} else if a.Status >= 300 && a.Status < 400 {
-		to := a.Response.Get("Location")
-		if to == "" {
-			to = "(no Location header)"
-		}
-		hint = "redirected to " + to + ": webhooks are not followed through redirects; point --to at the final URL"
-	}
-	if app.JSON {
-		j := attemptJSON{
-			Type: "delivery", CaptureID: it.captureID, Event: it.event, Provider: it.provider, URL: target,
-			Attempt: a.Number, MaxAttempts: max, Acknowledged: a.Acknowledged(), Status: a.Status,
-			LatencyMS: float64(a.Latency.Microseconds()) / 1000,
-			Request:   requestJSON{Method: orDefault(it.method, http.MethodPost), Headers: red.Shown(a.Header), BodyBytes: bodyLen},
-			Hint:      hint,
-		}
-		if a.Err != nil {
-			j.Error = errMsg
-			if derr != nil {
-				j.ErrorKind = derr.Kind
-			}
-		} else {
-			resp := &responseJSON{Status: a.Status, Headers: red.Shown(a.Response), Truncated: a.Truncated}
-			if utf8.Valid(a.Body) {
-				resp.Body = red.Text(string(a.Body))
-			} else {
-				resp.BodyBase64 = a.Body
-			}
-			j.Response = resp
-		}
-		app.writeJSON(app.Streams.Out, j)
-		return
-	}
-	if app.Quiet {
-		return
-	}
-	p := app.palette()
-	var status string
-	switch {
-	case a.Err != nil:
-		status = p.Bad("✘ " + term.Escape(errMsg))
-	case a.Acknowledged():
-		status = p.OK(fmt.Sprintf("✔ %d %s", a.Status, http.StatusText(a.Status)))
-	default:
-		status = p.Bad(fmt.Sprintf("✘ %d %s", a.Status, http.StatusText(a.Status)))
-	}
-	prefix := ""
-	if max > 1 {
-		prefix = p.Dim(fmt.Sprintf("[%d/%d] ", a.Number, max))
-	}
-	// The label (a capture's id and event type), the target (a capture's
-	// path) and the answer are others' bytes: escaped.
-	line := fmt.Sprintf("%s%s → %s  %s  %s", prefix, term.Escape(it.label), term.Escape(target), status, formatLatency(a.Latency))
-	if a.Err == nil && len(a.Body) > 0 {
-		line += "  " + p.Dim(red.Text(preview(a.Body, 60)))
-	}
-	fmt.Fprintln(app.Streams.Out, line)
-	if hint != "" && !hinted[hint] {
-		hinted[hint] = true
-		fmt.Fprintf(app.Streams.Err, "hooktool: hint: %s\n", term.Escape(hint))
-	}
-}
-
-// formatLatency and preview are the printers' (package view).
-func formatLatency(d time.Duration) string { return view.Latency(d) }
-
-func preview(b []byte, max int) string { return view.Preview(b, max) }

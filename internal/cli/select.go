@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"errors"
+
+	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/spf13/pflag"
+)
+
+// selectFlags pick captured deliveries; shared by captures, replay and
+// verify over captures.
+type selectFlags struct {
+	ids     []string
+	event   string
+	where   []string
+	last    int
+	skipBad bool
+}
+
+func (s *selectFlags) addFlags(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&s.ids, "id", nil, "a capture id, or a unique prefix of one (repeatable)")
+	fs.StringVar(&s.event, "event", "", "only deliveries whose event type matches this glob")
+	fs.StringArrayVar(&s.where, "where", nil, "only deliveries where PATH OP VALUE holds: a gjson path into the body, header.NAME or record.FIELD; OP is ==, !=, <, >, <=, >= or ~ (glob); repeatable")
+	fs.IntVar(&s.last, "last", 0, "only the last N selected deliveries")
+	fs.BoolVar(&s.skipBad, "skip-bad", false, "skip malformed lines (with a warning) instead of stopping")
+}
+
+// captureQuery is a parsed selection over capture files.
+type captureQuery struct {
+	files []string
+	sel   capture.Selector
+	ids   *capture.IDMatcher
+	last  int
+	opts  capture.ReadOptions
+}
+
+func (app *App) newCaptureQuery(args []string, s *selectFlags) (*captureQuery, error) {
+	if len(args) == 0 {
+		return nil, usageErr("no capture file: give FILE, a directory of *.jsonl files, or - for stdin")
+	}
+	files, err := capture.Sources(args)
+	if err != nil {
+		return nil, failErr(err)
+	}
+	q := &captureQuery{files: files, sel: capture.Selector{Event: s.event}, ids: capture.NewIDMatcher(s.ids), last: s.last}
+	if s.last < 0 {
+		return nil, usageErr("--last must be positive")
+	}
+	for _, w := range s.where {
+		c, err := capture.ParseCond(w)
+		if err != nil {
+			return nil, usageErr("--where %v", err)
+		}
+		q.sel.Where = append(q.sel.Where, c)
+	}
+	q.opts = capture.ReadOptions{SkipBad: s.skipBad, Warn: func(m string) { app.warn("%s", m) }}
+	return q, nil
+}
+
+// each calls fn with every selected record, in file order. Records are
+// streamed, except with --id or --last, where the (few) selected records
+// are gathered first so an ambiguous prefix is refused before any is used.
+func (app *App) eachCapture(q *captureQuery, fn func(*capture.Record) error) error {
+	scan := func(fn func(*capture.Record) error) error {
+		for _, f := range q.files {
+			read := func(rec *capture.Record, _ int) error {
+				if !q.ids.Empty() && !q.ids.See(rec.ID) {
+					return nil
+				}
+				if !q.sel.Match(rec) {
+					return nil
+				}
+				return fn(rec)
+			}
+			var err error
+			if f == "-" {
+				err = capture.Read(app.Streams.In, "stdin", q.opts, read)
+			} else {
+				err = capture.ReadFile(f, q.opts, read)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if q.ids.Empty() && q.last == 0 {
+		return wrapCaptureErr(scan(fn))
+	}
+	var picked []*capture.Record
+	if err := scan(func(r *capture.Record) error {
+		picked = append(picked, r)
+		if q.last > 0 && len(picked) > q.last {
+			picked = picked[1:]
+		}
+		return nil
+	}); err != nil {
+		return wrapCaptureErr(err)
+	}
+	if err := q.ids.Check(); err != nil {
+		return usageErr("--id %v", err)
+	}
+	for _, r := range picked {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wrapCaptureErr makes an unreadable capture a could-not-run error, and
+// leaves the callback's own errors as they are.
+func wrapCaptureErr(err error) error {
+	var e *exitError
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	var pe *capture.ParseError
+	if errors.As(err, &pe) {
+		return failErr(err, "--skip-bad skips malformed lines; a torn last line is always skipped")
+	}
+	return failErr(err)
+}

@@ -1,0 +1,150 @@
+package view
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/term"
+)
+
+// CaptureListPrinter prints `captures list`: a table for people, each
+// record as a JSON line for scripts. Close ends the table.
+type CaptureListPrinter interface {
+	// Capture prints one record; verdict is its verdict's label.
+	Capture(r *capture.Record, verdict string) error
+	Close() error
+}
+
+// NewCaptureListPrinter starts the list (the table's header comes first).
+func NewCaptureListPrinter(out Out) CaptureListPrinter {
+	if out.JSON {
+		return captureListJSON{out.Streams.Out}
+	}
+	p := out.Palette
+	tw := tabwriter.NewWriter(out.Streams.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, p.Bold("ID")+"\t"+p.Bold("RECEIVED")+"\t"+p.Bold("REQUEST")+"\t"+p.Bold("EVENT")+"\t"+p.Bold("VERDICT")+"\t"+p.Bold("ANSWER")+"\t"+p.Bold("SIZE"))
+	return captureListText{tw}
+}
+
+type captureListJSON struct{ w io.Writer }
+
+func (p captureListJSON) Capture(r *capture.Record, _ string) error { return JSONLine(p.w, r) }
+func (p captureListJSON) Close() error                              { return nil }
+
+type captureListText struct{ tw *tabwriter.Writer }
+
+func (p captureListText) Capture(r *capture.Record, verdict string) error {
+	ev := r.Event
+	if ev == "" {
+		ev = "-"
+	}
+	req := r.Method + " " + r.Path
+	if r.Query != "" {
+		req += "?" + r.Query
+	}
+	_, err := fmt.Fprintf(p.tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", term.Escape(r.ID), r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), term.Escape(req), term.Escape(ev), term.Escape(verdict), r.Answer.Status, Size(r.BodySize))
+	return err
+}
+
+func (p captureListText) Close() error { return p.tw.Flush() }
+
+// CaptureShowPrinter prints `captures show`: the delivery for reading, the
+// record as JSON, or (raw) the body's exact bytes and nothing else.
+type CaptureShowPrinter interface {
+	Show(r *capture.Record, body []byte) error
+}
+
+// NewCaptureShowPrinter returns the printer; raw wins over --json.
+func NewCaptureShowPrinter(out Out, raw bool) CaptureShowPrinter {
+	switch {
+	case raw:
+		return captureRaw{out.Streams.Out}
+	case out.JSON:
+		return captureShowJSON{out.Streams.Out}
+	}
+	return captureShowText{out}
+}
+
+type captureRaw struct{ w io.Writer }
+
+func (p captureRaw) Show(_ *capture.Record, body []byte) error {
+	_, err := p.w.Write(body)
+	return err
+}
+
+type captureShowJSON struct{ w io.Writer }
+
+func (p captureShowJSON) Show(r *capture.Record, _ []byte) error { return JSONLine(p.w, r) }
+
+type captureShowText struct{ out Out }
+
+// Show prints a capture for reading. Every string of the record came from a
+// sender or a file: each goes through term.Escape (the body through
+// term.EscapeText), so nothing in it can act on the terminal.
+func (s captureShowText) Show(r *capture.Record, body []byte) error {
+	out := s.out.Streams.Out
+	p := s.out.Palette
+	esc := term.Escape
+	uri := r.Path
+	if r.Query != "" {
+		uri += "?" + r.Query
+	}
+	fmt.Fprintf(out, "%s %s %s\n", p.Bold(esc(r.Method)), esc(uri), esc(r.Proto))
+	headers := CaptureHeaders(r)
+	names := make([]string, 0, len(headers))
+	for k := range headers {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	if r.Host != "" {
+		fmt.Fprintf(out, "%s %s\n", p.Dim("Host:"), esc(r.Host))
+	}
+	for _, k := range names {
+		for _, v := range headers[k] {
+			fmt.Fprintf(out, "%s %s\n", p.Dim(esc(k)+":"), esc(v))
+		}
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintf(out, "%s %s  %s %s  %s %s\n", p.Dim("id"), esc(r.ID), p.Dim("received"), r.ReceivedAt.Format(time.RFC3339Nano), p.Dim("from"), esc(r.RemoteAddr))
+	if r.Event != "" || r.Provider != "" {
+		fmt.Fprintf(out, "%s %s  %s %s\n", p.Dim("event"), esc(r.Event), p.Dim("provider"), esc(r.Provider))
+	}
+	if v := r.Verdict; v != nil {
+		label := p.OK("✔ valid")
+		if !v.Valid {
+			label = p.Bad("✘ " + esc(string(v.Reason)))
+		}
+		fmt.Fprintf(out, "%s %s (%s): %s\n", p.Dim("verdict"), label, esc(v.Scheme), esc(v.Message))
+		for _, h := range v.Hints {
+			fmt.Fprintf(out, "%s %s\n", p.Warn("hint:"), esc(h))
+		}
+	}
+	fmt.Fprintf(out, "%s %d %s\n", p.Dim("answered"), r.Answer.Status, esc(r.Answer.Reason))
+	if f := r.Forward; f != nil {
+		if f.Error != "" {
+			fmt.Fprintf(out, "%s %s: %s\n", p.Dim("forwarded"), esc(f.URL), esc(f.Error))
+		} else {
+			fmt.Fprintf(out, "%s %s: %d in %.1fms\n", p.Dim("forwarded"), esc(f.URL), f.Status, f.LatencyMS)
+		}
+	}
+	fmt.Fprintln(out)
+	var pretty bytes.Buffer
+	switch {
+	case len(body) == 0:
+		fmt.Fprintln(out, p.Dim("(empty body)"))
+	case json.Indent(&pretty, body, "", "  ") == nil:
+		fmt.Fprintf(out, "%s\n", term.EscapeText(pretty.String()))
+	case utf8.Valid(body):
+		fmt.Fprintf(out, "%s\n", term.EscapeText(string(body)))
+	default:
+		fmt.Fprintf(out, "%s\n", p.Dim(fmt.Sprintf("(%d bytes, not text: --raw prints them)", len(body))))
+	}
+	return nil
+}
