@@ -334,10 +334,12 @@ func TestRunReturnsTheSourceError(t *testing.T) {
 func TestRunRefusesBadOptions(t *testing.T) {
 	tg := newTarget(t, nil)
 	for name, change := range map[string]func(*Options){
-		"concurrency 0":      func(o *Options) { o.Concurrency = 0 },
-		"concurrency 1025":   func(o *Options) { o.Concurrency = MaxConcurrency + 1 },
-		"rate NaN":           func(o *Options) { o.Rate = -1 },
-		"resign, no secret":  func(o *Options) { o.Resign, o.Schemes, o.Now, o.NewID = true, NewSchemes(SchemeOptions{}), time.Now, func() string { return "x" } },
+		"concurrency 0":    func(o *Options) { o.Concurrency = 0 },
+		"concurrency 1025": func(o *Options) { o.Concurrency = MaxConcurrency + 1 },
+		"rate NaN":         func(o *Options) { o.Rate = -1 },
+		"resign, no secret": func(o *Options) {
+			o.Resign, o.Schemes, o.Now, o.NewID = true, NewSchemes(SchemeOptions{}), time.Now, func() string { return "x" }
+		},
 		"no client":          func(o *Options) { o.Client = nil },
 		"resign, no schemes": func(o *Options) { o.Resign, o.Secrets = true, []signature.Secret{signature.NewSecret("s")} },
 	} {

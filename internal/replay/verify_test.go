@@ -52,7 +52,7 @@ func TestSchemesResolveInOrder(t *testing.T) {
 		provider, scheme string
 		want             string
 	}{
-		{"aella", "stripe", "slack"},   // the provider's profile first
+		{"aella", "stripe", "slack"},    // the provider's profile first
 		{"unknown", "stripe", "stripe"}, // then the recorded scheme
 		{"", "", "github"},              // then the configured one
 	} {
@@ -172,7 +172,7 @@ func TestVerifyRestoresARedactedQuery(t *testing.T) {
 	}
 	var got signature.Verdict
 	_, err = Verify(VerifyOptions{Source: source([]*capture.Record{rec}), Schemes: NewSchemes(SchemeOptions{Fixed: hm}),
-		Secrets: []signature.Secret{secret},
+		Secrets:   []signature.Secret{secret},
 		OnChecked: func(_ *capture.Record, v signature.Verdict, _ time.Time) error { got = v; return nil }})
 	if err != nil || !got.Valid {
 		t.Errorf("Verify: %v, verdict %+v: want valid against the query as it came", err, got)
@@ -188,8 +188,8 @@ func TestVerifyReportsTheRecordedVerdictWhenTheSignatureWasRedacted(t *testing.T
 	rec.Verdict = &signature.Verdict{Scheme: "flutterwave", Valid: true, Reason: "valid"}
 	var got signature.Verdict
 	sum, err := Verify(VerifyOptions{Source: source([]*capture.Record{rec}),
-		Schemes: NewSchemes(SchemeOptions{Fixed: lookup(t, "flutterwave", signature.Options{})}),
-		Secrets: []signature.Secret{secret},
+		Schemes:   NewSchemes(SchemeOptions{Fixed: lookup(t, "flutterwave", signature.Options{})}),
+		Secrets:   []signature.Secret{secret},
 		OnChecked: func(_ *capture.Record, v signature.Verdict, _ time.Time) error { got = v; return nil }})
 	if err != nil || sum.Valid != 1 || !got.Valid || len(got.Hints) != 1 {
 		t.Errorf("Verify: %v %+v, verdict %+v", err, sum, got)
