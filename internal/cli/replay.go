@@ -154,8 +154,12 @@ func runReplay(app *App, o *ReplayOptions) error {
 	})
 	defer batchGC()()
 
+	ctx := o.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	p := view.NewReplayPrinter(app.out(), r.redactor(), o.Retry+1)
-	sum, err := replay.Run(o.ctx, replay.Options{
+	sum, err := replay.Run(ctx, replay.Options{
 		Source:        func(each func(*capture.Record) error) error { return app.eachCapture(q, each) },
 		Target:        target,
 		Header:        extra,

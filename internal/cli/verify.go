@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -27,9 +26,8 @@ type VerifyOptions struct {
 	At      string
 	URL     string
 
-	// flags (for the config's bindings) and ctx come from the command.
+	// flags come from the command, for the config's bindings.
 	flags *pflag.FlagSet
-	ctx   context.Context
 }
 
 // newVerifyCommand builds `verify`; runF, when not nil, is called with the
@@ -64,7 +62,7 @@ the exit status is 1 if any is invalid. Selection flags (--id, --event,
   hooktool verify deliveries.jsonl                 # every captured delivery, as of its receive time`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Files, o.flags, o.ctx = args, cmd.Flags(), cmd.Context()
+			o.Files, o.flags = args, cmd.Flags()
 			if len(o.Files) > 0 && (o.Request != "" || o.Payload != "" || len(o.Headers) > 0) {
 				return usageErr("--request, --payload and --header check one delivery; with capture files, each capture is checked")
 			}

@@ -29,7 +29,7 @@ func TestVerifyOptions(t *testing.T) {
 			if got == nil {
 				t.Fatal("runF was not called")
 			}
-			got.flags, got.ctx = nil, nil
+			got.flags = nil
 			if !reflect.DeepEqual(*got, tc.want) {
 				t.Errorf("options\n%+v\nwant\n%+v", *got, tc.want)
 			}

@@ -336,7 +336,7 @@ func TestRunRefusesBadOptions(t *testing.T) {
 	for name, change := range map[string]func(*Options){
 		"concurrency 0":    func(o *Options) { o.Concurrency = 0 },
 		"concurrency 1025": func(o *Options) { o.Concurrency = MaxConcurrency + 1 },
-		"rate NaN":         func(o *Options) { o.Rate = -1 },
+		"rate -1":          func(o *Options) { o.Rate = -1 },
 		"resign, no secret": func(o *Options) {
 			o.Resign, o.Schemes, o.Now, o.NewID = true, NewSchemes(SchemeOptions{}), time.Now, func() string { return "x" }
 		},
