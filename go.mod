@@ -16,6 +16,7 @@ require (
 	github.com/tidwall/sjson v1.2.7
 	go.yaml.in/yaml/v3 v3.0.4
 	golang.org/x/sys v0.42.0
+	golang.org/x/time v0.16.0
 )
 
 require (

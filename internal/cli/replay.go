@@ -3,29 +3,25 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
-	"math"
-	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/delivery"
-	"github.com/hooktool/hooktool/internal/httpx"
+	"github.com/hooktool/hooktool/internal/replay"
 	"github.com/hooktool/hooktool/internal/signature"
-	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
-// ReplayOptions are the flags of `hooktool replay`.
+// ReplayOptions are the flags and arguments of `hooktool replay`.
 type ReplayOptions struct {
 	signing       signingFlags
 	sel           selectFlags
+	Files         []string
 	To            string
 	KeepPath      bool
 	Resign        bool
@@ -37,9 +33,15 @@ type ReplayOptions struct {
 	StopOnFailure bool
 	Headers       []string
 	Insecure      bool
+
+	// flags (for the config's bindings) and ctx come from the command.
+	flags *pflag.FlagSet
+	ctx   context.Context
 }
 
-func newReplayCommand(app *App) *cobra.Command {
+// newReplayCommand builds `replay`; runF, when not nil, is called with the
+// options instead of running them (tests).
+func newReplayCommand(app *App, runF func(*ReplayOptions) error) *cobra.Command {
 	o := &ReplayOptions{}
 	cmd := &cobra.Command{
 		Use:   "replay FILE... [--to URL | --endpoint NAME]",
@@ -66,7 +68,14 @@ not, 2 for usage errors or unreadable captures.` + exitStatusHelp,
   hooktool replay big.jsonl --to http://localhost:3000/hook --concurrency 32 --rate 500`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runReplay(app, cmd, o, args)
+			o.Files, o.flags, o.ctx = args, cmd.Flags(), cmd.Context()
+			if err := o.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runReplay(app, o)
 		},
 	}
 	fs := cmd.Flags()
@@ -87,63 +96,122 @@ not, 2 for usage errors or unreadable captures.` + exitStatusHelp,
 	return cmd
 }
 
-// captureSchemes finds the scheme to sign or verify each capture with: a
-// flag or the endpoint first, then the capture's provider profile, then the
-// scheme it recorded, then the configured one.
-type captureSchemes struct {
-	app    *App
-	r      *resolvedSigning
-	mu     sync.Mutex
-	cache  map[string]signature.Scheme
-	resign map[string]*resigning
-}
-
-// schemeKey is what decides a capture's scheme when no flag does: its
-// provider and its recorded scheme. Captures with the same key share a
-// scheme, a Signer and a Verifier.
-func schemeKey(rec *capture.Record) string { return rec.Provider + "\x00" + rec.Scheme }
-
-// resigning is how captures of one provider and scheme are signed again.
-type resigning struct {
-	scheme signature.Scheme
-	signer *signature.Signer
-	// drop are the old signature's headers: the new scheme's, and those of
-	// the scheme the capture was signed with, when that is another one.
-	drop []string
-}
-
-// resigningFor returns the resigning for rec's provider and scheme, made
-// once (the secret decoded once) for all the captures that share them.
-func (c *captureSchemes) resigningFor(rec *capture.Record) (*resigning, error) {
-	key := schemeKey(rec)
-	c.mu.Lock()
-	rs := c.resign[key]
-	c.mu.Unlock()
-	if rs != nil {
-		return rs, nil
+// validate checks the flags that need no config or file.
+func (o *ReplayOptions) validate() error {
+	if o.Concurrency < 1 || o.Concurrency > replay.MaxConcurrency {
+		return usageErr("--concurrency must be 1 to %d", replay.MaxConcurrency)
 	}
-	s, err := c.forRecord(rec)
+	if o.Rate < 0 || o.Retry < 0 || o.Timeout <= 0 {
+		return usageErr("--rate and --retry must be 0 or more, --timeout positive")
+	}
+	return checkRate(o.Rate)
+}
+
+// checkRate refuses a --rate that gives no usable interval between sends.
+func checkRate(rate float64) error {
+	if err := replay.CheckRate(rate); err != nil {
+		return usageErr("--rate %v", err)
+	}
+	return nil
+}
+
+func runReplay(app *App, o *ReplayOptions) error {
+	q, err := app.newCaptureQuery(o.Files, &o.sel)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	signer, err := c.r.newSigner(s)
+	r, err := app.loadSigningConfig(o.flags)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	rs = &resigning{scheme: s, signer: signer, drop: s.HeaderNames()}
-	if old, err := c.lookup(rec); err == nil && old != nil {
-		rs.drop = append(rs.drop, old.HeaderNames()...)
+	base, hasPath, err := r.replayTarget(o.To)
+	if err != nil {
+		return err
 	}
-	c.mu.Lock()
-	if c.resign == nil {
-		c.resign = map[string]*resigning{}
+	target, err := replay.NewTarget(base, o.KeepPath && !hasPath)
+	if err != nil {
+		return failErr(err) // replayTarget normalised it: not expected
 	}
-	c.resign[key] = rs
-	c.mu.Unlock()
-	return rs, nil
+	extra, err := parseHeaderArgs(o.Headers)
+	if err != nil {
+		return err
+	}
+	var schemes *replay.Schemes
+	if !o.Resign {
+		// Secrets only, to put back headers the listener redacted.
+		r.signing, _ = r.cfg.Signing(r.endpoint)
+	} else {
+		if schemes, err = app.newCaptureSchemes(r); err != nil {
+			return err
+		}
+		if err := r.needSecrets("re-sign"); err != nil {
+			return err
+		}
+	}
+	client := delivery.New(delivery.Options{
+		Timeout: o.Timeout, Retries: o.Retry, Backoff: o.RetryBackoff,
+		UserAgent: "hooktool/" + app.Version, Insecure: o.Insecure,
+	})
+	defer batchGC()()
+
+	ctx := o.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	p := view.NewReplayPrinter(app.out(), r.redactor(), o.Retry+1)
+	sum, err := replay.Run(ctx, replay.Options{
+		Source:        func(each func(*capture.Record) error) error { return app.eachCapture(q, each) },
+		Target:        target,
+		Header:        extra,
+		Client:        client,
+		Concurrency:   o.Concurrency,
+		Rate:          o.Rate,
+		StopOnFailure: o.StopOnFailure,
+		Secrets:       r.signing.Secrets,
+		Resign:        o.Resign,
+		Schemes:       schemes,
+		Now:           app.Now,
+		NewID:         newMessageID,
+		OnDropped: func(rec *capture.Record, names []string) {
+			app.warn("capture %s: not sent: %s (a name that is not a token, or a value with CR, LF or NUL)", rec.ID, quoteNames(names))
+		},
+		OnUnrestored: func(rec *capture.Record) {
+			what := strings.Join(rec.Redacted, ", ")
+			if rec.RedactedQuery {
+				what = strings.TrimPrefix(what+" and its query", " and ")
+			}
+			app.warnOnce("capture "+rec.ID+" had "+what+" redacted", "configure the secret (HOOKTOOL_SECRET, --secret-file) to put it back, or use --resign")
+		},
+		OnAttempt: p.Attempt,
+		OnDone:    p.Done,
+	})
+	p.Close()
+	if err != nil {
+		// What was sent before the bad capture is still worth a summary.
+		if sum.Sent > 0 {
+			p.Summary(sum)
+		}
+		var ce *replay.CaptureError
+		if errors.As(err, &ce) {
+			return failErr(err)
+		}
+		return err
+	}
+	p.Summary(sum)
+	if sum.Sent == 0 {
+		app.warn("no capture matched the selection: nothing was sent")
+	}
+	if sum.Failed > 0 {
+		return silentExit(ExitInvalid)
+	}
+	return nil
 }
 
-func (app *App) newCaptureSchemes(r *resolvedSigning) (*captureSchemes, error) {
+// newCaptureSchemes resolves the scheme of each capture for replay
+// --resign and verify over captures: --scheme or the endpoint's, else the
+// capture's provider profile (from the catalog), its recorded scheme, or
+// the configured one.
+func (app *App) newCaptureSchemes(r *resolvedSigning) (*replay.Schemes, error) {
 	err := app.finishSigning(r, r.cfg.Provider(r.endpoint))
 	if err != nil && !errors.Is(err, errNoScheme) {
 		return nil, err
@@ -151,42 +219,25 @@ func (app *App) newCaptureSchemes(r *resolvedSigning) (*captureSchemes, error) {
 	if err != nil {
 		r.scheme = nil
 	}
-	return &captureSchemes{app: app, r: r, cache: map[string]signature.Scheme{}}, nil
-}
-
-func (c *captureSchemes) forRecord(rec *capture.Record) (signature.Scheme, error) {
-	if c.r.scheme != nil && c.r.signing.SchemeExplicit {
-		return c.r.scheme, nil
-	}
-	key := schemeKey(rec)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s, ok := c.cache[key]; ok {
-		return s, nil
-	}
-	s, err := c.lookup(rec)
-	if err != nil {
-		return nil, err
-	}
-	if s == nil {
-		return nil, errors.New("no scheme recorded in the capture: give --scheme or --provider")
-	}
-	c.cache[key] = s
-	return s, nil
-}
-
-func (c *captureSchemes) lookup(rec *capture.Record) (signature.Scheme, error) {
-	if rec.Provider != "" {
-		if cat, err := c.app.loadCatalog(c.r); err == nil {
-			if p := cat.Provider(rec.Provider); p != nil && p.Signing.Scheme != "" {
-				return signature.Lookup(p.Signing.Scheme, p.Signing.Options())
+	o := replay.SchemeOptions{
+		Configured: r.scheme,
+		Options:    r.signing.Options,
+		ProviderScheme: func(id string) (signature.Scheme, error) {
+			cat, err := app.loadCatalog(r)
+			if err != nil {
+				return nil, nil // as if the provider were unknown: the recorded scheme decides
 			}
-		}
+			p := cat.Provider(id)
+			if p == nil || p.Signing.Scheme == "" {
+				return nil, nil
+			}
+			return signature.Lookup(p.Signing.Scheme, p.Signing.Options())
+		},
 	}
-	if rec.Scheme != "" {
-		return signature.Lookup(rec.Scheme, c.r.signing.Options)
+	if r.scheme != nil && r.signing.SchemeExplicit {
+		o.Fixed = r.scheme
 	}
-	return c.r.scheme, nil
+	return replay.NewSchemes(o), nil
 }
 
 // replayTarget is the base URL and whether it names its own path.
@@ -209,349 +260,6 @@ func (r *resolvedSigning) replayTarget(to string) (string, bool, error) {
 	hasPath := err == nil && u.Path != "" && u.Path != "/"
 	norm, err := normalizeURL("--to", raw)
 	return norm, hasPath, err
-}
-
-// replayResult is what the summary needs of one delivery (not the record:
-// a replay of a hundred thousand captures must not hold them all).
-type replayResult struct {
-	latency time.Duration
-	status  int
-	failure string // "" when acknowledged: else the status or error kind
-}
-
-func resultOf(a delivery.Attempt) replayResult {
-	res := replayResult{latency: a.Latency, status: a.Status}
-	switch {
-	case a.Acknowledged():
-	case a.Err != nil:
-		res.failure = "error"
-		var de *delivery.Error
-		if errors.As(a.Err, &de) {
-			res.failure = string(de.Kind)
-		}
-	default:
-		res.failure = fmt.Sprint(a.Status)
-	}
-	return res
-}
-
-// maxReplayConcurrency bounds --concurrency: the workers of replay's pool.
-const maxReplayConcurrency = 1024
-
-func runReplay(app *App, cmd *cobra.Command, o *ReplayOptions, args []string) error {
-	if o.Concurrency < 1 || o.Concurrency > maxReplayConcurrency {
-		return usageErr("--concurrency must be 1 to %d", maxReplayConcurrency)
-	}
-	if o.Rate < 0 || o.Retry < 0 || o.Timeout <= 0 {
-		return usageErr("--rate and --retry must be 0 or more, --timeout positive")
-	}
-	if err := checkRate(o.Rate); err != nil {
-		return err
-	}
-	q, err := app.newCaptureQuery(args, &o.sel)
-	if err != nil {
-		return err
-	}
-	r, err := app.loadSigningConfig(cmd.Flags())
-	if err != nil {
-		return err
-	}
-	base, hasPath, err := r.replayTarget(o.To)
-	if err != nil {
-		return err
-	}
-	to := newReplayTo(base, hasPath, o.KeepPath)
-	extra, err := parseHeaderArgs(o.Headers)
-	if err != nil {
-		return err
-	}
-	var schemes *captureSchemes
-	if !o.Resign {
-		// Secrets only, to put back headers the listener redacted.
-		r.signing, _ = r.cfg.Signing(r.endpoint)
-	}
-	if o.Resign {
-		if schemes, err = app.newCaptureSchemes(r); err != nil {
-			return err
-		}
-		if err := r.needSecrets("re-sign"); err != nil {
-			return err
-		}
-	}
-	client := delivery.New(delivery.Options{
-		Timeout: o.Timeout, Retries: o.Retry, Backoff: o.RetryBackoff,
-		UserAgent: "hooktool/" + app.Version, Insecure: o.Insecure,
-	})
-	ctx, cancel := context.WithCancel(cmd.Context())
-	defer cancel()
-	defer batchGC()()
-
-	jobs := make(chan *capture.Record, o.Concurrency)
-	var readErr error
-	go func() {
-		defer close(jobs)
-		readErr = app.eachCapture(q, func(rec *capture.Record) error {
-			select {
-			case jobs <- rec:
-				return nil
-			case <-ctx.Done():
-				return capture.ErrStop
-			}
-		})
-		if errors.Is(readErr, capture.ErrStop) {
-			readErr = nil
-		}
-	}()
-	var tick <-chan time.Time
-	if o.Rate > 0 {
-		t := time.NewTicker(time.Duration(float64(time.Second) / o.Rate))
-		defer t.Stop()
-		tick = t.C
-	}
-	progress := term.NewProgress(app.Streams.Err, app.Streams.ErrIsTerminal && !app.JSON && !app.Quiet, 0)
-	var mu sync.Mutex // serialises output and results
-	var results []replayResult
-	hinted := map[string]bool{}
-	var prepErr error
-	var stopped atomic.Bool // --stop-on-failure ended the run
-	var wg sync.WaitGroup
-	for w := 0; w < o.Concurrency; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for rec := range jobs {
-				if ctx.Err() != nil {
-					continue
-				}
-				req, err := replayRequest(app, r, schemes, rec, to, extra)
-				if err != nil {
-					mu.Lock()
-					if prepErr == nil {
-						prepErr = fmt.Errorf("capture %s: %w", rec.ID, err)
-					}
-					mu.Unlock()
-					cancel()
-					continue
-				}
-				if tick != nil {
-					select {
-					case <-tick:
-					case <-ctx.Done():
-						continue
-					}
-				}
-				label := rec.ID
-				if rec.Event != "" {
-					label += " " + rec.Event
-				}
-				item := sentItem{method: rec.Method, event: rec.Event, provider: rec.Provider, captureID: rec.ID, label: label}
-				attempts := sendWith(client, ctx, req, func(a delivery.Attempt) {
-					mu.Lock()
-					progress.Clear()
-					app.reportAttempt(r, item, req.URL, len(req.Body), a, o.Retry+1, hinted)
-					mu.Unlock()
-				})
-				last := attempts[len(attempts)-1]
-				mu.Lock()
-				results = append(results, resultOf(last))
-				progress.Step()
-				mu.Unlock()
-				if !last.Acknowledged() && o.StopOnFailure {
-					stopped.Store(true)
-					cancel()
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	progress.Clear()
-	if readErr != nil || prepErr != nil {
-		// What was sent before the bad capture is still worth a summary.
-		if len(results) > 0 {
-			app.replaySummary(results, false)
-		}
-		if readErr != nil {
-			return readErr
-		}
-		return failErr(prepErr)
-	}
-	failed := app.replaySummary(results, stopped.Load())
-	if len(results) == 0 {
-		app.warn("no capture matched the selection: nothing was sent")
-	}
-	if failed > 0 {
-		return silentExit(ExitInvalid)
-	}
-	return nil
-}
-
-// checkRate refuses a --rate that gives no usable interval between sends
-// (NaN, infinite, or so large the interval rounds to nothing).
-func checkRate(rate float64) error {
-	if rate == 0 {
-		return nil
-	}
-	if math.IsNaN(rate) || math.IsInf(rate, 0) || rate < 0 || time.Duration(float64(time.Second)/rate) <= 0 || float64(time.Second)/rate > float64(24*time.Hour) {
-		return usageErr("--rate %v is not a usable number of requests per second", rate)
-	}
-	return nil
-}
-
-// sendWith sends with a per-call attempt callback (the client is shared).
-func sendWith(c *delivery.Client, ctx context.Context, req delivery.Request, on func(delivery.Attempt)) []delivery.Attempt {
-	cc := *c
-	cc.OnAttempt = on
-	return cc.Send(ctx, req)
-}
-
-// replayTo is where captures go: base itself, or with each capture's path
-// and query after it (httpx.JoinURL: never another host).
-type replayTo struct {
-	base     string
-	withPath bool
-	parsed   *url.URL
-}
-
-func newReplayTo(base string, hasPath, keepPath bool) replayTo {
-	to := replayTo{base: base, withPath: keepPath && !hasPath}
-	if to.withPath {
-		to.parsed, _ = url.Parse(base) // normalizeURL parsed it
-	}
-	return to
-}
-
-func (to replayTo) url(rec *capture.Record) (string, error) {
-	if to.withPath {
-		return httpx.JoinURL(to.parsed, rec.Path, rec.Query)
-	}
-	return to.base, nil
-}
-
-// replayRequest rebuilds a captured delivery for sending.
-func replayRequest(app *App, r *resolvedSigning, schemes *captureSchemes, rec *capture.Record, to replayTo, extra http.Header) (delivery.Request, error) {
-	body, err := rec.Bytes()
-	if err != nil {
-		return delivery.Request{}, err
-	}
-	// The record is read for this send alone: its header map becomes the
-	// request's, without framing and hop-by-hop headers whatever their case
-	// (httpx.Sendable copies it only when it drops one).
-	received, err := rec.HeaderBytes()
-	if err != nil {
-		return delivery.Request{}, err
-	}
-	h, invalid := httpx.Sendable(received)
-	if len(invalid) > 0 {
-		app.warn("capture %s: not sent: %s (a name that is not a token, or a value with CR, LF or NUL)", rec.ID, quoteNames(invalid))
-	}
-	if h == nil {
-		h = http.Header{}
-	}
-	restoreRedacted(app, r, rec, h)
-	target, err := to.url(rec)
-	if err != nil {
-		return delivery.Request{}, err
-	}
-	for k, v := range extra {
-		h[k] = v
-	}
-	req := delivery.Request{Method: rec.Method, URL: target, Header: h, Body: body}
-	if schemes == nil {
-		return req, nil
-	}
-	rs, err := schemes.resigningFor(rec)
-	if err != nil {
-		return req, err
-	}
-	for _, name := range rs.drop {
-		h.Del(name)
-	}
-	id := ""
-	if rs.scheme.UsesID() {
-		id = newMessageID()
-	}
-	req.Sign = app.freshSigner(rs.signer, body, id, target)
-	return req, nil
-}
-
-// restoreRedacted puts the configured secret back where the listener
-// redacted it, in the record's own headers and query, so a byte-exact
-// replay of (say) a Flutterwave delivery carries its verif-hash again, and
-// one that came with ?token=SECRET carries its token.
-func restoreRedacted(app *App, r *resolvedSigning, rec *capture.Record, h http.Header) {
-	if len(rec.Redacted) == 0 && !rec.RedactedQuery {
-		return
-	}
-	if len(r.signing.Secrets) == 0 {
-		what := strings.Join(rec.Redacted, ", ")
-		if rec.RedactedQuery {
-			what = strings.TrimPrefix(what+" and its query", " and ")
-		}
-		app.warnOnce("capture "+rec.ID+" had "+what+" redacted", "configure the secret (HOOKTOOL_SECRET, --secret-file) to put it back, or use --resign")
-		return
-	}
-	secret := r.signing.Secrets[0]
-	signature.RestoreHeaders(h, rec.Redacted, secret)
-	if rec.RedactedQuery {
-		rec.Query = signature.RestoreQuery(rec.Query, secret)
-	}
-}
-
-// replaySummary prints what was sent and returns how many failed.
-// stopped says --stop-on-failure ended the run early.
-func (app *App) replaySummary(results []replayResult, stopped bool) int {
-	acked, failed := 0, 0
-	byFailure := map[string]int{}
-	lat := make([]time.Duration, 0, len(results))
-	for _, res := range results {
-		lat = append(lat, res.latency)
-		if res.failure == "" {
-			acked++
-			continue
-		}
-		failed++
-		byFailure[res.failure]++
-	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) time.Duration {
-		if len(lat) == 0 {
-			return 0
-		}
-		return lat[int(p*float64(len(lat)-1)+0.5)]
-	}
-	if app.JSON {
-		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-		app.writeJSON(app.Streams.Err, map[string]any{
-			"type": "summary", "sent": len(results), "acknowledged": acked, "failed": failed, "failed_by": byFailure,
-			"latency_ms":         map[string]float64{"p50": ms(pct(0.5)), "p95": ms(pct(0.95)), "max": ms(pct(1))},
-			"stopped_on_failure": stopped,
-		})
-		return failed
-	}
-	if app.Quiet {
-		return failed
-	}
-	fmt.Fprintf(app.Streams.Err, "hooktool: replayed %d: %d acknowledged, %d failed", len(results), acked, failed)
-	if len(byFailure) > 0 {
-		keys := make([]string, 0, len(byFailure))
-		for k := range byFailure {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = fmt.Sprintf("%s×%d", k, byFailure[k])
-		}
-		fmt.Fprintf(app.Streams.Err, " (%s)", strings.Join(parts, ", "))
-	}
-	if len(lat) > 0 {
-		fmt.Fprintf(app.Streams.Err, "; latency p50 %s, p95 %s, max %s", formatLatency(pct(0.5)), formatLatency(pct(0.95)), formatLatency(pct(1)))
-	}
-	if stopped {
-		fmt.Fprint(app.Streams.Err, "; stopped at the first failure (--stop-on-failure): later captures were not sent")
-	}
-	fmt.Fprintln(app.Streams.Err)
-	return failed
 }
 
 // quoteNames lists header names Go-quoted: a name from a capture file may

@@ -1,29 +1,38 @@
 package cli
 
 import (
-	"fmt"
+	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/cli/view"
+	"github.com/hooktool/hooktool/internal/replay"
 	"github.com/hooktool/hooktool/internal/signature"
-	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
-// VerifyOptions are the flags of `hooktool verify`.
+// VerifyOptions are the flags and arguments of `hooktool verify`.
 type VerifyOptions struct {
 	signing signingFlags
 	sel     selectFlags
+	// Files are capture files: each selected capture is checked. Without
+	// them, one delivery is (--payload or stdin, --header, --request).
+	Files   []string
 	Payload string
 	Headers []string
 	Request string
 	At      string
 	URL     string
+
+	// flags come from the command, for the config's bindings.
+	flags *pflag.FlagSet
 }
 
-func newVerifyCommand(app *App) *cobra.Command {
+// newVerifyCommand builds `verify`; runF, when not nil, is called with the
+// options instead of running them (tests).
+func newVerifyCommand(app *App, runF func(*VerifyOptions) error) *cobra.Command {
 	o := &VerifyOptions{}
 	cmd := &cobra.Command{
 		Use:   "verify [flags]",
@@ -53,10 +62,17 @@ the exit status is 1 if any is invalid. Selection flags (--id, --event,
   hooktool verify deliveries.jsonl                 # every captured delivery, as of its receive time`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return runVerifyCaptures(app, cmd, o, args)
+			o.Files, o.flags = args, cmd.Flags()
+			if len(o.Files) > 0 && (o.Request != "" || o.Payload != "" || len(o.Headers) > 0) {
+				return usageErr("--request, --payload and --header check one delivery; with capture files, each capture is checked")
 			}
-			return runVerify(app, cmd, o)
+			if runF != nil {
+				return runF(o)
+			}
+			if len(o.Files) > 0 {
+				return runVerifyCaptures(app, o)
+			}
+			return runVerify(app, o)
 		},
 	}
 	fs := cmd.Flags()
@@ -72,8 +88,9 @@ the exit status is 1 if any is invalid. Selection flags (--id, --event,
 	return cmd
 }
 
-func runVerify(app *App, cmd *cobra.Command, o *VerifyOptions) error {
-	r, err := app.resolveSigning(cmd.Flags())
+// runVerify checks one delivery.
+func runVerify(app *App, o *VerifyOptions) error {
+	r, err := app.resolveSigning(o.flags)
 	if err != nil {
 		return err
 	}
@@ -119,62 +136,22 @@ func runVerify(app *App, cmd *cobra.Command, o *VerifyOptions) error {
 		Tolerance:  r.signing.Tolerance,
 		Alternates: r.cfg.Alternates(r.endpoint),
 	})
-	app.printVerdict(v, now)
+	if err := view.NewVerifyPrinter(app.out()).Verdict(v, now); err != nil {
+		return failErr(err)
+	}
 	if !v.Valid {
 		return silentExit(ExitInvalid)
 	}
 	return nil
 }
 
-// verdictJSON is the --json form of a verdict.
-type verdictJSON struct {
-	signature.Verdict
-	CheckedAt int64 `json:"checked_at"`
-}
-
-func (app *App) printVerdict(v signature.Verdict, at time.Time) {
-	out := app.Streams.Out
-	if app.JSON {
-		app.writeJSON(out, verdictJSON{Verdict: v, CheckedAt: at.Unix()})
-		return
-	}
-	if app.Quiet {
-		return
-	}
-	p := app.palette()
-	if v.Valid {
-		fmt.Fprintf(out, "%s (%s): %s\n", p.OK("✔ valid"), v.Scheme, term.Escape(v.Message))
-	} else {
-		fmt.Fprintf(out, "%s (%s, %s): %s\n", p.Bad("✘ invalid"), v.Scheme, v.Reason, term.Escape(v.Message))
-	}
-	for _, h := range v.Hints {
-		fmt.Fprintf(out, "%s %s\n", p.Warn("hint:"), term.Escape(h))
-	}
-}
-
-// redactedSignature reports whether a capture's signature header was
-// redacted when kept.
-func redactedSignature(s signature.Scheme, rec *capture.Record) bool {
-	for _, name := range rec.Redacted {
-		for _, h := range s.HeaderNames() {
-			if strings.EqualFold(name, h) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// runVerifyCaptures verifies every selected captured delivery.
-func runVerifyCaptures(app *App, cmd *cobra.Command, o *VerifyOptions, args []string) error {
-	if o.Request != "" || o.Payload != "" || len(o.Headers) > 0 {
-		return usageErr("--request, --payload and --header check one delivery; with capture files, each capture is checked")
-	}
-	q, err := app.newCaptureQuery(args, &o.sel)
+// runVerifyCaptures checks every selected captured delivery.
+func runVerifyCaptures(app *App, o *VerifyOptions) error {
+	q, err := app.newCaptureQuery(o.Files, &o.sel)
 	if err != nil {
 		return err
 	}
-	r, err := app.loadSigningConfig(cmd.Flags())
+	r, err := app.loadSigningConfig(o.flags)
 	if err != nil {
 		return err
 	}
@@ -191,105 +168,46 @@ func runVerifyCaptures(app *App, cmd *cobra.Command, o *VerifyOptions, args []st
 			return err
 		}
 	}
-	checked, valid, unchecked := 0, 0, 0
-	byReason := map[string]int{}
-	out := app.Streams.Out
-	p := app.palette()
-	alternates := r.cfg.Alternates(r.endpoint)
-	// One Verifier per provider and scheme (as forRecord caches schemes):
-	// the secrets are decoded once, not per capture.
-	verifiers := map[string]*signature.Verifier{}
-	err = app.eachCapture(q, func(rec *capture.Record) error {
-		s, serr := schemes.forRecord(rec)
-		if serr != nil {
-			unchecked++
-			if app.JSON {
-				return app.writeJSON(out, map[string]any{"capture_id": rec.ID, "event": rec.Event, "checked": false, "reason": serr.Error()})
-			}
-			if !app.Quiet {
-				fmt.Fprintf(out, "%s  %s  %s\n", term.Escape(rec.ID), term.Escape(orDefault(rec.Event, "-")), p.Dim("unchecked: "+term.Escape(serr.Error())))
-			}
-			return nil
-		}
-		body, berr := rec.Bytes()
-		if berr != nil {
-			return failErr(berr)
-		}
-		when := rec.ReceivedAt
-		if !at.IsZero() {
-			when = at
-		}
-		uri := rec.Path
-		if q := rec.Query; q != "" {
-			if rec.RedactedQuery {
-				// The query was signed as it came, secret and all.
-				q = signature.RestoreQuery(q, r.signing.Secrets[0])
-			}
-			uri += "?" + q
-		}
-		vf := verifiers[schemeKey(rec)]
-		if vf == nil {
-			if vf, err = r.newVerifier(s); err != nil {
-				return err
-			}
-			verifiers[schemeKey(rec)] = vf
-		}
-		v := vf.Verify(signature.Message{Header: rec.Headers, Body: body, URL: "http://" + rec.Host + uri},
-			signature.VerifyOptions{Now: when, Tolerance: r.signing.Tolerance, Alternates: alternates})
-		if redactedSignature(s, rec) && rec.Verdict != nil {
-			// The header that carried the signature was the secret itself and
-			// was not kept: the verdict made on receipt is the one to report.
-			v = *rec.Verdict
-			v.Hints = append(v.Hints, "the signature header was redacted when kept: this is the verdict recorded on receipt")
-		}
-		checked++
-		if v.Valid {
-			valid++
-		} else {
-			byReason[string(v.Reason)]++
-		}
-		if app.JSON {
-			return app.writeJSON(out, struct {
-				CaptureID string `json:"capture_id"`
-				Event     string `json:"event,omitempty"`
-				Checked   bool   `json:"checked"`
-				signature.Verdict
-				CheckedAt int64 `json:"checked_at"`
-			}{rec.ID, rec.Event, true, v, when.Unix()})
-		}
-		if app.Quiet {
-			return nil
-		}
-		label := p.OK("✔ valid")
-		if !v.Valid {
-			label = p.Bad("✘ " + string(v.Reason) + ": " + term.Escape(v.Message))
-		}
-		// The id and event type come from the capture file: escaped, so
-		// neither can rewrite the line.
-		fmt.Fprintf(out, "%s  %s  %s\n", term.Escape(rec.ID), term.Escape(orDefault(rec.Event, "-")), label)
-		for _, h := range v.Hints {
-			fmt.Fprintf(out, "    %s %s\n", p.Warn("hint:"), term.Escape(h))
-		}
-		return nil
+	p := view.NewVerifyPrinter(app.out())
+	sum, err := replay.Verify(replay.VerifyOptions{
+		Source: func(each func(*capture.Record) error) error {
+			// The engine's own errors become the command's here, before
+			// eachCapture would make them plain could-not-run errors.
+			return app.eachCapture(q, func(rec *capture.Record) error { return verifyErr(each(rec)) })
+		},
+		Schemes:     schemes,
+		Secrets:     r.signing.Secrets,
+		Tolerance:   r.signing.Tolerance,
+		Alternates:  r.cfg.Alternates(r.endpoint),
+		At:          at,
+		OnChecked:   p.Checked,
+		OnUnchecked: p.Unchecked,
 	})
-	if err != nil {
+	var none *replay.NoneCheckedError
+	switch {
+	case errors.As(err, &none):
+		return failErr(err, "give --scheme, --provider or --endpoint")
+	case err != nil:
 		return err
 	}
-	invalid := checked - valid
-	if checked == 0 && unchecked > 0 {
-		return failErr(fmt.Errorf("none of the %d captures could be checked: they record no scheme", unchecked), "give --scheme, --provider or --endpoint")
-	}
-	if app.JSON {
-		app.writeJSON(app.Streams.Err, map[string]any{"type": "summary", "checked": checked, "valid": valid, "invalid": invalid, "unchecked": unchecked, "invalid_by": byReason})
-	} else if !app.Quiet {
-		fmt.Fprintf(app.Streams.Err, "hooktool: checked %d: %d valid, %d invalid", checked, valid, invalid)
-		if unchecked > 0 {
-			fmt.Fprintf(app.Streams.Err, ", %d unchecked (no scheme)", unchecked)
-		}
-		fmt.Fprintln(app.Streams.Err)
-	}
-	if invalid > 0 {
+	p.Summary(sum)
+	if sum.Invalid > 0 {
 		return silentExit(ExitInvalid)
 	}
 	return nil
+}
+
+// verifyErr is the command's error for an error of verifying a capture: a
+// secret the scheme cannot use names where it came from, with a hint; any
+// other (a body that does not decode) is a could-not-run error.
+func verifyErr(err error) error {
+	var se *signature.SecretError
+	var e *exitError
+	switch {
+	case err == nil || errors.As(err, &e):
+		return err
+	case errors.As(err, &se):
+		return unusableSecret(err)
+	}
+	return failErr(err)
 }

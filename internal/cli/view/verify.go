@@ -1,0 +1,152 @@
+package view
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/replay"
+	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/term"
+)
+
+// VerifyPrinter prints what `verify` finds: the verdict on one delivery,
+// or a line per capture checked (stdout) and a summary (stderr).
+type VerifyPrinter interface {
+	// Verdict is the verdict on one delivery, checked as of at.
+	Verdict(v signature.Verdict, at time.Time) error
+	// Checked is a capture's verdict, checked as of at.
+	Checked(rec *capture.Record, v signature.Verdict, at time.Time) error
+	// Unchecked is a capture that could not be checked, and why.
+	Unchecked(rec *capture.Record, why error) error
+	Summary(s replay.VerifySummary)
+}
+
+// NewVerifyPrinter returns out's printer for verify.
+func NewVerifyPrinter(out Out) VerifyPrinter {
+	if out.JSON {
+		return verifyJSON{out}
+	}
+	return verifyText{out}
+}
+
+type verifyText struct{ out Out }
+
+func (p verifyText) Verdict(v signature.Verdict, _ time.Time) error {
+	if p.out.Quiet {
+		return nil
+	}
+	w, pal := p.out.Streams.Out, p.out.Palette
+	if v.Valid {
+		fmt.Fprintf(w, "%s (%s): %s\n", pal.OK("✔ valid"), v.Scheme, term.Escape(v.Message))
+	} else {
+		fmt.Fprintf(w, "%s (%s, %s): %s\n", pal.Bad("✘ invalid"), v.Scheme, v.Reason, term.Escape(v.Message))
+	}
+	for _, h := range v.Hints {
+		fmt.Fprintf(w, "%s %s\n", pal.Warn("hint:"), term.Escape(h))
+	}
+	return nil
+}
+
+// orDash is s, or "-" when it is empty.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (p verifyText) Checked(rec *capture.Record, v signature.Verdict, _ time.Time) error {
+	if p.out.Quiet {
+		return nil
+	}
+	w, pal := p.out.Streams.Out, p.out.Palette
+	label := pal.OK("✔ valid")
+	if !v.Valid {
+		label = pal.Bad("✘ " + string(v.Reason) + ": " + term.Escape(v.Message))
+	}
+	// The id and event type come from the capture file: escaped, so
+	// neither can rewrite the line.
+	fmt.Fprintf(w, "%s  %s  %s\n", term.Escape(rec.ID), term.Escape(orDash(rec.Event)), label)
+	for _, h := range v.Hints {
+		fmt.Fprintf(w, "    %s %s\n", pal.Warn("hint:"), term.Escape(h))
+	}
+	return nil
+}
+
+func (p verifyText) Unchecked(rec *capture.Record, why error) error {
+	if p.out.Quiet {
+		return nil
+	}
+	fmt.Fprintf(p.out.Streams.Out, "%s  %s  %s\n", term.Escape(rec.ID), term.Escape(orDash(rec.Event)), p.out.Palette.Dim("unchecked: "+term.Escape(why.Error())))
+	return nil
+}
+
+func (p verifyText) Summary(s replay.VerifySummary) {
+	if p.out.Quiet {
+		return
+	}
+	w := p.out.Streams.Err
+	fmt.Fprintf(w, "hooktool: checked %d: %d valid, %d invalid", s.Checked, s.Valid, s.Invalid)
+	if s.Unchecked > 0 {
+		fmt.Fprintf(w, ", %d unchecked (no scheme)", s.Unchecked)
+	}
+	fmt.Fprintln(w)
+}
+
+type verifyJSON struct{ out Out }
+
+// verdictJSON is the --json form of a verdict.
+type verdictJSON struct {
+	signature.Verdict
+	CheckedAt int64 `json:"checked_at"`
+}
+
+func (p verifyJSON) Verdict(v signature.Verdict, at time.Time) error {
+	return JSONLine(p.out.Streams.Out, verdictJSON{Verdict: v, CheckedAt: at.Unix()})
+}
+
+// checkedJSON is a capture's verdict under --json.
+type checkedJSON struct {
+	CaptureID string `json:"capture_id"`
+	Event     string `json:"event,omitempty"`
+	Checked   bool   `json:"checked"`
+	signature.Verdict
+	CheckedAt int64 `json:"checked_at"`
+}
+
+func (p verifyJSON) Checked(rec *capture.Record, v signature.Verdict, at time.Time) error {
+	return JSONLine(p.out.Streams.Out, checkedJSON{rec.ID, rec.Event, true, v, at.Unix()})
+}
+
+// uncheckedJSON is a capture not checked, under --json (fields in the
+// order a map's keys were written before).
+type uncheckedJSON struct {
+	CaptureID string `json:"capture_id"`
+	Checked   bool   `json:"checked"`
+	Event     string `json:"event"`
+	Reason    string `json:"reason"`
+}
+
+func (p verifyJSON) Unchecked(rec *capture.Record, why error) error {
+	return JSONLine(p.out.Streams.Out, uncheckedJSON{CaptureID: rec.ID, Event: rec.Event, Reason: why.Error()})
+}
+
+// verifySummaryJSON is the summary under --json (fields in the order a
+// map's keys were written before).
+type verifySummaryJSON struct {
+	Checked   int            `json:"checked"`
+	Invalid   int            `json:"invalid"`
+	InvalidBy map[string]int `json:"invalid_by"`
+	Type      string         `json:"type"`
+	Unchecked int            `json:"unchecked"`
+	Valid     int            `json:"valid"`
+}
+
+func (p verifyJSON) Summary(s replay.VerifySummary) {
+	by := s.InvalidBy
+	if by == nil {
+		by = map[string]int{}
+	}
+	_ = JSONLine(p.out.Streams.Err, verifySummaryJSON{Checked: s.Checked, Invalid: s.Invalid, InvalidBy: by, Type: "summary", Unchecked: s.Unchecked, Valid: s.Valid})
+}

@@ -1,0 +1,164 @@
+package replay
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/httpx"
+	"github.com/hooktool/hooktool/internal/signature"
+)
+
+// request rebuilds a captured delivery for sending.
+func (r *run) request(rec *capture.Record) (delivery.Request, error) {
+	body, err := rec.Bytes()
+	if err != nil {
+		return delivery.Request{}, err
+	}
+	// The record is read for this send alone: its header map becomes the
+	// request's, without framing and hop-by-hop headers whatever their case
+	// (httpx.Sendable copies it only when it drops one).
+	received, err := rec.HeaderBytes()
+	if err != nil {
+		return delivery.Request{}, err
+	}
+	h, invalid := httpx.Sendable(received)
+	if len(invalid) > 0 && r.o.OnDropped != nil {
+		r.mu.Lock()
+		r.o.OnDropped(rec, invalid)
+		r.mu.Unlock()
+	}
+	if h == nil {
+		h = http.Header{}
+	}
+	r.restore(rec, h)
+	target, err := r.o.Target.URL(rec)
+	if err != nil {
+		return delivery.Request{}, err
+	}
+	for k, v := range r.o.Header {
+		h[k] = v
+	}
+	req := delivery.Request{Method: rec.Method, URL: target, Header: h, Body: body}
+	if !r.o.Resign {
+		return req, nil
+	}
+	rs, err := r.resigningFor(rec)
+	if err != nil {
+		return req, err
+	}
+	for _, name := range rs.drop {
+		h.Del(name)
+	}
+	id := ""
+	if rs.scheme.UsesID() {
+		id = r.o.NewID()
+	}
+	now, signer := r.o.Now, rs.signer
+	// Each attempt is signed anew, with the current time and the same id,
+	// as providers do when they redeliver.
+	req.Sign = func(int) (http.Header, error) {
+		fields, err := signer.Sign(signature.SignInput{Body: body, ID: id, Timestamp: now(), URL: target})
+		if err != nil {
+			return nil, err
+		}
+		out := make(http.Header, len(fields))
+		for _, f := range fields {
+			out.Set(f.Name, f.Value)
+		}
+		return out, nil
+	}
+	return req, nil
+}
+
+// restore puts the configured secret back where the listener redacted it,
+// in the record's own headers and query (signature.Redactor's inverse), so
+// a byte-exact replay of (say) a Flutterwave delivery carries its
+// verif-hash again, and one that came with ?token=SECRET carries its token.
+func (r *run) restore(rec *capture.Record, h http.Header) {
+	if len(rec.Redacted) == 0 && !rec.RedactedQuery {
+		return
+	}
+	if len(r.o.Secrets) == 0 {
+		if r.o.OnUnrestored != nil {
+			r.mu.Lock()
+			r.o.OnUnrestored(rec)
+			r.mu.Unlock()
+		}
+		return
+	}
+	secret := r.o.Secrets[0]
+	signature.RestoreHeaders(h, rec.Redacted, secret)
+	if rec.RedactedQuery {
+		rec.Query = signature.RestoreQuery(rec.Query, secret)
+	}
+}
+
+// resigning is how captures of one provider and scheme are signed again.
+type resigning struct {
+	scheme signature.Scheme
+	signer *signature.Signer
+	// drop are the old signature's headers: the new scheme's, and those of
+	// the scheme the capture was signed with, when that is another one.
+	drop []string
+}
+
+// resigningFor returns the resigning for rec's provider and scheme, made
+// once (the secret decoded once) for all the captures that share them.
+func (r *run) resigningFor(rec *capture.Record) (*resigning, error) {
+	key := keyOf(rec)
+	r.mu.Lock()
+	rs := r.resign[key]
+	r.mu.Unlock()
+	if rs != nil {
+		return rs, nil
+	}
+	s, err := r.o.Schemes.For(rec)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := signature.NewSigner(s, r.o.Secrets[0])
+	if err != nil {
+		return nil, err
+	}
+	rs = &resigning{scheme: s, signer: signer, drop: s.HeaderNames()}
+	if old, err := r.o.Schemes.Recorded(rec); err == nil && old != nil {
+		rs.drop = append(rs.drop, old.HeaderNames()...)
+	}
+	r.mu.Lock()
+	r.resign[key] = rs
+	r.mu.Unlock()
+	return rs, nil
+}
+
+// Target is where captures are sent: a URL as it is, or a base URL with
+// each capture's path and query after it (httpx.JoinURL: never another
+// host).
+type Target struct {
+	base   string
+	parsed *url.URL // set when each capture's path is appended
+}
+
+// NewTarget returns a target at base, an absolute http:// or https:// URL;
+// with appendPath, each capture's own path and query follow base's.
+func NewTarget(base string, appendPath bool) (*Target, error) {
+	t := &Target{base: base}
+	if appendPath {
+		u, err := url.Parse(base)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("%q is not an absolute http:// or https:// URL", base)
+		}
+		t.parsed = u
+	}
+	return t, nil
+}
+
+// URL is where rec goes.
+func (t *Target) URL(rec *capture.Record) (string, error) {
+	if t.parsed != nil {
+		return httpx.JoinURL(t.parsed, rec.Path, rec.Query)
+	}
+	return t.base, nil
+}
