@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/randid"
 	"github.com/hooktool/hooktool/internal/replay"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/spf13/cobra"
@@ -109,7 +109,7 @@ func (o *ReplayOptions) validate() error {
 
 // checkRate refuses a --rate that gives no usable interval between sends.
 func checkRate(rate float64) error {
-	if err := replay.CheckRate(rate); err != nil {
+	if err := delivery.CheckRate(rate); err != nil {
 		return usageErr("--rate %v", err)
 	}
 	return nil
@@ -171,9 +171,9 @@ func runReplay(app *App, o *ReplayOptions) error {
 		Resign:        o.Resign,
 		Schemes:       schemes,
 		Now:           app.Now,
-		NewID:         newMessageID,
+		NewID:         randid.MessageID,
 		OnDropped: func(rec *capture.Record, names []string) {
-			app.warn("capture %s: not sent: %s (a name that is not a token, or a value with CR, LF or NUL)", rec.ID, quoteNames(names))
+			app.warn("capture %s: not sent: %s (a name that is not a token, or a value with CR, LF or NUL)", rec.ID, view.QuoteNames(names))
 		},
 		OnUnrestored: func(rec *capture.Record) {
 			what := strings.Join(rec.Redacted, ", ")
@@ -260,14 +260,4 @@ func (r *resolvedSigning) replayTarget(to string) (string, bool, error) {
 	hasPath := err == nil && u.Path != "" && u.Path != "/"
 	norm, err := normalizeURL("--to", raw)
 	return norm, hasPath, err
-}
-
-// quoteNames lists header names Go-quoted: a name from a capture file may
-// hold anything.
-func quoteNames(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = strconv.Quote(n)
-	}
-	return strings.Join(q, ", ")
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/randid"
 	"github.com/hooktool/hooktool/internal/scenario"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -357,11 +358,11 @@ func runScenario(app *App, o *ScenarioOptions) error {
 		Target: target, Header: header, Probes: probes, ProbeTimeout: o.Timeout,
 		Client: delivery.New(delivery.Options{Timeout: o.Timeout, UserAgent: "hooktool/" + app.Version, Insecure: o.Insecure}),
 		Sign: func(body []byte, id string) func(int) (http.Header, error) {
-			return app.freshSigner(signer, body, id, target)
+			return signer.PerAttempt(body, id, target, app.Now)
 		},
 	}
 	if r.scheme.UsesID() {
-		flow.NewID = newMessageID
+		flow.NewID = randid.MessageID
 	}
 	if o.Save != "" {
 		store, err := app.createCapture("--save", o.Save, false)

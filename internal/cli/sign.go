@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hooktool/hooktool/internal/cli/view"
+	"github.com/hooktool/hooktool/internal/randid"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/spf13/cobra"
 )
@@ -99,7 +100,7 @@ func runSign(app *App, o *SignOptions) error {
 	if r.scheme.UsesID() {
 		id = o.ID
 		if id == "" {
-			id = newMessageID()
+			id = randid.MessageID()
 		}
 	}
 	target, err := r.signTarget(o.To)

@@ -17,7 +17,6 @@ import (
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/config"
 	"github.com/hooktool/hooktool/internal/httpx"
-	"github.com/hooktool/hooktool/internal/randid"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/userfile"
 	"github.com/spf13/cobra"
@@ -161,13 +160,6 @@ func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
 	return nil
 }
 
-// freshSigner signs a delivery anew for each attempt, with the current time
-// and the same id, as providers do when they redeliver
-// (signature.Signer.PerAttempt).
-func (app *App) freshSigner(sg *signature.Signer, body []byte, id, url string) func(int) (http.Header, error) {
-	return sg.PerAttempt(body, id, url, app.Now)
-}
-
 // hideSecretHeaders hides secrets in headers about to be printed (the
 // Redactor decides): a header that is the secret itself (Flutterwave's
 // verif-hash) is never printed, and curl's form reads it from the
@@ -181,10 +173,6 @@ func (app *App) hideSecretHeaders(r *resolvedSigning, headers []signature.Header
 		app.warn("%s carries the secret itself, so it is not printed; --format curl reads it from $HOOKTOOL_SECRET when run", name)
 	}
 }
-
-// newMessageID is a fresh message id (randid.MessageID), for the schemes
-// that sign one.
-func newMessageID() string { return randid.MessageID() }
 
 // errNoScheme is the error of finishSigning when nothing names a scheme.
 var errNoScheme = errors.New("no signing scheme")

@@ -12,6 +12,7 @@ import (
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/randid"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/spf13/cobra"
 )
@@ -255,7 +256,7 @@ func (r *resolvedSigning) deliveryRequest(now func() time.Time, ev *catalog.Even
 	}
 	id := ""
 	if r.scheme.UsesID() {
-		id = newMessageID()
+		id = randid.MessageID()
 	}
 	req.Sign = signer.PerAttempt(body, id, target, now)
 	return req
@@ -267,7 +268,7 @@ func (app *App) printRequest(printer view.TriggerPrinter, r *resolvedSigning, si
 	var fields []signature.HeaderField
 	if signer != nil {
 		var err error
-		fields, err = signer.Sign(signature.SignInput{Body: body, ID: newMessageID(), Timestamp: app.Now(), URL: target})
+		fields, err = signer.Sign(signature.SignInput{Body: body, ID: randid.MessageID(), Timestamp: app.Now(), URL: target})
 		if err != nil {
 			return failErr(err)
 		}

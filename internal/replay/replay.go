@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"sort"
 	"sync"
@@ -19,7 +18,6 @@ import (
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/signature"
-	"golang.org/x/time/rate"
 )
 
 // MaxConcurrency bounds Options.Concurrency: the workers of the pool.
@@ -118,29 +116,6 @@ func (e *CaptureError) Unwrap() error { return e.Err }
 // waiter is the rate limiter's part the pool uses.
 type waiter interface{ Wait(context.Context) error }
 
-// newLimiter is the one limit on the pace of sends: rate per second, one
-// at a time (a burst of 1), or nil for no limit.
-func newLimiter(perSecond float64) *rate.Limiter {
-	if perSecond <= 0 {
-		return nil
-	}
-	return rate.NewLimiter(rate.Limit(perSecond), 1)
-}
-
-// CheckRate refuses a rate that gives no usable interval between sends
-// (NaN, infinite, negative, or so large or small the interval rounds to
-// nothing or exceeds a day). 0 is no limit.
-func CheckRate(perSecond float64) error {
-	if perSecond == 0 {
-		return nil
-	}
-	if math.IsNaN(perSecond) || math.IsInf(perSecond, 0) || perSecond < 0 ||
-		time.Duration(float64(time.Second)/perSecond) <= 0 || float64(time.Second)/perSecond > float64(24*time.Hour) {
-		return fmt.Errorf("%v is not a usable number of requests per second", perSecond)
-	}
-	return nil
-}
-
 func (o *Options) check() error {
 	switch {
 	case o.Source == nil || o.Target == nil || o.Client == nil:
@@ -150,7 +125,7 @@ func (o *Options) check() error {
 	case o.Resign && (o.Schemes == nil || len(o.Secrets) == 0 || o.Now == nil || o.NewID == nil):
 		return errors.New("replay: Resign needs Schemes, a secret, Now and NewID")
 	}
-	return CheckRate(o.Rate)
+	return delivery.CheckRate(o.Rate)
 }
 
 // Run sends every capture of o.Source to o.Target and returns what was
@@ -165,7 +140,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	r := &run{o: o, cancel: cancel, resign: map[schemeKey]*resigning{}}
 	if o.limiter != nil {
 		r.limit = o.limiter
-	} else if l := newLimiter(o.Rate); l != nil {
+	} else if l := delivery.NewLimiter(o.Rate); l != nil {
 		r.limit = l
 	}
 

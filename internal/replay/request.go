@@ -56,20 +56,9 @@ func (r *run) request(rec *capture.Record) (delivery.Request, error) {
 	if rs.scheme.UsesID() {
 		id = r.o.NewID()
 	}
-	now, signer := r.o.Now, rs.signer
 	// Each attempt is signed anew, with the current time and the same id,
 	// as providers do when they redeliver.
-	req.Sign = func(int) (http.Header, error) {
-		fields, err := signer.Sign(signature.SignInput{Body: body, ID: id, Timestamp: now(), URL: target})
-		if err != nil {
-			return nil, err
-		}
-		out := make(http.Header, len(fields))
-		for _, f := range fields {
-			out.Set(f.Name, f.Value)
-		}
-		return out, nil
-	}
+	req.Sign = rs.signer.PerAttempt(body, id, target, r.o.Now)
 	return req, nil
 }
 

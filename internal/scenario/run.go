@@ -171,7 +171,7 @@ func Run(ctx context.Context, steps []Rendered, o Options) []Result {
 			return
 		}
 		if j := jitter(); j > 0 {
-			sleep(ctx, j)
+			_ = delivery.Sleep(ctx, j) // cut short when ctx ends, seen before sending
 		}
 		a := o.Send(ctx, d)
 		r := Result{Delivery: d, Attempt: a, OK: a.Err == nil && d.Rendered.Step.Expect.Accepts(a.Status)}
@@ -196,7 +196,7 @@ func Run(ctx context.Context, steps []Rendered, o Options) []Result {
 		last := -1
 		for _, d := range flow {
 			if d.Step != last && d.Rendered.Step.Delay > 0 {
-				sleep(ctx, d.Rendered.Step.Delay)
+				_ = delivery.Sleep(ctx, d.Rendered.Step.Delay)
 			}
 			last = d.Step
 			send(d)
@@ -221,12 +221,7 @@ const stormWorkers = 8
 // goroutines than that, however many deliveries), as fast as rate allows
 // (0: no limit).
 func sendPool(ctx context.Context, ds []*Delivery, workers int, rate float64, send func(*Delivery)) {
-	var tick <-chan time.Time
-	if rate > 0 {
-		t := time.NewTicker(time.Duration(float64(time.Second) / rate))
-		defer t.Stop()
-		tick = t.C
-	}
+	limiter := delivery.NewLimiter(rate)
 	jobs := make(chan *Delivery)
 	var wg sync.WaitGroup
 	for w := 0; w < min(workers, len(ds)); w++ {
@@ -239,11 +234,8 @@ func sendPool(ctx context.Context, ds []*Delivery, workers int, rate float64, se
 		}()
 	}
 	for _, d := range ds {
-		if tick != nil {
-			select {
-			case <-tick:
-			case <-ctx.Done():
-			}
+		if limiter != nil {
+			_ = limiter.Wait(ctx) // an error is ctx's, seen just below
 		}
 		if ctx.Err() != nil {
 			break
@@ -252,15 +244,6 @@ func sendPool(ctx context.Context, ds []*Delivery, workers int, rate float64, se
 	}
 	close(jobs)
 	wg.Wait()
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
 }
 
 // ProbeResult is a probe's outcome.
