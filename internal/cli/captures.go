@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/capture/export"
 	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
@@ -188,7 +189,7 @@ answer given and size; --json prints each record as a JSON line.` + exitStatusHe
 				if r.Query != "" {
 					req += "?" + r.Query
 				}
-				_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", term.Escape(r.ID), r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), term.Escape(req), term.Escape(ev), term.Escape(verdictLabel(r.Verdict)), r.Answer.Status, formatSize(r.BodySize))
+				_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", term.Escape(r.ID), r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), term.Escape(req), term.Escape(ev), term.Escape(r.Verdict.Label()), r.Answer.Status, view.Size(r.BodySize))
 				return err
 			})
 			if ferr := tw.Flush(); err == nil {
