@@ -13,8 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/hooktool/hooktool/internal/capture"
-	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/capture/export"
+	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
