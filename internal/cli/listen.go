@@ -130,7 +130,6 @@ any had an invalid signature.` + exitStatusHelp,
 type listenSetup struct {
 	handler  listener.Options
 	signing  *resolvedSigning
-	maxBody  int64
 	forward  string
 	unsigned string // why deliveries are not verified, when they are not
 }
@@ -250,7 +249,7 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &listenSetup{signing: r, maxBody: maxBody}
+	s := &listenSetup{signing: r}
 	h := listener.Options{
 		Status: o.Status, StatusSet: o.StatusSet, Delay: o.Delay, Body: o.Body,
 		FailRate: o.FailRate, RejectInvalid: o.RejectInvalid, Events: o.Events, AllowIPs: allow,
