@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # bench/listen.sh: throughput of `hooktool listen --save F --quiet` with
 # signature verification on, against the floor (a bare Go net/http server
-# that reads the body and answers 200, bench/bare) and a peer that keeps each
-# JSON delivery in a file (Debian's json2file-go), on loopback, with the same
+# that reads the body and answers 200, bench/bare), a plain net/http handler
+# doing the same work (HMAC check, JSON record with the verdict written
+# before the answer, bench/samework) and a peer that keeps each JSON
+# delivery in a file (Debian's json2file-go), on loopback, with the same
 # 568-byte signed body and 32 connections. It also checks that hooktool lost
 # no record: every 2xx answer it gave (matched by the id in its answer body)
 # has its record in F.
@@ -66,6 +68,7 @@ pin_cpus "servers on CPU 1, load generator on CPU 0"
 # --- build -------------------------------------------------------------------
 
 build
+(cd "$REPO" && go build -o "$W/samework" ./bench/samework)
 
 # --- payload and signatures --------------------------------------------------
 
@@ -122,6 +125,7 @@ declare -A RPS HWM CPU
 RECORDS_OK=1
 REC_ANSWERED=0 REC_MATCHED=0 REC_KEPT=0 REC_INFLIGHT=0 REC_MISSING=0
 J2F_FILES=0 J2F_OK=0
+SW_ANSWERED=0 SW_KEPT=0 SW_VALID=0 SW_OK=1
 
 # --- one round per server ----------------------------------------------------
 
@@ -155,6 +159,30 @@ round_bare() {
   url=$(wait_url "$pid" "$W/bare.url")
   measure bare "$url/" "$W/none.headers" "$pid"
   stop "$pid"
+}
+
+# round_samework ROUND: the same-work reference, with the signed requests
+# hooktool gets; its records must number at least its 2xx answers (each
+# is written before its answer) and all say the signature is valid.
+round_samework() {
+  local r=$1 f="$W/samework.$1.jsonl"
+  rm -f "$W/samework.url" "$f"
+  HOOKTOOL_SECRET=$SECRET "${SRV[@]}" "$W/samework" -save "$f" -ready-file "$W/samework.url" 2>"$W/samework.log" &
+  local pid=$!
+  PIDS+=("$pid")
+  local url
+  url=$(wait_url "$pid" "$W/samework.url")
+  measure same-work "$url/" "$W/aella.headers" "$pid"
+  stop "$pid"
+  local answered kept valid
+  answered=$(($(field "$LAST_WARM" ok) + $(field "$LAST_RUN" ok)))
+  kept=$(wc -l <"$f")
+  valid=$(grep -c '"verdict":{"scheme":"hmac","valid":true' "$f" || true)
+  SW_ANSWERED=$((SW_ANSWERED + answered))
+  SW_KEPT=$((SW_KEPT + kept))
+  SW_VALID=$((SW_VALID + valid))
+  ((kept >= answered && valid == kept)) || SW_OK=0
+  [[ $KEEP == 1 ]] || rm -f "$f"
 }
 
 # check_records ROUND F IDS_PREFIX: every answer below 400 that wrk got from
@@ -247,6 +275,7 @@ say "bench: ${BODY_SIZE}-byte signed body, $CONNECTIONS connections, wrk -t$WRK_
 for ((r = 1; r <= ROUNDS; r++)); do
   say "round $r/$ROUNDS"
   round_bare "$r"
+  round_samework "$r"
   round_hooktool "$r"
   round_j2f "$r"
 done
@@ -288,7 +317,7 @@ declare -A MED PEAK MEDCPU
   printf '%-13s' server
   for ((r = 1; r <= ROUNDS; r++)); do printf ' %9s' "round $r"; done
   printf ' %9s %12s %10s\n' median "CPU us/req" "peak RSS"
-  for name in bare hooktool json2file-go; do
+  for name in bare same-work hooktool json2file-go; do
     read -ra v <<<"${RPS[$name]}"
     MED[$name]=$(printf '%s\n' "${v[@]}" | median)
     MEDCPU[$name]=$(tr ' ' '\n' <<<"${CPU[$name]}" | grep . | median)
@@ -300,15 +329,19 @@ declare -A MED PEAK MEDCPU
   echo "(requests/s in the measured runs; CPU us/req is the server's user+system CPU time per"
   echo " request, median of rounds; peak RSS is the largest VmHWM of a round's process)"
   echo
-  printf 'hooktool / bare          %5.2fx   (target >= 0.8x; CPU per request %.2fx bare'"'"'s)\n' \
+  printf 'hooktool / same-work     %5.2fx   (target >= 1.0x; CPU per request %.2fx same-work'"'"'s)\n' \
+    "$(ratio "${MED[hooktool]}" "${MED[same-work]}")" "$(ratio "${MEDCPU[hooktool]}" "${MEDCPU[same-work]}")"
+  printf 'hooktool / bare          %5.2fx   (target >= 0.5x; CPU per request %.2fx bare'"'"'s)\n' \
     "$(ratio "${MED[hooktool]}" "${MED[bare]}")" "$(ratio "${MEDCPU[hooktool]}" "${MEDCPU[bare]}")"
   printf 'hooktool / json2file-go  %5.2fx   (target >= 3x)\n' "$(ratio "${MED[hooktool]}" "${MED[json2file-go]}")"
   printf 'hooktool peak RSS        %5.1f MiB\n' "$(awk -v k="${PEAK[hooktool]}" 'BEGIN {print k / 1024}')"
   if ((RECORDS_OK)); then verdict=PASS; else verdict=FAIL; fi
   echo "zero lost records        $verdict: $REC_ANSWERED deliveries answered 2xx, $REC_MISSING of them without a record;"
   echo "                         $REC_KEPT records = $REC_MATCHED answered + $REC_INFLIGHT in flight when wrk stopped"
+  if ((SW_OK)); then verdict=PASS; else verdict=FAIL; fi
+  echo "same-work records        $verdict: $SW_KEPT records, $SW_VALID with a valid signature, for $SW_ANSWERED 2xx answers"
   echo "json2file-go files       $J2F_FILES files for $J2F_OK 2xx answers (not checked: in-flight requests make the difference)"
   [[ -z $HEY_LINE ]] || echo "$HEY_LINE"
 }
 
-((RECORDS_OK && HEY_OK)) || { say "listen.sh: FAIL: the records check failed (see above)"; exit 1; }
+((RECORDS_OK && HEY_OK && SW_OK)) || { say "listen.sh: FAIL: the records check failed (see above)"; exit 1; }

@@ -196,13 +196,7 @@ func (r *Record) field(name string) (string, bool) {
 	case "status":
 		return strconv.Itoa(r.Answer.Status), true
 	case "verdict":
-		if r.Verdict == nil {
-			return "unsigned", true
-		}
-		if r.Verdict.Valid {
-			return "valid", true
-		}
-		return string(r.Verdict.Reason), true
+		return r.Verdict.Label(), true
 	case "body_size":
 		return strconv.Itoa(r.BodySize), true
 	}

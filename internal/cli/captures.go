@@ -72,7 +72,7 @@ func runCapturesList(app *App, o *CapturesOptions) error {
 	}
 	printer := view.NewCaptureListPrinter(app.out())
 	err = app.eachCapture(q, func(r *capture.Record) error {
-		return printer.Capture(r, verdictLabel(r.Verdict))
+		return printer.Capture(r, r.Verdict.Label())
 	})
 	if ferr := printer.Close(); err == nil {
 		err = ferr

@@ -169,19 +169,6 @@ func TestJSONErrorsOnStderrOnly(t *testing.T) {
 	}
 }
 
-func TestPreview(t *testing.T) {
-	for in, want := range map[string]string{
-		"{\"ok\":true}\n":       `{"ok":true}`,
-		"a\r\n\tb   c":          "a b c",
-		strings.Repeat("x", 70): strings.Repeat("x", 60) + "…",
-		"caf\xe9":               "(4 bytes, binary)",
-	} {
-		if got := preview([]byte(in), 60); got != want {
-			t.Errorf("preview(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestRedactedHeaders(t *testing.T) {
 	r := &resolvedSigning{}
 	r.signing.Secrets = []signature.Secret{signature.NewSecret("verysecret")}

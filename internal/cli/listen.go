@@ -1,39 +1,36 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"math"
 	"net"
-	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
 	pathpkg "path"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/listener"
-	"github.com/hooktool/hooktool/internal/signature"
-	"github.com/hooktool/hooktool/internal/term"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // ListenOptions are the flags of `hooktool listen`.
 type ListenOptions struct {
-	signing        signingFlags
+	signing signingFlags
+	// flags are the command's, read with the config (signing settings).
+	flags *pflag.FlagSet
+	// StatusSet says --status was given: otherwise a forwarded delivery
+	// is answered with the app's status.
+	StatusSet bool
+
 	Host           string
 	Port           int
 	Save           string
@@ -60,7 +57,9 @@ type ListenOptions struct {
 	IdleTimeout    time.Duration
 }
 
-func newListenCommand(app *App) *cobra.Command {
+// newListenCommand builds `listen`; runF, when not nil, gets the options
+// instead of runListen (for tests).
+func newListenCommand(app *App, runF func(*ListenOptions) error) *cobra.Command {
 	o := &ListenOptions{}
 	cmd := &cobra.Command{
 		Use:   "listen",
@@ -90,7 +89,11 @@ any had an invalid signature.` + exitStatusHelp,
   hooktool listen --events 'transfer.*,mandate.debit.failed' --allow-ip 127.0.0.1/32`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runListen(app, cmd, o)
+			o.flags, o.StatusSet = cmd.Flags(), cmd.Flags().Changed("status")
+			if runF != nil {
+				return runF(o)
+			}
+			return runListen(cmd.Context(), app, o)
 		},
 	}
 	fs := cmd.Flags()
@@ -127,13 +130,12 @@ any had an invalid signature.` + exitStatusHelp,
 type listenSetup struct {
 	handler  listener.Options
 	signing  *resolvedSigning
-	maxBody  int64
 	forward  string
 	unsigned string // why deliveries are not verified, when they are not
 }
 
-func runListen(app *App, cmd *cobra.Command, o *ListenOptions) error {
-	setup, err := app.listenSetup(cmd, o)
+func runListen(ctx context.Context, app *App, o *ListenOptions) error {
+	setup, err := app.listenSetup(o)
 	if err != nil {
 		return err
 	}
@@ -161,19 +163,22 @@ func runListen(app *App, cmd *cobra.Command, o *ListenOptions) error {
 		}
 		setup.handler.Store = store
 	}
-	ctx, stop := context.WithCancel(cmd.Context())
-	defer stop()
-	view := newListenView(app, o, setup)
-	var matched, inFlight atomic.Int64
-	setup.handler.OnDelivery = func(d listener.Delivery) {
-		view.show(d)
-		// Only deliveries that were kept count: a 503 (the file could not
-		// be written) must not let CI pass.
-		if d.Refused == "" && d.SaveErr == nil && d.Record.Matched && o.ExitAfter > 0 && matched.Add(1) == int64(o.ExitAfter) {
-			stop()
-		}
-	}
-	handler, err := listener.New(setup.handler)
+	printer := view.NewListenPrinter(app.out(), view.ListenSettings{Verbose: o.Verbose, Redact: setup.signing.redactor()})
+	setup.handler.OnDelivery = printer.Delivery
+	var readyErr error
+	srv, err := listener.NewServer(listener.ServerOptions{
+		Handler:       setup.handler,
+		HeaderTimeout: o.HeaderTimeout,
+		ReadTimeout:   o.ReadTimeout,
+		WriteTimeout:  o.ReadTimeout + o.Delay + o.ForwardTimeout + 10*time.Second,
+		IdleTimeout:   o.IdleTimeout,
+		ExitAfter:     o.ExitAfter,
+		Timeout:       o.Timeout,
+		OnReady: func(url string) error {
+			readyErr = app.announceReady(o, setup, printer, url)
+			return readyErr
+		},
+	})
 	if err != nil {
 		ln.Close()
 		if store != nil {
@@ -181,88 +186,43 @@ func runListen(app *App, cmd *cobra.Command, o *ListenOptions) error {
 		}
 		return unusableSecret(err)
 	}
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			inFlight.Add(1)
-			defer inFlight.Add(-1)
-			handler.ServeHTTP(w, r)
-		}),
-		ReadHeaderTimeout: o.HeaderTimeout,
-		ReadTimeout:       o.ReadTimeout,
-		WriteTimeout:      o.ReadTimeout + o.Delay + o.ForwardTimeout + 10*time.Second,
-		IdleTimeout:       o.IdleTimeout,
-		MaxHeaderBytes:    1 << 20,
-		// The server's own messages (a TLS handshake on the plain port,
-		// a client gone mid-request) are not the user's business.
-		ErrorLog: log.New(io.Discard, "", 0),
-	}
-	url := "http://" + ln.Addr().String()
 	if ip := net.ParseIP(o.Host); o.Host == "" || (ip != nil && ip.IsUnspecified()) {
 		app.warn("listening on every network interface (--host %s): anyone who can reach this machine can send deliveries; use --allow-ip to limit who", orDefault(o.Host, `""`))
 	}
-	// Readiness is announced before serving: a sender that reads the ready
-	// file at once waits in the socket's backlog, and the ready line comes
-	// before any delivery's line.
-	if err := app.announceReady(o, setup, url); err != nil {
-		ln.Close()
+	res, err := srv.Serve(ctx, ln)
+	if err != nil {
 		if store != nil {
 			store.Close()
 		}
-		return err
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	timedOut := false
-	var timeout <-chan time.Time
-	if o.Timeout > 0 {
-		t := time.NewTimer(o.Timeout)
-		defer t.Stop()
-		timeout = t.C
-	}
-	select {
-	case <-ctx.Done():
-	case <-timeout:
-		timedOut = true
-	case err := <-served:
-		return failErr(fmt.Errorf("the listener stopped: %w", err))
-	}
-	// In-flight deliveries finish first, however long their --delay and
-	// forward take; connections that never sent a request are not waited
-	// for (Go's Shutdown would give them 5 s).
-	shutdown, cancel := context.WithTimeout(context.Background(), o.Delay+o.ForwardTimeout+o.ReadTimeout+10*time.Second)
-	defer cancel()
-	done := make(chan struct{})
-	go func() { _ = srv.Shutdown(shutdown); close(done) }()
-	for idle := false; !idle; {
-		select {
-		case <-done:
-			idle = true
-		case <-time.After(20 * time.Millisecond):
-			if inFlight.Load() == 0 {
-				srv.Close()
-				<-done
-				idle = true
-			}
+		if readyErr != nil {
+			return readyErr
 		}
+		return failErr(err)
 	}
+	summary := view.ListenSummary{Stats: res.Stats, Save: o.Save}
 	if store != nil {
 		if err := store.Close(); err != nil {
 			app.warn("closing the capture file: %v", err)
 		}
+		// Deleted or moved while listening (and created anew, or not):
+		// then not every delivery kept is in the file now.
+		if store.Recreated() > 0 || store.Lost() > 0 {
+			summary.File = &view.ListenFile{InFile: store.InFile(), Recreated: store.Recreated(), Lost: store.Lost()}
+		}
 	}
-	view.summary()
+	printer.Summary(summary)
 	switch {
-	case o.ExitAfter > 0 && timedOut:
-		app.warn("timed out after %s with %d of %d deliveries", o.Timeout, matched.Load(), o.ExitAfter)
+	case o.ExitAfter > 0 && res.TimedOut:
+		app.warn("timed out after %s with %d of %d deliveries", o.Timeout, res.Counted, o.ExitAfter)
 		return silentExit(ExitInvalid)
-	case o.ExpectValid && view.invalidCount() > 0:
-		app.warn("%s had an invalid signature (--expect-valid)", plural(view.invalidCount(), "delivery", "deliveries"))
+	case o.ExpectValid && res.Stats.Invalid > 0:
+		app.warn("%s had an invalid signature (--expect-valid)", view.Plural(res.Stats.Invalid, "delivery", "deliveries"))
 		return silentExit(ExitInvalid)
 	}
 	return nil
 }
 
-func (app *App) listenSetup(cmd *cobra.Command, o *ListenOptions) (*listenSetup, error) {
+func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	if o.HeaderTimeout <= 0 || o.ReadTimeout <= 0 || o.IdleTimeout <= 0 {
 		return nil, usageErr("--header-timeout, --read-timeout and --idle-timeout must be positive")
 	}
@@ -285,13 +245,13 @@ func (app *App) listenSetup(cmd *cobra.Command, o *ListenOptions) (*listenSetup,
 	if err != nil {
 		return nil, err
 	}
-	r, err := app.loadSigningConfig(cmd.Flags())
+	r, err := app.loadSigningConfig(o.flags)
 	if err != nil {
 		return nil, err
 	}
-	s := &listenSetup{signing: r, maxBody: maxBody}
+	s := &listenSetup{signing: r}
 	h := listener.Options{
-		Status: o.Status, StatusSet: cmd.Flags().Changed("status"), Delay: o.Delay, Body: o.Body,
+		Status: o.Status, StatusSet: o.StatusSet, Delay: o.Delay, Body: o.Body,
 		FailRate: o.FailRate, RejectInvalid: o.RejectInvalid, Events: o.Events, AllowIPs: allow,
 		MaxBody: maxBody, Now: app.Now, EventPath: "event",
 	}
@@ -386,326 +346,18 @@ func urlPath(raw string) string {
 	return u.Path
 }
 
-func (app *App) announceReady(o *ListenOptions, s *listenSetup, url string) error {
+// announceReady writes the --ready-file, then says the listener is ready.
+func (app *App) announceReady(o *ListenOptions, s *listenSetup, printer view.ListenPrinter, url string) error {
 	if o.ReadyFile != "" {
 		if err := os.WriteFile(o.ReadyFile, []byte(url+"\n"), 0o644); err != nil {
 			return failErr(fmt.Errorf("--ready-file: %w", err))
 		}
 	}
-	if app.JSON {
-		return app.writeJSON(app.Streams.Err, map[string]any{"type": "ready", "url": url, "save": o.Save, "forward_to": s.forward, "verifying": s.unsigned == ""})
+	r := view.ListenReady{URL: url, Save: o.Save, ForwardTo: s.forward, Unsigned: s.unsigned, Provider: s.handler.Provider}
+	if s.handler.Scheme != nil {
+		r.Scheme = s.handler.Scheme.Name()
 	}
-	if app.Quiet {
-		return nil
-	}
-	var parts []string
-	h := s.handler
-	switch {
-	case s.unsigned != "":
-		parts = append(parts, "not verifying: "+s.unsigned)
-	default:
-		v := "verifying " + h.Scheme.Name()
-		if h.Provider != "" {
-			v += " (" + h.Provider + ")"
-		}
-		parts = append(parts, v)
-	}
-	if o.Save != "" {
-		parts = append(parts, "saving to "+o.Save)
-	}
-	if s.forward != "" {
-		parts = append(parts, "forwarding to "+s.forward)
-	}
-	fmt.Fprintf(app.Streams.Err, "hooktool: listening on %s (%s)\n", url, strings.Join(parts, "; "))
-	return nil
-}
-
-// listenView renders deliveries as they come, and the summary at the end.
-type listenView struct {
-	app *App
-	o   *ListenOptions
-	s   *listenSetup
-
-	mu       sync.Mutex
-	received int
-	kept     int
-	refused  int
-	byEvent  map[string]int
-	byVerd   map[string]int
-	byAnswer map[int]int
-	invalid  int
-	hinted   map[string]bool
-}
-
-func newListenView(app *App, o *ListenOptions, s *listenSetup) *listenView {
-	return &listenView{app: app, o: o, s: s, byEvent: map[string]int{}, byVerd: map[string]int{}, byAnswer: map[int]int{}, hinted: map[string]bool{}}
-}
-
-func verdictLabel(v *signature.Verdict) string {
-	switch {
-	case v == nil:
-		return "unsigned"
-	case v.Valid:
-		return "valid"
-	}
-	return string(v.Reason)
-}
-
-func (v *listenView) invalidCount() int {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.invalid
-}
-
-func (v *listenView) show(d listener.Delivery) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	rec := d.Record
-	app := v.app
-	if d.Refused != "" {
-		v.refused++
-	} else {
-		v.received++
-		if d.SaveErr == nil && v.s.handler.Store != nil {
-			v.kept++
-		}
-		ev := rec.Event
-		if ev == "" {
-			ev = "(none)"
-		}
-		v.byEvent[ev]++
-		v.byVerd[verdictLabel(rec.Verdict)]++
-		if rec.Verdict != nil && !rec.Verdict.Valid && rec.Matched {
-			v.invalid++
-		}
-	}
-	v.byAnswer[rec.Answer.Status]++
-	if d.SaveErr != nil {
-		v.hintOnce("capture: "+d.SaveErr.Error(), "the sender got 503 and will retry; free space or fix the file's permissions")
-	}
-	if d.ForwardErr != nil {
-		hint := d.ForwardErr.Hint
-		if d.ForwardErr.Kind == delivery.KindTimeout {
-			hint = "raise --forward-timeout, or check the app is not stuck on the request"
-		}
-		// The error may quote the forward URL, and so the query's secret.
-		v.hintOnce("forward: "+v.s.signing.redactor().Text(d.ForwardErr.Error()), hint)
-	}
-	if d.Refused == "" && !rec.Matched {
-		return // filtered by --events: kept, not shown
-	}
-	if app.JSON {
-		out := *rec
-		out.Type = "delivery"
-		if d.Refused != "" {
-			out.Type = "refused"
-		}
-		app.writeJSON(app.Streams.Out, &out)
-		return
-	}
-	if app.Quiet {
-		return
-	}
-	fmt.Fprintln(app.Streams.Out, v.line(d))
-	if v.o.Verbose && d.Refused == "" {
-		v.details(rec)
-	}
-}
-
-// hintOnce shows a problem once, not once per delivery. Called with mu held.
-func (v *listenView) hintOnce(msg, hint string) {
-	if v.hinted[msg] {
-		return
-	}
-	v.hinted[msg] = true
-	switch {
-	case v.app.JSON:
-		m := jsonMessage{Type: "warning", Message: msg}
-		if hint != "" {
-			m.Hints = []string{hint}
-		}
-		v.app.writeJSON(v.app.Streams.Err, m)
-	case !v.app.Quiet:
-		v.app.warn("%s", msg)
-		if hint != "" {
-			fmt.Fprintf(v.app.Streams.Err, "hooktool: hint: %s\n", term.Escape(hint))
-		}
-	}
-}
-
-func (v *listenView) line(d listener.Delivery) string {
-	rec := d.Record
-	p := v.app.palette()
-	var b strings.Builder
-	b.WriteString(p.Dim(rec.ReceivedAt.Local().Format("15:04:05.000")))
-	// Everything from the delivery goes through term.Escape: an ESC
-	// sequence in an event type could otherwise rewrite the line.
-	fmt.Fprintf(&b, "  %s %s", term.Escape(rec.Method), term.Escape(rec.Path))
-	if rec.Query != "" {
-		b.WriteString("?" + term.Escape(rec.Query))
-	}
-	if rec.Route != "" {
-		b.WriteString(" " + p.Dim("["+rec.Route+"]"))
-	}
-	if d.Refused != "" {
-		fmt.Fprintf(&b, "  %s", p.Bad(fmt.Sprintf("✘ refused %d: %s", rec.Answer.Status, term.Escape(d.Refused))))
-		return b.String()
-	}
-	ev := rec.Event
-	if ev == "" {
-		ev = "-"
-	}
-	fmt.Fprintf(&b, "  %s", p.Bold(term.Escape(ev)))
-	switch vd := rec.Verdict; {
-	case vd == nil:
-		b.WriteString("  " + p.Dim("unsigned"))
-	case vd.Valid:
-		b.WriteString("  " + p.OK("✔ valid"))
-	default:
-		b.WriteString("  " + p.Bad("✘ "+string(vd.Reason)))
-	}
-	fmt.Fprintf(&b, "  %s", formatSize(rec.BodySize))
-	status := fmt.Sprintf("→ %d", rec.Answer.Status)
-	if rec.Answer.Status >= 200 && rec.Answer.Status < 300 {
-		b.WriteString("  " + p.OK(status))
-	} else {
-		b.WriteString("  " + p.Bad(status))
-	}
-	if fw := rec.Forward; fw != nil {
-		if fw.Error != "" {
-			b.WriteString("  " + p.Bad("⇢ app ✘ "+term.Escape(fw.Error)))
-		} else {
-			b.WriteString(fmt.Sprintf("  ⇢ app %d %s", fw.Status, formatLatency(time.Duration(fw.LatencyMS*float64(time.Millisecond)))))
-			if fw.Body != "" {
-				b.WriteString("  " + p.Dim(preview([]byte(fw.Body), 40)))
-			}
-		}
-	}
-	return b.String()
-}
-
-// details prints headers (secret-valued ones redacted) and the body,
-// pretty-printed for reading only: the kept bytes are never changed.
-func (v *listenView) details(rec *capture.Record) {
-	out := v.app.Streams.Out
-	p := v.app.palette()
-	headers := shownHeaders(rec)
-	names := make([]string, 0, len(headers))
-	for k := range headers {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	redacted := v.s.signing.redactor().Shown(headers)
-	for _, k := range names {
-		fmt.Fprintf(out, "    %s %s\n", p.Dim(term.Escape(k)+":"), term.Escape(redacted[k]))
-	}
-	if rec.Verdict != nil {
-		for _, h := range rec.Verdict.Hints {
-			fmt.Fprintf(out, "    %s %s\n", p.Warn("hint:"), term.Escape(h))
-		}
-	}
-	body, _ := rec.Bytes()
-	var pretty bytes.Buffer
-	switch {
-	case len(body) == 0:
-		fmt.Fprintln(out, "    "+p.Dim("(empty body)"))
-		return
-	case json.Indent(&pretty, body, "    ", "  ") == nil:
-		body = pretty.Bytes()
-	case !utf8.Valid(body):
-		fmt.Fprintf(out, "    %s\n", p.Dim(fmt.Sprintf("(%d bytes, binary)", len(body))))
-		return
-	}
-	fmt.Fprintf(out, "    %s\n", term.EscapeText(string(bytes.TrimRight(body, "\r\n"))))
-}
-
-// recreatedStore is the capture file's writer if the file was deleted or
-// moved while listening (and created anew, or not): then not every
-// delivery kept is in the file now.
-func (v *listenView) recreatedStore() *capture.Writer {
-	if store, ok := v.s.handler.Store.(*capture.Writer); ok && (store.Recreated() > 0 || store.Lost() > 0) {
-		return store
-	}
-	return nil
-}
-
-func (v *listenView) summary() {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	app := v.app
-	if app.JSON {
-		summary := map[string]any{
-			"type": "summary", "received": v.received, "kept": v.kept, "refused": v.refused,
-			"by_event": v.byEvent, "by_verdict": v.byVerd, "by_answer": v.byAnswer,
-		}
-		if store := v.recreatedStore(); store != nil {
-			summary["in_file"], summary["recreated"], summary["lost"] = store.InFile(), store.Recreated(), store.Lost()
-		}
-		app.writeJSON(app.Streams.Err, summary)
-		return
-	}
-	if app.Quiet {
-		return
-	}
-	w := app.Streams.Err
-	fmt.Fprintf(w, "hooktool: received %s", plural(v.received, "delivery", "deliveries"))
-	if v.s.handler.Store != nil {
-		fmt.Fprintf(w, ", kept %d in %s", v.kept, v.o.Save)
-		if store := v.recreatedStore(); store != nil {
-			if store.Lost() > 0 {
-				fmt.Fprintf(w, " (%d of them lost: it was deleted or moved and could not be created anew)", store.Lost())
-			} else {
-				fmt.Fprintf(w, " (%d of them in the file now: it was deleted or moved and created anew)", store.InFile())
-			}
-		}
-	}
-	if v.refused > 0 {
-		fmt.Fprintf(w, ", refused %d", v.refused)
-	}
-	fmt.Fprintln(w)
-	for _, group := range []struct {
-		name string
-		m    map[string]int
-	}{{"by event", v.byEvent}, {"by verdict", v.byVerd}, {"by answer", statusCounts(v.byAnswer)}} {
-		if len(group.m) == 0 {
-			continue
-		}
-		keys := make([]string, 0, len(group.m))
-		for k := range group.m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = fmt.Sprintf("%s %d", term.Escape(k), group.m[k])
-		}
-		fmt.Fprintf(w, "hooktool:   %s: %s\n", group.name, strings.Join(parts, ", "))
-	}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
-func statusCounts(m map[int]int) map[string]int {
-	out := map[string]int{}
-	for k, n := range m {
-		out[strconv.Itoa(k)] = n
-	}
-	return out
-}
-
-func formatSize(n int) string {
-	switch {
-	case n < 1024:
-		return fmt.Sprintf("%d B", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%.1f KiB", float64(n)/1024)
-	}
-	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	return printer.Ready(r)
 }
 
 // parseSize reads a byte count: 1024, 64k, 64KiB, 5MB, 5MiB, 1G.

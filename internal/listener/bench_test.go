@@ -2,6 +2,9 @@ package listener
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -36,5 +39,49 @@ func BenchmarkHandler(b *testing.B) {
 		if w.Code != 200 {
 			b.Fatal(w.Code)
 		}
+	}
+}
+
+// BenchmarkServe measures a delivery over loopback (keep-alive clients in
+// parallel), served by Server (server=Server: its connection tracking and
+// stats) and by a bare http.Server with the same Handler (server=http).
+func BenchmarkServe(b *testing.B) {
+	body := []byte(`{"event":"transfer.completed"}`)
+	for _, name := range []string{"http", "Server"} {
+		b.Run("server="+name, func(b *testing.B) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan struct{})
+			if name == "http" {
+				srv := &http.Server{Handler: mustNew(b, Options{EventPath: "event"})}
+				go func() { srv.Serve(ln); close(done) }()
+				defer func() { srv.Close(); <-done }()
+			} else {
+				s, err := NewServer(ServerOptions{Handler: Options{EventPath: "event"}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				go func() { s.Serve(ctx, ln); close(done) }()
+				defer func() { cancel(); <-done }()
+			}
+			url := "http://" + ln.Addr().String() + "/hooks"
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			})
+		})
 	}
 }

@@ -1,7 +1,8 @@
 // Package listener is the http.Handler behind `hooktool listen`: it
 // receives a delivery, verifies its signature, keeps it byte-exact in the
 // capture store, forwards it to the app, and answers as configured. It
-// reports each delivery as a typed value; rendering is the caller's.
+// reports each delivery as a typed value; rendering is the caller's. Server
+// serves it until told to stop, then lets the deliveries in flight finish.
 package listener
 
 import (

@@ -34,6 +34,18 @@ type Verdict struct {
 	Hints []string `json:"hints,omitempty"`
 }
 
+// Label is how a verdict is named in listings, summaries and --where:
+// "valid", "unsigned" for no verdict (nil), else the reason it is invalid.
+func (v *Verdict) Label() string {
+	switch {
+	case v == nil:
+		return "unsigned"
+	case v.Valid:
+		return "valid"
+	}
+	return string(v.Reason)
+}
+
 func fail(scheme string, r Reason, header, msg string) Verdict {
 	return Verdict{Scheme: scheme, Reason: r, Header: header, Message: msg}
 }

@@ -116,7 +116,7 @@ func (h *HAR) Add(r *capture.Record) error {
 		Timings: harTimings{Send: 0, Wait: float64(r.Answer.DelayMS), Receive: 0},
 		Comment: r.ID,
 		Hooktool: map[string]any{
-			"id": r.ID, "event": r.Event, "provider": r.Provider, "verdict": verdictLabel(r),
+			"id": r.ID, "event": r.Event, "provider": r.Provider, "verdict": r.Verdict.Label(),
 		},
 	}
 	e.Time = e.Timings.Wait
@@ -169,16 +169,4 @@ func (h *HAR) Encode(w io.Writer) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(h)
-}
-
-// verdictLabel is "valid", "unsigned" or why the signature is invalid.
-func verdictLabel(r *capture.Record) string {
-	switch v := r.Verdict; {
-	case v == nil:
-		return "unsigned"
-	case v.Valid:
-		return "valid"
-	default:
-		return string(v.Reason)
-	}
 }

@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"net/netip"
+	"os"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/hooktool/hooktool/internal/term"
+)
+
+// listenOptions runs `listen args...` with a runF that keeps the Options
+// and runs nothing.
+func listenOptions(t *testing.T, args ...string) (*App, *ListenOptions) {
+	t.Helper()
+	streams, _, _ := term.Test("")
+	app := &App{Streams: streams, Getenv: os.Getenv, Now: time.Now}
+	var got *ListenOptions
+	cmd := newListenCommand(app, func(o *ListenOptions) error { got = o; return nil })
+	cmd.SetArgs(args)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil {
+		t.Fatal("runF was not called")
+	}
+	if got.flags == nil {
+		t.Error("the options lack the flag set the config is read with")
+	}
+	return app, got
+}
+
+// TestListenOptions: flags and defaults become the right ListenOptions.
+func TestListenOptions(t *testing.T) {
+	defaults := func(o *ListenOptions) {
+		o.Host, o.Port, o.Status, o.MaxBody = "127.0.0.1", 4242, 200, "5MiB"
+		o.ForwardTimeout, o.HeaderTimeout, o.ReadTimeout, o.IdleTimeout = 30*time.Second, 10*time.Second, 60*time.Second, 120*time.Second
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want func(o *ListenOptions)
+	}{
+		{"defaults", nil, defaults},
+		{"every flag", []string{
+			"--host", "::1", "--port", "0", "--save", "got.jsonl", "--fsync", "--status", "500", "--delay", "250ms",
+			"--body", "ok", "--fail-rate", "0.5", "--reject-invalid", "--events", "transfer.*,mandate.debit.failed",
+			"--allow-ip", "10.0.0.0/8", "--allow-ip", "::1", "--max-body", "64KiB", "--event-path", "type",
+			"--forward-to", "3000", "--forward-header", "X-A: 1", "--forward-header", "X-B: 2", "--forward-timeout", "5s",
+			"--exit-after", "3", "--timeout", "1m", "--expect-valid", "--ready-file", "ready", "-v",
+			"--header-timeout", "1s", "--read-timeout", "2s", "--idle-timeout", "3s",
+			"--provider", "aella", "--endpoint", "staging", "--secret-file", "keys",
+		}, func(o *ListenOptions) {
+			o.Host, o.Port, o.Save, o.Fsync, o.Status, o.StatusSet, o.Delay = "::1", 0, "got.jsonl", true, 500, true, 250*time.Millisecond
+			o.Body, o.FailRate, o.RejectInvalid, o.Events = "ok", 0.5, true, []string{"transfer.*", "mandate.debit.failed"}
+			o.AllowIPs, o.MaxBody, o.EventPath = []string{"10.0.0.0/8", "::1"}, "64KiB", "type"
+			o.ForwardTo, o.ForwardHeaders, o.ForwardTimeout = "3000", []string{"X-A: 1", "X-B: 2"}, 5*time.Second
+			o.ExitAfter, o.Timeout, o.ExpectValid, o.ReadyFile, o.Verbose = 3, time.Minute, true, "ready", true
+			o.HeaderTimeout, o.ReadTimeout, o.IdleTimeout = time.Second, 2*time.Second, 3*time.Second
+			o.signing.provider, o.signing.endpoint, o.signing.secretFile = "aella", "staging", "keys"
+		}},
+		// --status 200 is asked for even though it is the default: then
+		// a forwarded delivery is answered 200, not with the app's status.
+		{"status given", []string{"--status", "200"}, func(o *ListenOptions) {
+			defaults(o)
+			o.StatusSet = true
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, got := listenOptions(t, tc.args...)
+			want := &ListenOptions{}
+			tc.want(want)
+			got.flags = nil
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("options\n%+v\nwant\n%+v", *got, *want)
+			}
+		})
+	}
+}
+
+// TestListenSetup: the Options become the handler's options, and what
+// listen refuses is refused before anything is bound.
+func TestListenSetup(t *testing.T) {
+	sandbox(t)
+	app, o := listenOptions(t, "--max-body", "64k", "--allow-ip", "10.0.0.1,::ffff:127.0.0.0/104", "--status", "201",
+		"--delay", "1s", "--events", "a.*", "--provider", "aella", "--secret", "s3cret", "--forward-to", "/hooks")
+	s, err := app.listenSetup(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := s.handler
+	if h.MaxBody != 64<<10 || h.Status != 201 || !h.StatusSet || h.Delay != time.Second || !reflect.DeepEqual(h.Events, []string{"a.*"}) {
+		t.Errorf("handler options %+v", h)
+	}
+	wantIPs := []netip.Prefix{netip.MustParsePrefix("10.0.0.1/32"), netip.MustParsePrefix("::ffff:127.0.0.0/104")}
+	if !reflect.DeepEqual(h.AllowIPs, wantIPs) {
+		t.Errorf("allowed %v, want %v", h.AllowIPs, wantIPs)
+	}
+	if h.Scheme == nil || h.Scheme.Name() != "hmac" || h.Provider != "aella" || h.EventPath != "event" || len(h.Secrets) != 1 || s.unsigned != "" {
+		t.Errorf("verification: scheme %v, provider %q, event path %q, %d secrets, unsigned %q", h.Scheme, h.Provider, h.EventPath, len(h.Secrets), s.unsigned)
+	}
+	if h.Forward == nil || s.forward != "http://localhost/hooks" {
+		t.Errorf("forwarding to %q", s.forward)
+	}
+
+	for _, bad := range [][]string{
+		{"--status", "99"},
+		{"--fail-rate", "1.5"},
+		{"--events", "[a"},
+		{"--max-body", "0"},
+		{"--allow-ip", "not-an-address"},
+		{"--read-timeout", "0s"},
+		{"--reject-invalid"},
+		{"--expect-valid"},
+	} {
+		app, o := listenOptions(t, bad...)
+		if _, err := app.listenSetup(o); err == nil || exitCode(err) != ExitError {
+			t.Errorf("%v: error %v (exit %d), want a usage error", bad, err, exitCode(err))
+		}
+	}
+}

@@ -1,0 +1,393 @@
+package view
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/listener"
+	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/term"
+)
+
+// ListenReady is what `listen` says once it is ready.
+type ListenReady struct {
+	URL string
+	// Save is the --save file, ForwardTo the app's URL; "" when not.
+	Save, ForwardTo string
+	// Unsigned says why deliveries are not verified; when it is "",
+	// Scheme verifies them, with Provider's profile if not "".
+	Unsigned         string
+	Scheme, Provider string
+}
+
+// ListenSummary is what `listen` tells when it stops.
+type ListenSummary struct {
+	listener.Stats
+	// Save is the --save file, "" when not saving.
+	Save string
+	// File, when not nil, says the --save file was deleted or moved while
+	// listening: not every delivery kept is in it now.
+	File *ListenFile
+}
+
+// ListenFile is what became of a --save file deleted or moved while
+// listening (capture.Writer's InFile, Recreated and Lost).
+type ListenFile struct {
+	InFile    int64
+	Recreated int
+	Lost      int64
+}
+
+// ListenSettings are what the listen printer needs besides Out.
+type ListenSettings struct {
+	// Verbose also shows each delivery's headers and body.
+	Verbose bool
+	// Redact hides secrets in the headers shown and in forward errors
+	// (which may quote the forward URL, and so the query's secret).
+	Redact *signature.Redactor
+}
+
+// ListenPrinter shows what `listen` does: that it is ready, each delivery
+// as it comes (problems once, not once per delivery), and a summary. Its
+// methods may be called from many goroutines.
+type ListenPrinter interface {
+	Ready(ListenReady) error
+	Delivery(listener.Delivery)
+	Summary(ListenSummary)
+}
+
+// NewListenPrinter returns the printer for out: JSON lines, nothing but
+// errors with --quiet, else text for people.
+func NewListenPrinter(out Out, s ListenSettings) ListenPrinter {
+	switch {
+	case out.JSON:
+		return &listenJSON{out: out, s: s, hinted: map[string]bool{}}
+	case out.Quiet:
+		return listenQuiet{}
+	}
+	return &listenText{out: out, s: s, hinted: map[string]bool{}}
+}
+
+// listenProblem is a problem a delivery met, with what to do about it.
+type listenProblem struct{ msg, hint string }
+
+func listenProblems(d listener.Delivery, redact *signature.Redactor) []listenProblem {
+	var out []listenProblem
+	if d.SaveErr != nil {
+		out = append(out, listenProblem{"capture: " + d.SaveErr.Error(), "the sender got 503 and will retry; free space or fix the file's permissions"})
+	}
+	if e := d.ForwardErr; e != nil {
+		hint := e.Hint
+		if e.Kind == delivery.KindTimeout {
+			hint = "raise --forward-timeout, or check the app is not stuck on the request"
+		}
+		out = append(out, listenProblem{"forward: " + redact.Text(e.Error()), hint})
+	}
+	return out
+}
+
+// shown says whether a delivery is shown: refusals are, and deliveries
+// matching --events (the others are kept, not shown).
+func shown(d listener.Delivery) bool { return d.Refused != "" || d.Record.Matched }
+
+// eventCounts names the deliveries without an event type "(none)".
+func eventCounts(m map[string]int) map[string]int {
+	out := make(map[string]int, len(m))
+	for k, n := range m {
+		if k == "" {
+			k = "(none)"
+		}
+		out[k] += n
+	}
+	return out
+}
+
+// ---- JSON ------------------------------------------------------------------
+
+type listenJSON struct {
+	out    Out
+	s      ListenSettings
+	mu     sync.Mutex
+	hinted map[string]bool
+}
+
+// The fields of these lines are in the order of their names, as they were
+// when written from maps.
+type listenReadyJSON struct {
+	ForwardTo string `json:"forward_to"`
+	Save      string `json:"save"`
+	Type      string `json:"type"`
+	URL       string `json:"url"`
+	Verifying bool   `json:"verifying"`
+}
+
+type listenSummaryJSON struct {
+	ByAnswer  map[int]int    `json:"by_answer"`
+	ByEvent   map[string]int `json:"by_event"`
+	ByVerdict map[string]int `json:"by_verdict"`
+	InFile    *int64         `json:"in_file,omitempty"`
+	Kept      int            `json:"kept"`
+	Lost      *int64         `json:"lost,omitempty"`
+	Received  int            `json:"received"`
+	Recreated *int           `json:"recreated,omitempty"`
+	Refused   int            `json:"refused"`
+	Type      string         `json:"type"`
+}
+
+type listenWarningJSON struct {
+	Type    string   `json:"type"`
+	Message string   `json:"message"`
+	Hints   []string `json:"hints,omitempty"`
+}
+
+func (p *listenJSON) Ready(r ListenReady) error {
+	return JSONLine(p.out.Streams.Err, listenReadyJSON{Type: "ready", URL: r.URL, Save: r.Save, ForwardTo: r.ForwardTo, Verifying: r.Unsigned == ""})
+}
+
+func (p *listenJSON) Delivery(d listener.Delivery) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, pr := range listenProblems(d, p.s.Redact) {
+		if p.hinted[pr.msg] {
+			continue
+		}
+		p.hinted[pr.msg] = true
+		m := listenWarningJSON{Type: "warning", Message: pr.msg}
+		if pr.hint != "" {
+			m.Hints = []string{pr.hint}
+		}
+		JSONLine(p.out.Streams.Err, m)
+	}
+	if !shown(d) {
+		return
+	}
+	rec := *d.Record
+	rec.Type = "delivery"
+	if d.Refused != "" {
+		rec.Type = "refused"
+	}
+	JSONLine(p.out.Streams.Out, &rec)
+}
+
+func (p *listenJSON) Summary(s ListenSummary) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	j := listenSummaryJSON{
+		Type: "summary", Received: s.Received, Kept: s.Kept, Refused: s.Refused,
+		ByEvent: eventCounts(s.ByEvent), ByVerdict: s.ByVerdict, ByAnswer: s.ByAnswer,
+	}
+	if f := s.File; f != nil {
+		j.InFile, j.Recreated, j.Lost = &f.InFile, &f.Recreated, &f.Lost
+	}
+	JSONLine(p.out.Streams.Err, j)
+}
+
+// ---- quiet -----------------------------------------------------------------
+
+// listenQuiet is text with --quiet: nothing.
+type listenQuiet struct{}
+
+func (listenQuiet) Ready(ListenReady) error    { return nil }
+func (listenQuiet) Delivery(listener.Delivery) {}
+func (listenQuiet) Summary(ListenSummary)      {}
+
+// ---- text ------------------------------------------------------------------
+
+type listenText struct {
+	out    Out
+	s      ListenSettings
+	mu     sync.Mutex
+	hinted map[string]bool
+}
+
+func (p *listenText) Ready(r ListenReady) error {
+	var parts []string
+	if r.Unsigned != "" {
+		parts = append(parts, "not verifying: "+r.Unsigned)
+	} else {
+		v := "verifying " + r.Scheme
+		if r.Provider != "" {
+			v += " (" + r.Provider + ")"
+		}
+		parts = append(parts, v)
+	}
+	if r.Save != "" {
+		parts = append(parts, "saving to "+r.Save)
+	}
+	if r.ForwardTo != "" {
+		parts = append(parts, "forwarding to "+r.ForwardTo)
+	}
+	_, err := fmt.Fprintf(p.out.Streams.Err, "hooktool: listening on %s (%s)\n", r.URL, strings.Join(parts, "; "))
+	return err
+}
+
+func (p *listenText) Delivery(d listener.Delivery) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w := p.out.Streams.Err
+	for _, pr := range listenProblems(d, p.s.Redact) {
+		if p.hinted[pr.msg] {
+			continue
+		}
+		p.hinted[pr.msg] = true
+		// The messages may quote a delivery (an app's error): no control
+		// character of theirs reaches the terminal.
+		fmt.Fprintf(w, "hooktool: %s %s\n", p.out.ErrPalette.Warn("warning:"), term.Escape(pr.msg))
+		if pr.hint != "" {
+			fmt.Fprintf(w, "hooktool: hint: %s\n", term.Escape(pr.hint))
+		}
+	}
+	if !shown(d) {
+		return
+	}
+	fmt.Fprintln(p.out.Streams.Out, p.line(d))
+	if p.s.Verbose && d.Refused == "" {
+		p.details(d.Record)
+	}
+}
+
+func (p *listenText) line(d listener.Delivery) string {
+	rec := d.Record
+	c := p.out.Palette
+	var b strings.Builder
+	b.WriteString(c.Dim(rec.ReceivedAt.Local().Format("15:04:05.000")))
+	// Everything from the delivery goes through term.Escape: an ESC
+	// sequence in an event type could otherwise rewrite the line.
+	fmt.Fprintf(&b, "  %s %s", term.Escape(rec.Method), term.Escape(rec.Path))
+	if rec.Query != "" {
+		b.WriteString("?" + term.Escape(rec.Query))
+	}
+	if rec.Route != "" {
+		b.WriteString(" " + c.Dim("["+rec.Route+"]"))
+	}
+	if d.Refused != "" {
+		fmt.Fprintf(&b, "  %s", c.Bad(fmt.Sprintf("✘ refused %d: %s", rec.Answer.Status, term.Escape(d.Refused))))
+		return b.String()
+	}
+	ev := rec.Event
+	if ev == "" {
+		ev = "-"
+	}
+	fmt.Fprintf(&b, "  %s", c.Bold(term.Escape(ev)))
+	switch vd := rec.Verdict; {
+	case vd == nil:
+		b.WriteString("  " + c.Dim(vd.Label()))
+	case vd.Valid:
+		b.WriteString("  " + c.OK("✔ "+vd.Label()))
+	default:
+		b.WriteString("  " + c.Bad("✘ "+vd.Label()))
+	}
+	fmt.Fprintf(&b, "  %s", Size(rec.BodySize))
+	status := fmt.Sprintf("→ %d", rec.Answer.Status)
+	if rec.Answer.Status >= 200 && rec.Answer.Status < 300 {
+		b.WriteString("  " + c.OK(status))
+	} else {
+		b.WriteString("  " + c.Bad(status))
+	}
+	if fw := rec.Forward; fw != nil {
+		if fw.Error != "" {
+			b.WriteString("  " + c.Bad("⇢ app ✘ "+term.Escape(fw.Error)))
+		} else {
+			fmt.Fprintf(&b, "  ⇢ app %d %s", fw.Status, Latency(time.Duration(fw.LatencyMS*float64(time.Millisecond))))
+			if fw.Body != "" {
+				b.WriteString("  " + c.Dim(Preview([]byte(fw.Body), 40)))
+			}
+		}
+	}
+	return b.String()
+}
+
+// details prints headers (secret-valued ones redacted) and the body,
+// pretty-printed for reading only: the kept bytes are never changed.
+func (p *listenText) details(rec *capture.Record) {
+	out := p.out.Streams.Out
+	c := p.out.Palette
+	headers := CaptureHeaders(rec)
+	names := make([]string, 0, len(headers))
+	for k := range headers {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	redacted := p.s.Redact.Shown(headers)
+	for _, k := range names {
+		fmt.Fprintf(out, "    %s %s\n", c.Dim(term.Escape(k)+":"), term.Escape(redacted[k]))
+	}
+	if rec.Verdict != nil {
+		for _, h := range rec.Verdict.Hints {
+			fmt.Fprintf(out, "    %s %s\n", c.Warn("hint:"), term.Escape(h))
+		}
+	}
+	body, _ := rec.Bytes()
+	var pretty bytes.Buffer
+	switch {
+	case len(body) == 0:
+		fmt.Fprintln(out, "    "+c.Dim("(empty body)"))
+		return
+	case json.Indent(&pretty, body, "    ", "  ") == nil:
+		body = pretty.Bytes()
+	case !utf8.Valid(body):
+		fmt.Fprintf(out, "    %s\n", c.Dim(fmt.Sprintf("(%d bytes, binary)", len(body))))
+		return
+	}
+	fmt.Fprintf(out, "    %s\n", term.EscapeText(string(bytes.TrimRight(body, "\r\n"))))
+}
+
+func (p *listenText) Summary(s ListenSummary) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w := p.out.Streams.Err
+	fmt.Fprintf(w, "hooktool: received %s", Plural(s.Received, "delivery", "deliveries"))
+	if s.Save != "" {
+		fmt.Fprintf(w, ", kept %d in %s", s.Kept, s.Save)
+		if f := s.File; f != nil {
+			if f.Lost > 0 {
+				fmt.Fprintf(w, " (%d of them lost: it was deleted or moved and could not be created anew)", f.Lost)
+			} else {
+				fmt.Fprintf(w, " (%d of them in the file now: it was deleted or moved and created anew)", f.InFile)
+			}
+		}
+	}
+	if s.Refused > 0 {
+		fmt.Fprintf(w, ", refused %d", s.Refused)
+	}
+	fmt.Fprintln(w)
+	byAnswer := map[string]int{}
+	for k, n := range s.ByAnswer {
+		byAnswer[strconv.Itoa(k)] = n
+	}
+	for _, group := range []struct {
+		name string
+		m    map[string]int
+	}{{"by event", eventCounts(s.ByEvent)}, {"by verdict", s.ByVerdict}, {"by answer", byAnswer}} {
+		if len(group.m) == 0 {
+			continue
+		}
+		keys := make([]string, 0, len(group.m))
+		for k := range group.m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = fmt.Sprintf("%s %d", term.Escape(k), group.m[k])
+		}
+		fmt.Fprintf(w, "hooktool:   %s: %s\n", group.name, strings.Join(parts, ", "))
+	}
+}
+
+// Plural is "1 one" or "N many".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
