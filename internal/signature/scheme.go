@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -117,36 +118,46 @@ func SecretHeaders(s Scheme) []string {
 	return nil
 }
 
+// registry is every scheme hooktool knows, in one table: Names, Lookup,
+// the shell completions and the README's scheme table (held to it by
+// TestREADMESchemesTable) all read it. Adding a scheme is a row here, its
+// implementation and its tests. It is never changed at run time.
+var registry = []struct {
+	name    string
+	aliases []string
+	build   func(Options) (Scheme, error)
+}{
+	{"standard-webhooks", []string{"standardwebhooks", "standard"}, func(Options) (Scheme, error) { return standardWebhooks(), nil }},
+	{"svix", nil, func(Options) (Scheme, error) { return svix(), nil }},
+	{"stripe", nil, func(Options) (Scheme, error) { return stripe{}, nil }},
+	{"github", nil, func(o Options) (Scheme, error) { return github{sha1: o.GitHubSHA1}, nil }},
+	{"paystack", nil, func(Options) (Scheme, error) { return paystack(), nil }},
+	{"shopify", nil, func(Options) (Scheme, error) { return shopify(), nil }},
+	{"slack", nil, func(Options) (Scheme, error) { return slack{}, nil }},
+	{"flutterwave", nil, func(Options) (Scheme, error) { return flutterwave{}, nil }},
+	{"hmac", nil, func(o Options) (Scheme, error) { return NewHMAC(o.HMAC) }},
+}
+
 // Names lists the scheme identifiers, sorted.
 func Names() []string {
-	names := []string{"standard-webhooks", "svix", "stripe", "github", "paystack", "shopify", "slack", "flutterwave", "hmac"}
+	names := make([]string, len(registry))
+	for i, r := range registry {
+		names[i] = r.name
+	}
 	sort.Strings(names)
 	return names
 }
 
-// Lookup returns the named scheme.
+// Lookup returns the named scheme (case and surrounding space ignored).
 func Lookup(name string, o Options) (Scheme, error) {
-	switch strings.ToLower(strings.TrimSpace(name)) {
-	case "standard-webhooks", "standardwebhooks", "standard":
-		return standardWebhooks(), nil
-	case "svix":
-		return svix(), nil
-	case "stripe":
-		return stripe{}, nil
-	case "github":
-		return github{sha1: o.GitHubSHA1}, nil
-	case "paystack":
-		return paystack(), nil
-	case "shopify":
-		return shopify(), nil
-	case "slack":
-		return slack{}, nil
-	case "flutterwave":
-		return flutterwave{}, nil
-	case "hmac":
-		return NewHMAC(o.HMAC)
-	case "":
+	n := strings.ToLower(strings.TrimSpace(name))
+	if n == "" {
 		return nil, errors.New("no signing scheme given")
+	}
+	for _, r := range registry {
+		if n == r.name || slices.Contains(r.aliases, n) {
+			return r.build(o)
+		}
 	}
 	return nil, fmt.Errorf("unknown scheme %q (known: %s)", name, strings.Join(Names(), ", "))
 }
