@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -187,7 +188,7 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		return unusableSecret(err)
 	}
 	if ip := net.ParseIP(o.Host); o.Host == "" || (ip != nil && ip.IsUnspecified()) {
-		app.warn("listening on every network interface (--host %s): anyone who can reach this machine can send deliveries; use --allow-ip to limit who", orDefault(o.Host, `""`))
+		app.warn("listening on every network interface (--host %s): anyone who can reach this machine can send deliveries; use --allow-ip to limit who", cmp.Or(o.Host, `""`))
 	}
 	res, err := srv.Serve(ctx, ln)
 	if err != nil {

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -106,7 +107,7 @@ func (h *HAR) Add(r *capture.Record) error {
 	e := harEntry{
 		StartedDateTime: r.ReceivedAt.Format(time.RFC3339Nano),
 		Request: harRequest{
-			Method: r.Method, URL: url, HTTPVersion: orDefault(r.Proto, "HTTP/1.1"),
+			Method: r.Method, URL: url, HTTPVersion: cmp.Or(r.Proto, "HTTP/1.1"),
 			Cookies: []harNV{}, Headers: []harNV{}, QueryString: []harNV{}, HeadersSize: -1, BodySize: len(body),
 		},
 		Response: harResponse{
@@ -154,13 +155,6 @@ func (h *HAR) Add(r *capture.Record) error {
 	}
 	h.Log.Entries = append(h.Log.Entries, e)
 	return nil
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // Encode writes the document as indented JSON.
