@@ -134,7 +134,7 @@ func runTrigger(ctx context.Context, app *App, o *TriggerOptions) error {
 	for i, ev := range plan.events {
 		req := r.deliveryRequest(app.Now, ev, plan.target, plan.bodies[i], plan.extra, plan.signer)
 		sent := view.Sent{Event: ev.Name, Provider: ev.Provider().ID, Label: ev.Name, URL: plan.target, BodyBytes: len(req.Body)}
-		client.OnAttempt = func(a delivery.Attempt) { attempts.Attempt(sent, a, o.Retry+1) }
+		req.OnAttempt = func(a delivery.Attempt) { attempts.Attempt(sent, a, o.Retry+1) }
 		tried := client.Send(ctx, req)
 		if !tried[len(tried)-1].Acknowledged() {
 			failed++

@@ -35,6 +35,9 @@ type Request struct {
 	Header http.Header
 	Body   []byte
 	Sign   func(attempt int) (http.Header, error)
+	// OnAttempt, when set, sees each attempt of this request as it ends
+	// (the client is shared; what to do with an attempt is the request's).
+	OnAttempt func(Attempt)
 }
 
 // Attempt is the outcome of one try.
@@ -104,8 +107,6 @@ type Client struct {
 	// to MaxBackoff, with jitter (each wait is drawn from [d/2, d]).
 	Backoff    time.Duration
 	MaxBackoff time.Duration
-	// OnAttempt, when set, sees every attempt as it ends.
-	OnAttempt func(Attempt)
 
 	userAgent string // sent when a request has no User-Agent of its own
 }
@@ -187,8 +188,8 @@ func (c *Client) Send(ctx context.Context, r Request) []Attempt {
 	for n := 1; ; n++ {
 		a := c.attempt(ctx, r, n)
 		attempts = append(attempts, a)
-		if c.OnAttempt != nil {
-			c.OnAttempt(a)
+		if r.OnAttempt != nil {
+			r.OnAttempt(a)
 		}
 		if a.Acknowledged() || n > c.Retries || ctx.Err() != nil {
 			return attempts

@@ -63,10 +63,9 @@ func TestRetriesUntilAcknowledged(t *testing.T) {
 	defer srv.Close()
 	c := fast(Options{Retries: 5})
 	var seen []int
-	c.OnAttempt = func(a Attempt) { seen = append(seen, a.Status) }
 	as := c.Send(context.Background(), Request{URL: srv.URL, Sign: func(n int) (http.Header, error) {
 		return http.Header{"X-Sig": {strconv.Itoa(n)}}, nil
-	}})
+	}, OnAttempt: func(a Attempt) { seen = append(seen, a.Status) }})
 	if len(as) != 3 || !as[2].Acknowledged() || as[0].Acknowledged() {
 		t.Fatalf("attempts %+v", as)
 	}
@@ -191,8 +190,7 @@ func TestCanceledStopsRetrying(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	c := New(Options{Retries: 100, Backoff: time.Hour})
-	c.OnAttempt = func(Attempt) { cancel() }
-	if as := c.Send(ctx, Request{URL: srv.URL}); len(as) != 1 {
+	if as := c.Send(ctx, Request{URL: srv.URL, OnAttempt: func(Attempt) { cancel() }}); len(as) != 1 {
 		t.Fatalf("%d attempts after cancel", len(as))
 	}
 }

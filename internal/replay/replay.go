@@ -36,7 +36,7 @@ type Options struct {
 	// Header adds headers to every delivery, replacing captured ones of the
 	// same name (-H).
 	Header http.Header
-	// Client sends; its own OnAttempt is not used (see OnAttempt).
+	// Client sends.
 	Client *delivery.Client
 	// Concurrency is how many deliveries are in flight at once, 1 to
 	// MaxConcurrency; 1 keeps the captures' order.
@@ -220,16 +220,14 @@ func (r *run) send(ctx context.Context, rec *capture.Record) {
 		}
 	}
 	d := &Delivery{Record: rec, URL: req.URL, BodyLen: len(req.Body)}
-	c := *r.o.Client // the client is shared; the callback is this delivery's
-	c.OnAttempt = nil
 	if r.o.OnAttempt != nil {
-		c.OnAttempt = func(a delivery.Attempt) {
+		req.OnAttempt = func(a delivery.Attempt) {
 			r.mu.Lock()
 			r.o.OnAttempt(d, a)
 			r.mu.Unlock()
 		}
 	}
-	attempts := c.Send(ctx, req)
+	attempts := r.o.Client.Send(ctx, req)
 	last := attempts[len(attempts)-1]
 	r.mu.Lock()
 	r.lat = append(r.lat, last.Latency)
