@@ -35,7 +35,11 @@ type Provider struct {
 	// Source says where the events and samples come from.
 	Source string `yaml:"source"`
 	// EventPath is the gjson path of the event type in a payload.
-	EventPath   string `yaml:"event_path"`
+	EventPath string `yaml:"event_path"`
+	// EventIDPath, when the provider puts a unique event id in its
+	// payloads, is its gjson path: a delivery with the same event id is
+	// the same event delivered again (listen's repeat_of).
+	EventIDPath string `yaml:"event_id_path"`
 	ContentType string `yaml:"content_type"`
 	// Illustrative marks providers whose events and samples are not
 	// published by the provider: hooktool's plausible stand-ins.

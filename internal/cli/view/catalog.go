@@ -90,6 +90,7 @@ type providerJSON struct {
 	Docs         string      `json:"docs"`
 	Source       string      `json:"source"`
 	EventPath    string      `json:"event_path"`
+	EventIDPath  string      `json:"event_id_path,omitempty"`
 	ContentType  string      `json:"content_type"`
 	Illustrative bool        `json:"illustrative"`
 	Signing      signingJSON `json:"signing"`
@@ -118,7 +119,7 @@ func (p providersJSON) Providers(providers []*catalog.Provider) error {
 	for _, pr := range providers {
 		if err := JSONLine(p.out.Streams.Out, providerJSON{
 			ID: pr.ID, Name: pr.Name, Docs: pr.Docs, Source: pr.Source, EventPath: pr.EventPath,
-			ContentType: pr.ContentType, Illustrative: pr.Illustrative, Events: pr.EventNames(), File: pr.File, Builtin: pr.Builtin,
+			EventIDPath: pr.EventIDPath, ContentType: pr.ContentType, Illustrative: pr.Illustrative, Events: pr.EventNames(), File: pr.File, Builtin: pr.Builtin,
 			Signing: signingJSON{Scheme: pr.Signing.Scheme, HMAC: hmacOf(pr.Signing), Note: pr.Signing.Note},
 		}); err != nil {
 			return err
