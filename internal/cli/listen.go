@@ -81,8 +81,11 @@ and answered as asked, to test a sender's retries.
 Binds 127.0.0.1:4242 unless told otherwise (--port 0 picks a free port).
 When ready it prints the URL on stderr (a {"type":"ready"} line with --json)
 and writes it to --ready-file. What to verify with comes from --provider,
---endpoint or --scheme with a secret, as for verify; with no secret,
-deliveries are shown as unsigned.
+--endpoint or --scheme with a secret, as for verify; with no secret, a
+delivery carrying the scheme's signature is shown as "not checked (no
+secret)", one with no signature as unsigned. A signature that fails shows
+its first hint under its line. A repeat of an earlier delivery (a retry, a
+duplicate) is marked "↻ repeat of ID" (repeat_of in the record).
 
 A delivery is answered only after its record is in the --save file: if the
 file cannot be written, the sender gets 503. Ctrl-C stops accepting, lets
