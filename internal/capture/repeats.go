@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"hash"
+	"strings"
 	"sync"
 )
 
@@ -70,27 +71,36 @@ func writePart(h hash.Hash, s string) {
 }
 
 // DefaultRepeatsMemory is how many distinct deliveries a listener
-// remembers to recognise repeats of: a few MiB, for a listener that runs
-// for days and receives millions.
+// remembers to recognise repeats of (the last half of them at least):
+// about 6 MiB at most, for a listener that runs for days and receives
+// millions.
 const DefaultRepeatsMemory = 100_000
 
 // Repeats remembers the deliveries seen, by Key, with the id of the first
-// of each: the most recent Capacity distinct ones (older ones are
-// forgotten first, so memory stays bounded however long a listener runs).
-// It is safe for concurrent use.
+// of each: the most recent ones, at least Capacity/2 and at most Capacity
+// distinct deliveries, so memory stays bounded however long a listener
+// runs. It keeps two generations of at most Capacity/2 each and drops the
+// older whole when the newer is full: a map that only grows and is then
+// dropped stays compact, where one with a deletion per delivery would
+// grow on its own tombstones. It is safe for concurrent use.
 type Repeats struct {
-	mu    sync.Mutex
-	first map[Key]string
-	order []Key // a ring of the keys in first, oldest at next once full
-	next  int
-	cap   int
+	mu sync.Mutex
+	// cur and old hold no pointer (an id is a ULID, 26 bytes, kept
+	// inline), so the garbage collector never scans them.
+	cur, old map[Key]idBytes
+	half     int
 }
 
-// NewRepeats remembers up to capacity distinct deliveries (at least 1).
+// NewRepeats remembers up to capacity distinct deliveries (at least 2).
 func NewRepeats(capacity int) *Repeats {
-	capacity = max(capacity, 1)
-	return &Repeats{first: map[Key]string{}, cap: capacity}
+	return &Repeats{cur: map[Key]idBytes{}, half: max(capacity/2, 1)}
 }
+
+// idBytes is a record id (a ULID: 26 characters) held inline; a longer id
+// is cut, a shorter one padded with NULs.
+type idBytes [26]byte
+
+func (b idBytes) String() string { return strings.TrimRight(string(b[:]), "\x00") }
 
 // See notes a delivery with key k and record id id. It returns the id of
 // the first delivery with the same key, or "" when there is none (or it
@@ -98,17 +108,18 @@ func NewRepeats(capacity int) *Repeats {
 func (r *Repeats) See(k Key, id string) (firstID string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if f, ok := r.first[k]; ok {
-		return f
+	if f, ok := r.cur[k]; ok {
+		return f.String()
 	}
-	if len(r.order) < r.cap {
-		r.order = append(r.order, k)
-	} else {
-		delete(r.first, r.order[r.next])
-		r.order[r.next] = k
-		r.next = (r.next + 1) % r.cap
+	if f, ok := r.old[k]; ok {
+		return f.String()
 	}
-	r.first[k] = id
+	if len(r.cur) >= r.half {
+		r.old, r.cur = r.cur, map[Key]idBytes{}
+	}
+	var b idBytes
+	copy(b[:], id)
+	r.cur[k] = b
 	return ""
 }
 
@@ -116,5 +127,5 @@ func (r *Repeats) See(k Key, id string) (firstID string) {
 func (r *Repeats) Len() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.first)
+	return len(r.cur) + len(r.old)
 }

@@ -51,8 +51,8 @@ func TestRepeatsNamesTheFirst(t *testing.T) {
 }
 
 // TestRepeatsMemoryIsBounded: a million distinct deliveries leave at most
-// the capacity remembered; the oldest are forgotten first, the recent ones
-// are still recognised.
+// the capacity remembered, and at least half of it; the oldest are
+// forgotten first, the recent ones are still recognised.
 func TestRepeatsMemoryIsBounded(t *testing.T) {
 	const capacity, n = 1000, 1_000_000
 	r := NewRepeats(capacity)
@@ -61,20 +61,19 @@ func TestRepeatsMemoryIsBounded(t *testing.T) {
 		if got := r.See(key(i), fmt.Sprint(i)); got != "" {
 			t.Fatalf("delivery %d is a repeat of %s", i, got)
 		}
+		if l := r.Len(); l > capacity {
+			t.Fatalf("%d remembered after %d, want at most %d", l, i+1, capacity)
+		}
 	}
-	if r.Len() != capacity || len(r.order) != capacity {
-		t.Fatalf("%d remembered (%d in the ring), want %d", r.Len(), len(r.order), capacity)
+	if l := r.Len(); l < capacity/2 {
+		t.Fatalf("%d remembered, want at least %d", l, capacity/2)
 	}
-	if got := r.See(key(n-1), "again"); got != fmt.Sprint(n-1) {
-		t.Errorf("the last delivery again: repeat of %q, want %d", got, n-1)
-	}
-	if got := r.See(key(n-capacity), "again"); got != fmt.Sprint(n-capacity) {
-		t.Errorf("the oldest remembered again: repeat of %q, want %d", got, n-capacity)
+	for _, i := range []int{n - 1, n - capacity/2} {
+		if got := r.See(key(i), "again"); got != fmt.Sprint(i) {
+			t.Errorf("delivery %d again: repeat of %q, want %d", i, got, i)
+		}
 	}
 	if got := r.See(key(0), "again"); got != "" {
 		t.Errorf("the first of a million again: repeat of %q, want it forgotten", got)
-	}
-	if r.Len() != capacity {
-		t.Errorf("%d remembered after more, want %d", r.Len(), capacity)
 	}
 }
