@@ -327,8 +327,6 @@ func (h *Handler) discardRest(w http.ResponseWriter, body io.Reader) {
 
 // inspect finds the event type, the route and the verdict.
 func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) {
-	// gjson reads only as far as the path needs (no validation pass over the
-	// whole body); a body that is not JSON simply has no event type.
 	if h.o.EventPath != "" {
 		rec.Event = jsonField(body, h.o.EventPath)
 	}
