@@ -107,6 +107,9 @@ type Client struct {
 	// to MaxBackoff, with jitter (each wait is drawn from [d/2, d]).
 	Backoff    time.Duration
 	MaxBackoff time.Duration
+	// Schedule, when not empty, replaces Retries and Backoff: a retry
+	// after each of its waits (a provider's documented schedule).
+	Schedule Schedule
 
 	userAgent string // sent when a request has no User-Agent of its own
 }
@@ -124,6 +127,8 @@ type Options struct {
 	// to reuse. 0 keeps DefaultIdlePerHost, enough for a listener
 	// forwarding many deliveries at once.
 	Concurrency int
+	// Schedule, when not empty, is the retry schedule (Client.Schedule).
+	Schedule Schedule
 }
 
 // DefaultIdlePerHost is how many idle connections per host a client keeps
@@ -140,7 +145,7 @@ func New(o Options) *Client {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		Timeout: o.Timeout, Retries: o.Retries, Backoff: o.Backoff, MaxBackoff: o.MaxBackoff,
-		userAgent: o.UserAgent,
+		Schedule: o.Schedule, userAgent: o.UserAgent,
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 10 * time.Second
@@ -184,6 +189,10 @@ func newTransport(o Options) *http.Transport {
 // Send delivers r, retrying as configured, and returns every attempt; the
 // last one is the outcome.
 func (c *Client) Send(ctx context.Context, r Request) []Attempt {
+	retries := c.Retries
+	if len(c.Schedule) > 0 {
+		retries = len(c.Schedule)
+	}
 	var attempts []Attempt
 	for n := 1; ; n++ {
 		a := c.attempt(ctx, r, n)
@@ -191,7 +200,7 @@ func (c *Client) Send(ctx context.Context, r Request) []Attempt {
 		if r.OnAttempt != nil {
 			r.OnAttempt(a)
 		}
-		if a.Acknowledged() || n > c.Retries || ctx.Err() != nil {
+		if a.Acknowledged() || n > retries || ctx.Err() != nil {
 			return attempts
 		}
 		if err := Sleep(ctx, c.wait(n)); err != nil {
@@ -200,8 +209,12 @@ func (c *Client) Send(ctx context.Context, r Request) []Attempt {
 	}
 }
 
-// wait is the pause after attempt n: Backoff·2^(n-1), capped, with jitter.
+// wait is the pause after attempt n: the schedule's nth wait, or
+// Backoff·2^(n-1), capped, with jitter.
 func (c *Client) wait(n int) time.Duration {
+	if len(c.Schedule) > 0 {
+		return c.Schedule[n-1]
+	}
 	d := c.Backoff << (n - 1)
 	if d <= 0 || d > c.MaxBackoff {
 		d = c.MaxBackoff
