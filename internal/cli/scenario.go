@@ -543,7 +543,7 @@ func scenarioRetry(r *resolvedSigning, o *ScenarioOptions, sending *delivery.Opt
 			return "", usageErr("--retry-scale must be more than 0 and at most 1")
 		}
 		sending.Schedule = waits.Scaled(scale)
-		return fmt.Sprintf("retrying as %s does: %d retries after %s, scaled by %.6g to %s in all", r.provider.ID, len(waits),
+		return fmt.Sprintf("retrying as %s does: %d retries after %s, scaled by %.3g to %s in all", r.provider.ID, len(waits),
 			fmtWaits(waits), scale, sending.Schedule.Total().Round(time.Millisecond)), nil
 	}
 	n, err := strconv.Atoi(o.Retry)
