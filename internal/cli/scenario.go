@@ -19,6 +19,7 @@ import (
 	"github.com/hooktool/hooktool/internal/jsondiff"
 	"github.com/hooktool/hooktool/internal/randid"
 	"github.com/hooktool/hooktool/internal/scenario"
+	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -460,7 +461,12 @@ func runScenario(app *App, o *ScenarioOptions) error {
 			return err
 		}
 		defer store.Close()
-		keeper, err := scenario.NewKeeper(scenario.KeepOptions{Store: store, Redactor: r.redactor(), Target: target,
+		// Each kept delivery gets the verdict listen would give it.
+		checker, err := signature.NewChecker(r.scheme, r.signing.Secrets, r.signing.Tolerance)
+		if err != nil {
+			return unusableSecret(err)
+		}
+		keeper, err := scenario.NewKeeper(scenario.KeepOptions{Store: store, Redactor: r.redactor(), Checker: checker, Target: target,
 			Scheme: r.scheme.Name(), Provider: provider, Now: app.Now, OnError: func(err error) { app.warn("--save: %v", err) }})
 		if err != nil {
 			return failErr(fmt.Errorf("--save: %w", err))

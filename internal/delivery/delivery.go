@@ -15,6 +15,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"syscall"
@@ -38,6 +39,10 @@ type Request struct {
 	// OnAttempt, when set, sees each attempt of this request as it ends
 	// (the client is shared; what to do with an attempt is the request's).
 	OnAttempt func(Attempt)
+	// Addrs asks for each attempt's connection addresses (Attempt.LocalAddr
+	// and RemoteAddr), for a record of what was sent; off, nothing traces
+	// the connection.
+	Addrs bool
 }
 
 // Attempt is the outcome of one try.
@@ -53,6 +58,9 @@ type Attempt struct {
 	Latency   time.Duration
 	// Err is set when no response came; it is an *Error.
 	Err error
+	// LocalAddr and RemoteAddr are the connection's two ends ("ip:port"),
+	// when the request asked for them (Request.Addrs) and one was made.
+	LocalAddr, RemoteAddr string
 }
 
 // Acknowledged reports whether the receiver answered 2xx.
@@ -257,6 +265,11 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 	method := r.Method
 	if method == "" {
 		method = http.MethodPost
+	}
+	if r.Addrs {
+		actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{GotConn: func(ci httptrace.GotConnInfo) {
+			a.LocalAddr, a.RemoteAddr = ci.Conn.LocalAddr().String(), ci.Conn.RemoteAddr().String()
+		}})
 	}
 	req, err := http.NewRequestWithContext(actx, method, r.URL, bytes.NewReader(r.Body))
 	if err != nil {

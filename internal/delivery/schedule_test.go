@@ -56,3 +56,18 @@ func TestSendFollowsTheSchedule(t *testing.T) {
 		t.Errorf("waits %s %s", c.wait(1), c.wait(2))
 	}
 }
+
+// Request.Addrs records each attempt's connection ends; without it none.
+func TestSendRecordsAddrsWhenAsked(t *testing.T) {
+	var remote atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { remote.Store(r.RemoteAddr) }))
+	defer srv.Close()
+	c := New(Options{Timeout: 5 * time.Second})
+	a := c.Send(context.Background(), Request{URL: srv.URL, Addrs: true})[0]
+	if a.LocalAddr == "" || a.LocalAddr != remote.Load() || a.RemoteAddr != srv.Listener.Addr().String() {
+		t.Errorf("local %q (the server saw %v), remote %q (the server is %s)", a.LocalAddr, remote.Load(), a.RemoteAddr, srv.Listener.Addr())
+	}
+	if a := c.Send(context.Background(), Request{URL: srv.URL})[0]; a.LocalAddr != "" || a.RemoteAddr != "" {
+		t.Errorf("addresses recorded unasked: %q %q", a.LocalAddr, a.RemoteAddr)
+	}
+}

@@ -162,7 +162,7 @@ func RunFlow(ctx context.Context, s *Scenario, steps []Rendered, o FlowOptions) 
 		}
 		if o.Keep != nil {
 			// Every attempt is a delivery as sent, retries too.
-			req.OnAttempt = func(a delivery.Attempt) { o.Keep(d, a) }
+			req.OnAttempt, req.Addrs = func(a delivery.Attempt) { o.Keep(d, a) }, true
 		}
 		attempts := o.Client.Send(ctx, req)
 		return attempts[len(attempts)-1]
@@ -329,6 +329,9 @@ type KeepOptions struct {
 	// Redactor leaves every configured secret out, as listen does
 	// (Flutterwave's verif-hash is the secret itself).
 	Redactor *signature.Redactor
+	// Checker gives each kept delivery the verdict listen would have given
+	// it on receipt; nil keeps none ("unsigned").
+	Checker *signature.Checker
 	// Target is the URL deliveries are sent to; Scheme and Provider name
 	// how they are signed and whose events they are.
 	Target, Scheme, Provider string
@@ -365,14 +368,18 @@ func (k *Keeper) Keep(d *Delivery, a delivery.Attempt) {
 
 // record is the capture record of a delivery sent.
 func (k *Keeper) record(d *Delivery, a delivery.Attempt) *capture.Record {
-	sent := &http.Request{Method: http.MethodPost, URL: k.target, Host: k.target.Host, Proto: "HTTP/1.1", Header: a.Header}
+	sent := &http.Request{Method: http.MethodPost, URL: k.target, Host: k.target.Host, Proto: "HTTP/1.1", Header: a.Header,
+		RemoteAddr: a.LocalAddr}
 	rec := capture.NewRecord(sent, k.o.Now())
+	rec.LocalAddr = a.RemoteAddr
 	rec.Provider, rec.Scheme, rec.Event, rec.Matched = k.o.Provider, k.o.Scheme, d.Rendered.Step.Event, true
 	rec.Answer = capture.Answer{Status: a.Status}
 	if a.Err != nil {
 		rec.Answer.Reason = a.Err.Error()
 	}
 	rec.SetBody(d.Rendered.Body)
+	// Checked before the secrets are redacted, as listen checks on receipt.
+	rec.Verdict = k.o.Checker.Check(a.Header, d.Rendered.Body, k.o.Target, rec.ReceivedAt)
 	// As listen does: no configured secret is kept (Flutterwave's
 	// verif-hash is the secret itself), and header bytes stay exact.
 	rec.Redact(k.o.Redactor)

@@ -128,7 +128,12 @@ func TestKeeper(t *testing.T) {
 	store := &memStore{}
 	now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
 	var warned []error
-	k, err := NewKeeper(KeepOptions{Store: store, Redactor: signature.NewRedactor(scheme, []signature.Secret{signature.NewSecret("flw-SECRET")}),
+	secrets := []signature.Secret{signature.NewSecret("flw-SECRET")}
+	checker, err := signature.NewChecker(scheme, secrets, 5*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := NewKeeper(KeepOptions{Store: store, Redactor: signature.NewRedactor(scheme, secrets), Checker: checker,
 		Target: "http://127.0.0.1:9/hooks?token=flw-SECRET&a=1", Scheme: "flutterwave", Provider: "payments", Now: func() time.Time { return now },
 		OnError: func(err error) { warned = append(warned, err) }})
 	if err != nil {
@@ -136,7 +141,8 @@ func TestKeeper(t *testing.T) {
 	}
 	steps := fakeSteps(t, "2xx")
 	d := &Delivery{Rendered: &steps[0], Copy: 1, Phase: "flow"}
-	k.Keep(d, delivery.Attempt{Status: 202, Header: http.Header{"Verif-Hash": {"flw-SECRET"}, "Content-Type": {"application/json"}}})
+	k.Keep(d, delivery.Attempt{Status: 202, Header: http.Header{"Verif-Hash": {"flw-SECRET"}, "Content-Type": {"application/json"}},
+		LocalAddr: "127.0.0.1:50000", RemoteAddr: "127.0.0.1:9"})
 	store.err = errors.New("disk full")
 	k.Keep(d, delivery.Attempt{Err: errors.New("connection refused")})
 	if len(store.recs) != 2 || len(warned) != 1 {
@@ -156,6 +162,14 @@ func TestKeeper(t *testing.T) {
 	}
 	if strings.Contains(all.String(), "flw-SECRET") || len(r.Redacted) != 1 || !r.RedactedQuery {
 		t.Errorf("a secret was kept: %s (redacted %v, query %v)", all.String(), r.Redacted, r.RedactedQuery)
+	}
+	// The verdict listen would have given it on receipt, checked before the
+	// secret was redacted; the addresses of the connection it went on.
+	if v := r.Verdict; v == nil || !v.Valid || r.RemoteAddr != "127.0.0.1:50000" || r.LocalAddr != "127.0.0.1:9" {
+		t.Errorf("verdict %+v, from %q to %q", v, r.RemoteAddr, r.LocalAddr)
+	}
+	if v := store.recs[1].Verdict; v == nil || v.Valid || v.Reason != signature.ReasonMissingHeader {
+		t.Errorf("a send without its header: %+v", v)
 	}
 	if store.recs[1].Answer.Reason != "connection refused" {
 		t.Errorf("the failed send's reason: %q", store.recs[1].Answer.Reason)
