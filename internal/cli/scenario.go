@@ -53,12 +53,14 @@ path, or put them in the --catalog directory):
       delay: 100ms
   probes:
     - request: GET http://localhost:3000/orders/1
-      expect: ['status=="refunded"']` + exitStatusHelp,
+      expect: ['status=="refunded"']
+  reset: POST http://localhost:3000/test/reset   # for --idempotency` + exitStatusHelp,
 		Example: `  hooktool scenario list
   hooktool scenario run aella/mandate-lifecycle --to http://localhost:3000/webhooks
   hooktool scenario run aella/transfer-completed --duplicate 3 --concurrent
   hooktool scenario run accounts/credit-then-debit --shuffle --seed 42
-  hooktool scenario run ./flows/refund.yaml --probe 'GET http://localhost:3000/orders/ord_1' --expect 'status=="refunded"' --junit report.xml`,
+  hooktool scenario run ./flows/refund.yaml --probe 'GET http://localhost:3000/orders/ord_1' --expect 'status=="refunded"' --junit report.xml
+  hooktool scenario run aella/transfer-completed --idempotency --probe 'GET http://localhost:3000/balance' --reset 'POST http://localhost:3000/test/reset' --duplicate 3 --concurrent`,
 	}
 	cmd.AddCommand(newScenarioListCommand(app, nil), newScenarioRunCommand(app, nil))
 	return cmd
@@ -183,16 +185,40 @@ func newScenarioRunCommand(app *App, runF func(*ScenarioOptions) error) *cobra.C
 the disorders asked for, check each answer against its step's expectation
 (default 2xx), run the probes, and print a line per delivery and a summary.
 
---probe 'METHOD URL' (repeatable) asks the receiver after the flow; every
---expect condition (a gjson path into its JSON answer, OP, VALUE, as for
-replay --where) must hold on each --probe's answer.
+--probe 'METHOD URL' (repeatable) asks the receiver after the flow; each
+--expect condition after it (a gjson path into its JSON answer, OP, VALUE,
+as for replay --where) must hold on that probe's answer. A condition that
+does not hold is shown with the value it found.
 
-Exit status: 0 when every expectation held, 1 when any did not, 2 for usage
-errors or a malformed scenario.` + exitStatusHelp,
+--idempotency needs no hand-written expectation: it runs the flow once in
+order and probes, then runs the same deliveries again (the same events, ids
+and bodies, re-signed) with the disorders asked for and probes again, and
+fails when a probe's answer changed, printing each difference
+(balance: -10000 → -30000). --reset 'METHOD URL' (or reset: in the file; a
+URL alone is POST) is requested before each run to put the receiver back in
+its first state; without one, the second run redelivers events the receiver
+has already handled, and must change nothing. An answer is its status and
+its body: JSON compared by structure (key order, whitespace and how a number
+is written do not count), anything else byte for byte; headers do not count.
+--probe-ignore PATH leaves a path that changes on every read (a timestamp)
+out of the comparison; # in it stands for any array index.
+
+--retry N retries a delivery the receiver does not acknowledge (non-2xx, or
+no answer) as a provider does: the same body and event id, signed afresh,
+after --retry-backoff, doubling. --retry provider follows the provider's
+documented schedule (retry: schedule: in its catalog file), its waits
+scaled to fit 10s in all unless --retry-scale F says otherwise. A delivery
+meets its expectation by its last attempt; --save keeps every attempt.
+
+Exit status: 0 when every expectation held, 1 when any did not (or, with
+--idempotency, an answer changed or a reset failed), 2 for usage errors or
+a malformed scenario.` + exitStatusHelp,
 		Example: `  hooktool scenario run aella/mandate-lifecycle --to http://localhost:3000/webhooks
   hooktool scenario run aella/transfer-completed --duplicate 3 --concurrent
   hooktool scenario run accounts/credit-then-debit --shuffle --seed 42 --json
-  hooktool scenario run payments/pay-then-refund --storm 5 --rate 50 --junit report.xml`,
+  hooktool scenario run payments/pay-then-refund --storm 5 --rate 50 --junit report.xml
+  hooktool scenario run aella/transfer-completed --idempotency --probe 'GET http://localhost:3000/balance' --reset 'POST http://localhost:3000/test/reset' --duplicate 3 --concurrent
+  hooktool scenario run aella/transfer-completed --retry 2 --retry-backoff 100ms --probe 'GET http://localhost:3000/balance' --expect 'balance==-10000'`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: app.completeScenarios,
 		RunE: func(cmd *cobra.Command, args []string) error {
