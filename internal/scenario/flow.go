@@ -35,7 +35,8 @@ type FlowOptions struct {
 	// NewID gives each step the message id every send of it carries (a
 	// redelivery keeps its id); nil when the scheme uses none.
 	NewID func() string
-	// Keep, when set, sees each delivery as sent (Keeper.Keep keeps it).
+	// Keep, when set, sees each delivery as sent, every attempt of it
+	// (Keeper.Keep keeps it), with the connection's addresses.
 	Keep func(*Delivery, delivery.Attempt)
 	// Probes ask the receiver about its state after the flow, each within
 	// ProbeTimeout; OnProbe sees each outcome.
@@ -256,10 +257,14 @@ func CompareAnswers(first, second ProbeResult, ignore []jsondiff.Path) AnswerDif
 	d := AnswerDiff{Probe: first.Probe, Status: [2]int{first.Status, second.Status}}
 	switch {
 	case first.Err != nil:
-		d.Err = fmt.Errorf("after run 1: %w", first.Err)
+		d.Err = fmt.Errorf("no answer after run 1: %w", first.Err)
 		return d
 	case second.Err != nil:
-		d.Err = fmt.Errorf("after run 2: %w", second.Err)
+		d.Err = fmt.Errorf("no answer after run 2: %w", second.Err)
+		return d
+	case first.Truncated || second.Truncated:
+		// Only the beginnings were read: the same beginnings prove nothing.
+		d.Err = fmt.Errorf("an answer is longer than %d bytes", MaxProbeBody)
 		return d
 	}
 	changes, err := jsondiff.Compare(first.Body, second.Body, jsondiff.Options{Ignore: ignore})
@@ -279,7 +284,7 @@ func CompareAnswers(first, second ProbeResult, ignore []jsondiff.Path) AnswerDif
 func (d AnswerDiff) Problem() string {
 	switch {
 	case d.Err != nil:
-		return "no answer to compare " + d.Err.Error()
+		return "nothing to compare: " + d.Err.Error()
 	case d.Same():
 		return ""
 	}

@@ -284,8 +284,9 @@ func TestCompareAnswers(t *testing.T) {
 		{"other text", ans(200, "ok"), ans(200, "ok!"), nil, false, []string{"body (not JSON): 2 bytes → 3 bytes, not the same"}, "the answer changed between the runs"},
 		{"JSON, then not", ans(200, `{"a":1}`), ans(200, "<html>"), nil, false, []string{"body (not JSON): 7 bytes → 6 bytes, not the same"}, "the answer changed between the runs"},
 		{"empty bodies", ans(204, ""), ans(204, ""), nil, true, nil, ""},
-		{"no answer", ProbeResult{Probe: p, Err: errors.New("connection refused")}, ans(200, `{}`), nil, false, nil, "no answer to compare after run 1: connection refused"},
-		{"no second answer", ans(200, `{}`), ProbeResult{Probe: p, Err: errors.New("timeout")}, nil, false, nil, "no answer to compare after run 2: timeout"},
+		{"no answer", ProbeResult{Probe: p, Err: errors.New("connection refused")}, ans(200, `{}`), nil, false, nil, "nothing to compare: no answer after run 1: connection refused"},
+		{"answers too long to compare", ProbeResult{Probe: p, Status: 200, Truncated: true}, ans(200, ""), nil, false, nil, "nothing to compare: an answer is longer than 1048576 bytes"},
+		{"no second answer", ans(200, `{}`), ProbeResult{Probe: p, Err: errors.New("timeout")}, nil, false, nil, "nothing to compare: no answer after run 2: timeout"},
 	} {
 		d := CompareAnswers(tc.a, tc.b, tc.ignore)
 		if d.Same() != tc.same || !slices.Equal(d.Lines(), tc.lines) || d.Problem() != tc.problem || d.Probe != p {

@@ -263,7 +263,13 @@ type ProbeResult struct {
 	Latency time.Duration
 	// Run is 1 or 2 in an idempotency check (after which run), else 0.
 	Run int
+	// Truncated is set when the answer was longer than MaxProbeBody: Body
+	// is its beginning.
+	Truncated bool
 }
+
+// MaxProbeBody is how much of a probe's answer is read.
+const MaxProbeBody = 1 << 20
 
 // OK reports whether the probe answered 2xx and every condition held.
 func (p ProbeResult) OK() bool {
@@ -287,10 +293,13 @@ func RunProbe(ctx context.Context, client *http.Client, p *Probe) ProbeResult {
 	}
 	defer resp.Body.Close()
 	res.Status = resp.StatusCode
-	res.Body, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	res.Body, err = io.ReadAll(io.LimitReader(resp.Body, MaxProbeBody+1))
 	if err != nil {
 		res.Err = err
 		return res
+	}
+	if len(res.Body) > MaxProbeBody {
+		res.Body, res.Truncated = res.Body[:MaxProbeBody], true
 	}
 	for _, c := range p.Expect {
 		if !c.HoldsOn(res.Body) {
