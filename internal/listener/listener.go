@@ -119,11 +119,10 @@ type Delivery struct {
 
 // Handler receives deliveries.
 type Handler struct {
-	o        Options
-	verifier *signature.Verifier // nil: deliveries are unsigned, or not checked
-	signsURL bool
-	redact   *signature.Redactor
-	repeats  *capture.Repeats
+	o       Options
+	checker *signature.Checker // nil: deliveries are "unsigned"
+	redact  *signature.Redactor
+	repeats *capture.Repeats
 }
 
 // New returns a Handler, or the *signature.SecretError of a secret the
@@ -143,15 +142,11 @@ func New(o Options) (*Handler, error) {
 	}
 	// No configured secret is kept: Secrets and Redact (other endpoints'),
 	// and the whole value of the scheme's secret-carrying headers.
-	h := &Handler{o: o, redact: signature.NewRedactor(o.Scheme, o.Secrets, o.Redact), repeats: o.Repeats}
-	if o.Scheme != nil && len(o.Secrets) > 0 {
-		vf, err := signature.NewVerifier(o.Scheme, o.Secrets)
-		if err != nil {
-			return nil, err
-		}
-		h.verifier, h.signsURL = vf, signature.SignsURL(o.Scheme)
+	checker, err := signature.NewChecker(o.Scheme, o.Secrets, o.Tolerance)
+	if err != nil {
+		return nil, err
 	}
-	return h, nil
+	return &Handler{o: o, checker: checker, redact: signature.NewRedactor(o.Scheme, o.Secrets, o.Redact), repeats: o.Repeats}, nil
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -336,16 +331,7 @@ func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) {
 	case h.o.CallbackPath != "" && r.URL.Path == h.o.CallbackPath:
 		rec.Route = "callback"
 	}
-	if h.verifier != nil {
-		msg := signature.Message{Header: r.Header, Body: body}
-		if h.signsURL {
-			msg.URL = "http://" + r.Host + r.URL.RequestURI()
-		}
-		v := h.verifier.Verify(msg, signature.VerifyOptions{Now: rec.ReceivedAt, Tolerance: h.o.Tolerance})
-		rec.Verdict = &v
-	} else {
-		rec.Verdict = signature.NotChecked(h.o.Scheme, r.Header)
-	}
+	rec.Verdict = h.checker.Check(r.Header, body, "http://"+r.Host+r.URL.RequestURI(), rec.ReceivedAt)
 	rec.Matched = h.matches(rec.Event)
 }
 
