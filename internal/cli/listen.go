@@ -194,7 +194,7 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		ReadTimeout:   o.ReadTimeout,
 		// A delivery is answered after the app's last attempt.
 		WriteTimeout: o.ReadTimeout + o.Delay + time.Duration(o.ForwardRetry+1)*o.ForwardTimeout +
-			listener.ForwardRetryTime(o.ForwardRetry, o.ForwardRetryBackoff) + 10*time.Second,
+			setup.handler.ForwardRetry.Total() + 10*time.Second,
 		IdleTimeout:   o.IdleTimeout,
 		ExitAfter:     o.ExitAfter,
 		CountAttempts: o.CountAttempts,
@@ -367,7 +367,7 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 			return nil, err
 		}
 		h.Forward, s.forward = fw, target
-		h.ForwardRetries, h.ForwardBackoff = o.ForwardRetry, o.ForwardRetryBackoff
+		h.ForwardRetry = delivery.Doubling(o.ForwardRetryBackoff, time.Minute, o.ForwardRetry) // doubling, at most a minute apart
 	}
 	s.handler = h
 	return s, nil

@@ -223,10 +223,7 @@ func (c *Client) wait(n int) time.Duration {
 	if len(c.Schedule) > 0 {
 		return c.Schedule[n-1]
 	}
-	d := c.Backoff << (n - 1)
-	if d <= 0 || d > c.MaxBackoff {
-		d = c.MaxBackoff
-	}
+	d := doubled(c.Backoff, c.MaxBackoff, n)
 	half := int64(d / 2)
 	j, err := rand.Int(rand.Reader, big.NewInt(half+1))
 	if err != nil {

@@ -34,3 +34,28 @@ func (s Schedule) FitScale(limit time.Duration) float64 {
 	}
 	return 1
 }
+
+// Doubling is the schedule of retries retries waiting first, then
+// twice as long before each next one, each wait at most max: the
+// exponential backoff of Options.Backoff (without its jitter) and of
+// listen --forward-retry.
+func Doubling(first, max time.Duration, retries int) Schedule {
+	s := make(Schedule, retries)
+	for n := range s {
+		s[n] = doubled(first, max, n+1)
+	}
+	return s
+}
+
+// doubled is the wait before retry n (1, 2, ...): first·2^(n-1), at most
+// max.
+func doubled(first, max time.Duration, n int) time.Duration {
+	d := first
+	for i := 1; i < n && d < max; i++ {
+		if d > max/2 {
+			return max // and never overflow
+		}
+		d *= 2
+	}
+	return min(d, max)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -69,5 +70,30 @@ func TestSendRecordsAddrsWhenAsked(t *testing.T) {
 	}
 	if a := c.Send(context.Background(), Request{URL: srv.URL})[0]; a.LocalAddr != "" || a.RemoteAddr != "" {
 		t.Errorf("addresses recorded unasked: %q %q", a.LocalAddr, a.RemoteAddr)
+	}
+}
+
+// Doubling waits first, then twice as long each time, never longer than
+// max, even when doubling would overflow.
+func TestDoubling(t *testing.T) {
+	s := time.Second
+	for _, c := range []struct {
+		first, max time.Duration
+		retries    int
+		want       Schedule
+	}{
+		{s, time.Minute, 0, Schedule{}},
+		{s, time.Minute, 4, Schedule{s, 2 * s, 4 * s, 8 * s}},
+		{s, 5 * s, 5, Schedule{s, 2 * s, 4 * s, 5 * s, 5 * s}},
+		{time.Hour, time.Minute, 2, Schedule{time.Minute, time.Minute}},
+		{time.Duration(1) << 62, time.Duration(1<<63 - 1), 3, Schedule{1 << 62, 1<<63 - 1, 1<<63 - 1}},
+	} {
+		got := Doubling(c.first, c.max, c.retries)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("Doubling(%s, %s, %d) = %v, want %v", c.first, c.max, c.retries, got, c.want)
+		}
+	}
+	if got := Doubling(s, time.Minute, 3).Total(); got != 7*s {
+		t.Errorf("Total of 1s, 2s, 4s = %s, want 7s", got)
 	}
 }

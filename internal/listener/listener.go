@@ -85,13 +85,11 @@ type Options struct {
 	Store Appender
 	// Forward passes matched deliveries on to the app; nil does not.
 	Forward *Forwarder
-	// ForwardRetries is how many more times a delivery is forwarded when
-	// the app answers 5xx or cannot be reached, as a provider would retry
-	// it; the sender waits for the last attempt's answer. ForwardBackoff
-	// is the wait before the first retry, doubled before each next one (at
-	// most MaxForwardBackoff).
-	ForwardRetries int
-	ForwardBackoff time.Duration
+	// ForwardRetry is the wait before each retry of a forward, one retry
+	// per wait, when the app answers 5xx or cannot be reached, as a
+	// provider would retry it; the sender waits for the last attempt's
+	// answer.
+	ForwardRetry delivery.Schedule
 
 	Now func() time.Time
 	// OnDelivery sees every delivery and refusal, from many goroutines.
@@ -392,10 +390,11 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 	}
 	if h.o.Forward != nil && rec.Matched && !(h.o.RejectInvalid && invalid) {
 		fw, attempt := h.forward(ctx, r, body)
-		for n := 1; n <= h.o.ForwardRetries && retryable(fw, attempt); n++ {
-			if h.o.ForwardBackoff > 0 {
-				_ = delivery.Sleep(context.WithoutCancel(ctx), forwardWait(h.o.ForwardBackoff, n))
+		for _, wait := range h.o.ForwardRetry {
+			if !retryable(fw, attempt) {
+				break
 			}
+			_ = delivery.Sleep(context.WithoutCancel(ctx), wait)
 			rec.ForwardAttempts = append(rec.ForwardAttempts, *fw)
 			fw, attempt = h.forward(ctx, r, body)
 		}
@@ -438,29 +437,6 @@ func (h *Handler) forward(ctx context.Context, r *http.Request, body []byte) (*c
 	// quote it.
 	fw.URL, fw.Error, fw.Body = h.redact.URL(fw.URL), h.redact.Text(fw.Error), h.redact.Text(fw.Body)
 	return fw, attempt
-}
-
-// MaxForwardBackoff bounds the wait between two forward attempts.
-const MaxForwardBackoff = time.Minute
-
-// forwardWait is the wait before forward retry n (1, 2, ...): backoff
-// doubled n-1 times, at most MaxForwardBackoff. No jitter: one listener
-// retries one app, and a run is reproducible.
-func forwardWait(backoff time.Duration, n int) time.Duration {
-	d := backoff
-	for i := 1; i < n && d < MaxForwardBackoff; i++ {
-		d *= 2
-	}
-	return min(d, MaxForwardBackoff)
-}
-
-// ForwardRetryTime is the most time a forward's retries wait in all.
-func ForwardRetryTime(retries int, backoff time.Duration) time.Duration {
-	var total time.Duration
-	for n := 1; n <= retries; n++ {
-		total += forwardWait(backoff, n)
-	}
-	return total
 }
 
 // retryable says whether a forward attempt is tried again: the app

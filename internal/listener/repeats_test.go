@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/signature"
 )
 
@@ -242,7 +243,7 @@ func TestForwardRetry(t *testing.T) {
 		mu.Unlock()
 		w.WriteHeader(status)
 	})
-	h := serve(t, Options{Forward: NewForwarder("http", a.host(), "", "", client(2*time.Second), nil), ForwardRetries: 2, ForwardBackoff: time.Millisecond})
+	h := serve(t, Options{Forward: NewForwarder("http", a.host(), "", "", client(2*time.Second), nil), ForwardRetry: delivery.Doubling(time.Millisecond, time.Minute, 2)})
 	for _, c := range []struct {
 		path     string
 		status   int
@@ -284,28 +285,13 @@ func TestForwardRetryUnreachable(t *testing.T) {
 	a := newApp(t, answering(200, "text/plain", "ok"))
 	host := a.host()
 	a.srv.Close()
-	h := serve(t, Options{Forward: NewForwarder("http", host, "", "", client(2*time.Second), nil), ForwardRetries: 1, ForwardBackoff: time.Millisecond})
+	h := serve(t, Options{Forward: NewForwarder("http", host, "", "", client(2*time.Second), nil), ForwardRetry: delivery.Doubling(time.Millisecond, time.Minute, 1)})
 	if resp := h.post(t, "/", []byte(`{}`), nil); resp.status != http.StatusBadGateway {
 		t.Errorf("answered %d, want 502", resp.status)
 	}
 	d := h.one(t)
 	if n := len(d.Record.ForwardAttempts); n != 2 || d.Record.ForwardAttempts[0].Error == "" || d.ForwardErr == nil {
 		t.Errorf("attempts %+v, want 2 with errors", d.Record.ForwardAttempts)
-	}
-}
-
-func TestForwardWait(t *testing.T) {
-	for _, c := range []struct {
-		backoff time.Duration
-		n       int
-		want    time.Duration
-	}{{time.Second, 1, time.Second}, {time.Second, 2, 2 * time.Second}, {time.Second, 4, 8 * time.Second}, {time.Second, 40, MaxForwardBackoff}, {time.Hour, 1, MaxForwardBackoff}} {
-		if got := forwardWait(c.backoff, c.n); got != c.want {
-			t.Errorf("forwardWait(%s, %d) = %s, want %s", c.backoff, c.n, got, c.want)
-		}
-	}
-	if got := ForwardRetryTime(3, time.Second); got != 7*time.Second {
-		t.Errorf("ForwardRetryTime(3, 1s) = %s, want 7s", got)
 	}
 }
 
