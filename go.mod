@@ -16,6 +16,7 @@ require (
 	github.com/tidwall/sjson v1.2.7
 	go.yaml.in/yaml/v3 v3.0.4
 	golang.org/x/sys v0.42.0
+	golang.org/x/text v0.28.0
 	golang.org/x/time v0.16.0
 )
 
@@ -34,6 +35,5 @@ require (
 	github.com/subosito/gotenv v1.6.0 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.2.0 // indirect
-	golang.org/x/text v0.28.0 // indirect
 	golang.org/x/tools v0.35.0 // indirect
 )
