@@ -20,12 +20,23 @@ const (
 	ExitError = 2
 )
 
-const exitStatusHelp = `
+// couldNotRun is what exit status 2 means, for every command.
+const couldNotRun = "could not run: usage, config or input error"
 
-EXIT STATUS
-  0  success (verify: the signature is valid)
-  1  the answer is no (verify: the signature is invalid)
-  2  could not run: usage, config or input error`
+// exitStatus is the EXIT STATUS section that ends a command's help: what
+// each code it can end with means for it. ok is what 0 means; no what 1
+// means, "" for a command that never answers no; cannot, what 2 means
+// when more can be said than couldNotRun.
+func exitStatus(ok, no, cannot string) string {
+	s := "\n\nEXIT STATUS\n  0  " + ok
+	if no != "" {
+		s += "\n  1  " + no
+	}
+	if cannot == "" {
+		cannot = couldNotRun
+	}
+	return s + "\n  2  " + cannot
+}
 
 // exitError carries an exit code and, optionally, hints for the user.
 type exitError struct {

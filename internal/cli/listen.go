@@ -82,7 +82,7 @@ in-flight deliveries finish, and prints a summary.
 
 In CI: --exit-after N exits 0 once N deliveries matching --events have come,
 --timeout D exits 1 if they have not by then, and --expect-valid exits 1 if
-any had an invalid signature.` + exitStatusHelp,
+any had an invalid signature.` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", "--timeout passed first, or --expect-valid saw an invalid signature", couldNotRun+" (the address cannot be bound)"),
 		Example: `  hooktool listen
   hooktool listen --provider aella --forward-to localhost:3000/webhooks
   hooktool listen --port 9000 --save deliveries.jsonl --status 500
@@ -99,6 +99,7 @@ any had an invalid signature.` + exitStatusHelp,
 	}
 	fs := cmd.Flags()
 	o.signing.addFlags(fs)
+	o.signing.addToleranceFlag(fs)
 	o.signing.addCompletions(app, cmd)
 	fs.StringVar(&o.Host, "host", "127.0.0.1", "address to bind; 0.0.0.0 or :: listens on every interface")
 	fs.IntVar(&o.Port, "port", 4242, "port to bind; 0 picks a free one")

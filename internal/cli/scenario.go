@@ -48,7 +48,7 @@ path, or put them in the --catalog directory):
       delay: 100ms
   probes:
     - request: GET http://localhost:3000/orders/1
-      expect: ['status=="refunded"']` + exitStatusHelp,
+      expect: ['status=="refunded"']`,
 		Example: `  hooktool scenario list
   hooktool scenario run aella/mandate-lifecycle --to http://localhost:3000/webhooks
   hooktool scenario run aella/transfer-completed --duplicate 3 --concurrent
@@ -83,8 +83,8 @@ func newScenarioListCommand(app *App, runF func(*ScenarioListOptions) error) *co
 		Short: "List the scenarios: built-in ones and those of the catalog directory",
 		Long: `List the scenarios in effect: the built-in ones and those in the catalog
 directory (--catalog, or catalog: in the config), with their steps. A file
-that cannot be read is named on stderr with its line and what is wrong; the
-others are listed, and the exit status is 2.` + exitStatusHelp,
+that cannot be read is named on stderr with its line and what is wrong, and
+the others are listed.` + exitStatus("the scenarios were listed", "", couldNotRun+" (a scenario file that cannot be read: the others are listed)"),
 		Example: `  hooktool scenario list
   hooktool scenario list --provider aella --json`,
 		Args: cobra.NoArgs,
@@ -169,10 +169,7 @@ the disorders asked for, check each answer against its step's expectation
 
 --probe 'METHOD URL' (repeatable) asks the receiver after the flow; every
 --expect condition (a gjson path into its JSON answer, OP, VALUE, as for
-replay --where) must hold on each --probe's answer.
-
-Exit status: 0 when every expectation held, 1 when any did not, 2 for usage
-errors or a malformed scenario.` + exitStatusHelp,
+replay --where) must hold on each --probe's answer.` + exitStatus("every expectation held", "an expectation did not hold", couldNotRun+" (a malformed scenario)"),
 		Example: `  hooktool scenario run aella/mandate-lifecycle --to http://localhost:3000/webhooks
   hooktool scenario run aella/transfer-completed --duplicate 3 --concurrent
   hooktool scenario run accounts/credit-then-debit --shuffle --seed 42 --json

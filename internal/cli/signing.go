@@ -43,7 +43,6 @@ func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.provider, "provider", "P", "", "provider from the catalog (see hooktool providers); its profile gives the default scheme")
 	fs.StringVar(&f.secret, "secret", "", "the secret itself; visible to other processes in the process list, so prefer HOOKTOOL_SECRET or --secret-file")
 	fs.StringVar(&f.secretFile, "secret-file", "", "read the secret from this file (one a line for rotation: the first signs, any verifies; at most 64 KiB)")
-	fs.StringVar(&f.tolerance, "tolerance", "", "largest accepted age of a signed timestamp, either way (default 300s; 0 turns the check off)")
 	fs.BoolVar(&f.githubSHA1, "github-sha1", false, "github scheme: also send and accept the legacy X-Hub-Signature: sha1= header")
 	fs.StringVar(&f.hmac.Header, "hmac-header", "", "hmac scheme: the header that carries the signature")
 	fs.StringVar(&f.hmac.Hash, "hmac-hash", "", "hmac scheme: sha1, sha256 (default) or sha512")
@@ -53,6 +52,13 @@ func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.hmac.IDHeader, "hmac-id-header", "", "hmac scheme: the header that carries {id}")
 	fs.StringVar(&f.hmac.TimestampHeader, "hmac-timestamp-header", "", "hmac scheme: the header that carries {timestamp} (unix seconds)")
 	fs.StringVar(&f.hmac.SecretEncoding, "hmac-secret-encoding", "", "hmac scheme: raw (default) or base64 secrets")
+}
+
+// addToleranceFlag adds --tolerance, for the commands that check a signed
+// timestamp (verify, listen) and config, which shows the value in effect;
+// a command that only signs has nothing to tolerate.
+func (f *signingFlags) addToleranceFlag(fs *pflag.FlagSet) {
+	fs.StringVar(&f.tolerance, "tolerance", "", "largest accepted age of a signed timestamp, either way (default 300s; 0 turns the check off)")
 }
 
 // addCompletions completes the signing flags' values in the shell: schemes,

@@ -58,17 +58,13 @@ callback URL with --callback), else http://127.0.0.1:4242/ (hooktool
 listen's default). --retry N retries non-2xx answers and failed connections
 with exponential backoff and jitter, re-signed with a fresh timestamp each
 time, as providers redeliver. --print shows the request instead of sending
-it.
-
-Exit status: 0 when every delivery was acknowledged with 2xx, 1 when any was
-not or could not be made, 2 for usage errors (unknown event, bad --set path,
-unreadable file).` + exitStatusHelp,
+it.` + exitStatus("every delivery was acknowledged with 2xx (--print: the request was printed)", "a delivery was not acknowledged with 2xx, or could not be made", couldNotRun+" (an unknown event, a bad --set path, an unreadable file)"),
 		Example: `  hooktool trigger transfer.completed --to http://localhost:3000/webhooks
   hooktool trigger mandate.debit.failed --set data.transaction.amount=2500 --set data.transaction.narration='"Rent"'
   hooktool trigger ACCOUNT_CREDITED --provider accounts --endpoint staging
   hooktool trigger --all --provider payments --to http://localhost:3000/hook
   hooktool trigger transfer.failed --print --format curl
-  hooktool trigger loan.approved --endpoint adjutor-sandbox --callback --retry 3 --json`,
+  hooktool trigger loan.approved --endpoint adjutor --callback --retry 3 --json`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: app.completeEvents,
 		RunE: func(cmd *cobra.Command, args []string) error {
