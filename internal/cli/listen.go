@@ -102,7 +102,7 @@ any had an invalid signature.` + exitStatus("stopped (Ctrl-C), or --exit-after's
 	o.signing.addToleranceFlag(fs)
 	o.signing.addCompletions(app, cmd)
 	fs.StringVar(&o.Host, "host", "127.0.0.1", "address to bind; 0.0.0.0 or :: listens on every interface")
-	fs.IntVar(&o.Port, "port", 4242, "port to bind; 0 picks a free one")
+	portVar(fs, &o.Port, "port", 4242, "port to bind; 0 picks a free one")
 	fs.StringVar(&o.Save, "save", "", "append every delivery to this JSON Lines file (created 0600)")
 	fs.BoolVar(&o.Fsync, "fsync", false, "make each group of saved deliveries durable (fsync) before answering")
 	fs.IntVar(&o.Status, "status", 200, "status to answer with")
@@ -215,8 +215,7 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 	printer.Summary(summary)
 	switch {
 	case o.ExitAfter > 0 && res.TimedOut:
-		app.warn("timed out after %s with %d of %d deliveries", o.Timeout, res.Counted, o.ExitAfter)
-		return silentExit(ExitInvalid)
+		return &exitError{code: ExitInvalid, err: fmt.Errorf("timed out after %s with %d of %d deliveries", o.Timeout, res.Counted, o.ExitAfter)}
 	case o.ExpectValid && res.Stats.Invalid > 0:
 		app.warn("%s had an invalid signature (--expect-valid)", view.Plural(res.Stats.Invalid, "delivery", "deliveries"))
 		return silentExit(ExitInvalid)
