@@ -20,6 +20,7 @@ import (
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/userfile"
 	"github.com/hooktool/hooktool/internal/yamlerr"
+	"github.com/tidwall/gjson"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -81,6 +82,25 @@ func (e *Event) Provider() *Provider { return e.provider }
 
 // IsIllustrative reports whether the event or its provider is a stand-in.
 func (e *Event) IsIllustrative() bool { return e.Illustrative || e.provider.Illustrative }
+
+// EventIn is the event type a body names at path (a gjson path, a
+// profile's event_path): the string or number there, "" when the body is
+// not JSON or has none. The one way hooktool reads an event type from a
+// body: listen from a delivery, trigger from what it sends.
+func EventIn(body []byte, path string) string {
+	// gjson reads only as far as the path needs (no validation pass over the
+	// whole body); a body that is not JSON simply has no event type.
+	if path == "" || len(body) == 0 || !bytes.ContainsAny(body[:1], "{[ \n\r\t") {
+		return ""
+	}
+	if v := gjson.GetBytes(body, path); v.Type == gjson.String || v.Type == gjson.Number {
+		return v.String()
+	}
+	return ""
+}
+
+// EventIn is the event type body names where the provider puts it.
+func (p *Provider) EventIn(body []byte) string { return EventIn(body, p.EventPath) }
 
 // Catalog is the set of providers in effect.
 type Catalog struct {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -115,7 +116,7 @@ func runTrigger(ctx context.Context, app *App, o *TriggerOptions) error {
 	printer := view.NewTriggerPrinter(out, o.Format)
 	if o.Print {
 		for i, ev := range plan.events {
-			if err := app.printRequest(printer, r, plan.signer, ev, plan.target, plan.bodies[i], plan.extra, o.Format); err != nil {
+			if err := app.printRequest(printer, r, plan.signer, ev, plan.names[i], plan.target, plan.bodies[i], plan.extra, o.Format); err != nil {
 				return err
 			}
 		}
@@ -129,7 +130,7 @@ func runTrigger(ctx context.Context, app *App, o *TriggerOptions) error {
 	failed := 0
 	for i, ev := range plan.events {
 		req := r.deliveryRequest(app.Now, ev, plan.target, plan.bodies[i], plan.extra, plan.signer)
-		sent := view.Sent{Event: ev.Name, Provider: ev.Provider().ID, Label: ev.Name, URL: plan.target, BodyBytes: len(req.Body)}
+		sent := view.Sent{Event: plan.names[i], Provider: ev.Provider().ID, Label: plan.names[i], URL: plan.target, BodyBytes: len(req.Body)}
 		req.OnAttempt = func(a delivery.Attempt) { attempts.Attempt(sent, a, o.Retry+1) }
 		tried := client.Send(ctx, req)
 		if !tried[len(tried)-1].Acknowledged() {
@@ -144,10 +145,14 @@ func runTrigger(ctx context.Context, app *App, o *TriggerOptions) error {
 }
 
 // triggerPlan is what trigger sends: the events with their finished
-// bodies, the signer (nil: --unsigned), the target and the extra headers.
+// bodies and the event type each body names, the signer (nil: --unsigned),
+// the target and the extra headers.
 type triggerPlan struct {
 	events []*catalog.Event
 	bodies [][]byte
+	// names are the event types the bodies carry where the provider's
+	// profile puts them (--data or --set may change it), else the events'.
+	names  []string
 	signer *signature.Signer
 	target string
 	extra  http.Header
@@ -190,6 +195,7 @@ func (app *App) planTrigger(o *TriggerOptions) (*triggerPlan, error) {
 		}
 	}
 	plan.bodies = make([][]byte, len(events))
+	plan.names = make([]string, len(events))
 	for i, ev := range events {
 		body := data
 		if body == nil {
@@ -200,6 +206,7 @@ func (app *App) planTrigger(o *TriggerOptions) (*triggerPlan, error) {
 		if plan.bodies[i], err = o.edits.apply(body); err != nil {
 			return nil, err
 		}
+		plan.names[i] = cmp.Or(ev.Provider().EventIn(plan.bodies[i]), ev.Name)
 	}
 	return plan, nil
 }
@@ -260,7 +267,7 @@ func (r *resolvedSigning) deliveryRequest(now func() time.Time, ev *catalog.Even
 
 // printRequest shows the request --print would have sent: signed once,
 // now, with a fresh id; secrets hidden.
-func (app *App) printRequest(printer view.TriggerPrinter, r *resolvedSigning, signer *signature.Signer, ev *catalog.Event, target string, body []byte, extra http.Header, format string) error {
+func (app *App) printRequest(printer view.TriggerPrinter, r *resolvedSigning, signer *signature.Signer, ev *catalog.Event, name, target string, body []byte, extra http.Header, format string) error {
 	var fields []signature.HeaderField
 	if signer != nil {
 		var err error
@@ -287,7 +294,7 @@ func (app *App) printRequest(printer view.TriggerPrinter, r *resolvedSigning, si
 		contentType = ct[0]
 	}
 	return printer.Request(view.PrintedRequest{
-		Event: ev.Name, Provider: ev.Provider().ID, Method: http.MethodPost, URL: target,
+		Event: name, Provider: ev.Provider().ID, Method: http.MethodPost, URL: target,
 		ContentType: contentType, Headers: fields, Body: body,
 	})
 }

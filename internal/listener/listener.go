@@ -22,10 +22,10 @@ import (
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
-	"github.com/tidwall/gjson"
 )
 
 // Appender keeps records; *capture.Writer is one.
@@ -303,13 +303,7 @@ func (h *Handler) discardRest(w http.ResponseWriter, body io.Reader) {
 
 // inspect finds the event type, the route and the verdict.
 func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) {
-	// gjson reads only as far as the path needs (no validation pass over the
-	// whole body); a body that is not JSON simply has no event type.
-	if h.o.EventPath != "" && len(body) > 0 && (body[0] == '{' || body[0] == '[' || body[0] == ' ' || body[0] == '\n' || body[0] == '\r' || body[0] == '\t') {
-		if v := gjson.GetBytes(body, h.o.EventPath); v.Type == gjson.String || v.Type == gjson.Number {
-			rec.Event = v.String()
-		}
-	}
+	rec.Event = catalog.EventIn(body, h.o.EventPath)
 	switch {
 	case h.o.WebhookPath != "" && r.URL.Path == h.o.WebhookPath:
 		rec.Route = "webhook"
