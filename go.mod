@@ -3,6 +3,7 @@ module github.com/hooktool/hooktool
 go 1.26.8
 
 require (
+	github.com/agnivade/levenshtein v1.2.2
 	github.com/fatih/color v1.19.0
 	github.com/goccy/go-json v0.12.0
 	github.com/mattn/go-isatty v0.0.24

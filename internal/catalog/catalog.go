@@ -344,6 +344,15 @@ func (c *Catalog) Find(name, provider string) (*Event, error) {
 	return nil, fmt.Errorf("%w %q: providers %s all have it; pick one with --provider", ErrAmbiguousEvent, name, strings.Join(ids, ", "))
 }
 
+// EventNames lists every provider's events, providers in id order.
+func (c *Catalog) EventNames() []string {
+	var names []string
+	for _, p := range c.Providers {
+		names = append(names, p.EventNames()...)
+	}
+	return names
+}
+
 // EventNames lists the provider's events in file order.
 func (p *Provider) EventNames() []string {
 	names := make([]string, len(p.Events))

@@ -3,6 +3,9 @@ package cli
 import (
 	"errors"
 	"fmt"
+
+	"github.com/hooktool/hooktool/internal/catalog"
+	"github.com/hooktool/hooktool/internal/suggest"
 )
 
 // Exit codes, the same for every command. Documented in each command's
@@ -64,6 +67,33 @@ func usageErr(format string, a ...any) error {
 // failErr is a command that could not run, with optional hints.
 func failErr(err error, hints ...string) error {
 	return &exitError{code: ExitError, err: err, hints: hints}
+}
+
+// unknownNameErr is a name the command does not know (err says which),
+// exit 2, its hints led by "did you mean …?" when a known name is near it
+// (package suggest decides).
+func unknownNameErr(err error, name string, known []string, hints ...string) error {
+	if h := suggest.DidYouMean(name, known); h != "" {
+		hints = append([]string{h}, hints...)
+	}
+	return &exitError{code: ExitError, err: err, hints: hints}
+}
+
+// catalogLookupErr is a failed catalog.Find of event (of provider, when
+// not empty), with the nearest known name.
+func catalogLookupErr(c *catalog.Catalog, err error, event, provider string) error {
+	var name string
+	var known []string
+	switch {
+	case errors.Is(err, catalog.ErrUnknownProvider):
+		name, known = provider, c.ProviderIDs()
+	case errors.Is(err, catalog.ErrUnknownEvent):
+		name, known = event, c.EventNames()
+		if p := c.Provider(provider); p != nil {
+			known = p.EventNames()
+		}
+	}
+	return unknownNameErr(err, name, known, "`hooktool events` lists the event types")
 }
 
 // silentExit ends with code after the command has said everything itself.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/hooktool/hooktool/internal/catalog"
@@ -53,7 +54,7 @@ func runEvents(app *App, o *EventsOptions) error {
 	if o.Provider != "" {
 		p := c.Provider(o.Provider)
 		if p == nil {
-			return usageErr("unknown provider %q (known: %s)", o.Provider, strings.Join(c.ProviderIDs(), ", "))
+			return unknownNameErr(fmt.Errorf("unknown provider %q (known: %s)", o.Provider, strings.Join(c.ProviderIDs(), ", ")), o.Provider, c.ProviderIDs(), "see --help for usage")
 		}
 		providers = []*catalog.Provider{p}
 	}
@@ -110,7 +111,7 @@ func runEventsShow(app *App, o *EventsShowOptions) error {
 	}
 	ev, err := c.Find(o.Event, o.Provider)
 	if err != nil {
-		return &exitError{code: ExitError, err: err, hints: []string{"`hooktool events` lists the event types"}}
+		return catalogLookupErr(c, err, o.Event, o.Provider)
 	}
 	body, err := ev.Render(app.Now())
 	if err != nil {

@@ -66,10 +66,10 @@ var (
 
 // TestHintsNameRealFlags: every flag a hint names exists on each command
 // that can print the hint, and a command a hint quotes (`hooktool X
-// --flag`) has that flag. Hints are found in the source: failErr's hint
-// arguments, hints: fields and Hint fields (positional too), appends to a
-// hints slice, assignments to a variable named hint, and what a function
-// whose name holds "hint" returns.
+// --flag`) has that flag. Hints are found in the source: the hint
+// arguments of failErr and unknownNameErr, hints: fields and Hint fields
+// (positional too), appends to a hints slice, assignments to a variable
+// named hint, and what a function whose name holds "hint" returns.
 func TestHintsNameRealFlags(t *testing.T) {
 	hints := collectHints(t, filepath.Join("..", "..", "internal"))
 	// One hint of each form the collector reads, so it cannot go blind.
@@ -80,7 +80,8 @@ func TestHintsNameRealFlags(t *testing.T) {
 		"answer deliveries with a final status",               // a keyed Hint field
 		"pick another with --port",                            // hint := ...
 		"the body verifies with its trailing newline removed", // a positional hint field in a slice literal
-		"`hooktool events` lists the event types",             // hints: []string{...}
+		"`hooktool events` lists the event types",             // unknownNameErr's argument
+		"see --help for usage",                                // hints: []string{...}
 	} {
 		if !slices.ContainsFunc(hints, func(h hint) bool { return strings.Contains(h.text, want) }) {
 			t.Errorf("the collector missed the hint %q", want)
@@ -285,6 +286,10 @@ func hintsIn(fset *token.FileSet, file string, f *ast.File, structs map[string][
 			switch lastName(x.Fun) {
 			case "failErr":
 				add(x.Args[1:]...)
+			case "unknownNameErr":
+				if len(x.Args) > 3 {
+					add(x.Args[3:]...)
+				}
 			case "append":
 				if len(x.Args) > 1 && hintName.MatchString(lastName(x.Args[0])) {
 					add(x.Args[1:]...)

@@ -258,7 +258,7 @@ func (app *App) pickScenario(r *resolvedSigning, arg, id string) (*scenario.Scen
 	if s := lib.Find(arg); s != nil {
 		return s, nil
 	}
-	return nil, &exitError{code: ExitError, err: fmt.Errorf("no scenario %q (and no such file)", arg), hints: []string{"`hooktool scenario list` lists them: " + strings.Join(lib.IDs(), ", ")}}
+	return nil, unknownNameErr(fmt.Errorf("no scenario %q (and no such file)", arg), arg, lib.IDs(), "`hooktool scenario list` lists them: "+strings.Join(lib.IDs(), ", "))
 }
 
 // scenarioProbes are the scenario's own probes and those of --probe, each

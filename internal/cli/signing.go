@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/textproto"
-
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -147,6 +148,9 @@ func (app *App) loadSigningConfig(fs *pflag.FlagSet) (*resolvedSigning, error) {
 func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
 	var err error
 	if r.signing, err = r.cfg.Signing(r.endpoint); err != nil {
+		if _, ok := r.cfg.Endpoints[r.endpoint]; r.endpoint != "" && !ok {
+			return unknownNameErr(err, r.endpoint, slices.Sorted(maps.Keys(r.cfg.Endpoints)), "`hooktool config` lists the endpoints and settings in effect")
+		}
 		return failErr(err, "`hooktool config` lists the endpoints and settings in effect")
 	}
 	if providerID != "" {
@@ -161,6 +165,9 @@ func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
 		return &exitError{code: ExitError, err: fmt.Errorf("%w: give --scheme (%s), --provider, or --endpoint with a scheme in the config", errNoScheme, strings.Join(signature.Names(), ", ")), hints: []string{"see --help for usage"}}
 	}
 	if r.scheme, err = signature.Lookup(r.signing.Scheme, r.signing.Options); err != nil {
+		if !slices.Contains(signature.Names(), r.signing.Scheme) {
+			return unknownNameErr(err, r.signing.Scheme, signature.Names(), "see --help for usage")
+		}
 		return usageErr("%v", err)
 	}
 	return nil
@@ -205,7 +212,7 @@ func (app *App) findProvider(r *resolvedSigning, id string) (*catalog.Provider, 
 	if p := c.Provider(id); p != nil {
 		return p, nil
 	}
-	return nil, usageErr("unknown provider %q (known: %s)", id, strings.Join(c.ProviderIDs(), ", "))
+	return nil, unknownNameErr(fmt.Errorf("unknown provider %q (known: %s)", id, strings.Join(c.ProviderIDs(), ", ")), id, c.ProviderIDs(), "see --help for usage")
 }
 
 // newVerifier and newSigner are the one way commands get a Verifier or a

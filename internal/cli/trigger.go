@@ -240,7 +240,7 @@ func (app *App) triggerEvents(r *resolvedSigning, o *TriggerOptions) ([]*catalog
 	}
 	ev, err := c.Find(o.Events[0], providerID)
 	if err != nil {
-		return nil, &exitError{code: ExitError, err: err, hints: []string{"`hooktool events` lists the event types"}}
+		return nil, catalogLookupErr(c, err, o.Events[0], providerID)
 	}
 	return []*catalog.Event{ev}, nil
 }
