@@ -106,6 +106,11 @@ func runScenarioList(app *App, o *ScenarioListOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.Provider != "" {
+		if _, err := app.findProvider(r, o.Provider); err != nil {
+			return err
+		}
+	}
 	lib, loadErr := app.loadScenarios(r)
 	if lib == nil {
 		return failErr(loadErr)
