@@ -21,6 +21,7 @@ import (
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/userfile"
 	"github.com/hooktool/hooktool/internal/yamlerr"
+	"github.com/tidwall/gjson"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -124,6 +125,25 @@ func (e *Event) Provider() *Provider { return e.provider }
 
 // IsIllustrative reports whether the event or its provider is a stand-in.
 func (e *Event) IsIllustrative() bool { return e.Illustrative || e.provider.Illustrative }
+
+// FieldIn is the string or number at path (a gjson path: a profile's
+// event_path or event_id_path) in body, "" when the body is not JSON or
+// has none there. The one way hooktool reads an event type or an event id
+// from a body: listen from a delivery, trigger from what it sends.
+func FieldIn(body []byte, path string) string {
+	// gjson reads only as far as the path needs (no validation pass over the
+	// whole body); a body that is not JSON simply has no event type.
+	if path == "" || len(body) == 0 || !bytes.ContainsAny(body[:1], "{[ \n\r\t") {
+		return ""
+	}
+	if v := gjson.GetBytes(body, path); v.Type == gjson.String || v.Type == gjson.Number {
+		return v.String()
+	}
+	return ""
+}
+
+// EventIn is the event type body names where the provider puts it.
+func (p *Provider) EventIn(body []byte) string { return FieldIn(body, p.EventPath) }
 
 // Catalog is the set of providers in effect.
 type Catalog struct {
@@ -368,6 +388,15 @@ func (c *Catalog) Find(name, provider string) (*Event, error) {
 		ids = append(ids, e.provider.ID)
 	}
 	return nil, fmt.Errorf("%w %q: providers %s all have it; pick one with --provider", ErrAmbiguousEvent, name, strings.Join(ids, ", "))
+}
+
+// EventNames lists every provider's events, providers in id order.
+func (c *Catalog) EventNames() []string {
+	var names []string
+	for _, p := range c.Providers {
+		names = append(names, p.EventNames()...)
+	}
+	return names
 }
 
 // EventNames lists the provider's events in file order.

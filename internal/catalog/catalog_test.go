@@ -42,7 +42,7 @@ func TestBuiltinCatalogConsistent(t *testing.T) {
 				t.Errorf("%s %s: the sample is not valid JSON:\n%s", p.ID, e.Name, a)
 				continue
 			}
-			if got := gjson.GetBytes(a, p.EventPath).String(); got != e.Name {
+			if got := p.EventIn(a); got != e.Name {
 				t.Errorf("%s %s: %s finds %q in the sample", p.ID, e.Name, p.EventPath, got)
 			}
 			b, _ := e.Render(now)

@@ -32,7 +32,7 @@ of *.jsonl files, or - for stdin).
 Selection, for every subcommand: --id (a unique prefix is enough), --event
 GLOB, --where 'PATH OP VALUE' (a gjson path into the body, header.NAME, or
 record.FIELD: event, method, path, query, provider, scheme, route, status,
-verdict, id, body_size; OP ==, !=, <, >, <=, >=, ~ for a glob), --last N.` + exitStatusHelp,
+verdict, id, body_size; OP ==, !=, <, >, <=, >=, ~ for a glob), --last N.`,
 		Example: `  hooktool captures list deliveries.jsonl
   hooktool captures show deliveries.jsonl 01J...
   hooktool captures list deliveries.jsonl --where 'data.amount>5000' --event 'transfer.*'
@@ -48,7 +48,7 @@ func newCapturesListCommand(app *App, runF func(*CapturesOptions) error) *cobra.
 		Use:   "list FILE...",
 		Short: "One line per captured delivery: id, time, event, verdict, status, size",
 		Long: `List captured deliveries: id, receive time, request, event, verdict, the
-answer given and size; --json prints each record as a JSON line.` + exitStatusHelp,
+answer given and size; --json prints each record as a JSON line.` + exitStatus("the deliveries were listed", "", couldNotRun+" (an unreadable or malformed capture file)"),
 		Example: `  hooktool captures list deliveries.jsonl
   hooktool captures list captures/ --event 'mandate.*' --last 20
   hooktool captures list deliveries.jsonl --where 'record.verdict!="valid"' --json | jq -r .id`,
@@ -88,7 +88,7 @@ func newCapturesShowCommand(app *App, runF func(*CapturesOptions) error) *cobra.
 		Long: `Print one delivery: its request line and headers, what hooktool knew of it
 (event, verdict, answer, forward), and the body, pretty-printed when it is
 JSON (for reading: the kept bytes never change). --raw prints the body's
-exact bytes and nothing else; --json prints the record.` + exitStatusHelp,
+exact bytes and nothing else; --json prints the record.` + exitStatus("the deliveries selected were printed", "", couldNotRun+" (an unreadable or malformed capture file)"),
 		Example: `  hooktool captures show deliveries.jsonl 01J9Z3
   hooktool captures show deliveries.jsonl 01J9Z3 --raw > body.bin
   hooktool captures show deliveries.jsonl 01J9Z3 --json | jq .headers`,
@@ -130,7 +130,7 @@ func newCapturesExportCommand(app *App, runF func(*CapturesOptions) error) *cobr
 		Long: `Export deliveries: --format har writes one HAR 1.2 document (open it in a
 browser's dev tools, or any HAR viewer); --format curl writes one curl
 command per delivery that re-sends it byte-exact to --to (default: the
-address it was received on).` + exitStatusHelp,
+address it was received on).` + exitStatus("the deliveries were exported", "", couldNotRun+" (an unreadable or malformed capture file)"),
 		Example: `  hooktool captures export deliveries.jsonl --format har > deliveries.har
   hooktool captures export deliveries.jsonl --format curl --to http://localhost:3000 > resend.sh`,
 		Args: cobra.ArbitraryArgs,

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -241,11 +242,33 @@ func TestEveryCommandDocumentsExamplesAndExitStatus(t *testing.T) {
 		if c.Example == "" {
 			t.Errorf("%s has no examples", c.CommandPath())
 		}
-		if !strings.Contains(c.Long, exitStatusHelp) {
-			t.Errorf("%s has no EXIT STATUS section", c.CommandPath())
-		}
+		checkExitStatusSection(t, c)
 	}
 	walk(root)
+	checkExitStatusSection(t, root)
+}
+
+// exitStatusSection is the section exitStatus writes, at the end of a
+// command's long help: a line for each code the command can end with.
+var exitStatusSection = regexp.MustCompile(`\n\nEXIT STATUS\n  0  [^\n]+(\n  1  [^\n]+)?\n  2  [^\n]+$`)
+
+// checkExitStatusSection: a command's help has exactly one exit status
+// section, its own (written by exitStatus) and last; a command that
+// neither signs nor verifies does not talk about signatures in it.
+func checkExitStatusSection(t *testing.T, c *cobra.Command) {
+	t.Helper()
+	if n := strings.Count(strings.ToLower(c.Long), "exit status"); n != 1 {
+		t.Errorf("%s: %d exit status sections in its help, want 1:\n%s", c.CommandPath(), n, c.Long)
+		return
+	}
+	m := exitStatusSection.FindString(c.Long)
+	if m == "" {
+		t.Errorf("%s: no EXIT STATUS section (exitStatus) at the end of its help:\n%s", c.CommandPath(), c.Long)
+		return
+	}
+	if c.Flags().Lookup("scheme") == nil && c.HasParent() && strings.Contains(m, "signature") {
+		t.Errorf("%s neither signs nor verifies, but its exit status talks about signatures:%s", c.CommandPath(), m)
+	}
 }
 
 // TestScenarioRegressions covers review findings: a scenario file in the

@@ -42,7 +42,7 @@ Example file:
       tolerance: 300s
 
 Each key can be set in the environment: HOOKTOOL_SCHEME, HOOKTOOL_SECRET,
-HOOKTOOL_ENDPOINTS_STAGING_URL, and so on.` + exitStatusHelp,
+HOOKTOOL_ENDPOINTS_STAGING_URL, and so on.` + exitStatus("the configuration in effect was printed", "", ""),
 		Example: `  hooktool config
   HOOKTOOL_SCHEME=github hooktool config --json
   hooktool config --config ./ci/hooktool.yaml --endpoint staging`,
@@ -59,6 +59,7 @@ HOOKTOOL_ENDPOINTS_STAGING_URL, and so on.` + exitStatusHelp,
 		},
 	}
 	o.signing.addFlags(cmd.Flags())
+	o.signing.addToleranceFlag(cmd.Flags())
 	o.signing.addCompletions(app, cmd)
 	return cmd
 }

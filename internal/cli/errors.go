@@ -3,6 +3,9 @@ package cli
 import (
 	"errors"
 	"fmt"
+
+	"github.com/hooktool/hooktool/internal/catalog"
+	"github.com/hooktool/hooktool/internal/suggest"
 )
 
 // Exit codes, the same for every command. Documented in each command's
@@ -20,12 +23,23 @@ const (
 	ExitError = 2
 )
 
-const exitStatusHelp = `
+// couldNotRun is what exit status 2 means, for every command.
+const couldNotRun = "could not run: usage, config or input error"
 
-EXIT STATUS
-  0  success (verify: the signature is valid)
-  1  the answer is no (verify: the signature is invalid)
-  2  could not run: usage, config or input error`
+// exitStatus is the EXIT STATUS section that ends a command's help: what
+// each code it can end with means for it. ok is what 0 means; no what 1
+// means, "" for a command that never answers no; cannot, what 2 means
+// when more can be said than couldNotRun.
+func exitStatus(ok, no, cannot string) string {
+	s := "\n\nEXIT STATUS\n  0  " + ok
+	if no != "" {
+		s += "\n  1  " + no
+	}
+	if cannot == "" {
+		cannot = couldNotRun
+	}
+	return s + "\n  2  " + cannot
+}
 
 // exitError carries an exit code and, optionally, hints for the user.
 type exitError struct {
@@ -53,6 +67,33 @@ func usageErr(format string, a ...any) error {
 // failErr is a command that could not run, with optional hints.
 func failErr(err error, hints ...string) error {
 	return &exitError{code: ExitError, err: err, hints: hints}
+}
+
+// unknownNameErr is a name the command does not know (err says which),
+// exit 2, its hints led by "did you mean …?" when a known name is near it
+// (package suggest decides).
+func unknownNameErr(err error, name string, known []string, hints ...string) error {
+	if h := suggest.DidYouMean(name, known); h != "" {
+		hints = append([]string{h}, hints...)
+	}
+	return &exitError{code: ExitError, err: err, hints: hints}
+}
+
+// catalogLookupErr is a failed catalog.Find of event (of provider, when
+// not empty), with the nearest known name.
+func catalogLookupErr(c *catalog.Catalog, err error, event, provider string) error {
+	var name string
+	var known []string
+	switch {
+	case errors.Is(err, catalog.ErrUnknownProvider):
+		name, known = provider, c.ProviderIDs()
+	case errors.Is(err, catalog.ErrUnknownEvent):
+		name, known = event, c.EventNames()
+		if p := c.Provider(provider); p != nil {
+			known = p.EventNames()
+		}
+	}
+	return unknownNameErr(err, name, known, "`hooktool events` lists the event types")
 }
 
 // silentExit ends with code after the command has said everything itself.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/hooktool/hooktool/internal/catalog"
@@ -22,7 +23,7 @@ func newEventsCommand(app *App, runF func(*EventsOptions) error) *cobra.Command 
 		Short: "List the event types of the catalog's providers",
 		Long: `List event types with one-line descriptions, for one provider or all.
 Events marked illustrative are hooktool's stand-ins for events a provider's
-documents name without showing a payload.` + exitStatusHelp,
+documents name without showing a payload.` + exitStatus("the events were listed", "", couldNotRun+" (an unknown provider)"),
 		Example: `  hooktool events --provider aella
   hooktool events show transfer.completed
   hooktool events --json | jq -r 'select(.provider=="accounts") | .name'`,
@@ -53,7 +54,7 @@ func runEvents(app *App, o *EventsOptions) error {
 	if o.Provider != "" {
 		p := c.Provider(o.Provider)
 		if p == nil {
-			return usageErr("unknown provider %q (known: %s)", o.Provider, strings.Join(c.ProviderIDs(), ", "))
+			return unknownNameErr(fmt.Errorf("unknown provider %q (known: %s)", o.Provider, strings.Join(c.ProviderIDs(), ", ")), o.Provider, c.ProviderIDs(), "see --help for usage")
 		}
 		providers = []*catalog.Provider{p}
 	}
@@ -76,7 +77,7 @@ func newEventsShowCommand(app *App, runF func(*EventsShowOptions) error) *cobra.
 		Short: "Print an event's sample payload, as it will be sent",
 		Long: `Render an event's sample payload with fresh ids and times, apply any
 --set, --set-str and --unset edits, and print it byte for byte as trigger
-would send it.` + exitStatusHelp,
+would send it.` + exitStatus("the payload was printed", "", couldNotRun+" (an unknown event, a bad --set path)"),
 		Example: `  hooktool events show transfer.completed
   hooktool events show mandate.debit.failed --set data.transaction.amount=2500
   hooktool events show ACCOUNT_CREDITED --provider accounts | jq .`,
@@ -110,7 +111,7 @@ func runEventsShow(app *App, o *EventsShowOptions) error {
 	}
 	ev, err := c.Find(o.Event, o.Provider)
 	if err != nil {
-		return &exitError{code: ExitError, err: err, hints: []string{"`hooktool events` lists the event types"}}
+		return catalogLookupErr(c, err, o.Event, o.Provider)
 	}
 	body, err := ev.Render(app.Now())
 	if err != nil {

@@ -22,7 +22,7 @@ func newInitCommand(app *App, runF func(*InitOptions) error) *cobra.Command {
 		Short: "Write a commented starter hooktool.yaml",
 		Long: `Write a starter configuration file with every key explained (default
 ./hooktool.yaml, created 0600 as it may come to hold secrets). An existing
-file is left alone unless --force.` + exitStatusHelp,
+file is left alone unless --force.` + exitStatus("the file was written", "", couldNotRun+" (the file exists and --force was not given, or cannot be written)"),
 		Example: `  hooktool init
   hooktool init ~/.config/hooktool/config.yaml
   hooktool init --force`,

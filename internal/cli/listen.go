@@ -98,7 +98,7 @@ if they have not by then, --expect-valid exits 1 if any had an invalid
 signature, and --expect-app-2xx exits 1 if the --forward-to app did not
 answer 2xx to the last attempt of every delivery (then --exit-after counts
 only deliveries the app accepted, so a sender's retry still finds the
-listener).` + exitStatusHelp,
+listener).` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", "--timeout passed first, --expect-valid saw an invalid signature, or --expect-app-2xx a delivery the app did not accept", couldNotRun+" (the address cannot be bound)"),
 		Example: `  hooktool listen
   hooktool listen --provider aella --forward-to localhost:3000/webhooks
   hooktool listen --port 9000 --save deliveries.jsonl --status 500
@@ -115,9 +115,10 @@ listener).` + exitStatusHelp,
 	}
 	fs := cmd.Flags()
 	o.signing.addFlags(fs)
+	o.signing.addToleranceFlag(fs)
 	o.signing.addCompletions(app, cmd)
 	fs.StringVar(&o.Host, "host", "127.0.0.1", "address to bind; 0.0.0.0 or :: listens on every interface")
-	fs.IntVar(&o.Port, "port", 4242, "port to bind; 0 picks a free one")
+	portVar(fs, &o.Port, "port", 4242, "port to bind; 0 picks a free one")
 	fs.StringVar(&o.Save, "save", "", "append every delivery to this JSON Lines file (created 0600)")
 	fs.BoolVar(&o.Fsync, "fsync", false, "make each group of saved deliveries durable (fsync) before answering")
 	fs.IntVar(&o.Status, "status", 200, "status to answer with")
@@ -255,8 +256,7 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		if o.ExpectApp2xx && !o.CountAttempts {
 			accepted = " the app accepted"
 		}
-		app.warn("timed out after %s with %d of %d deliveries%s", o.Timeout, res.Counted, o.ExitAfter, accepted)
-		return silentExit(ExitInvalid)
+		return &exitError{code: ExitInvalid, err: fmt.Errorf("timed out after %s with %d of %d deliveries%s", o.Timeout, res.Counted, o.ExitAfter, accepted)}
 	case o.ExpectValid && res.Stats.Invalid > 0:
 		app.warn("%s had an invalid signature (--expect-valid)", view.Plural(res.Stats.Invalid, "delivery", "deliveries"))
 		return silentExit(ExitInvalid)

@@ -23,7 +23,7 @@ built-in id replaces that provider.
 Providers marked illustrative name events their documents describe without
 publishing payloads: their samples are hooktool's plausible stand-ins. The
 seed providers do not publish their signing schemes either: each profile
-says which header and HMAC it assumes.` + exitStatusHelp,
+says which header and HMAC it assumes.` + exitStatus("the providers were listed", "", couldNotRun+" (a provider file that cannot be read)"),
 		Example: `  hooktool providers
   hooktool providers --json | jq -r .id
   hooktool providers --catalog ./hooks`,

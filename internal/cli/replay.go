@@ -58,10 +58,7 @@ receiver with a timestamp tolerance accepts it; the body stays byte-exact.
 
 --concurrency 1 (the default) keeps capture order. --rate limits requests
 per second; --retry, --retry-backoff and --timeout work as in trigger.
-Selection: --id, --event, --where, --last, as for captures.
-
-Exit status: 0 when every delivery was acknowledged (2xx), 1 when any was
-not, 2 for usage errors or unreadable captures.` + exitStatusHelp,
+Selection: --id, --event, --where, --last, as for captures.` + exitStatus("every delivery was acknowledged with 2xx", "a delivery was not acknowledged with 2xx, or could not be made", couldNotRun+" (an unreadable capture file)"),
 		Example: `  hooktool replay deliveries.jsonl --to http://localhost:3000/webhooks
   hooktool replay deliveries.jsonl --id 01J... --resign --endpoint staging
   hooktool replay deliveries.jsonl --where 'event=="transfer.failed"' --where 'data.amount>5000' --to localhost:3000

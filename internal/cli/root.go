@@ -46,7 +46,7 @@ providers send them, and says why a signature fails, on a laptop and in CI.
 
 Settings come from flags, then HOOKTOOL_* environment variables, then the
 config file (--config, ./hooktool.yaml, or ~/.config/hooktool/config.yaml),
-then defaults. Secrets are never printed.` + exitStatusHelp,
+then defaults. Secrets are never printed.` + exitStatus("success", "the answer is no: a signature is invalid, a delivery was not acknowledged, an expectation did not hold (each command's --help says)", ""),
 		Version:       app.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,

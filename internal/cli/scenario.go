@@ -54,7 +54,7 @@ path, or put them in the --catalog directory):
   probes:
     - request: GET http://localhost:3000/orders/1
       expect: ['status=="refunded"']
-  reset: POST http://localhost:3000/test/reset   # for --idempotency` + exitStatusHelp,
+  reset: POST http://localhost:3000/test/reset   # for --idempotency`,
 		Example: `  hooktool scenario list
   hooktool scenario run aella/mandate-lifecycle --to http://localhost:3000/webhooks
   hooktool scenario run aella/transfer-completed --duplicate 3 --concurrent
@@ -90,8 +90,8 @@ func newScenarioListCommand(app *App, runF func(*ScenarioListOptions) error) *co
 		Short: "List the scenarios: built-in ones and those of the catalog directory",
 		Long: `List the scenarios in effect: the built-in ones and those in the catalog
 directory (--catalog, or catalog: in the config), with their steps. A file
-that cannot be read is named on stderr with its line and what is wrong; the
-others are listed, and the exit status is 2.` + exitStatusHelp,
+that cannot be read is named on stderr with its line and what is wrong, and
+the others are listed.` + exitStatus("the scenarios were listed", "", couldNotRun+" (a scenario file that cannot be read: the others are listed)"),
 		Example: `  hooktool scenario list
   hooktool scenario list --provider aella --json`,
 		Args: cobra.NoArgs,
@@ -112,6 +112,11 @@ func runScenarioList(app *App, o *ScenarioListOptions) error {
 	r, err := app.loadSigningConfig(o.flags)
 	if err != nil {
 		return err
+	}
+	if o.Provider != "" {
+		if _, err := app.findProvider(r, o.Provider); err != nil {
+			return err
+		}
 	}
 	lib, loadErr := app.loadScenarios(r)
 	if lib == nil {
@@ -209,10 +214,7 @@ after --retry-backoff, doubling. --retry provider follows the provider's
 documented schedule (retry: schedule: in its catalog file), its waits
 scaled to fit 10s in all unless --retry-scale F says otherwise. A delivery
 meets its expectation by its last attempt; --save keeps every attempt.
-
-Exit status: 0 when every expectation held, 1 when any did not (or, with
---idempotency, an answer changed or a reset failed), 2 for usage errors or
-a malformed scenario.` + exitStatusHelp,
+` + exitStatus("every expectation held", "an expectation did not hold (with --idempotency: an answer changed, or a reset failed)", couldNotRun+" (a malformed scenario)"),
 		Example: `  hooktool scenario run aella/mandate-lifecycle --to http://localhost:3000/webhooks
   hooktool scenario run aella/transfer-completed --duplicate 3 --concurrent
   hooktool scenario run accounts/credit-then-debit --shuffle --seed 42 --json
@@ -309,7 +311,7 @@ func (app *App) pickScenario(r *resolvedSigning, arg, id string) (*scenario.Scen
 	if s := lib.Find(arg); s != nil {
 		return s, nil
 	}
-	return nil, &exitError{code: ExitError, err: fmt.Errorf("no scenario %q (and no such file)", arg), hints: []string{"`hooktool scenario list` lists them: " + strings.Join(lib.IDs(), ", ")}}
+	return nil, unknownNameErr(fmt.Errorf("no scenario %q (and no such file)", arg), arg, lib.IDs(), "`hooktool scenario list` lists them: "+strings.Join(lib.IDs(), ", "))
 }
 
 // ProbeArg is a --probe and the --expect conditions given after it.
@@ -561,7 +563,7 @@ func scenarioRetry(r *resolvedSigning, o *ScenarioOptions, sending *delivery.Opt
 		}
 		waits := delivery.Schedule(r.provider.Retry.Waits())
 		if len(waits) == 0 {
-			hints := []string{"use --retry N --retry-backoff D, or give the provider a retry: schedule: in a catalog file (README: Adding a provider)"}
+			hints := []string{"use `hooktool scenario run --retry N --retry-backoff D`, or give the provider a retry: schedule: in a catalog file (README: Adding a provider)"}
 			if note := strings.Join(strings.Fields(r.provider.Retry.Note), " "); note != "" {
 				hints = append([]string{note}, hints...)
 			}

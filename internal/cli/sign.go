@@ -41,7 +41,7 @@ Formats:
   headers  one 'Name: value' line per header, nothing else (the default)
   json     {"scheme", "id", "timestamp", "headers": {name: value}}
   curl     a curl command that sends the signed request to --to
-  http     the raw HTTP/1.1 request, body included` + exitStatusHelp,
+  http     the raw HTTP/1.1 request, body included` + exitStatus("the signature (or the request) was printed", "", ""),
 		Example: `  export HOOKTOOL_SECRET=whsec_...
   hooktool sign --scheme standard-webhooks --payload body.json
   hooktool sign --scheme stripe --payload body.json --format curl --to http://localhost:3000/hook

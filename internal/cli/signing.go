@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/textproto"
-
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,7 +44,6 @@ func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.provider, "provider", "P", "", "provider from the catalog (see hooktool providers); its profile gives the default scheme")
 	fs.StringVar(&f.secret, "secret", "", "the secret itself; visible to other processes in the process list, so prefer HOOKTOOL_SECRET or --secret-file")
 	fs.StringVar(&f.secretFile, "secret-file", "", "read the secret from this file (one a line for rotation: the first signs, any verifies; at most 64 KiB)")
-	fs.StringVar(&f.tolerance, "tolerance", "", "largest accepted age of a signed timestamp, either way (default 300s; 0 turns the check off)")
 	fs.BoolVar(&f.githubSHA1, "github-sha1", false, "github scheme: also send and accept the legacy X-Hub-Signature: sha1= header")
 	fs.StringVar(&f.hmac.Header, "hmac-header", "", "hmac scheme: the header that carries the signature")
 	fs.StringVar(&f.hmac.Hash, "hmac-hash", "", "hmac scheme: sha1, sha256 (default) or sha512")
@@ -53,6 +53,13 @@ func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.hmac.IDHeader, "hmac-id-header", "", "hmac scheme: the header that carries {id}")
 	fs.StringVar(&f.hmac.TimestampHeader, "hmac-timestamp-header", "", "hmac scheme: the header that carries {timestamp} (unix seconds)")
 	fs.StringVar(&f.hmac.SecretEncoding, "hmac-secret-encoding", "", "hmac scheme: raw (default) or base64 secrets")
+}
+
+// addToleranceFlag adds --tolerance, for the commands that check a signed
+// timestamp (verify, listen) and config, which shows the value in effect;
+// a command that only signs has nothing to tolerate.
+func (f *signingFlags) addToleranceFlag(fs *pflag.FlagSet) {
+	fs.StringVar(&f.tolerance, "tolerance", "", "largest accepted age of a signed timestamp, either way (default 300s; 0 turns the check off)")
 }
 
 // addCompletions completes the signing flags' values in the shell: schemes,
@@ -141,6 +148,9 @@ func (app *App) loadSigningConfig(fs *pflag.FlagSet) (*resolvedSigning, error) {
 func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
 	var err error
 	if r.signing, err = r.cfg.Signing(r.endpoint); err != nil {
+		if _, ok := r.cfg.Endpoints[r.endpoint]; r.endpoint != "" && !ok {
+			return unknownNameErr(err, r.endpoint, slices.Sorted(maps.Keys(r.cfg.Endpoints)), "`hooktool config` lists the endpoints and settings in effect")
+		}
 		return failErr(err, "`hooktool config` lists the endpoints and settings in effect")
 	}
 	if providerID != "" {
@@ -155,6 +165,9 @@ func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
 		return &exitError{code: ExitError, err: fmt.Errorf("%w: give --scheme (%s), --provider, or --endpoint with a scheme in the config", errNoScheme, strings.Join(signature.Names(), ", ")), hints: []string{"see --help for usage"}}
 	}
 	if r.scheme, err = signature.Lookup(r.signing.Scheme, r.signing.Options); err != nil {
+		if !slices.Contains(signature.Names(), r.signing.Scheme) {
+			return unknownNameErr(err, r.signing.Scheme, signature.Names(), "see --help for usage")
+		}
 		return usageErr("%v", err)
 	}
 	return nil
@@ -199,7 +212,7 @@ func (app *App) findProvider(r *resolvedSigning, id string) (*catalog.Provider, 
 	if p := c.Provider(id); p != nil {
 		return p, nil
 	}
-	return nil, usageErr("unknown provider %q (known: %s)", id, strings.Join(c.ProviderIDs(), ", "))
+	return nil, unknownNameErr(fmt.Errorf("unknown provider %q (known: %s)", id, strings.Join(c.ProviderIDs(), ", ")), id, c.ProviderIDs(), "see --help for usage")
 }
 
 // newVerifier and newSigner are the one way commands get a Verifier or a

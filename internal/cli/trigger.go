@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -58,17 +59,13 @@ callback URL with --callback), else http://127.0.0.1:4242/ (hooktool
 listen's default). --retry N retries non-2xx answers and failed connections
 with exponential backoff and jitter, re-signed with a fresh timestamp each
 time, as providers redeliver. --print shows the request instead of sending
-it.
-
-Exit status: 0 when every delivery was acknowledged with 2xx, 1 when any was
-not or could not be made, 2 for usage errors (unknown event, bad --set path,
-unreadable file).` + exitStatusHelp,
+it.` + exitStatus("every delivery was acknowledged with 2xx (--print: the request was printed)", "a delivery was not acknowledged with 2xx, or could not be made", couldNotRun+" (an unknown event, a bad --set path, an unreadable file)"),
 		Example: `  hooktool trigger transfer.completed --to http://localhost:3000/webhooks
   hooktool trigger mandate.debit.failed --set data.transaction.amount=2500 --set data.transaction.narration='"Rent"'
   hooktool trigger ACCOUNT_CREDITED --provider accounts --endpoint staging
   hooktool trigger --all --provider payments --to http://localhost:3000/hook
   hooktool trigger transfer.failed --print --format curl
-  hooktool trigger loan.approved --endpoint adjutor-sandbox --callback --retry 3 --json`,
+  hooktool trigger loan.approved --endpoint adjutor --callback --retry 3 --json`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: app.completeEvents,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -119,7 +116,7 @@ func runTrigger(ctx context.Context, app *App, o *TriggerOptions) error {
 	printer := view.NewTriggerPrinter(out, o.Format)
 	if o.Print {
 		for i, ev := range plan.events {
-			if err := app.printRequest(printer, r, plan.signer, ev, plan.target, plan.bodies[i], plan.extra, o.Format); err != nil {
+			if err := app.printRequest(printer, r, plan.signer, ev, plan.names[i], plan.target, plan.bodies[i], plan.extra, o.Format); err != nil {
 				return err
 			}
 		}
@@ -133,7 +130,7 @@ func runTrigger(ctx context.Context, app *App, o *TriggerOptions) error {
 	failed := 0
 	for i, ev := range plan.events {
 		req := r.deliveryRequest(app.Now, ev, plan.target, plan.bodies[i], plan.extra, plan.signer)
-		sent := view.Sent{Event: ev.Name, Provider: ev.Provider().ID, Label: ev.Name, URL: plan.target, BodyBytes: len(req.Body)}
+		sent := view.Sent{Event: plan.names[i], Provider: ev.Provider().ID, Label: plan.names[i], URL: plan.target, BodyBytes: len(req.Body)}
 		req.OnAttempt = func(a delivery.Attempt) { attempts.Attempt(sent, a, o.Retry+1) }
 		tried := client.Send(ctx, req)
 		if !tried[len(tried)-1].Acknowledged() {
@@ -148,10 +145,14 @@ func runTrigger(ctx context.Context, app *App, o *TriggerOptions) error {
 }
 
 // triggerPlan is what trigger sends: the events with their finished
-// bodies, the signer (nil: --unsigned), the target and the extra headers.
+// bodies and the event type each body names, the signer (nil: --unsigned),
+// the target and the extra headers.
 type triggerPlan struct {
 	events []*catalog.Event
 	bodies [][]byte
+	// names are the event types the bodies carry where the provider's
+	// profile puts them (--data or --set may change it), else the events'.
+	names  []string
 	signer *signature.Signer
 	target string
 	extra  http.Header
@@ -194,6 +195,7 @@ func (app *App) planTrigger(o *TriggerOptions) (*triggerPlan, error) {
 		}
 	}
 	plan.bodies = make([][]byte, len(events))
+	plan.names = make([]string, len(events))
 	for i, ev := range events {
 		body := data
 		if body == nil {
@@ -204,6 +206,7 @@ func (app *App) planTrigger(o *TriggerOptions) (*triggerPlan, error) {
 		if plan.bodies[i], err = o.edits.apply(body); err != nil {
 			return nil, err
 		}
+		plan.names[i] = cmp.Or(ev.Provider().EventIn(plan.bodies[i]), ev.Name)
 	}
 	return plan, nil
 }
@@ -237,7 +240,7 @@ func (app *App) triggerEvents(r *resolvedSigning, o *TriggerOptions) ([]*catalog
 	}
 	ev, err := c.Find(o.Events[0], providerID)
 	if err != nil {
-		return nil, &exitError{code: ExitError, err: err, hints: []string{"`hooktool events` lists the event types"}}
+		return nil, catalogLookupErr(c, err, o.Events[0], providerID)
 	}
 	return []*catalog.Event{ev}, nil
 }
@@ -264,7 +267,7 @@ func (r *resolvedSigning) deliveryRequest(now func() time.Time, ev *catalog.Even
 
 // printRequest shows the request --print would have sent: signed once,
 // now, with a fresh id; secrets hidden.
-func (app *App) printRequest(printer view.TriggerPrinter, r *resolvedSigning, signer *signature.Signer, ev *catalog.Event, target string, body []byte, extra http.Header, format string) error {
+func (app *App) printRequest(printer view.TriggerPrinter, r *resolvedSigning, signer *signature.Signer, ev *catalog.Event, name, target string, body []byte, extra http.Header, format string) error {
 	var fields []signature.HeaderField
 	if signer != nil {
 		var err error
@@ -291,7 +294,7 @@ func (app *App) printRequest(printer view.TriggerPrinter, r *resolvedSigning, si
 		contentType = ct[0]
 	}
 	return printer.Request(view.PrintedRequest{
-		Event: ev.Name, Provider: ev.Provider().ID, Method: http.MethodPost, URL: target,
+		Event: name, Provider: ev.Provider().ID, Method: http.MethodPost, URL: target,
 		ContentType: contentType, Headers: fields, Body: body,
 	})
 }

@@ -52,9 +52,8 @@ scheme's header).
 With capture files as arguments (hooktool verify deliveries.jsonl), each
 captured delivery is verified with the scheme given (--scheme, --provider,
 --endpoint) or else its provider's profile or recorded scheme, as of its
-receive time (--at overrides); a line per delivery and a summary follow, and
-the exit status is 1 if any is invalid. Selection flags (--id, --event,
---where, --last) work as for captures.` + exitStatusHelp,
+receive time (--at overrides); a line per delivery and a summary follow.
+Selection flags (--id, --event, --where, --last) work as for captures.` + exitStatus("the signature is valid (capture files: every delivery's)", "the answer is no: the signature is invalid (capture files: any delivery's)", ""),
 		Example: `  export HOOKTOOL_SECRET=whsec_...
   hooktool verify --scheme stripe --payload body.json --header 'Stripe-Signature: t=...,v1=...'
   cat body.json | hooktool verify --scheme github --header 'X-Hub-Signature-256: sha256=...'
@@ -77,6 +76,7 @@ the exit status is 1 if any is invalid. Selection flags (--id, --event,
 	}
 	fs := cmd.Flags()
 	o.signing.addFlags(fs)
+	o.signing.addToleranceFlag(fs)
 	o.signing.addCompletions(app, cmd)
 	addPayloadFlag(fs, &o.Payload)
 	fs.StringArrayVarP(&o.Headers, "header", "H", nil, "a received header, 'Name: value' (repeatable)")

@@ -14,7 +14,7 @@ func newVersionCommand(app *App, runF func(*VersionOptions) error) *cobra.Comman
 		Use:   "version",
 		Short: "Print the version, commit, build date and Go version",
 		Long: `Print what this binary is: version, commit and build date (stamped by the
-release build), and the Go version and platform. --json prints one object.` + exitStatusHelp,
+release build), and the Go version and platform. --json prints one object.` + exitStatus("the version was printed", "", ""),
 		Example: `  hooktool version
   hooktool version --json | jq -r .version`,
 		Args: cobra.NoArgs,

@@ -22,10 +22,10 @@ import (
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
-	"github.com/tidwall/gjson"
 )
 
 // Appender keeps records; *capture.Writer is one.
@@ -320,9 +320,7 @@ func (h *Handler) discardRest(w http.ResponseWriter, body io.Reader) {
 
 // inspect finds the event type, the route and the verdict.
 func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) {
-	if h.o.EventPath != "" {
-		rec.Event = jsonField(body, h.o.EventPath)
-	}
+	rec.Event = catalog.FieldIn(body, h.o.EventPath)
 	switch {
 	case h.o.WebhookPath != "" && r.URL.Path == h.o.WebhookPath:
 		rec.Route = "webhook"
@@ -333,19 +331,6 @@ func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) {
 	rec.Matched = h.matches(rec.Event)
 }
 
-// jsonField is the string or number at path in a JSON body, "" when there
-// is none. gjson reads only as far as the path needs (no validation pass
-// over the whole body); a body that is not JSON simply has none.
-func jsonField(body []byte, path string) string {
-	if len(body) == 0 || !(body[0] == '{' || body[0] == '[' || body[0] == ' ' || body[0] == '\n' || body[0] == '\r' || body[0] == '\t') {
-		return ""
-	}
-	if v := gjson.GetBytes(body, path); v.Type == gjson.String || v.Type == gjson.Number {
-		return v.String()
-	}
-	return ""
-}
-
 // identity is what makes the delivery the same as another
 // (capture.Identity): the provider's event id, else the request's method,
 // path, query, signed id and body.
@@ -354,7 +339,7 @@ func (h *Handler) identity(rec *capture.Record, r *http.Request, body []byte) ca
 	// redacted.
 	id := capture.Identity{Method: rec.Method, Path: rec.Path, Query: r.URL.RawQuery, SignedID: signature.SignedID(h.o.Scheme, r.Header), Body: body}
 	if h.o.EventIDPath != "" {
-		id.EventID = jsonField(body, h.o.EventIDPath)
+		id.EventID = catalog.FieldIn(body, h.o.EventIDPath)
 	}
 	return id
 }

@@ -325,7 +325,7 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 				v.Message = fmt.Sprintf("timestamp is %ds in the future, beyond the %ds tolerance", -skew, tol)
 			}
 			if matched >= 0 {
-				v.Hints = append(v.Hints, "the signature itself matches: the delivery is a replay or a clock is off; check clocks, or use --at to check as of another moment")
+				v.Hints = append(v.Hints, "the signature itself matches: the delivery is a replay or a clock is off; check clocks, or check it as of another moment with `hooktool verify --at`")
 			} else {
 				v.Hints = append(v.Hints, "the signature does not match either")
 			}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"text/tabwriter"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -27,10 +27,7 @@ func NewCaptureListPrinter(out Out) CaptureListPrinter {
 	if out.JSON {
 		return captureListJSON{out.Streams.Out}
 	}
-	p := out.Palette
-	tw := tabwriter.NewWriter(out.Streams.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, p.Bold("ID")+"\t"+p.Bold("RECEIVED")+"\t"+p.Bold("REQUEST")+"\t"+p.Bold("EVENT")+"\t"+p.Bold("VERDICT")+"\t"+p.Bold("ANSWER")+"\t"+p.Bold("SIZE"))
-	return captureListText{tw}
+	return captureListText{NewTable(out.Streams.Out, out.Palette, "ID", "RECEIVED", "REQUEST", "EVENT", "VERDICT", "ANSWER", "SIZE")}
 }
 
 type captureListJSON struct{ w io.Writer }
@@ -38,7 +35,7 @@ type captureListJSON struct{ w io.Writer }
 func (p captureListJSON) Capture(r *capture.Record, _ string) error { return JSONLine(p.w, r) }
 func (p captureListJSON) Close() error                              { return nil }
 
-type captureListText struct{ tw *tabwriter.Writer }
+type captureListText struct{ tab *Table }
 
 func (p captureListText) Capture(r *capture.Record, verdict string) error {
 	ev := r.Event
@@ -49,11 +46,11 @@ func (p captureListText) Capture(r *capture.Record, verdict string) error {
 	if r.Query != "" {
 		req += "?" + r.Query
 	}
-	_, err := fmt.Fprintf(p.tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", term.Escape(r.ID), r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), term.Escape(req), term.Escape(ev), term.Escape(verdict), r.Answer.Status, Size(r.BodySize))
-	return err
+	p.tab.Row(term.Escape(r.ID), r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), term.Escape(req), term.Escape(ev), term.Escape(verdict), strconv.Itoa(r.Answer.Status), Size(r.BodySize))
+	return nil
 }
 
-func (p captureListText) Close() error { return p.tw.Flush() }
+func (p captureListText) Close() error { return p.tab.Flush() }
 
 // CaptureShowPrinter prints `captures show`: the delivery for reading, the
 // record as JSON, or (raw) the body's exact bytes and nothing else.

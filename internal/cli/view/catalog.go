@@ -2,11 +2,12 @@ package view
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/term"
 )
 
 // EventsPrinter prints `hooktool events`: the event types of providers, a
@@ -48,19 +49,19 @@ type eventsText struct{ out Out }
 
 func (p eventsText) Events(providers []*catalog.Provider) error {
 	pal := p.out.Palette
-	tw := tabwriter.NewWriter(p.out.Streams.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, pal.Bold("PROVIDER")+"\t"+pal.Bold("EVENT")+"\t"+pal.Bold("DESCRIPTION"))
+	tab := NewTable(p.out.Streams.Out, pal, "PROVIDER", "EVENT", "DESCRIPTION")
 	for _, pr := range providers {
 		for i := range pr.Events {
 			e := &pr.Events[i]
-			desc := e.Description
+			// A catalog file is the user's, or anyone's they copied it from.
+			desc := term.Escape(e.Description)
 			if e.IsIllustrative() {
 				desc += " " + pal.Dim("(illustrative)")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", pr.ID, e.Name, desc)
+			tab.Row(term.Escape(pr.ID), term.Escape(e.Name), desc)
 		}
 	}
-	return tw.Flush()
+	return tab.Flush()
 }
 
 // Sample prints an event's rendered payload byte for byte (`events show`),
@@ -150,9 +151,7 @@ func (p providersJSON) Providers(providers []*catalog.Provider) error {
 type providersText struct{ out Out }
 
 func (p providersText) Providers(providers []*catalog.Provider) error {
-	pal := p.out.Palette
-	tw := tabwriter.NewWriter(p.out.Streams.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, pal.Bold("ID")+"\t"+pal.Bold("NAME")+"\t"+pal.Bold("EVENTS")+"\t"+pal.Bold("SIGNING")+"\t"+pal.Bold("NOTE"))
+	tab := NewTable(p.out.Streams.Out, p.out.Palette, "ID", "NAME", "EVENTS", "SIGNING", "NOTE")
 	for _, pr := range providers {
 		var notes []string
 		if pr.Illustrative {
@@ -161,9 +160,9 @@ func (p providersText) Providers(providers []*catalog.Provider) error {
 		if !pr.Builtin {
 			notes = append(notes, "from "+pr.File)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", pr.ID, pr.Name, len(pr.Events), describeSigning(pr.Signing), strings.Join(notes, ", "))
+		tab.Row(term.Escape(pr.ID), term.Escape(pr.Name), strconv.Itoa(len(pr.Events)), term.Escape(describeSigning(pr.Signing)), term.Escape(strings.Join(notes, ", ")))
 	}
-	return tw.Flush()
+	return tab.Flush()
 }
 
 // describeSigning is a provider's signing profile in a few words.

@@ -2,9 +2,9 @@ package view
 
 import (
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/hooktool/hooktool/internal/config"
+	"github.com/hooktool/hooktool/internal/term"
 )
 
 // ConfigPrinter prints `hooktool config`: every setting in effect and
@@ -39,14 +39,13 @@ func (p configText) Config(file string, settings []config.Setting) error {
 		file = "none found"
 	}
 	fmt.Fprintln(out, p.out.Palette.Dim("# config file: "+file))
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE")
+	tab := NewTable(out, p.out.Palette, "KEY", "VALUE", "SOURCE")
 	for _, s := range settings {
 		src := string(s.Source)
 		if s.Origin != "" {
 			src += " " + s.Origin
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Key, s.Value, src)
+		tab.Row(term.Escape(s.Key), term.Escape(s.Value), term.Escape(src))
 	}
-	return tw.Flush()
+	return tab.Flush()
 }

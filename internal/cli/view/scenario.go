@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/delivery"
@@ -29,13 +28,12 @@ func NewScenarioList(out Out) ScenarioList {
 type scenarioListText struct{ out Out }
 
 func (v scenarioListText) List(list []*scenario.Scenario) error {
-	p := v.out.Palette
-	tw := tabwriter.NewWriter(v.out.Streams.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, p.Bold("SCENARIO")+"\t"+p.Bold("STEPS")+"\t"+p.Bold("DESCRIPTION"))
+	tab := NewTable(v.out.Streams.Out, v.out.Palette, "SCENARIO", "STEPS", "DESCRIPTION")
 	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.ID, strings.Join(stepEvents(s), " → "), s.Description)
+		// A scenario file is the user's, or anyone's they copied it from.
+		tab.Row(term.Escape(s.ID), term.Escape(strings.Join(stepEvents(s), " → ")), term.Escape(s.Description))
 	}
-	return tw.Flush()
+	return tab.Flush()
 }
 
 type scenarioListJSON struct{ out Out }
