@@ -258,8 +258,7 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		}
 		return &exitError{code: ExitInvalid, err: fmt.Errorf("timed out after %s with %d of %d deliveries%s", o.Timeout, res.Counted, o.ExitAfter, accepted)}
 	case o.ExpectValid && res.Stats.Invalid > 0:
-		app.warn("%s had an invalid signature (--expect-valid)", view.Plural(res.Stats.Invalid, "delivery", "deliveries"))
-		return silentExit(ExitInvalid)
+		return &exitError{code: ExitInvalid, err: fmt.Errorf("%s had an invalid signature (--expect-valid)", view.Plural(res.Stats.Invalid, "delivery", "deliveries"))}
 	case appFailed:
 		return silentExit(ExitInvalid)
 	}
