@@ -36,6 +36,7 @@ func TestScript(t *testing.T) {
 			"ledger":    cmdLedger,
 			"wire":      cmdWire,
 			"json":      cmdJSON,
+			"bankapp":   cmdBankApp,
 		},
 	})
 }
