@@ -105,7 +105,7 @@ func TestBankAppFixed(t *testing.T) {
 		t.Fatalf("a bad signature got %d, want 401", code)
 	}
 	rec := httptest.NewRecorder()
-	app.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/reset", nil))
+	app.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/test/reset", nil))
 	wantBalance(t, app, 0, 0)
 	app.dbRoundTrip = func() { t.Error("the fixed app checks and inserts at once") }
 	for _, code := range app.deliverTogether(3, bankTransfer) {
@@ -162,7 +162,7 @@ func TestBankAppBugs(t *testing.T) {
 		wantBalance(t, app, -30000, 3)
 		// one after another, repeats are caught
 		app.dbRoundTrip = func() {}
-		app.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/reset", nil))
+		app.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/test/reset", nil))
 		for range 3 {
 			app.deliver(bankTransfer, aellaSign(bankTransfer))
 		}

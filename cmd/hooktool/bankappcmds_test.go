@@ -31,7 +31,8 @@ import (
 //	                 is not an Aella event, 500 when the app fails, else 200
 //	GET  /balance    {"balance": SUM, "accounts": {"ACCOUNT": BALANCE, ...},
 //	                 "processed": N}
-//	POST /reset      forget every balance and every event processed
+//	POST /test/reset forget every balance and every event processed (the
+//	                 README's job resets the app between its two runs)
 //
 // transfer.completed debits data.senderAccountNumber by data.amount,
 // inwards.completed credits data.receiverAccountNumber, and
@@ -92,7 +93,7 @@ func (a *bankApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && r.URL.Path == "/balance":
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(a.balance())
-	case r.Method == http.MethodPost && r.URL.Path == "/reset":
+	case r.Method == http.MethodPost && r.URL.Path == "/test/reset":
 		a.mu.Lock()
 		a.seen, a.accounts, a.processed = map[string]bool{}, map[string]float64{}, 0
 		a.mu.Unlock()

@@ -36,6 +36,8 @@ func TestScript(t *testing.T) {
 			"ledger":    cmdLedger,
 			"wire":      cmdWire,
 			"json":      cmdJSON,
+			"ciapp":     cmdCIApp,
+			"bank":      cmdBank,
 			"bankapp":   cmdBankApp,
 		},
 	})

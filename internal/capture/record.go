@@ -75,9 +75,16 @@ type Record struct {
 	Verdict *signature.Verdict `json:"verdict,omitempty"`
 	// Matched is false when --events filtered the delivery out (it is kept,
 	// not shown or forwarded).
-	Matched bool     `json:"matched"`
-	Answer  Answer   `json:"answer"`
-	Forward *Forward `json:"forward,omitempty"`
+	Matched bool `json:"matched"`
+	// RepeatOf is the id of the first delivery this one repeats (a retry
+	// or a duplicate: see Identity), "" for a delivery seen the first time.
+	RepeatOf string   `json:"repeat_of,omitempty"`
+	Answer   Answer   `json:"answer"`
+	Forward  *Forward `json:"forward,omitempty"`
+	// ForwardAttempts are every attempt to forward the delivery, in order,
+	// when there was more than one (listen --forward-retry); Forward is
+	// the last of them.
+	ForwardAttempts []Forward `json:"forward_attempts,omitempty"`
 }
 
 // Answer is what the listener answered.

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -251,6 +252,24 @@ func numbers(a, b string) (float64, float64, bool) {
 // the left side is a gjson path into it.
 func (c Cond) HoldsOn(doc []byte) bool {
 	return c.holds(&Record{}, doc)
+}
+
+// FoundIn is what the condition's left side finds in a JSON document (a
+// probe's answer), as compact JSON, or "" when nothing: what to show
+// beside a condition that did not hold.
+func (c Cond) FoundIn(doc []byte) string {
+	if !gjson.ValidBytes(doc) {
+		return ""
+	}
+	res := gjson.GetBytes(doc, c.Left)
+	if !res.Exists() {
+		return ""
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, []byte(res.Raw)); err != nil {
+		return res.Raw
+	}
+	return buf.String()
 }
 
 // Match reports whether a record passes the event glob and conditions (the

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/userfile"
@@ -35,12 +36,17 @@ type Provider struct {
 	// Source says where the events and samples come from.
 	Source string `yaml:"source"`
 	// EventPath is the gjson path of the event type in a payload.
-	EventPath   string `yaml:"event_path"`
+	EventPath string `yaml:"event_path"`
+	// EventIDPath, when the provider puts a unique event id in its
+	// payloads, is its gjson path: a delivery with the same event id is
+	// the same event delivered again (listen's repeat_of).
+	EventIDPath string `yaml:"event_id_path"`
 	ContentType string `yaml:"content_type"`
 	// Illustrative marks providers whose events and samples are not
 	// published by the provider: hooktool's plausible stand-ins.
 	Illustrative bool    `yaml:"illustrative"`
 	Signing      Signing `yaml:"signing"`
+	Retry        Retry   `yaml:"retry"`
 	Events       []Event `yaml:"events"`
 
 	// File is where the provider was read from.
@@ -60,6 +66,43 @@ type Signing struct {
 
 // Options are the signature options the profile describes.
 func (s Signing) Options() signature.Options { return signature.Options{HMAC: s.HMAC} }
+
+// Retry is what a provider documents about delivering again what was not
+// acknowledged (a non-2xx answer, or none).
+type Retry struct {
+	// Schedule is the documented wait before each retry, in order
+	// ("5m", "1h"); empty when the provider does not publish one.
+	Schedule []Wait `yaml:"schedule"`
+	// Note says what the provider's documents say and how sure that is.
+	Note string `yaml:"note"`
+}
+
+// MaxRetries bounds a schedule's length, MaxWait each wait.
+const (
+	MaxRetries = 100
+	MaxWait    = 7 * 24 * time.Hour
+)
+
+// Waits are the schedule as durations.
+func (r Retry) Waits() []time.Duration {
+	out := make([]time.Duration, len(r.Schedule))
+	for i, w := range r.Schedule {
+		out[i] = time.Duration(w)
+	}
+	return out
+}
+
+// Wait is one wait of a retry schedule, written as a Go duration.
+type Wait time.Duration
+
+func (w *Wait) UnmarshalYAML(n *yaml.Node) error {
+	d, err := time.ParseDuration(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil || d <= 0 || d > MaxWait {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: retry: a wait is a duration such as 30s, 5m or 2h, more than 0 and at most %s", n.Line, MaxWait)}}
+	}
+	*w = Wait(d)
+	return nil
+}
 
 // Event is one event type with its sample payload template.
 type Event struct {
@@ -193,6 +236,9 @@ func Parse(file string, data []byte) (*Provider, error) {
 	}
 	if p.ContentType == "" {
 		p.ContentType = "application/json"
+	}
+	if len(p.Retry.Schedule) > MaxRetries {
+		return nil, at(lineOf("retry"), "retry: a schedule has at most %d waits", MaxRetries)
 	}
 	if p.Signing.Scheme != "" {
 		if _, err := signature.Lookup(p.Signing.Scheme, p.Signing.Options()); err != nil {

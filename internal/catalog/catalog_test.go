@@ -218,3 +218,36 @@ func TestEditsKeepOtherBytes(t *testing.T) {
 		t.Error("editing a non-JSON body is not an error")
 	}
 }
+
+// A provider's retry schedule is a list of waits; the seed providers that
+// say they retry but not when carry only a note.
+func TestRetrySchedule(t *testing.T) {
+	doc := "id: t\nname: T\nevent_path: e\nretry:\n  schedule: [30s, 5m, 2h]\n  note: documented\nevents:\n  - {name: a, sample: '{}'}\n"
+	p, err := Parse("t.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := p.Retry.Waits(); len(w) != 3 || w[0] != 30*time.Second || w[2] != 2*time.Hour || p.Retry.Note != "documented" {
+		t.Errorf("waits %v, note %q", w, p.Retry.Note)
+	}
+	for _, bad := range []string{"[0s]", "[-1m]", "[soon]", "[200h]", "[[1m]]", "{a: 1m}"} {
+		d := strings.Replace(doc, "[30s, 5m, 2h]", bad, 1)
+		if _, err := Parse("t.yaml", []byte(d)); err == nil || !strings.Contains(err.Error(), "t.yaml:") {
+			t.Errorf("schedule %s: %v", bad, err)
+		}
+	}
+	long := strings.Replace(doc, "[30s, 5m, 2h]", "["+strings.Repeat("1s, ", MaxRetries)+"1s]", 1)
+	if _, err := Parse("t.yaml", []byte(long)); err == nil || !strings.Contains(err.Error(), "t.yaml:5: retry: a schedule has at most") {
+		t.Errorf("a schedule of %d waits: %v", MaxRetries+1, err)
+	}
+	cat, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"aella", "payments"} {
+		r := cat.Provider(id).Retry
+		if len(r.Schedule) != 0 || !strings.Contains(r.Note, "publishes no schedule") {
+			t.Errorf("%s: schedule %v, note %q", id, r.Schedule, r.Note)
+		}
+	}
+}

@@ -48,14 +48,22 @@ type ListenOptions struct {
 	ForwardTo      string
 	ForwardHeaders []string
 	ForwardTimeout time.Duration
-	ExitAfter      int
-	Timeout        time.Duration
-	ExpectValid    bool
-	ReadyFile      string
-	Verbose        bool
-	HeaderTimeout  time.Duration
-	ReadTimeout    time.Duration
-	IdleTimeout    time.Duration
+	// ForwardRetry and ForwardRetryBackoff retry the app as a provider
+	// would; ForwardInsecure skips its TLS certificate check.
+	ForwardRetry        int
+	ForwardRetryBackoff time.Duration
+	ForwardInsecure     bool
+	ExitAfter           int
+	// CountAttempts makes --exit-after count repeats too.
+	CountAttempts bool
+	Timeout       time.Duration
+	ExpectValid   bool
+	ExpectApp2xx  bool
+	ReadyFile     string
+	Verbose       bool
+	HeaderTimeout time.Duration
+	ReadTimeout   time.Duration
+	IdleTimeout   time.Duration
 }
 
 // newListenCommand builds `listen`; runF, when not nil, gets the options
@@ -73,16 +81,24 @@ and answered as asked, to test a sender's retries.
 Binds 127.0.0.1:4242 unless told otherwise (--port 0 picks a free port).
 When ready it prints the URL on stderr (a {"type":"ready"} line with --json)
 and writes it to --ready-file. What to verify with comes from --provider,
---endpoint or --scheme with a secret, as for verify; with no secret,
-deliveries are shown as unsigned.
+--endpoint or --scheme with a secret, as for verify; with no secret, a
+delivery carrying the scheme's signature is shown as "not checked (no
+secret)", one with no signature as unsigned. A signature that fails shows
+its first hint under its line. A repeat of an earlier delivery (a retry, a
+duplicate) is marked "↻ repeat of ID" (repeat_of in the record).
 
 A delivery is answered only after its record is in the --save file: if the
 file cannot be written, the sender gets 503. Ctrl-C stops accepting, lets
 in-flight deliveries finish, and prints a summary.
 
-In CI: --exit-after N exits 0 once N deliveries matching --events have come,
---timeout D exits 1 if they have not by then, and --expect-valid exits 1 if
-any had an invalid signature.` + exitStatusHelp,
+In CI: --exit-after N exits 0 once N distinct deliveries matching --events
+have come (a retry or duplicate of one is the same delivery again: see
+repeat_of in the README; --count-attempts counts each), --timeout D exits 1
+if they have not by then, --expect-valid exits 1 if any had an invalid
+signature, and --expect-app-2xx exits 1 if the --forward-to app did not
+answer 2xx to the last attempt of every delivery (then --exit-after counts
+only deliveries the app accepted, so a sender's retry still finds the
+listener).` + exitStatusHelp,
 		Example: `  hooktool listen
   hooktool listen --provider aella --forward-to localhost:3000/webhooks
   hooktool listen --port 9000 --save deliveries.jsonl --status 500
@@ -116,9 +132,14 @@ any had an invalid signature.` + exitStatusHelp,
 	fs.StringVar(&o.ForwardTo, "forward-to", "", "forward each delivery to the app at this URL (a bare port or /path means localhost)")
 	fs.StringArrayVar(&o.ForwardHeaders, "forward-header", nil, "add a header to forwarded deliveries, 'Name: value' (repeatable)")
 	spanVar(fs, &o.ForwardTimeout, "forward-timeout", 30*time.Second, "time the app has to answer a forwarded delivery")
-	fs.IntVar(&o.ExitAfter, "exit-after", 0, "exit 0 after this many deliveries matching --events")
+	fs.IntVar(&o.ForwardRetry, "forward-retry", 0, "forward a delivery again, up to this many times, when the app answers 5xx or cannot be reached")
+	spanVar(fs, &o.ForwardRetryBackoff, "forward-retry-backoff", time.Second, "wait before the first --forward-retry; it doubles each time, up to 1m")
+	fs.BoolVar(&o.ForwardInsecure, "forward-insecure", false, "do not check the --forward-to app's TLS certificate (a local app's self-signed one)")
+	fs.IntVar(&o.ExitAfter, "exit-after", 0, "exit 0 after this many distinct deliveries matching --events (a retry is the same delivery)")
+	fs.BoolVar(&o.CountAttempts, "count-attempts", false, "make --exit-after count every delivery, retries and duplicates included")
 	spanVar(fs, &o.Timeout, "timeout", 0, "stop after this long; with --exit-after, exit 1 if they have not all come")
 	fs.BoolVar(&o.ExpectValid, "expect-valid", false, "exit 1 if any delivery's signature was invalid")
+	fs.BoolVar(&o.ExpectApp2xx, "expect-app-2xx", false, "exit 1 if the --forward-to app did not answer 2xx to the last attempt of every delivery")
 	fs.StringVar(&o.ReadyFile, "ready-file", "", "write the listening URL to this file once ready")
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "also show each delivery's headers and pretty-printed body")
 	spanVar(fs, &o.HeaderTimeout, "header-timeout", 10*time.Second, "time a client has to send the request headers")
@@ -171,9 +192,13 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		Handler:       setup.handler,
 		HeaderTimeout: o.HeaderTimeout,
 		ReadTimeout:   o.ReadTimeout,
-		WriteTimeout:  o.ReadTimeout + o.Delay + o.ForwardTimeout + 10*time.Second,
+		// A delivery is answered after the app's last attempt.
+		WriteTimeout: o.ReadTimeout + o.Delay + time.Duration(o.ForwardRetry+1)*o.ForwardTimeout +
+			setup.handler.ForwardRetry.Total() + 10*time.Second,
 		IdleTimeout:   o.IdleTimeout,
 		ExitAfter:     o.ExitAfter,
+		CountAttempts: o.CountAttempts,
+		ExpectApp2xx:  o.ExpectApp2xx,
 		Timeout:       o.Timeout,
 		OnReady: func(url string) error {
 			readyErr = app.announceReady(o, setup, printer, url)
@@ -186,6 +211,9 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 			store.Close()
 		}
 		return unusableSecret(err)
+	}
+	if o.ForwardInsecure {
+		app.warn("--forward-insecure: the TLS certificate of %s is not checked", setup.forward)
 	}
 	if ip := net.ParseIP(o.Host); o.Host == "" || (ip != nil && ip.IsUnspecified()) {
 		app.warn("listening on every network interface (--host %s): anyone who can reach this machine can send deliveries; use --allow-ip to limit who", cmp.Or(o.Host, `""`))
@@ -212,12 +240,27 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		}
 	}
 	printer.Summary(summary)
+	// The deliveries the app did not accept are told however the listener
+	// stopped (--exit-after, --timeout, Ctrl-C), before any other verdict.
+	appFailed := o.ExpectApp2xx && (len(res.AppFailures) > 0 || res.AppFailuresUntold > 0)
+	if appFailed {
+		printer.AppFailures(view.ListenAppFailures{
+			Failures: res.AppFailures, Untold: res.AppFailuresUntold,
+			Distinct: res.Stats.Received - res.Stats.Repeats, Save: o.Save,
+		})
+	}
 	switch {
 	case o.ExitAfter > 0 && res.TimedOut:
-		app.warn("timed out after %s with %d of %d deliveries", o.Timeout, res.Counted, o.ExitAfter)
+		accepted := ""
+		if o.ExpectApp2xx && !o.CountAttempts {
+			accepted = " the app accepted"
+		}
+		app.warn("timed out after %s with %d of %d deliveries%s", o.Timeout, res.Counted, o.ExitAfter, accepted)
 		return silentExit(ExitInvalid)
 	case o.ExpectValid && res.Stats.Invalid > 0:
 		app.warn("%s had an invalid signature (--expect-valid)", view.Plural(res.Stats.Invalid, "delivery", "deliveries"))
+		return silentExit(ExitInvalid)
+	case appFailed:
 		return silentExit(ExitInvalid)
 	}
 	return nil
@@ -265,6 +308,9 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 		return nil, err
 	case len(r.signing.Secrets) == 0:
 		s.unsigned = "no secret is configured"
+		// Still the scheme: a delivery that carries its signature is
+		// "not checked (no secret)", not unsigned.
+		h.Scheme = r.scheme
 	default:
 		// A secret the scheme cannot use stops listen here, before anything
 		// is bound or created (listener.New would refuse it too): a
@@ -283,7 +329,7 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 		h.Secrets = r.signing.Secrets
 	}
 	if p := r.provider; p != nil {
-		h.Provider, h.EventPath = p.ID, p.EventPath
+		h.Provider, h.EventPath, h.EventIDPath = p.ID, p.EventPath, p.EventIDPath
 	}
 	if o.EventPath != "" {
 		h.EventPath = o.EventPath
@@ -292,11 +338,28 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 		ep := r.cfg.Endpoints[r.endpoint]
 		h.WebhookPath, h.CallbackPath = urlPath(ep.URL), urlPath(ep.CallbackURL)
 	}
-	if o.RejectInvalid && h.Scheme == nil {
+	verifying := s.unsigned == ""
+	if o.RejectInvalid && !verifying {
 		return nil, usageErr("--reject-invalid needs a scheme and a secret to verify with")
 	}
-	if o.ExpectValid && (h.Scheme == nil || len(h.Secrets) == 0) {
+	if o.ExpectValid && !verifying {
 		return nil, usageErr("--expect-valid needs a scheme and a secret to verify with")
+	}
+	if o.ForwardTo == "" {
+		for _, f := range []struct {
+			set  bool
+			name string
+		}{{o.ExpectApp2xx, "--expect-app-2xx"}, {o.ForwardRetry != 0, "--forward-retry"}, {o.ForwardInsecure, "--forward-insecure"}} {
+			if f.set {
+				return nil, usageErr("%s is about the app deliveries are forwarded to: give --forward-to too", f.name)
+			}
+		}
+	}
+	if o.ForwardRetry < 0 || o.ForwardRetry > maxForwardRetry {
+		return nil, usageErr("--forward-retry must be 0 to %d", maxForwardRetry)
+	}
+	if o.CountAttempts && o.ExitAfter <= 0 {
+		return nil, usageErr("--count-attempts says what --exit-after counts: give --exit-after too")
 	}
 	if o.ForwardTo != "" {
 		fw, target, err := newForwarder(app, o)
@@ -304,10 +367,15 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 			return nil, err
 		}
 		h.Forward, s.forward = fw, target
+		h.ForwardRetry = delivery.Doubling(o.ForwardRetryBackoff, time.Minute, o.ForwardRetry) // doubling, at most a minute apart
 	}
 	s.handler = h
 	return s, nil
 }
+
+// maxForwardRetry bounds --forward-retry: the sender waits for every
+// attempt.
+const maxForwardRetry = 100
 
 // newForwarder builds the forwarder: "3000" and "/path" mean localhost.
 func newForwarder(app *App, o *ListenOptions) (*listener.Forwarder, string, error) {
@@ -326,7 +394,7 @@ func newForwarder(app *App, o *ListenOptions) (*listener.Forwarder, string, erro
 	if err != nil {
 		return nil, "", err
 	}
-	client := delivery.New(delivery.Options{Timeout: o.ForwardTimeout, UserAgent: "hooktool/" + app.Version})
+	client := delivery.New(delivery.Options{Timeout: o.ForwardTimeout, UserAgent: "hooktool/" + app.Version, Insecure: o.ForwardInsecure})
 	return listener.NewForwarder(u.Scheme, u.Host, u.EscapedPath(), u.RawQuery, client, extra), target, nil
 }
 

@@ -36,6 +36,7 @@ func TestListenOptions(t *testing.T) {
 	defaults := func(o *ListenOptions) {
 		o.Host, o.Port, o.Status, o.MaxBody = "127.0.0.1", 4242, 200, "5MiB"
 		o.ForwardTimeout, o.HeaderTimeout, o.ReadTimeout, o.IdleTimeout = 30*time.Second, 10*time.Second, 60*time.Second, 120*time.Second
+		o.ForwardRetryBackoff = time.Second
 	}
 	for _, tc := range []struct {
 		name string
@@ -48,7 +49,8 @@ func TestListenOptions(t *testing.T) {
 			"--body", "ok", "--fail-rate", "0.5", "--reject-invalid", "--events", "transfer.*,mandate.debit.failed",
 			"--allow-ip", "10.0.0.0/8", "--allow-ip", "::1", "--max-body", "64KiB", "--event-path", "type",
 			"--forward-to", "3000", "--forward-header", "X-A: 1", "--forward-header", "X-B: 2", "--forward-timeout", "5s",
-			"--exit-after", "3", "--timeout", "1m", "--expect-valid", "--ready-file", "ready", "-v",
+			"--forward-retry", "2", "--forward-retry-backoff", "50ms", "--forward-insecure",
+			"--exit-after", "3", "--count-attempts", "--timeout", "1m", "--expect-valid", "--expect-app-2xx", "--ready-file", "ready", "-v",
 			"--header-timeout", "1s", "--read-timeout", "2s", "--idle-timeout", "3s",
 			"--provider", "aella", "--endpoint", "staging", "--secret-file", "keys",
 		}, func(o *ListenOptions) {
@@ -56,7 +58,8 @@ func TestListenOptions(t *testing.T) {
 			o.Body, o.FailRate, o.RejectInvalid, o.Events = "ok", 0.5, true, []string{"transfer.*", "mandate.debit.failed"}
 			o.AllowIPs, o.MaxBody, o.EventPath = []string{"10.0.0.0/8", "::1"}, "64KiB", "type"
 			o.ForwardTo, o.ForwardHeaders, o.ForwardTimeout = "3000", []string{"X-A: 1", "X-B: 2"}, 5*time.Second
-			o.ExitAfter, o.Timeout, o.ExpectValid, o.ReadyFile, o.Verbose = 3, time.Minute, true, "ready", true
+			o.ForwardRetry, o.ForwardRetryBackoff, o.ForwardInsecure = 2, 50*time.Millisecond, true
+			o.ExitAfter, o.CountAttempts, o.Timeout, o.ExpectValid, o.ExpectApp2xx, o.ReadyFile, o.Verbose = 3, true, time.Minute, true, true, "ready", true
 			o.HeaderTimeout, o.ReadTimeout, o.IdleTimeout = time.Second, 2*time.Second, 3*time.Second
 			o.signing.provider, o.signing.endpoint, o.signing.secretFile = "aella", "staging", "keys"
 		}},
@@ -113,6 +116,12 @@ func TestListenSetup(t *testing.T) {
 		{"--read-timeout", "0s"},
 		{"--reject-invalid"},
 		{"--expect-valid"},
+		{"--expect-app-2xx"},
+		{"--forward-retry", "1"},
+		{"--forward-insecure"},
+		{"--forward-to", "3000", "--forward-retry", "-1"},
+		{"--forward-to", "3000", "--forward-retry", "101"},
+		{"--count-attempts"},
 	} {
 		app, o := listenOptions(t, bad...)
 		if _, err := app.listenSetup(o); err == nil || exitCode(err) != ExitError {

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,8 +16,10 @@ import (
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/jsondiff"
 	"github.com/hooktool/hooktool/internal/randid"
 	"github.com/hooktool/hooktool/internal/scenario"
+	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -48,12 +53,14 @@ path, or put them in the --catalog directory):
       delay: 100ms
   probes:
     - request: GET http://localhost:3000/orders/1
-      expect: ['status=="refunded"']` + exitStatusHelp,
+      expect: ['status=="refunded"']
+  reset: POST http://localhost:3000/test/reset   # for --idempotency` + exitStatusHelp,
 		Example: `  hooktool scenario list
   hooktool scenario run aella/mandate-lifecycle --to http://localhost:3000/webhooks
   hooktool scenario run aella/transfer-completed --duplicate 3 --concurrent
   hooktool scenario run accounts/credit-then-debit --shuffle --seed 42
-  hooktool scenario run ./flows/refund.yaml --probe 'GET http://localhost:3000/orders/ord_1' --expect 'status=="refunded"' --junit report.xml`,
+  hooktool scenario run ./flows/refund.yaml --probe 'GET http://localhost:3000/orders/ord_1' --expect 'status=="refunded"' --junit report.xml
+  hooktool scenario run aella/transfer-completed --idempotency --probe 'GET http://localhost:3000/balance' --reset 'POST http://localhost:3000/test/reset' --duplicate 3 --concurrent`,
 	}
 	cmd.AddCommand(newScenarioListCommand(app, nil), newScenarioRunCommand(app, nil))
 	return cmd
@@ -146,13 +153,24 @@ type ScenarioOptions struct {
 	Jitter     time.Duration
 	Storm      int
 	Rate       float64
-	Probes     []string
-	Expects    []string
-	JUnit      string
-	Save       string
-	Timeout    time.Duration
-	Headers    []string
-	Insecure   bool
+	// Probes are the --probe flags, each with the --expect flags given
+	// after it.
+	Probes []ProbeArg
+	// Idempotency, Reset and ProbeIgnore are the idempotency check.
+	Idempotency bool
+	Reset       string
+	ProbeIgnore []string
+	// Retry is "" (none), a number of retries, or "provider" (the
+	// provider's documented schedule, its waits times RetryScale, or
+	// scaled to fit maxProviderRetryWait when RetryScale is 0).
+	Retry        string
+	RetryBackoff time.Duration
+	RetryScale   float64
+	JUnit        string
+	Save         string
+	Timeout      time.Duration
+	Headers      []string
+	Insecure     bool
 
 	flags *pflag.FlagSet
 	ctx   context.Context
@@ -167,16 +185,40 @@ func newScenarioRunCommand(app *App, runF func(*ScenarioOptions) error) *cobra.C
 the disorders asked for, check each answer against its step's expectation
 (default 2xx), run the probes, and print a line per delivery and a summary.
 
---probe 'METHOD URL' (repeatable) asks the receiver after the flow; every
---expect condition (a gjson path into its JSON answer, OP, VALUE, as for
-replay --where) must hold on each --probe's answer.
+--probe 'METHOD URL' (repeatable) asks the receiver after the flow; each
+--expect condition after it (a gjson path into its JSON answer, OP, VALUE,
+as for replay --where) must hold on that probe's answer. A condition that
+does not hold is shown with the value it found.
 
-Exit status: 0 when every expectation held, 1 when any did not, 2 for usage
-errors or a malformed scenario.` + exitStatusHelp,
+--idempotency needs no hand-written expectation: it runs the flow once in
+order and probes, then runs the same deliveries again (the same events, ids
+and bodies, re-signed) with the disorders asked for and probes again, and
+fails when a probe's answer changed, printing each difference
+(balance: -10000 → -30000). --reset 'METHOD URL' (or reset: in the file; a
+URL alone is POST) is requested before each run to put the receiver back in
+its first state; without one, the second run redelivers events the receiver
+has already handled, and must change nothing. An answer is its status and
+its body: JSON compared by structure (key order, whitespace and how a number
+is written do not count), anything else byte for byte; headers do not count.
+--probe-ignore PATH leaves a path that changes on every read (a timestamp)
+out of the comparison; # in it stands for any array index.
+
+--retry N retries a delivery the receiver does not acknowledge (non-2xx, or
+no answer) as a provider does: the same body and event id, signed afresh,
+after --retry-backoff, doubling. --retry provider follows the provider's
+documented schedule (retry: schedule: in its catalog file), its waits
+scaled to fit 10s in all unless --retry-scale F says otherwise. A delivery
+meets its expectation by its last attempt; --save keeps every attempt.
+
+Exit status: 0 when every expectation held, 1 when any did not (or, with
+--idempotency, an answer changed or a reset failed), 2 for usage errors or
+a malformed scenario.` + exitStatusHelp,
 		Example: `  hooktool scenario run aella/mandate-lifecycle --to http://localhost:3000/webhooks
   hooktool scenario run aella/transfer-completed --duplicate 3 --concurrent
   hooktool scenario run accounts/credit-then-debit --shuffle --seed 42 --json
-  hooktool scenario run payments/pay-then-refund --storm 5 --rate 50 --junit report.xml`,
+  hooktool scenario run payments/pay-then-refund --storm 5 --rate 50 --junit report.xml
+  hooktool scenario run aella/transfer-completed --idempotency --probe 'GET http://localhost:3000/balance' --reset 'POST http://localhost:3000/test/reset' --duplicate 3 --concurrent
+  hooktool scenario run aella/transfer-completed --retry 2 --retry-backoff 100ms --probe 'GET http://localhost:3000/balance' --expect 'balance==-10000'`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: app.completeScenarios,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -199,8 +241,14 @@ errors or a malformed scenario.` + exitStatusHelp,
 	spanVar(fs, &o.Jitter, "jitter", 0, "wait a random time up to this before each delivery")
 	fs.IntVar(&o.Storm, "storm", 0, "after the flow, redeliver everything N more times (at most 10000) as fast as --rate allows")
 	fs.Float64Var(&o.Rate, "rate", 0, "storm deliveries per second (0: no limit)")
-	fs.StringArrayVar(&o.Probes, "probe", nil, "after the flow, request 'METHOD URL' from the receiver (repeatable)")
-	fs.StringArrayVar(&o.Expects, "expect", nil, "a condition on each probe's JSON answer, such as 'status==\"refunded\"' (repeatable)")
+	fs.Var(&probeFlag{&o.Probes}, "probe", "after the flow, request 'METHOD URL' from the receiver (repeatable)")
+	fs.Var(&expectFlag{&o.Probes}, "expect", "a condition on the JSON answer of the --probe before it, such as 'status==\"refunded\"' (repeatable)")
+	fs.BoolVar(&o.Idempotency, "idempotency", false, "check idempotency: run the flow once in order, probe, reset, run it again with the disorders, probe again; the answers must be the same")
+	fs.StringVar(&o.Reset, "reset", "", "with --idempotency, request 'METHOD URL' (a URL alone: POST) before each run to put the receiver back in its first state")
+	fs.StringArrayVar(&o.ProbeIgnore, "probe-ignore", nil, "with --idempotency, a path of the probes' JSON answers that may change, such as updated_at or items.#.id (repeatable)")
+	fs.StringVar(&o.Retry, "retry", "", "retry a delivery that is not acknowledged, as a provider does: N times (see --retry-backoff), or 'provider' for the provider's documented schedule")
+	spanVar(fs, &o.RetryBackoff, "retry-backoff", time.Second, "with --retry N, the wait before the first retry; it doubles each time, with jitter")
+	fs.Float64Var(&o.RetryScale, "retry-scale", 0, "with --retry provider, multiply the schedule's waits by this (default: whatever fits them in 10s)")
 	fs.StringVar(&o.JUnit, "junit", "", "write JUnit XML to this file (a test case per step and per probe)")
 	fs.StringVar(&o.Save, "save", "", "keep every delivery sent in this capture file (replay reads it)")
 	spanVar(fs, &o.Timeout, "timeout", 10*time.Second, "time allowed for each delivery and probe")
@@ -264,16 +312,60 @@ func (app *App) pickScenario(r *resolvedSigning, arg, id string) (*scenario.Scen
 	return nil, &exitError{code: ExitError, err: fmt.Errorf("no scenario %q (and no such file)", arg), hints: []string{"`hooktool scenario list` lists them: " + strings.Join(lib.IDs(), ", ")}}
 }
 
+// ProbeArg is a --probe and the --expect conditions given after it.
+type ProbeArg struct {
+	Request string
+	Expects []string
+}
+
+// probeFlag is --probe and expectFlag is --expect: the two share one list,
+// so that each --expect belongs to the --probe before it.
+type (
+	probeFlag  struct{ list *[]ProbeArg }
+	expectFlag struct{ list *[]ProbeArg }
+)
+
+func (f *probeFlag) Set(v string) error {
+	*f.list = append(*f.list, ProbeArg{Request: v})
+	return nil
+}
+
+func (f *expectFlag) Set(v string) error {
+	n := len(*f.list)
+	if n == 0 {
+		return errors.New("--expect checks a --probe's answer, the --probe given before it: give --probe 'METHOD URL' first")
+	}
+	(*f.list)[n-1].Expects = append((*f.list)[n-1].Expects, v)
+	return nil
+}
+
+func (f *probeFlag) Type() string  { return "stringArray" }
+func (f *expectFlag) Type() string { return "stringArray" }
+func (f *probeFlag) String() string {
+	var out []string
+	for _, p := range *f.list {
+		out = append(out, p.Request)
+	}
+	return "[" + strings.Join(out, ",") + "]"
+}
+func (f *expectFlag) String() string {
+	var out []string
+	for _, p := range *f.list {
+		out = append(out, p.Expects...)
+	}
+	return "[" + strings.Join(out, ",") + "]"
+}
+
 // scenarioProbes are the scenario's own probes and those of --probe, each
-// with every --expect condition.
-func scenarioProbes(sc *scenario.Scenario, probes, expects []string) ([]*scenario.Probe, error) {
+// with the --expect conditions given after it.
+func scenarioProbes(sc *scenario.Scenario, probes []ProbeArg) ([]*scenario.Probe, error) {
 	out := slices.Clone(sc.Probes)
-	for _, ps := range probes {
-		p, err := scenario.ParseProbe(ps)
+	for _, pa := range probes {
+		p, err := scenario.ParseProbe(pa.Request)
 		if err != nil {
 			return nil, usageErr("--probe: %v", err)
 		}
-		for _, e := range expects {
+		for _, e := range pa.Expects {
 			c, err := capture.ParseCond(e)
 			if err != nil {
 				return nil, usageErr("--expect %v", err)
@@ -298,8 +390,16 @@ func runScenario(app *App, o *ScenarioOptions) error {
 	if err := checkRate(o.Rate); err != nil {
 		return err
 	}
-	if len(o.Expects) > 0 && len(o.Probes) == 0 {
-		return usageErr("--expect checks a --probe's answer: give --probe 'METHOD URL'")
+	if !o.Idempotency && (o.Reset != "" || len(o.ProbeIgnore) > 0) {
+		return usageErr("--reset and --probe-ignore belong to --idempotency")
+	}
+	var ignore []jsondiff.Path
+	for _, s := range o.ProbeIgnore {
+		p, err := jsondiff.ParsePath(s)
+		if err != nil {
+			return usageErr("--probe-ignore: %v", err)
+		}
+		ignore = append(ignore, p)
 	}
 	r, err := app.loadSigningConfig(o.flags)
 	if err != nil {
@@ -312,9 +412,21 @@ func runScenario(app *App, o *ScenarioOptions) error {
 	if n := scenario.Deliveries(sc, o.Duplicate, o.Storm); n > scenario.MaxDeliveries {
 		return usageErr("%s with --duplicate %d and --storm %d would make %d deliveries, more than %d", sc.ID, o.Duplicate, o.Storm, n, scenario.MaxDeliveries)
 	}
-	probes, err := scenarioProbes(sc, o.Probes, o.Expects)
+	probes, err := scenarioProbes(sc, o.Probes)
 	if err != nil {
 		return err
+	}
+	var idem *scenario.Idempotency
+	if o.Idempotency {
+		if len(probes) == 0 {
+			return usageErr("--idempotency compares the answers of probes: give --probe 'GET URL' (or probes: in the scenario file)")
+		}
+		idem = &scenario.Idempotency{Reset: sc.Reset, Ignore: ignore}
+		if o.Reset != "" {
+			if idem.Reset, err = scenario.ParseReset(o.Reset); err != nil {
+				return usageErr("--reset: %v", err)
+			}
+		}
 	}
 	if err := app.finishSigning(r, sc.Provider); err != nil {
 		return err
@@ -352,11 +464,16 @@ func runScenario(app *App, o *ScenarioOptions) error {
 	if (o.Shuffle || o.Jitter > 0) && !o.SeedGiven {
 		o.Seed = scenario.RandomSeed()
 	}
+	sending := delivery.Options{Timeout: o.Timeout, UserAgent: "hooktool/" + app.Version, Insecure: o.Insecure}
+	retryNote, err := scenarioRetry(r, o, &sending)
+	if err != nil {
+		return err
+	}
 	flow := scenario.FlowOptions{
 		Options: scenario.Options{Duplicate: o.Duplicate, Concurrent: o.Concurrent, Shuffle: o.Shuffle, Seed: o.Seed,
 			Jitter: o.Jitter, Storm: o.Storm, Rate: o.Rate},
-		Target: target, Header: header, Probes: probes, ProbeTimeout: o.Timeout,
-		Client: delivery.New(delivery.Options{Timeout: o.Timeout, UserAgent: "hooktool/" + app.Version, Insecure: o.Insecure}),
+		Target: target, Header: header, Probes: probes, ProbeTimeout: o.Timeout, Idempotency: idem,
+		Client: delivery.New(sending),
 		Sign: func(body []byte, id string) func(int) (http.Header, error) {
 			return signer.PerAttempt(body, id, target, app.Now)
 		},
@@ -370,7 +487,12 @@ func runScenario(app *App, o *ScenarioOptions) error {
 			return err
 		}
 		defer store.Close()
-		keeper, err := scenario.NewKeeper(scenario.KeepOptions{Store: store, Redactor: r.redactor(), Target: target,
+		// Each kept delivery gets the verdict listen would give it.
+		checker, err := signature.NewChecker(r.scheme, r.signing.Secrets, r.signing.Tolerance)
+		if err != nil {
+			return unusableSecret(err)
+		}
+		keeper, err := scenario.NewKeeper(scenario.KeepOptions{Store: store, Redactor: r.redactor(), Checker: checker, Target: target,
 			Scheme: r.scheme.Name(), Provider: provider, Now: app.Now, OnError: func(err error) { app.warn("--save: %v", err) }})
 		if err != nil {
 			return failErr(fmt.Errorf("--save: %w", err))
@@ -379,11 +501,22 @@ func runScenario(app *App, o *ScenarioOptions) error {
 	}
 	printer := view.NewScenarioRun(app.out(), sc.ID)
 	flow.OnResult, flow.OnProbe = printer.Delivery, printer.Probe
-	printer.Start(sc, target, steps, flow.Options)
+	if idem != nil {
+		idem.OnReset = printer.Reset
+	}
+	printer.Start(sc, target, steps, flow.Options, idem != nil)
+	if retryNote != "" {
+		printer.Note(retryNote)
+	}
 	report := scenario.RunFlow(o.ctx, sc, steps, flow)
 	if o.JUnit != "" {
 		if err := writeJUnit(o.JUnit, report); err != nil {
 			return failErr(fmt.Errorf("--junit: %w", err))
+		}
+	}
+	if report.Idempotency != nil {
+		for _, a := range report.Idempotency.Answers {
+			printer.Answer(a)
 		}
 	}
 	printer.Summary(report)
@@ -398,9 +531,65 @@ func writeJUnit(path string, r *scenario.Report) error {
 	if err != nil {
 		return err
 	}
-	werr := scenario.WriteJUnit(f, r.Scenario, r.Results, r.Probes, r.Elapsed)
+	werr := scenario.WriteJUnit(f, r)
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}
 	return werr
+}
+
+// maxProviderRetryWait is what --retry provider scales a provider's
+// schedule to, unless --retry-scale says otherwise: a CI job does not wait
+// a provider's hours.
+const maxProviderRetryWait = 10 * time.Second
+
+// maxRetries bounds --retry N.
+const maxRetries = 100
+
+// scenarioRetry sets the retries of --retry on the sending options, and
+// returns a line saying what a provider's schedule became ("" for none).
+func scenarioRetry(r *resolvedSigning, o *ScenarioOptions, sending *delivery.Options) (string, error) {
+	if o.RetryScale != 0 && o.Retry != "provider" {
+		return "", usageErr("--retry-scale scales a provider's schedule: give --retry provider")
+	}
+	switch o.Retry {
+	case "":
+		return "", nil
+	case "provider":
+		if r.provider == nil {
+			return "", usageErr("--retry provider follows a provider's schedule, and no provider is known: give --provider or --retry N")
+		}
+		waits := delivery.Schedule(r.provider.Retry.Waits())
+		if len(waits) == 0 {
+			hints := []string{"use --retry N --retry-backoff D, or give the provider a retry: schedule: in a catalog file (README: Adding a provider)"}
+			if note := strings.Join(strings.Fields(r.provider.Retry.Note), " "); note != "" {
+				hints = append([]string{note}, hints...)
+			}
+			return "", &exitError{code: ExitError, err: fmt.Errorf("--retry provider: %s publishes no retry schedule", r.provider.ID), hints: hints}
+		}
+		scale := o.RetryScale
+		if scale == 0 {
+			scale = waits.FitScale(maxProviderRetryWait)
+		}
+		if scale <= 0 || scale > 1 || math.IsNaN(scale) {
+			return "", usageErr("--retry-scale must be more than 0 and at most 1")
+		}
+		sending.Schedule = waits.Scaled(scale)
+		return fmt.Sprintf("retrying as %s does: %d retries after %s, scaled by %.3g to %s in all", r.provider.ID, len(waits),
+			fmtWaits(waits), scale, sending.Schedule.Total().Round(time.Millisecond)), nil
+	}
+	n, err := strconv.Atoi(o.Retry)
+	if err != nil || n < 0 || n > maxRetries {
+		return "", usageErr("--retry is a number of retries from 0 to %d, or 'provider'", maxRetries)
+	}
+	sending.Retries, sending.Backoff = n, o.RetryBackoff
+	return "", nil
+}
+
+func fmtWaits(waits delivery.Schedule) string {
+	out := make([]string, len(waits))
+	for i, w := range waits {
+		out[i] = w.String()
+	}
+	return strings.Join(out, ", ")
 }

@@ -31,12 +31,14 @@ func TestScenarioRunOptions(t *testing.T) {
 	o := run("aella/mandate-lifecycle")
 	if o.Arg != "aella/mandate-lifecycle" || o.Duplicate != 1 || o.Timeout != 10*time.Second || o.Storm != 0 || o.Rate != 0 ||
 		o.Concurrent || o.Shuffle || o.SeedGiven || o.Seed != 0 || o.Jitter != 0 || o.To != "" || o.Save != "" || o.JUnit != "" ||
-		len(o.Probes) != 0 || len(o.Expects) != 0 || len(o.Headers) != 0 || o.Insecure || o.flags == nil {
+		len(o.Probes) != 0 || len(o.Headers) != 0 || o.Insecure || o.flags == nil || o.Idempotency || o.Reset != "" ||
+		len(o.ProbeIgnore) != 0 || o.Retry != "" || o.RetryBackoff != time.Second || o.RetryScale != 0 {
 		t.Errorf("defaults: %+v", o)
 	}
 	o = run("./flow.yaml", "--id", "shop/two", "--to", "http://h/in", "--duplicate", "3", "--concurrent", "--shuffle", "--seed", "0",
 		"--jitter", "250ms", "--storm", "2", "--rate", "50", "--probe", "GET http://h/a", "--probe", "http://h/b",
-		"--expect", "a==1", "--junit", "r.xml", "--save", "s.jsonl", "--timeout", "3s", "-H", "A: b", "--header", "C: d",
+		"--expect", "a==1", "--expect", "b==2", "--junit", "r.xml", "--idempotency", "--reset", "POST http://h/reset",
+		"--probe-ignore", "at", "--probe-ignore", "items.#.id", "--retry", "provider", "--retry-backoff", "2s", "--retry-scale", "0.5", "--save", "s.jsonl", "--timeout", "3s", "-H", "A: b", "--header", "C: d",
 		"--insecure", "--scheme", "stripe", "-P", "payments")
 	want := ScenarioOptions{Arg: "./flow.yaml", ID: "shop/two", To: "http://h/in", Duplicate: 3, Concurrent: true, Shuffle: true,
 		SeedGiven: true, Jitter: 250 * time.Millisecond, Storm: 2, Rate: 50, JUnit: "r.xml", Save: "s.jsonl", Timeout: 3 * time.Second, Insecure: true}
@@ -45,9 +47,18 @@ func TestScenarioRunOptions(t *testing.T) {
 		o.Save != want.Save || o.Timeout != want.Timeout || !o.Insecure {
 		t.Errorf("flags: %+v", o)
 	}
-	if !slices.Equal(o.Probes, []string{"GET http://h/a", "http://h/b"}) || !slices.Equal(o.Expects, []string{"a==1"}) ||
-		!slices.Equal(o.Headers, []string{"A: b", "C: d"}) {
-		t.Errorf("repeatable flags: %q %q %q", o.Probes, o.Expects, o.Headers)
+	// Each --expect belongs to the --probe before it.
+	if len(o.Probes) != 2 || o.Probes[0].Request != "GET http://h/a" || len(o.Probes[0].Expects) != 0 ||
+		o.Probes[1].Request != "http://h/b" || !slices.Equal(o.Probes[1].Expects, []string{"a==1", "b==2"}) ||
+		!slices.Equal(o.Headers, []string{"A: b", "C: d"}) || !slices.Equal(o.ProbeIgnore, []string{"at", "items.#.id"}) {
+		t.Errorf("repeatable flags: %q %q %q", o.Probes, o.Headers, o.ProbeIgnore)
+	}
+	if !o.Idempotency || o.Reset != "POST http://h/reset" || o.Retry != "provider" || o.RetryBackoff != 2*time.Second || o.RetryScale != 0.5 {
+		t.Errorf("idempotency and retry flags: %+v", o)
+	}
+	if p := run("x", "--probe", "GET http://h/a", "--expect", "a==1", "--probe", "GET http://h/b", "--expect", "b==1", "--retry", "3"); len(p.Probes) != 2 ||
+		!slices.Equal(p.Probes[0].Expects, []string{"a==1"}) || !slices.Equal(p.Probes[1].Expects, []string{"b==1"}) || p.Retry != "3" {
+		t.Errorf("--probe --expect pairs: %q", p.Probes)
 	}
 	if o.signing.scheme != "stripe" || o.signing.provider != "payments" {
 		t.Errorf("signing flags: %+v", o.signing)

@@ -15,6 +15,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"syscall"
@@ -38,6 +39,10 @@ type Request struct {
 	// OnAttempt, when set, sees each attempt of this request as it ends
 	// (the client is shared; what to do with an attempt is the request's).
 	OnAttempt func(Attempt)
+	// Addrs asks for each attempt's connection addresses (Attempt.LocalAddr
+	// and RemoteAddr), for a record of what was sent; off, nothing traces
+	// the connection.
+	Addrs bool
 }
 
 // Attempt is the outcome of one try.
@@ -53,6 +58,9 @@ type Attempt struct {
 	Latency   time.Duration
 	// Err is set when no response came; it is an *Error.
 	Err error
+	// LocalAddr and RemoteAddr are the connection's two ends ("ip:port"),
+	// when the request asked for them (Request.Addrs) and one was made.
+	LocalAddr, RemoteAddr string
 }
 
 // Acknowledged reports whether the receiver answered 2xx.
@@ -107,6 +115,9 @@ type Client struct {
 	// to MaxBackoff, with jitter (each wait is drawn from [d/2, d]).
 	Backoff    time.Duration
 	MaxBackoff time.Duration
+	// Schedule, when not empty, replaces Retries and Backoff: a retry
+	// after each of its waits (a provider's documented schedule).
+	Schedule Schedule
 
 	userAgent string // sent when a request has no User-Agent of its own
 }
@@ -124,6 +135,8 @@ type Options struct {
 	// to reuse. 0 keeps DefaultIdlePerHost, enough for a listener
 	// forwarding many deliveries at once.
 	Concurrency int
+	// Schedule, when not empty, is the retry schedule (Client.Schedule).
+	Schedule Schedule
 }
 
 // DefaultIdlePerHost is how many idle connections per host a client keeps
@@ -140,7 +153,7 @@ func New(o Options) *Client {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		Timeout: o.Timeout, Retries: o.Retries, Backoff: o.Backoff, MaxBackoff: o.MaxBackoff,
-		userAgent: o.UserAgent,
+		Schedule: o.Schedule, userAgent: o.UserAgent,
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 10 * time.Second
@@ -184,6 +197,10 @@ func newTransport(o Options) *http.Transport {
 // Send delivers r, retrying as configured, and returns every attempt; the
 // last one is the outcome.
 func (c *Client) Send(ctx context.Context, r Request) []Attempt {
+	retries := c.Retries
+	if len(c.Schedule) > 0 {
+		retries = len(c.Schedule)
+	}
 	var attempts []Attempt
 	for n := 1; ; n++ {
 		a := c.attempt(ctx, r, n)
@@ -191,7 +208,7 @@ func (c *Client) Send(ctx context.Context, r Request) []Attempt {
 		if r.OnAttempt != nil {
 			r.OnAttempt(a)
 		}
-		if a.Acknowledged() || n > c.Retries || ctx.Err() != nil {
+		if a.Acknowledged() || n > retries || ctx.Err() != nil {
 			return attempts
 		}
 		if err := Sleep(ctx, c.wait(n)); err != nil {
@@ -200,12 +217,13 @@ func (c *Client) Send(ctx context.Context, r Request) []Attempt {
 	}
 }
 
-// wait is the pause after attempt n: Backoff·2^(n-1), capped, with jitter.
+// wait is the pause after attempt n: the schedule's nth wait, or
+// Backoff·2^(n-1), capped, with jitter.
 func (c *Client) wait(n int) time.Duration {
-	d := c.Backoff << (n - 1)
-	if d <= 0 || d > c.MaxBackoff {
-		d = c.MaxBackoff
+	if len(c.Schedule) > 0 {
+		return c.Schedule[n-1]
 	}
+	d := doubled(c.Backoff, c.MaxBackoff, n)
 	half := int64(d / 2)
 	j, err := rand.Int(rand.Reader, big.NewInt(half+1))
 	if err != nil {
@@ -244,6 +262,11 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 	method := r.Method
 	if method == "" {
 		method = http.MethodPost
+	}
+	if r.Addrs {
+		actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{GotConn: func(ci httptrace.GotConnInfo) {
+			a.LocalAddr, a.RemoteAddr = ci.Conn.LocalAddr().String(), ci.Conn.RemoteAddr().String()
+		}})
 	}
 	req, err := http.NewRequestWithContext(actx, method, r.URL, bytes.NewReader(r.Body))
 	if err != nil {

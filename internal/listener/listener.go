@@ -35,8 +35,9 @@ type Appender interface {
 
 // Options configure a Handler.
 type Options struct {
-	// Scheme and Secrets verify deliveries; with no scheme or no secret,
-	// deliveries are "unsigned".
+	// Scheme and Secrets verify deliveries. With no scheme, deliveries are
+	// unsigned (no verdict); with a scheme and no secret, a delivery that
+	// carries its signature is "not checked" (signature.NotChecked).
 	Scheme    signature.Scheme
 	Secrets   []signature.Secret
 	Tolerance time.Duration
@@ -44,6 +45,14 @@ type Options struct {
 	Provider string
 	// EventPath is the gjson path of the event type in a JSON body.
 	EventPath string
+	// EventIDPath is the gjson path of the provider's event id in a JSON
+	// body ("" when its profile names none): deliveries with the same one
+	// are the same delivery (capture.Identity).
+	EventIDPath string
+	// Repeats remembers the deliveries seen, to mark each repeat with the
+	// id of the first (Record.RepeatOf); nil makes one that remembers
+	// capture.DefaultRepeatsMemory.
+	Repeats *capture.Repeats
 	// WebhookPath and CallbackPath label deliveries by the endpoint URL
 	// they hit.
 	WebhookPath, CallbackPath string
@@ -76,6 +85,11 @@ type Options struct {
 	Store Appender
 	// Forward passes matched deliveries on to the app; nil does not.
 	Forward *Forwarder
+	// ForwardRetry is the wait before each retry of a forward, one retry
+	// per wait, when the app answers 5xx or cannot be reached, as a
+	// provider would retry it; the sender waits for the last attempt's
+	// answer.
+	ForwardRetry delivery.Schedule
 
 	Now func() time.Time
 	// OnDelivery sees every delivery and refusal, from many goroutines.
@@ -94,16 +108,19 @@ type Delivery struct {
 	// 503.
 	SaveErr error
 	// ForwardErr is set when the app could not be reached, or answered
-	// what cannot be relayed (a 101 or another 1xx).
+	// what cannot be relayed (a 101 or another 1xx), at the last attempt.
 	ForwardErr *delivery.Error
+	// Key is the delivery's identity (capture.Identity): its repeats have
+	// the same. Zero for a refused request.
+	Key capture.Key
 }
 
 // Handler receives deliveries.
 type Handler struct {
-	o        Options
-	verifier *signature.Verifier // nil: deliveries are "unsigned"
-	signsURL bool
-	redact   *signature.Redactor
+	o       Options
+	checker *signature.Checker // nil: deliveries are "unsigned"
+	redact  *signature.Redactor
+	repeats *capture.Repeats
 }
 
 // New returns a Handler, or the *signature.SecretError of a secret the
@@ -118,17 +135,16 @@ func New(o Options) (*Handler, error) {
 	if o.OnDelivery == nil {
 		o.OnDelivery = func(Delivery) {}
 	}
+	if o.Repeats == nil {
+		o.Repeats = capture.NewRepeats(capture.DefaultRepeatsMemory)
+	}
 	// No configured secret is kept: Secrets and Redact (other endpoints'),
 	// and the whole value of the scheme's secret-carrying headers.
-	h := &Handler{o: o, redact: signature.NewRedactor(o.Scheme, o.Secrets, o.Redact)}
-	if o.Scheme != nil && len(o.Secrets) > 0 {
-		vf, err := signature.NewVerifier(o.Scheme, o.Secrets)
-		if err != nil {
-			return nil, err
-		}
-		h.verifier, h.signsURL = vf, signature.SignsURL(o.Scheme)
+	checker, err := signature.NewChecker(o.Scheme, o.Secrets, o.Tolerance)
+	if err != nil {
+		return nil, err
 	}
-	return h, nil
+	return &Handler{o: o, checker: checker, redact: signature.NewRedactor(o.Scheme, o.Secrets, o.Redact), repeats: o.Repeats}, nil
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -163,7 +179,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The record keeps no secret; the request itself is untouched, so the
 	// app still gets the real headers and query when forwarding.
 	rec.Redact(h.redact)
-	d := Delivery{Record: rec}
+	d := Delivery{Record: rec, Key: h.identity(rec, r, body).Key()}
+	rec.RepeatOf = h.repeats.See(d.Key, rec.ID)
 	answerBody, contentType := h.answer(r.Context(), rec, r, body, &d)
 	if h.o.Store != nil {
 		if err := h.o.Store.Append(rec); err != nil {
@@ -303,12 +320,8 @@ func (h *Handler) discardRest(w http.ResponseWriter, body io.Reader) {
 
 // inspect finds the event type, the route and the verdict.
 func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) {
-	// gjson reads only as far as the path needs (no validation pass over the
-	// whole body); a body that is not JSON simply has no event type.
-	if h.o.EventPath != "" && len(body) > 0 && (body[0] == '{' || body[0] == '[' || body[0] == ' ' || body[0] == '\n' || body[0] == '\r' || body[0] == '\t') {
-		if v := gjson.GetBytes(body, h.o.EventPath); v.Type == gjson.String || v.Type == gjson.Number {
-			rec.Event = v.String()
-		}
+	if h.o.EventPath != "" {
+		rec.Event = jsonField(body, h.o.EventPath)
 	}
 	switch {
 	case h.o.WebhookPath != "" && r.URL.Path == h.o.WebhookPath:
@@ -316,15 +329,34 @@ func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) {
 	case h.o.CallbackPath != "" && r.URL.Path == h.o.CallbackPath:
 		rec.Route = "callback"
 	}
-	if h.verifier != nil {
-		msg := signature.Message{Header: r.Header, Body: body}
-		if h.signsURL {
-			msg.URL = "http://" + r.Host + r.URL.RequestURI()
-		}
-		v := h.verifier.Verify(msg, signature.VerifyOptions{Now: rec.ReceivedAt, Tolerance: h.o.Tolerance})
-		rec.Verdict = &v
-	}
+	rec.Verdict = h.checker.Check(r.Header, body, "http://"+r.Host+r.URL.RequestURI(), rec.ReceivedAt)
 	rec.Matched = h.matches(rec.Event)
+}
+
+// jsonField is the string or number at path in a JSON body, "" when there
+// is none. gjson reads only as far as the path needs (no validation pass
+// over the whole body); a body that is not JSON simply has none.
+func jsonField(body []byte, path string) string {
+	if len(body) == 0 || !(body[0] == '{' || body[0] == '[' || body[0] == ' ' || body[0] == '\n' || body[0] == '\r' || body[0] == '\t') {
+		return ""
+	}
+	if v := gjson.GetBytes(body, path); v.Type == gjson.String || v.Type == gjson.Number {
+		return v.String()
+	}
+	return ""
+}
+
+// identity is what makes the delivery the same as another
+// (capture.Identity): the provider's event id, else the request's method,
+// path, query, signed id and body.
+func (h *Handler) identity(rec *capture.Record, r *http.Request, body []byte) capture.Identity {
+	// The query as it came (hashed, never kept): the record's may be
+	// redacted.
+	id := capture.Identity{Method: rec.Method, Path: rec.Path, Query: r.URL.RawQuery, SignedID: signature.SignedID(h.o.Scheme, r.Header), Body: body}
+	if h.o.EventIDPath != "" {
+		id.EventID = jsonField(body, h.o.EventIDPath)
+	}
+	return id
 }
 
 func (h *Handler) matches(event string) bool {
@@ -347,7 +379,7 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 	if answerBody == "" {
 		answerBody, contentType = `{"received":true,"id":"`+rec.ID+`"}`, "application/json"
 	}
-	invalid := rec.Verdict != nil && !rec.Verdict.Valid
+	invalid := rec.Verdict.Checked() && !rec.Verdict.Valid
 	switch {
 	case h.o.RejectInvalid && invalid:
 		a.Status, a.Reason = http.StatusUnauthorized, "invalid signature (--reject-invalid)"
@@ -357,10 +389,18 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 		answerBody, contentType = `{"error":"simulated failure (--fail-rate)"}`, "application/json"
 	}
 	if h.o.Forward != nil && rec.Matched && !(h.o.RejectInvalid && invalid) {
-		fw, attempt := h.o.Forward.send(ctx, r, body)
-		// The URL holds the real query; the error and the app's answer may
-		// quote it.
-		fw.URL, fw.Error, fw.Body = h.redact.URL(fw.URL), h.redact.Text(fw.Error), h.redact.Text(fw.Body)
+		fw, attempt := h.forward(ctx, r, body)
+		for _, wait := range h.o.ForwardRetry {
+			if !retryable(fw, attempt) {
+				break
+			}
+			_ = delivery.Sleep(context.WithoutCancel(ctx), wait)
+			rec.ForwardAttempts = append(rec.ForwardAttempts, *fw)
+			fw, attempt = h.forward(ctx, r, body)
+		}
+		if rec.ForwardAttempts != nil {
+			rec.ForwardAttempts = append(rec.ForwardAttempts, *fw)
+		}
 		rec.Forward = fw
 		unrelayable := attempt.Err == nil && attempt.Status < 200
 		switch {
@@ -388,6 +428,26 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 	}
 	rec.Answer = a
 	return answerBody, contentType
+}
+
+// forward passes the delivery on once, its secrets hidden in the record.
+func (h *Handler) forward(ctx context.Context, r *http.Request, body []byte) (*capture.Forward, delivery.Attempt) {
+	fw, attempt := h.o.Forward.send(ctx, r, body)
+	// The URL holds the real query; the error and the app's answer may
+	// quote it.
+	fw.URL, fw.Error, fw.Body = h.redact.URL(fw.URL), h.redact.Text(fw.Error), h.redact.Text(fw.Body)
+	return fw, attempt
+}
+
+// retryable says whether a forward attempt is tried again: the app
+// answered 5xx, or could not be reached or did not answer in time. An
+// answer below 500 is the app's word; a target that cannot be made
+// (no URL) never will be.
+func retryable(fw *capture.Forward, a delivery.Attempt) bool {
+	if a.Err != nil {
+		return fw.URL != ""
+	}
+	return a.Status >= 500
 }
 
 // unrelayableAnswer is why an app's answer with status (below 200: 101

@@ -409,8 +409,11 @@ func TestVerdicts(t *testing.T) {
 		{"valid with second secret", true, []signature.Secret{signature.NewSecret("new"), signature.NewSecret("s3cret")}, body, true, false, 200, signature.ReasonValid, true},
 		{"valid and reject-invalid", true, s3cret, body, true, true, 200, signature.ReasonValid, true},
 		{"no scheme", false, s3cret, body, true, false, 200, "", false},
-		{"no secret", true, nil, body, true, false, 200, "", false},
-		{"no secret, reject-invalid", true, nil, body, true, true, 200, "", false},
+		// A signature that cannot be checked is "not checked", not unsigned
+		// and not invalid: --reject-invalid lets it through.
+		{"no secret", true, nil, body, true, false, 200, signature.ReasonNoSecret, false},
+		{"no secret, reject-invalid", true, nil, body, true, true, 200, signature.ReasonNoSecret, false},
+		{"no secret, no signature", true, nil, body, false, false, 200, "", false},
 		{"tampered body", true, s3cret, tampered, true, false, 200, signature.ReasonMismatch, false},
 		{"tampered body, reject-invalid", true, s3cret, tampered, true, true, 401, signature.ReasonMismatch, false},
 		{"signature missing", true, s3cret, body, false, false, 200, signature.ReasonMissingHeader, false},

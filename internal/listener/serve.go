@@ -1,14 +1,18 @@
 package listener
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/hooktool/hooktool/internal/capture"
 )
 
 // ServerOptions configure a Server: its Handler, the HTTP server's
@@ -22,10 +26,20 @@ type ServerOptions struct {
 	// for the deliveries in flight when it stops.
 	HeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 
-	// ExitAfter, when positive, stops serving once that many deliveries
-	// have been kept: matching Events, not refused, and written to the
-	// Store (a 503 does not count).
+	// ExitAfter, when positive, stops serving once that many distinct
+	// deliveries have been kept: matching Events, not refused, and written
+	// to the Store (a 503 does not count). A repeat of a delivery counted
+	// already (the same capture.Identity: a retry, a duplicate) does not
+	// count again, unless CountAttempts.
 	ExitAfter int
+	// CountAttempts makes ExitAfter count every delivery kept, repeats
+	// included.
+	CountAttempts bool
+	// ExpectApp2xx judges the app's answer to the last attempt of each
+	// distinct delivery (Result.AppFailures), and makes ExitAfter count a
+	// delivery only once the app accepted it (answered 2xx): a sender's
+	// retry of one the app failed still finds the listener.
+	ExpectApp2xx bool
 	// Timeout, when positive, stops serving after that long.
 	Timeout time.Duration
 
@@ -43,8 +57,11 @@ type Stats struct {
 	// Kept counts the deliveries written to the Store.
 	Kept int
 	// Invalid counts the deliveries matching Events whose signature was
-	// invalid.
+	// checked and invalid.
 	Invalid int
+	// Repeats counts the deliveries received that repeat an earlier one
+	// (Record.RepeatOf).
+	Repeats int
 	// ByEvent counts deliveries by event type ("" when a body has none),
 	// ByVerdict by signature.Verdict.Label, ByAnswer (refusals too) by the
 	// status answered.
@@ -59,7 +76,35 @@ type Result struct {
 	// Counted is how many deliveries counted towards ExitAfter.
 	Counted int
 	Stats   Stats
+	// AppFailures, with ExpectApp2xx, are the distinct deliveries whose
+	// last attempt the app did not answer 2xx, in the order they first
+	// failed; AppFailuresUntold more were not remembered (past
+	// maxAppFailures) and count as failed.
+	AppFailures       []AppFailure
+	AppFailuresUntold int
 }
+
+// AppFailure is a delivery the app did not accept at its last attempt.
+type AppFailure struct {
+	// ID is the record of the last attempt; FirstID the first delivery's
+	// (itself when it was not repeated).
+	ID, FirstID string
+	Event       string
+	// Status is the app's answer to the last attempt (0 when none came),
+	// Error why none came, or why the delivery was not forwarded.
+	Status int
+	Error  string
+	// Attempts counts the times the app was tried with the delivery: the
+	// sender's repeats, and each forward retry.
+	Attempts int
+
+	seq int
+}
+
+// maxAppFailures bounds the failed deliveries remembered in detail; more
+// are counted (AppFailuresUntold), never forgotten as if they had
+// succeeded.
+const maxAppFailures = 10_000
 
 // Server is the listener's HTTP server: it serves a Handler until it is
 // told to stop, then lets the deliveries in flight finish.
@@ -72,11 +117,20 @@ type Server struct {
 	stats   Stats
 	counted int
 	enough  chan struct{} // closed once ExitAfter deliveries are counted
+	// countedKeys are the distinct deliveries counted towards ExitAfter (at
+	// most ExitAfter of them: serving stops there).
+	countedKeys map[capture.Key]struct{}
+	// failing are the distinct deliveries whose last attempt the app did
+	// not accept (ExpectApp2xx); untold the failures past maxAppFailures.
+	failing map[capture.Key]*AppFailure
+	seq     int
+	untold  int
 }
 
 // NewServer returns a Server, or the error of New.
 func NewServer(o ServerOptions) (*Server, error) {
-	s := &Server{o: o, storing: o.Handler.Store != nil, enough: make(chan struct{})}
+	s := &Server{o: o, storing: o.Handler.Store != nil, enough: make(chan struct{}),
+		countedKeys: map[capture.Key]struct{}{}, failing: map[capture.Key]*AppFailure{}}
 	s.stats = Stats{ByEvent: map[string]int{}, ByVerdict: map[string]int{}, ByAnswer: map[int]int{}}
 	show := o.Handler.OnDelivery
 	ho := o.Handler
@@ -109,16 +163,73 @@ func (s *Server) count(d Delivery) {
 	}
 	st.ByEvent[rec.Event]++
 	st.ByVerdict[rec.Verdict.Label()]++
-	if rec.Verdict != nil && !rec.Verdict.Valid && rec.Matched {
+	if rec.Verdict.Checked() && !rec.Verdict.Valid && rec.Matched {
 		st.Invalid++
+	}
+	if rec.RepeatOf != "" {
+		st.Repeats++
+	}
+	accepted := appAccepted(rec)
+	if s.o.ExpectApp2xx && rec.Matched {
+		s.judge(d, accepted)
 	}
 	// Only deliveries that were kept count: a 503 (the file could not be
 	// written) must not let CI pass.
-	if d.SaveErr == nil && rec.Matched && s.o.ExitAfter > 0 {
-		s.counted++
-		if s.counted == s.o.ExitAfter {
-			close(s.enough)
+	if d.SaveErr != nil || !rec.Matched || s.o.ExitAfter <= 0 || s.counted >= s.o.ExitAfter {
+		return
+	}
+	if !s.o.CountAttempts {
+		if s.o.ExpectApp2xx && !accepted {
+			return
 		}
+		if _, done := s.countedKeys[d.Key]; done {
+			return
+		}
+		s.countedKeys[d.Key] = struct{}{}
+	}
+	s.counted++
+	if s.counted == s.o.ExitAfter {
+		close(s.enough)
+	}
+}
+
+// appAccepted says whether the app answered the last attempt to forward
+// rec with 2xx.
+func appAccepted(rec *capture.Record) bool {
+	fw := rec.Forward
+	return fw != nil && fw.Error == "" && fw.Status >= 200 && fw.Status < 300
+}
+
+// judge keeps what the app made of the last attempt of d's delivery.
+func (s *Server) judge(d Delivery, accepted bool) {
+	rec := d.Record
+	f := s.failing[d.Key]
+	if accepted {
+		delete(s.failing, d.Key)
+		return
+	}
+	tries := 1
+	if n := len(rec.ForwardAttempts); n > 0 {
+		tries = n
+	}
+	if f == nil {
+		if len(s.failing) >= maxAppFailures {
+			s.untold++
+			return
+		}
+		s.seq++
+		f = &AppFailure{FirstID: cmp.Or(rec.RepeatOf, rec.ID), seq: s.seq}
+		s.failing[d.Key] = f
+	}
+	f.ID, f.Event, f.Attempts = rec.ID, rec.Event, f.Attempts+tries
+	f.Status, f.Error = 0, ""
+	switch fw := rec.Forward; {
+	case fw == nil:
+		f.Error = "not forwarded: " + rec.Answer.Reason
+	case fw.Error != "":
+		f.Error = fw.Error
+	default:
+		f.Status = fw.Status
 	}
 }
 
@@ -170,6 +281,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) (Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	res.Counted, res.Stats = s.counted, s.stats
+	for _, f := range s.failing {
+		res.AppFailures = append(res.AppFailures, *f)
+	}
+	slices.SortFunc(res.AppFailures, func(a, b AppFailure) int { return a.seq - b.seq })
+	res.AppFailuresUntold = s.untold
 	return res, err
 }
 

@@ -36,6 +36,7 @@ type (
 		Provider    string    `yaml:"provider"`
 		Steps       stepList  `yaml:"steps"`
 		Probes      probeList `yaml:"probes"`
+		Reset       string    `yaml:"reset"`
 	}
 	stepYAML struct {
 		Name     string     `yaml:"name"`
@@ -364,6 +365,13 @@ func (sd *scenarioYAMLAt) scenario(file string) (*Scenario, error) {
 		}
 		earlier[st.Name] = true
 		s.Steps = append(s.Steps, st)
+	}
+	if sd.Reset != "" {
+		r, err := ParseReset(sd.Reset)
+		if err != nil {
+			return nil, yamlerr.At(file, sd.line, "%v", err)
+		}
+		s.Reset = r
 	}
 	for _, pd := range sd.Probes {
 		p, err := ParseProbe(pd.Request)

@@ -87,6 +87,9 @@ type Options struct {
 	// fast as Rate allows (0: no limit).
 	Storm int
 	Rate  float64
+	// RunNumber marks every delivery of this run (Delivery.Run): 1 or 2 in
+	// an idempotency check, else 0.
+	RunNumber int
 	// Send delivers one payload (signing it afresh) and returns the outcome.
 	Send func(ctx context.Context, d *Delivery) delivery.Attempt
 	// OnResult sees each delivery's outcome as it ends (from many goroutines
@@ -101,6 +104,7 @@ type Delivery struct {
 	Copy     int // 1..Duplicate
 	Phase    string
 	Round    int // storm round, from 1
+	Run      int // in an idempotency check, 1 or 2
 }
 
 // Result is a delivery's outcome against its step's expectation.
@@ -186,7 +190,7 @@ func Run(ctx context.Context, steps []Rendered, o Options) []Result {
 	for _, i := range o.Order(len(steps)) {
 		for t := 0; t < steps[i].Step.Times; t++ {
 			for c := 1; c <= o.Duplicate; c++ {
-				flow = append(flow, &Delivery{Rendered: &steps[i], Step: i, Copy: c, Phase: "flow"})
+				flow = append(flow, &Delivery{Rendered: &steps[i], Step: i, Copy: c, Phase: "flow", Run: o.RunNumber})
 			}
 		}
 	}
@@ -248,13 +252,24 @@ func sendPool(ctx context.Context, ds []*Delivery, workers int, rate float64, se
 
 // ProbeResult is a probe's outcome.
 type ProbeResult struct {
-	Probe   *Probe
-	Status  int
-	Body    []byte
-	Failed  []string // the conditions that did not hold
+	Probe  *Probe
+	Status int
+	Body   []byte
+	// Failed are the conditions that did not hold; Got, for each, the
+	// value its path found in the answer as compact JSON ("" for none).
+	Failed  []string
+	Got     []string
 	Err     error
 	Latency time.Duration
+	// Run is 1 or 2 in an idempotency check (after which run), else 0.
+	Run int
+	// Truncated is set when the answer was longer than MaxProbeBody: Body
+	// is its beginning.
+	Truncated bool
 }
+
+// MaxProbeBody is how much of a probe's answer is read.
+const MaxProbeBody = 1 << 20
 
 // OK reports whether the probe answered 2xx and every condition held.
 func (p ProbeResult) OK() bool {
@@ -278,14 +293,18 @@ func RunProbe(ctx context.Context, client *http.Client, p *Probe) ProbeResult {
 	}
 	defer resp.Body.Close()
 	res.Status = resp.StatusCode
-	res.Body, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	res.Body, err = io.ReadAll(io.LimitReader(resp.Body, MaxProbeBody+1))
 	if err != nil {
 		res.Err = err
 		return res
 	}
+	if len(res.Body) > MaxProbeBody {
+		res.Body, res.Truncated = res.Body[:MaxProbeBody], true
+	}
 	for _, c := range p.Expect {
 		if !c.HoldsOn(res.Body) {
 			res.Failed = append(res.Failed, c.String())
+			res.Got = append(res.Got, c.FoundIn(res.Body))
 		}
 	}
 	return res
@@ -318,22 +337,31 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-// WriteJUnit writes the run as JUnit XML.
-func WriteJUnit(w io.Writer, s *Scenario, results []Result, probes []ProbeResult, elapsed time.Duration) error {
-	suite := junitSuite{Name: s.ID, Time: fmt.Sprintf("%.3f", elapsed.Seconds())}
+// WriteJUnit writes the run as JUnit XML: a test case per step (its every
+// delivery, in both runs of an idempotency check), per probe answer, and in
+// an idempotency check per reset and per probe's comparison.
+func WriteJUnit(w io.Writer, r *Report) error {
+	s := r.Scenario
+	suite := junitSuite{Name: s.ID, Time: fmt.Sprintf("%.3f", r.Elapsed.Seconds())}
+	add := func(c junitCase) {
+		if c.Failure != nil {
+			suite.Failures++
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
 	for i, st := range s.Steps {
 		c := junitCase{Class: s.ID, Name: "step " + st.Name + " (" + st.Event + ")"}
 		var took time.Duration
 		var bad []string
 		n := 0
-		for _, r := range results {
-			if r.Delivery.Step != i {
+		for _, res := range r.Results {
+			if res.Delivery.Step != i {
 				continue
 			}
 			n++
-			took += r.Attempt.Latency
-			if !r.OK {
-				bad = append(bad, describe(r))
+			took += res.Attempt.Latency
+			if !res.OK {
+				bad = append(bad, describe(res))
 			}
 		}
 		c.Time = fmt.Sprintf("%.3f", took.Seconds())
@@ -343,19 +371,39 @@ func WriteJUnit(w io.Writer, s *Scenario, results []Result, probes []ProbeResult
 		case len(bad) > 0:
 			c.Failure = &junitFailure{Message: fmt.Sprintf("%d of %d deliveries did not meet expect %s", len(bad), n, st.Expect), Text: strings.Join(bad, "\n")}
 		}
-		if c.Failure != nil {
-			suite.Failures++
-		}
-		suite.Cases = append(suite.Cases, c)
+		add(c)
 	}
-	for _, p := range probes {
-		c := junitCase{Class: s.ID, Name: "probe " + p.Probe.Method + " " + p.Probe.URL, Time: fmt.Sprintf("%.3f", p.Latency.Seconds())}
+	var resets []ProbeResult
+	if r.Idempotency != nil {
+		resets = r.Idempotency.Resets
+	}
+	for i, p := range resets {
+		c := junitCase{Class: s.ID, Name: fmt.Sprintf("reset %s %s (before run %d)", p.Probe.Method, p.Probe.URL, i+1), Time: fmt.Sprintf("%.3f", p.Latency.Seconds())}
 		if !p.OK() {
 			msg := ProbeProblem(p)
 			c.Failure = &junitFailure{Message: msg, Text: string(p.Body)}
-			suite.Failures++
 		}
-		suite.Cases = append(suite.Cases, c)
+		add(c)
+	}
+	for _, p := range r.Probes {
+		c := junitCase{Class: s.ID, Name: "probe " + p.Probe.Method + " " + p.Probe.URL, Time: fmt.Sprintf("%.3f", p.Latency.Seconds())}
+		if p.Run > 0 {
+			c.Name += fmt.Sprintf(" (after run %d)", p.Run)
+		}
+		if !p.OK() {
+			msg := ProbeProblem(p)
+			c.Failure = &junitFailure{Message: msg, Text: string(p.Body)}
+		}
+		add(c)
+	}
+	if r.Idempotency != nil {
+		for _, a := range r.Idempotency.Answers {
+			c := junitCase{Class: s.ID, Name: "idempotency " + a.Probe.Method + " " + a.Probe.URL, Time: "0.000"}
+			if !a.Same() {
+				c.Failure = &junitFailure{Message: a.Problem(), Text: strings.Join(a.Lines(), "\n")}
+			}
+			add(c)
+		}
 	}
 	suite.Tests = len(suite.Cases)
 	if _, err := io.WriteString(w, xml.Header); err != nil {
@@ -390,5 +438,13 @@ func ProbeProblem(p ProbeResult) string {
 	case p.Status < 200 || p.Status > 299:
 		return fmt.Sprintf("answered %d", p.Status)
 	}
-	return "did not hold: " + strings.Join(p.Failed, "; ")
+	failed := make([]string, len(p.Failed))
+	for i, c := range p.Failed {
+		got := "nothing"
+		if i < len(p.Got) && p.Got[i] != "" {
+			got = p.Got[i]
+		}
+		failed[i] = c + " (got " + got + ")"
+	}
+	return "did not hold: " + strings.Join(failed, "; ")
 }

@@ -31,8 +31,11 @@ type Scenario struct {
 	Provider    string
 	Steps       []*Step
 	Probes      []*Probe
-	File        string
-	Line        int
+	// Reset puts the receiver back in its first state, for an idempotency
+	// check (Idempotency.Reset); nil when the file has none.
+	Reset *Probe
+	File  string
+	Line  int
 }
 
 // Step is one event to deliver.
@@ -221,6 +224,18 @@ func ParseProbe(s string) (*Probe, error) {
 		return &Probe{Method: strings.ToUpper(f[0]), URL: f[1]}, nil
 	}
 	return nil, fmt.Errorf("probe %q: expected 'METHOD URL'", s)
+}
+
+// ParseReset reads a reset request: "METHOD URL", or just a URL, for POST.
+func ParseReset(s string) (*Probe, error) {
+	f := strings.Fields(s)
+	switch len(f) {
+	case 1:
+		return &Probe{Method: "POST", URL: f[0]}, nil
+	case 2:
+		return &Probe{Method: strings.ToUpper(f[0]), URL: f[1]}, nil
+	}
+	return nil, fmt.Errorf("reset %q: expected 'METHOD URL'", s)
 }
 
 // resolve is the assignment's JSON value, its references resolved against

@@ -118,7 +118,7 @@ provider: payments
 stepz: []
 steps:
   - event: payment.success
-`, `f.yaml:4: unknown key "stepz" (known: id, description, provider, steps, probes)`},
+`, `f.yaml:4: unknown key "stepz" (known: id, description, provider, steps, probes, reset)`},
 		{"unknown step key", `
 id: x
 provider: payments
@@ -1047,11 +1047,16 @@ func TestRunProbe(t *testing.T) {
 		t.Errorf("probe = %+v", ok)
 	}
 	bad := probe("PUT "+srv.URL+"/state", "credits==1", "credits==3", `status=="paid"`)
-	if bad.OK() || !slices.Equal(bad.Failed, []string{"credits==3", `status=="paid"`}) {
-		t.Errorf("failed = %v", bad.Failed)
+	if bad.OK() || !slices.Equal(bad.Failed, []string{"credits==3", `status=="paid"`}) || !slices.Equal(bad.Got, []string{"1", `"refunded"`}) {
+		t.Errorf("failed = %v, got %v", bad.Failed, bad.Got)
 	}
-	if got := ProbeProblem(bad); got != `did not hold: credits==3; status=="paid"` {
+	if got := ProbeProblem(bad); got != `did not hold: credits==3 (got 1); status=="paid" (got "refunded")` {
 		t.Errorf("ProbeProblem = %q", got)
+	}
+	// What a failed condition found is shown as compact JSON, or nothing.
+	gone := probe("PUT "+srv.URL+"/state", "missing==1", "orders.0=={}")
+	if !slices.Equal(gone.Got, []string{"", `{"id":"o1"}`}) || ProbeProblem(gone) != `did not hold: missing==1 (got nothing); orders.0=={} (got {"id":"o1"})` {
+		t.Errorf("got %q: %s", gone.Got, ProbeProblem(gone))
 	}
 	nf := probe(srv.URL + "/nothing")
 	if nf.OK() || nf.Status != 404 || ProbeProblem(nf) != "answered 404" {
@@ -1090,10 +1095,10 @@ steps:
 	}
 	probes := []ProbeResult{
 		{Probe: &Probe{Method: "GET", URL: "http://h/a?x=1&y=<2>"}, Status: 200},
-		{Probe: &Probe{Method: "GET", URL: "http://h/b"}, Status: 200, Failed: []string{"credits==1"}, Body: []byte("{\"credits\":3}\x00\xff")},
+		{Probe: &Probe{Method: "GET", URL: "http://h/b"}, Status: 200, Failed: []string{"credits==1"}, Got: []string{"3"}, Body: []byte("{\"credits\":3}\x00\xff")},
 	}
 	var buf bytes.Buffer
-	if err := WriteJUnit(&buf, s, res, probes, 1500*time.Millisecond); err != nil {
+	if err := WriteJUnit(&buf, &Report{Scenario: s, Results: res, Probes: probes, Elapsed: 1500 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
@@ -1131,7 +1136,7 @@ steps:
 			t.Errorf("case %d = %q (%s)", i, c.Name, c.Class)
 		}
 	}
-	fails := []string{"", "2 of 2 deliveries did not meet expect 409", "not delivered", "", "did not hold: credits==1"}
+	fails := []string{"", "2 of 2 deliveries did not meet expect 409", "not delivered", "", "did not hold: credits==1 (got 3)"}
 	for i, c := range su.Cases {
 		got := ""
 		if c.Failure != nil {

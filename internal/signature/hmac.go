@@ -232,6 +232,9 @@ func (s hmacScheme) sign(key *macKey, id, ts string, body []byte, url string) []
 
 func (s hmacScheme) parse(h http.Header) (signed, *Verdict) {
 	p := signed{header: s.cfg.Header}
+	if s.useID {
+		p.id = h.Get(s.cfg.IDHeader)
+	}
 	for _, name := range s.HeaderNames() {
 		if h.Get(name) == "" {
 			return p, missing(name)
@@ -248,9 +251,6 @@ func (s hmacScheme) parse(h http.Header) (signed, *Verdict) {
 		return p, malformed(s.cfg.Header, "the signature is not "+string(s.enc))
 	}
 	p.sigs = [][]byte{raw}
-	if s.useID {
-		p.id = h.Get(s.cfg.IDHeader)
-	}
 	if s.useTS {
 		p.tsRaw = h.Get(s.cfg.TimestampHeader)
 		var bad *Verdict

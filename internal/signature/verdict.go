@@ -1,5 +1,7 @@
 package signature
 
+import "net/http"
+
 // Reason says why a verdict is what it is. The values are stable: they
 // appear in `verify --json` output and users' scripts match on them.
 type Reason string
@@ -48,4 +50,28 @@ func (v *Verdict) Label() string {
 
 func fail(scheme string, r Reason, header, msg string) Verdict {
 	return Verdict{Scheme: scheme, Reason: r, Header: header, Message: msg}
+}
+
+// Checked reports whether a verdict was reached by checking a signature:
+// false for none (unsigned) and for one not checked for want of a secret.
+func (v *Verdict) Checked() bool { return v != nil && v.Reason != ReasonNoSecret }
+
+// NotChecked is the verdict on a message verified under s with no secret
+// configured: nil when it carries no signature of s at all (it is
+// unsigned), else a no_secret verdict naming the signature header, so a
+// signed delivery is not shown as unsigned.
+func NotChecked(s Scheme, h http.Header) *Verdict {
+	if s == nil {
+		return nil
+	}
+	p, bad := s.parse(h)
+	header := p.header
+	if bad != nil && bad.Reason == ReasonMissingHeader && (header == "" || h.Get(header) == "") {
+		return nil // no signature header: another of the scheme's headers may be there, but nothing is signed
+	}
+	if header == "" && bad != nil {
+		header = bad.Header
+	}
+	v := fail(s.Name(), ReasonNoSecret, header, "not checked: no secret is configured to check the signature with")
+	return &v
 }

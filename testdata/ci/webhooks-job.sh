@@ -7,7 +7,7 @@
 #   HOOKTOOL_SECRET=... bash testdata/ci/webhooks-job.sh HOST:PORT
 #
 # The steps below are the README's run: blocks, verbatim (a test holds them
-# equal: TestCIJobScriptIsTheREADMEs in cmd/hooktool/bankapp_test.go);
+# equal: TestCIJobScriptIsTheREADMEs in cmd/hooktool/cijob_test.go);
 # localhost:3000, the app's address there, is replaced by HOST:PORT when a
 # step runs. Installing hooktool and starting the app are the caller's.
 # The steps run in the current directory (the README's replay step reads
@@ -55,7 +55,7 @@ RUN
 step "The app is idempotent" <<'RUN'
 hooktool scenario run aella/transfer-completed --to http://localhost:3000/webhooks \
   --idempotency --probe 'GET http://localhost:3000/balance' \
-  --reset 'POST http://localhost:3000/reset' \
+  --reset 'POST http://localhost:3000/test/reset' \
   --duplicate 3 --concurrent --junit scenario.xml
 RUN
 

@@ -90,9 +90,11 @@ type providerJSON struct {
 	Docs         string      `json:"docs"`
 	Source       string      `json:"source"`
 	EventPath    string      `json:"event_path"`
+	EventIDPath  string      `json:"event_id_path,omitempty"`
 	ContentType  string      `json:"content_type"`
 	Illustrative bool        `json:"illustrative"`
 	Signing      signingJSON `json:"signing"`
+	Retry        *retryJSON  `json:"retry,omitempty"`
 	Events       []string    `json:"events"`
 	File         string      `json:"file"`
 	Builtin      bool        `json:"builtin"`
@@ -102,6 +104,24 @@ type signingJSON struct {
 	Scheme string                `json:"scheme"`
 	HMAC   *signature.HMACConfig `json:"hmac,omitempty"`
 	Note   string                `json:"note,omitempty"`
+}
+
+// retryJSON is what the provider documents about retries (schedule: the
+// waits before each retry, as Go durations).
+type retryJSON struct {
+	Schedule []string `json:"schedule,omitempty"`
+	Note     string   `json:"note,omitempty"`
+}
+
+func retryOf(r catalog.Retry) *retryJSON {
+	if len(r.Schedule) == 0 && r.Note == "" {
+		return nil
+	}
+	out := &retryJSON{Note: r.Note}
+	for _, w := range r.Waits() {
+		out.Schedule = append(out.Schedule, w.String())
+	}
+	return out
 }
 
 func hmacOf(s catalog.Signing) *signature.HMACConfig {
@@ -118,8 +138,8 @@ func (p providersJSON) Providers(providers []*catalog.Provider) error {
 	for _, pr := range providers {
 		if err := JSONLine(p.out.Streams.Out, providerJSON{
 			ID: pr.ID, Name: pr.Name, Docs: pr.Docs, Source: pr.Source, EventPath: pr.EventPath,
-			ContentType: pr.ContentType, Illustrative: pr.Illustrative, Events: pr.EventNames(), File: pr.File, Builtin: pr.Builtin,
-			Signing: signingJSON{Scheme: pr.Signing.Scheme, HMAC: hmacOf(pr.Signing), Note: pr.Signing.Note},
+			EventIDPath: pr.EventIDPath, ContentType: pr.ContentType, Illustrative: pr.Illustrative, Events: pr.EventNames(), File: pr.File, Builtin: pr.Builtin,
+			Signing: signingJSON{Scheme: pr.Signing.Scheme, HMAC: hmacOf(pr.Signing), Note: pr.Signing.Note}, Retry: retryOf(pr.Retry),
 		}); err != nil {
 			return err
 		}

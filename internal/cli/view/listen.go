@@ -2,7 +2,9 @@ package view
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -47,6 +49,18 @@ type ListenFile struct {
 	Lost      int64
 }
 
+// ListenAppFailures are the deliveries the --forward-to app did not
+// answer 2xx at their last attempt (--expect-app-2xx).
+type ListenAppFailures struct {
+	Failures []listener.AppFailure
+	// Untold more failed but were not remembered in detail.
+	Untold int
+	// Distinct is how many distinct deliveries came.
+	Distinct int
+	// Save is the --save file, "" when not saving.
+	Save string
+}
+
 // ListenSettings are what the listen printer needs besides Out.
 type ListenSettings struct {
 	// Verbose also shows each delivery's headers and body.
@@ -63,6 +77,9 @@ type ListenPrinter interface {
 	Ready(ListenReady) error
 	Delivery(listener.Delivery)
 	Summary(ListenSummary)
+	// AppFailures is the --expect-app-2xx failure: an error, and which
+	// deliveries failed (told with --quiet too).
+	AppFailures(ListenAppFailures)
 }
 
 // NewListenPrinter returns the printer for out: JSON lines, nothing but
@@ -72,7 +89,7 @@ func NewListenPrinter(out Out, s ListenSettings) ListenPrinter {
 	case out.JSON:
 		return &listenJSON{out: out, s: s, hinted: map[string]bool{}}
 	case out.Quiet:
-		return listenQuiet{}
+		return listenQuiet{text: &listenText{out: out, s: s, hinted: map[string]bool{}}}
 	}
 	return &listenText{out: out, s: s, hinted: map[string]bool{}}
 }
@@ -87,12 +104,32 @@ func listenProblems(d listener.Delivery, redact *signature.Redactor) []listenPro
 	}
 	if e := d.ForwardErr; e != nil {
 		hint := e.Hint
-		if e.Kind == delivery.KindTimeout {
+		var untrusted *tls.CertificateVerificationError
+		switch {
+		case e.Kind == delivery.KindTimeout:
 			hint = "raise --forward-timeout, or check the app is not stuck on the request"
+		case errors.As(e, &untrusted):
+			hint = "for a local app with a self-signed certificate, pass --forward-insecure"
 		}
 		out = append(out, listenProblem{"forward: " + redact.Text(e.Error()), hint})
 	}
 	return out
+}
+
+// appFailuresMessage is the --expect-app-2xx error.
+func appFailuresMessage(f ListenAppFailures) string {
+	return fmt.Sprintf("the app did not answer 2xx to the last attempt of %d of %s (--expect-app-2xx)",
+		len(f.Failures)+f.Untold, Plural(max(f.Distinct, len(f.Failures)+f.Untold), "delivery", "deliveries"))
+}
+
+// VerdictText is how a verdict reads for people: "unsigned" for none,
+// "not checked (no secret)" for a signature that was not checked for want
+// of a secret, else its Label.
+func VerdictText(v *signature.Verdict) string {
+	if v != nil && v.Reason == signature.ReasonNoSecret {
+		return "not checked (no secret)"
+	}
+	return v.Label()
 }
 
 // shown says whether a delivery is shown: refusals are, and deliveries
@@ -140,7 +177,26 @@ type listenSummaryJSON struct {
 	Received  int            `json:"received"`
 	Recreated *int           `json:"recreated,omitempty"`
 	Refused   int            `json:"refused"`
+	Repeats   int            `json:"repeats,omitempty"`
 	Type      string         `json:"type"`
+}
+
+type listenAppFailuresJSON struct {
+	Type       string           `json:"type"`
+	Message    string           `json:"message"`
+	Deliveries []appFailureJSON `json:"deliveries"`
+	Untold     int              `json:"untold,omitempty"`
+	Hints      []string         `json:"hints,omitempty"`
+	ExitCode   int              `json:"exit_code"`
+}
+
+type appFailureJSON struct {
+	ID       string `json:"id"`
+	FirstID  string `json:"first_id"`
+	Event    string `json:"event"`
+	Status   int    `json:"status,omitempty"`
+	Error    string `json:"error,omitempty"`
+	Attempts int    `json:"attempts"`
 }
 
 type listenWarningJSON struct {
@@ -182,7 +238,7 @@ func (p *listenJSON) Summary(s ListenSummary) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	j := listenSummaryJSON{
-		Type: "summary", Received: s.Received, Kept: s.Kept, Refused: s.Refused,
+		Type: "summary", Received: s.Received, Kept: s.Kept, Refused: s.Refused, Repeats: s.Repeats,
 		ByEvent: eventCounts(s.ByEvent), ByVerdict: s.ByVerdict, ByAnswer: s.ByAnswer,
 	}
 	if f := s.File; f != nil {
@@ -191,14 +247,37 @@ func (p *listenJSON) Summary(s ListenSummary) {
 	JSONLine(p.out.Streams.Err, j)
 }
 
+func (p *listenJSON) AppFailures(f ListenAppFailures) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	j := listenAppFailuresJSON{Type: "error", Message: appFailuresMessage(f), Deliveries: []appFailureJSON{}, Untold: f.Untold, ExitCode: 1}
+	for _, a := range f.Failures {
+		j.Deliveries = append(j.Deliveries, appFailureJSON{ID: a.ID, FirstID: a.FirstID, Event: a.Event, Status: a.Status, Error: p.s.Redact.Text(a.Error), Attempts: a.Attempts})
+	}
+	if h := appFailuresHint(f); h != "" {
+		j.Hints = []string{h}
+	}
+	JSONLine(p.out.Streams.Err, j)
+}
+
+func appFailuresHint(f ListenAppFailures) string {
+	if f.Save == "" {
+		return ""
+	}
+	return "see what the app answered with `hooktool captures show " + f.Save + " ID`"
+}
+
 // ---- quiet -----------------------------------------------------------------
 
-// listenQuiet is text with --quiet: nothing.
-type listenQuiet struct{}
+// listenQuiet is text with --quiet: nothing but failures.
+type listenQuiet struct{ text *listenText }
 
 func (listenQuiet) Ready(ListenReady) error    { return nil }
 func (listenQuiet) Delivery(listener.Delivery) {}
 func (listenQuiet) Summary(ListenSummary)      {}
+func (q listenQuiet) AppFailures(f ListenAppFailures) {
+	q.text.AppFailures(f)
+}
 
 // ---- text ------------------------------------------------------------------
 
@@ -250,8 +329,17 @@ func (p *listenText) Delivery(d listener.Delivery) {
 		return
 	}
 	fmt.Fprintln(p.out.Streams.Out, p.line(d))
-	if p.s.Verbose && d.Refused == "" {
-		p.details(d.Record)
+	if d.Refused != "" {
+		return
+	}
+	if p.s.Verbose {
+		p.details(d.Record) // every hint, with the headers
+		return
+	}
+	// The first hint at why a signature failed, as verify gives it: the
+	// hints may quote the delivery, so they are escaped.
+	if vd := d.Record.Verdict; vd.Checked() && !vd.Valid && len(vd.Hints) > 0 {
+		fmt.Fprintf(p.out.Streams.Out, "    %s %s\n", p.out.Palette.Warn("hint:"), term.Escape(vd.Hints[0]))
 	}
 }
 
@@ -279,8 +367,8 @@ func (p *listenText) line(d listener.Delivery) string {
 	}
 	fmt.Fprintf(&b, "  %s", c.Bold(term.Escape(ev)))
 	switch vd := rec.Verdict; {
-	case vd == nil:
-		b.WriteString("  " + c.Dim(vd.Label()))
+	case !vd.Checked():
+		b.WriteString("  " + c.Dim(VerdictText(vd)))
 	case vd.Valid:
 		b.WriteString("  " + c.OK("✔ "+vd.Label()))
 	default:
@@ -298,10 +386,24 @@ func (p *listenText) line(d listener.Delivery) string {
 			b.WriteString("  " + c.Bad("⇢ app ✘ "+term.Escape(fw.Error)))
 		} else {
 			fmt.Fprintf(&b, "  ⇢ app %d %s", fw.Status, Latency(time.Duration(fw.LatencyMS*float64(time.Millisecond))))
-			if fw.Body != "" {
-				b.WriteString("  " + c.Dim(Preview([]byte(fw.Body), 40)))
-			}
 		}
+		if n := len(rec.ForwardAttempts); n > 1 {
+			before := make([]string, n-1)
+			for i, a := range rec.ForwardAttempts[:n-1] {
+				if a.Error != "" {
+					before[i] = "✘"
+				} else {
+					before[i] = strconv.Itoa(a.Status)
+				}
+			}
+			fmt.Fprintf(&b, " (attempt %d, after %s)", n, strings.Join(before, ", "))
+		}
+		if fw.Error == "" && fw.Body != "" {
+			b.WriteString("  " + c.Dim(Preview([]byte(fw.Body), 40)))
+		}
+	}
+	if rec.RepeatOf != "" {
+		b.WriteString("  " + c.Warn("↻ repeat of "+term.Escape(rec.RepeatOf)))
 	}
 	return b.String()
 }
@@ -346,6 +448,9 @@ func (p *listenText) Summary(s ListenSummary) {
 	defer p.mu.Unlock()
 	w := p.out.Streams.Err
 	fmt.Fprintf(w, "hooktool: received %s", Plural(s.Received, "delivery", "deliveries"))
+	if s.Repeats > 0 {
+		fmt.Fprintf(w, " (%d repeating an earlier one)", s.Repeats)
+	}
 	if s.Save != "" {
 		fmt.Fprintf(w, ", kept %d in %s", s.Kept, s.Save)
 		if f := s.File; f != nil {
@@ -367,7 +472,7 @@ func (p *listenText) Summary(s ListenSummary) {
 	for _, group := range []struct {
 		name string
 		m    map[string]int
-	}{{"by event", eventCounts(s.ByEvent)}, {"by verdict", s.ByVerdict}, {"by answer", byAnswer}} {
+	}{{"by event", eventCounts(s.ByEvent)}, {"by verdict", verdictTexts(s.ByVerdict)}, {"by answer", byAnswer}} {
 		if len(group.m) == 0 {
 			continue
 		}
@@ -381,6 +486,40 @@ func (p *listenText) Summary(s ListenSummary) {
 			parts[i] = fmt.Sprintf("%s %d", term.Escape(k), group.m[k])
 		}
 		fmt.Fprintf(w, "hooktool:   %s: %s\n", group.name, strings.Join(parts, ", "))
+	}
+}
+
+// verdictTexts are verdict counts by VerdictText rather than by Label.
+func verdictTexts(m map[string]int) map[string]int {
+	out := make(map[string]int, len(m))
+	for k, n := range m {
+		if k == string(signature.ReasonNoSecret) {
+			k = VerdictText(&signature.Verdict{Reason: signature.ReasonNoSecret})
+		}
+		out[k] += n
+	}
+	return out
+}
+
+func (p *listenText) AppFailures(f ListenAppFailures) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w, c := p.out.Streams.Err, p.out.ErrPalette
+	fmt.Fprintf(w, "hooktool: %s %s\n", c.Bad("error:"), appFailuresMessage(f))
+	for _, a := range f.Failures {
+		answer := fmt.Sprintf("→ app %d", a.Status)
+		if a.Error != "" {
+			answer = "→ app ✘ " + p.s.Redact.Text(a.Error)
+		}
+		// The id, event type and error come from the delivery and the
+		// app: escaped.
+		fmt.Fprintf(w, "hooktool:   %s  %s  %s  (%s)\n", term.Escape(a.ID), term.Escape(orDash(a.Event)), term.Escape(answer), Plural(a.Attempts, "attempt", "attempts"))
+	}
+	if f.Untold > 0 {
+		fmt.Fprintf(w, "hooktool:   and %d more\n", f.Untold)
+	}
+	if h := appFailuresHint(f); h != "" {
+		fmt.Fprintf(w, "hooktool: hint: %s\n", term.Escape(h))
 	}
 }
 

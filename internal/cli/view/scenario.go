@@ -1,6 +1,7 @@
 package view
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -70,9 +71,17 @@ func stepEvents(s *scenario.Scenario) []string {
 // each delivery and probe as it ends (Delivery is safe from many
 // goroutines), then the totals.
 type ScenarioRun interface {
-	Start(s *scenario.Scenario, target string, steps []scenario.Rendered, o scenario.Options)
+	// Start says what is about to be sent; idempotency, that the run is an
+	// idempotency check.
+	Start(s *scenario.Scenario, target string, steps []scenario.Rendered, o scenario.Options, idempotency bool)
+	// Note is a line about the run (how retries go).
+	Note(string)
 	Delivery(scenario.Result)
 	Probe(scenario.ProbeResult)
+	// Reset and Answer are an idempotency check's resets, and each probe's
+	// comparison of its two answers.
+	Reset(scenario.ProbeResult)
+	Answer(scenario.AnswerDiff)
 	Summary(*scenario.Report)
 }
 
@@ -92,7 +101,7 @@ type scenarioRunText struct {
 	hinted map[string]bool
 }
 
-func (v *scenarioRunText) Start(s *scenario.Scenario, target string, steps []scenario.Rendered, o scenario.Options) {
+func (v *scenarioRunText) Start(s *scenario.Scenario, target string, steps []scenario.Rendered, o scenario.Options, idempotency bool) {
 	if v.out.Quiet {
 		return
 	}
@@ -105,6 +114,54 @@ func (v *scenarioRunText) Start(s *scenario.Scenario, target string, steps []sce
 		fmt.Fprintf(w, " (jitter up to %s, --seed %d)", o.Jitter, o.Seed)
 	}
 	fmt.Fprintln(w)
+	if idempotency {
+		fmt.Fprintln(w, "hooktool: idempotency check: run 1 sends the flow once in order, run 2 the same deliveries with the disorders; the probes must answer the same after both")
+	}
+}
+
+func (v *scenarioRunText) Note(s string) {
+	if !v.out.Quiet {
+		fmt.Fprintf(v.out.Streams.Err, "hooktool: %s\n", term.Escape(s))
+	}
+}
+
+func (v *scenarioRunText) Reset(pr scenario.ProbeResult) {
+	if v.out.Quiet {
+		return
+	}
+	p := v.out.Palette
+	status := p.OK(fmt.Sprintf("✔ %d", pr.Status))
+	if !pr.OK() {
+		status = p.Bad("✘ " + term.Escape(scenario.ProbeProblem(pr)))
+	}
+	fmt.Fprintf(v.out.Streams.Out, "reset %s %s  %s\n", term.Escape(pr.Probe.Method), term.Escape(pr.Probe.URL), status)
+}
+
+// Answer prints a probe's comparison, and each difference under it (the
+// receiver's keys and values, escaped).
+func (v *scenarioRunText) Answer(a scenario.AnswerDiff) {
+	if v.out.Quiet && a.Same() {
+		return
+	}
+	p := v.out.Palette
+	w := v.out.Streams.Out
+	head := fmt.Sprintf("idempotency %s %s  ", term.Escape(a.Probe.Method), term.Escape(a.Probe.URL))
+	if a.Same() {
+		fmt.Fprintln(w, head+p.OK("✔ the same answer after both runs"))
+		return
+	}
+	problem := a.Problem()
+	if a.Err == nil {
+		problem += ":"
+	}
+	fmt.Fprintln(w, head+p.Bad("✘ "+term.Escape(problem)))
+	for _, line := range a.Lines() {
+		fmt.Fprintln(w, "  "+term.Escape(line))
+	}
+	if a.Body {
+		fmt.Fprintln(w, "  "+p.Dim("before: "+Preview(a.Bodies[0], 60)))
+		fmt.Fprintln(w, "  "+p.Dim("after:  "+Preview(a.Bodies[1], 60)))
+	}
 }
 
 func (v *scenarioRunText) Delivery(res scenario.Result) {
@@ -124,6 +181,9 @@ func (v *scenarioRunText) Delivery(res scenario.Result) {
 	if d.Phase == "storm" {
 		label = p.Dim(fmt.Sprintf("[storm %d] ", d.Round)) + label
 	}
+	if d.Run > 0 {
+		label = p.Dim(fmt.Sprintf("[run %d] ", d.Run)) + label
+	}
 	var status string
 	switch {
 	case a.Err != nil:
@@ -132,6 +192,9 @@ func (v *scenarioRunText) Delivery(res scenario.Result) {
 		status = p.OK(fmt.Sprintf("✔ %d", a.Status))
 	default:
 		status = p.Bad(fmt.Sprintf("✘ %d (expected %s)", a.Status, st.Expect))
+	}
+	if a.Number > 1 {
+		status += p.Dim(fmt.Sprintf(" (attempt %d)", a.Number))
 	}
 	line := fmt.Sprintf("%s  %s  %s", label, status, Latency(a.Latency))
 	if a.Err == nil && len(a.Body) > 0 {
@@ -153,7 +216,11 @@ func (v *scenarioRunText) Probe(pr scenario.ProbeResult) {
 	if !pr.OK() {
 		status = p.Bad("✘ " + term.Escape(scenario.ProbeProblem(pr)))
 	}
-	fmt.Fprintf(v.out.Streams.Out, "probe %s %s  %s\n", term.Escape(pr.Probe.Method), term.Escape(pr.Probe.URL), status)
+	run := ""
+	if pr.Run > 0 {
+		run = p.Dim(fmt.Sprintf("[run %d] ", pr.Run))
+	}
+	fmt.Fprintf(v.out.Streams.Out, "%sprobe %s %s  %s\n", run, term.Escape(pr.Probe.Method), term.Escape(pr.Probe.URL), status)
 }
 
 func (v *scenarioRunText) Summary(r *scenario.Report) {
@@ -165,6 +232,16 @@ func (v *scenarioRunText) Summary(r *scenario.Report) {
 	if len(r.Probes) > 0 {
 		fmt.Fprintf(w, "; %d of %d probes held", len(r.Probes)-r.ProbesFailed(), len(r.Probes))
 	}
+	if i := r.Idempotency; i != nil {
+		if n := i.ResetsFailed(); n > 0 {
+			fmt.Fprintf(w, "; %d of %d resets failed", n, len(i.Resets))
+		}
+		if n := i.Changed(); n > 0 {
+			fmt.Fprintf(w, "; not idempotent: %d of %d answers changed", n, len(i.Answers))
+		} else {
+			fmt.Fprintf(w, "; idempotent: %d of %d answers the same", len(i.Answers), len(i.Answers))
+		}
+	}
 	fmt.Fprintf(w, " (%s)\n", r.Elapsed.Round(time.Millisecond))
 }
 
@@ -172,6 +249,7 @@ func (v *scenarioRunText) Summary(r *scenario.Report) {
 // have always been written.
 type (
 	deliveryLine struct {
+		Attempts  int     `json:"attempts,omitempty"` // when retried
 		Copy      int     `json:"copy"`
 		Error     string  `json:"error,omitempty"`
 		Event     string  `json:"event"`
@@ -180,6 +258,7 @@ type (
 		OK        bool    `json:"ok"`
 		Phase     string  `json:"phase"`
 		Round     int     `json:"round,omitempty"`
+		Run       int     `json:"run,omitempty"`
 		Scenario  string  `json:"scenario"`
 		Status    int     `json:"status"`
 		Step      string  `json:"step"`
@@ -188,19 +267,52 @@ type (
 	probeLine struct {
 		Error    string   `json:"error,omitempty"`
 		Failed   []string `json:"failed"`
+		Got      []string `json:"got,omitempty"`
 		Method   string   `json:"method"`
 		OK       bool     `json:"ok"`
+		Run      int      `json:"run,omitempty"`
 		Scenario string   `json:"scenario"`
 		Status   int      `json:"status"`
 		Type     string   `json:"type"`
 		URL      string   `json:"url"`
 	}
+	resetLine struct {
+		Error    string `json:"error,omitempty"`
+		Method   string `json:"method"`
+		OK       bool   `json:"ok"`
+		Scenario string `json:"scenario"`
+		Status   int    `json:"status"`
+		Type     string `json:"type"`
+		URL      string `json:"url"`
+	}
+	// answerLine is a probe's comparison in an idempotency check; each
+	// change's old and new values are the JSON they were.
+	answerLine struct {
+		BodyDiffers bool         `json:"body_differs,omitempty"`
+		Changes     []changeLine `json:"changes"`
+		Error       string       `json:"error,omitempty"`
+		Method      string       `json:"method"`
+		OK          bool         `json:"ok"`
+		Scenario    string       `json:"scenario"`
+		Status      [2]int       `json:"status"`
+		Type        string       `json:"type"`
+		URL         string       `json:"url"`
+	}
+	changeLine struct {
+		Kind string          `json:"kind"`
+		New  json.RawMessage `json:"new,omitempty"`
+		Old  json.RawMessage `json:"old,omitempty"`
+		Path string          `json:"path"`
+	}
 	summaryLine struct {
 		Deliveries   int    `json:"deliveries"`
 		ElapsedMS    int64  `json:"elapsed_ms"`
 		Failed       int    `json:"failed"`
+		Idempotent   *bool  `json:"idempotent,omitempty"`
 		Probes       int    `json:"probes"`
 		ProbesFailed int    `json:"probes_failed"`
+		Resets       int    `json:"resets,omitempty"`
+		ResetsFailed int    `json:"resets_failed,omitempty"`
 		Scenario     string `json:"scenario"`
 		Seed         uint64 `json:"seed"`
 		Type         string `json:"type"`
@@ -213,14 +325,44 @@ type scenarioRunJSON struct {
 	mu  sync.Mutex
 }
 
-// Start says nothing under --json: stdout is the deliveries' lines.
-func (v *scenarioRunJSON) Start(*scenario.Scenario, string, []scenario.Rendered, scenario.Options) {}
+// Start and Note say nothing under --json: stdout is the deliveries'
+// lines.
+func (v *scenarioRunJSON) Start(*scenario.Scenario, string, []scenario.Rendered, scenario.Options, bool) {
+}
+func (v *scenarioRunJSON) Note(string) {}
+
+func (v *scenarioRunJSON) Reset(pr scenario.ProbeResult) {
+	line := resetLine{Method: pr.Probe.Method, OK: pr.OK(), Scenario: v.id, Status: pr.Status, Type: "reset", URL: pr.Probe.URL}
+	if pr.Err != nil {
+		line.Error = pr.Err.Error()
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	_ = JSONLine(v.out.Streams.Out, line)
+}
+
+func (v *scenarioRunJSON) Answer(a scenario.AnswerDiff) {
+	line := answerLine{BodyDiffers: a.Body, Changes: []changeLine{}, Method: a.Probe.Method, OK: a.Same(), Scenario: v.id,
+		Status: a.Status, Type: "idempotency", URL: a.Probe.URL}
+	for _, c := range a.Changes {
+		line.Changes = append(line.Changes, changeLine{Kind: string(c.Kind), New: c.New, Old: c.Old, Path: c.Path.String()})
+	}
+	if a.Err != nil {
+		line.Error = a.Err.Error()
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	_ = JSONLine(v.out.Streams.Out, line)
+}
 
 func (v *scenarioRunJSON) Delivery(res scenario.Result) {
 	d, a := res.Delivery, res.Attempt
 	st := d.Rendered.Step
 	line := deliveryLine{Copy: d.Copy, Event: st.Event, Expect: st.Expect.String(), LatencyMS: float64(a.Latency.Microseconds()) / 1000,
-		OK: res.OK, Phase: d.Phase, Round: d.Round, Scenario: v.id, Status: a.Status, Step: st.Name, Type: "delivery"}
+		OK: res.OK, Phase: d.Phase, Round: d.Round, Run: d.Run, Scenario: v.id, Status: a.Status, Step: st.Name, Type: "delivery"}
+	if a.Number > 1 {
+		line.Attempts = a.Number
+	}
 	if a.Err != nil {
 		line.Error = a.Err.Error()
 	}
@@ -230,7 +372,7 @@ func (v *scenarioRunJSON) Delivery(res scenario.Result) {
 }
 
 func (v *scenarioRunJSON) Probe(pr scenario.ProbeResult) {
-	line := probeLine{Failed: pr.Failed, Method: pr.Probe.Method, OK: pr.OK(), Scenario: v.id, Status: pr.Status, Type: "probe", URL: pr.Probe.URL}
+	line := probeLine{Failed: pr.Failed, Got: pr.Got, Method: pr.Probe.Method, OK: pr.OK(), Run: pr.Run, Scenario: v.id, Status: pr.Status, Type: "probe", URL: pr.Probe.URL}
 	if pr.Err != nil {
 		line.Error = pr.Err.Error()
 	}
@@ -240,6 +382,11 @@ func (v *scenarioRunJSON) Probe(pr scenario.ProbeResult) {
 }
 
 func (v *scenarioRunJSON) Summary(r *scenario.Report) {
-	_ = JSONLine(v.out.Streams.Err, summaryLine{Deliveries: len(r.Results), ElapsedMS: r.Elapsed.Milliseconds(), Failed: r.Failed(),
-		Probes: len(r.Probes), ProbesFailed: r.ProbesFailed(), Scenario: v.id, Seed: r.Seed, Type: "summary"})
+	line := summaryLine{Deliveries: len(r.Results), ElapsedMS: r.Elapsed.Milliseconds(), Failed: r.Failed(),
+		Probes: len(r.Probes), ProbesFailed: r.ProbesFailed(), Scenario: v.id, Seed: r.Seed, Type: "summary"}
+	if i := r.Idempotency; i != nil {
+		idempotent := i.Changed() == 0
+		line.Idempotent, line.Resets, line.ResetsFailed = &idempotent, len(i.Resets), i.ResetsFailed()
+	}
+	_ = JSONLine(v.out.Streams.Err, line)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/jsondiff"
 	"github.com/hooktool/hooktool/internal/scenario"
 	"github.com/hooktool/hooktool/internal/term"
 )
@@ -34,7 +35,7 @@ func TestScenarioRunJSON(t *testing.T) {
 	s, steps, res, rep := runOf(t)
 	streams, out, errs := term.Test("")
 	p := NewScenarioRun(Out{Streams: streams, JSON: true}, s.ID)
-	p.Start(s, "http://h/in", steps, scenario.Options{})
+	p.Start(s, "http://h/in", steps, scenario.Options{}, false)
 	for _, r := range res {
 		p.Delivery(r)
 	}
@@ -56,7 +57,7 @@ func TestScenarioRunText(t *testing.T) {
 	s, steps, res, rep := runOf(t)
 	streams, out, errs := term.Test("")
 	p := NewScenarioRun(Out{Streams: streams, Palette: term.NewPalette(false), ErrPalette: term.NewPalette(false)}, s.ID)
-	p.Start(s, "http://h/in", steps, scenario.Options{Shuffle: true, Seed: 42})
+	p.Start(s, "http://h/in", steps, scenario.Options{Shuffle: true, Seed: 42}, false)
 	for _, r := range res {
 		p.Delivery(r)
 	}
@@ -73,7 +74,7 @@ func TestScenarioRunText(t *testing.T) {
 	// --quiet: nothing but errors.
 	streams, out, errs = term.Test("")
 	p = NewScenarioRun(Out{Streams: streams, Quiet: true, Palette: term.NewPalette(false)}, s.ID)
-	p.Start(s, "http://h/in", steps, scenario.Options{})
+	p.Start(s, "http://h/in", steps, scenario.Options{}, false)
 	p.Delivery(res[0])
 	p.Probe(rep.Probes[0])
 	p.Summary(rep)
@@ -99,5 +100,77 @@ func TestScenarioList(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "SCENARIO ") || !strings.HasPrefix(lines[1], "shop/paid ") || !strings.HasSuffix(lines[1], " pay") {
 		t.Errorf("text:\n%s", out)
+	}
+}
+
+// An idempotency check's resets, run-marked lines and comparisons: as text
+// (the receiver's keys and values escaped, so an answer cannot rewrite the
+// terminal) and as JSON lines (the values as the JSON they were).
+func TestScenarioIdempotency(t *testing.T) {
+	s, steps, res, rep := runOf(t)
+	res[0].Delivery.Run = 2
+	res[0].Attempt.Number = 3
+	probe := rep.Probes[0]
+	probe.Run = 1
+	failed := scenario.ProbeResult{Probe: probe.Probe, Status: 200, Run: 2, Failed: []string{"balance==-10000"}, Got: []string{"-30000"}}
+	reset := scenario.ProbeResult{Probe: &scenario.Probe{Method: "POST", URL: "http://h/reset"}, Status: 204}
+	changes, err := jsondiff.Compare([]byte(`{"balance":-10000,"k\u001b[2K":"a"}`), []byte(`{"balance":-30000,"k\u001b[2K":"b\u202e"}`), jsondiff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := scenario.AnswerDiff{Probe: probe.Probe, Status: [2]int{200, 200}, Changes: changes}
+	same := scenario.AnswerDiff{Probe: probe.Probe, Status: [2]int{200, 200}}
+	notJSON := scenario.AnswerDiff{Probe: probe.Probe, Status: [2]int{200, 500}, Body: true, Bodies: [2][]byte{[]byte("ok"), []byte("oops\x1b[2J")}}
+	rep.Idempotency = &scenario.IdempotencyReport{Resets: []scenario.ProbeResult{reset, reset}, Answers: []scenario.AnswerDiff{changed, same, notJSON}}
+	play := func(p ScenarioRun) {
+		p.Start(s, "http://h/in", steps, scenario.Options{}, true)
+		p.Reset(reset)
+		p.Delivery(res[0])
+		p.Probe(probe)
+		p.Probe(failed)
+		for _, a := range rep.Idempotency.Answers {
+			p.Answer(a)
+		}
+		p.Summary(rep)
+	}
+	streams, out, errs := term.Test("")
+	play(NewScenarioRun(Out{Streams: streams, Palette: term.NewPalette(false), ErrPalette: term.NewPalette(false)}, s.ID))
+	want := `reset POST http://h/reset  ✔ 204
+[run 2] paid\x1b[2K payment.success  ✔ 200 (attempt 3)  1ms  ok
+[run 1] probe GET http://h/x  ✔ held
+[run 2] probe GET http://h/x  ✘ did not hold: balance==-10000 (got -30000)
+idempotency GET http://h/x  ✘ the answer changed between the runs:
+  balance: -10000 → -30000
+  k\x1b\[2K: "a" → "b\u202e"
+idempotency GET http://h/x  ✔ the same answer after both runs
+idempotency GET http://h/x  ✘ the answer changed between the runs:
+  status: 200 → 500
+  body (not JSON): 2 bytes → 8 bytes, not the same
+  before: ok
+  after:  oops\x1b[2J
+`
+	if out.String() != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", out, want)
+	}
+	if !strings.Contains(errs.String(), "idempotency check: run 1 sends the flow once in order") ||
+		!strings.HasSuffix(errs.String(), "; not idempotent: 2 of 3 answers changed (1.234s)\n") {
+		t.Errorf("stderr:\n%s", errs)
+	}
+
+	streams, out, errs = term.Test("")
+	play(NewScenarioRun(Out{Streams: streams, JSON: true}, s.ID))
+	want = `{"method":"POST","ok":true,"scenario":"shop/paid","status":204,"type":"reset","url":"http://h/reset"}
+{"attempts":3,"copy":1,"event":"payment.success","expect":"2xx","latency_ms":1.5,"ok":true,"phase":"flow","run":2,"scenario":"shop/paid","status":200,"step":"paid\u001b[2K","type":"delivery"}
+{"failed":null,"method":"GET","ok":true,"run":1,"scenario":"shop/paid","status":200,"type":"probe","url":"http://h/x"}
+{"failed":["balance==-10000"],"got":["-30000"],"method":"GET","ok":false,"run":2,"scenario":"shop/paid","status":200,"type":"probe","url":"http://h/x"}
+{"changes":[{"kind":"changed","new":-30000,"old":-10000,"path":"balance"},{"kind":"changed","new":"b\u202e","old":"a","path":"k\u001b\\[2K"}],"method":"GET","ok":false,"scenario":"shop/paid","status":[200,200],"type":"idempotency","url":"http://h/x"}
+{"changes":[],"method":"GET","ok":true,"scenario":"shop/paid","status":[200,200],"type":"idempotency","url":"http://h/x"}
+{"body_differs":true,"changes":[],"method":"GET","ok":false,"scenario":"shop/paid","status":[200,500],"type":"idempotency","url":"http://h/x"}
+`
+	if out.String() != want {
+		t.Errorf("JSON stdout:\n%s\nwant:\n%s", out, want)
+	}
+	if got := errs.String(); got != `{"deliveries":2,"elapsed_ms":1234,"failed":1,"idempotent":false,"probes":1,"probes_failed":0,"resets":2,"scenario":"shop/paid","seed":7,"type":"summary"}`+"\n" {
+		t.Errorf("JSON stderr: %s", got)
 	}
 }

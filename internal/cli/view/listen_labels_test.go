@@ -1,0 +1,115 @@
+package view
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/listener"
+	"github.com/hooktool/hooktool/internal/signature"
+)
+
+// TestListenNotChecked: a signature not checked for want of a secret is
+// "not checked (no secret)" on the line and in the summary; a delivery
+// with no signature is "unsigned"; JSON keeps the reason no_secret.
+func TestListenNotChecked(t *testing.T) {
+	p, out, errb := listenPrinter(false, false)
+	rec := listenRecord("a", 200)
+	rec.Verdict = signature.NotChecked(mustScheme(t, "github"), map[string][]string{"X-Hub-Signature-256": {"sha256=00"}})
+	p.Delivery(listener.Delivery{Record: rec})
+	p.Delivery(listener.Delivery{Record: listenRecord("b", 200)})
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 2 || !strings.HasSuffix(lines[0], "  POST /hook  a  not checked (no secret)  13 B  → 200") || !strings.HasSuffix(lines[1], "  POST /hook  b  unsigned  13 B  → 200") {
+		t.Errorf("lines\n%s", out)
+	}
+	p.Summary(ListenSummary{Stats: listener.Stats{Received: 2, ByVerdict: map[string]int{"no_secret": 1, "unsigned": 1}}})
+	if !strings.Contains(errb.String(), "hooktool:   by verdict: not checked (no secret) 1, unsigned 1\n") {
+		t.Errorf("summary\n%s", errb)
+	}
+	pj, outj, _ := listenPrinter(true, false)
+	pj.Delivery(listener.Delivery{Record: rec})
+	if !strings.Contains(outj.String(), `"verdict":{"scheme":"github","valid":false,"reason":"no_secret","message":"not checked: no secret is configured to check the signature with","header":"X-Hub-Signature-256"}`) {
+		t.Errorf("JSON %s", outj)
+	}
+}
+
+func mustScheme(t *testing.T, name string) signature.Scheme {
+	t.Helper()
+	s, err := signature.Lookup(name, signature.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestListenFirstHint: under the line of a delivery whose signature
+// failed, its first hint, escaped; none for a valid one; --verbose shows
+// them all with the headers instead.
+func TestListenFirstHint(t *testing.T) {
+	p, out, _ := listenPrinter(false, false)
+	bad := listenRecord("a", 200)
+	bad.Verdict = &signature.Verdict{Reason: signature.ReasonMismatch, Hints: []string{"the body verifies with its trailing newline removed\x1b[2J", "second"}}
+	ok := listenRecord("b", 200)
+	ok.Verdict = &signature.Verdict{Valid: true, Reason: signature.ReasonValid, Hints: []string{"a note"}}
+	p.Delivery(listener.Delivery{Record: bad})
+	p.Delivery(listener.Delivery{Record: ok})
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 3 || lines[1] != `    hint: the body verifies with its trailing newline removed\x1b[2J` || strings.Contains(out.String(), "second") || strings.Contains(out.String(), "a note") {
+		t.Errorf("lines\n%s", out)
+	}
+}
+
+// TestListenRepeatAndAttempts: a repeat names the first delivery; the
+// app's earlier attempts are listed before the last one's answer.
+func TestListenRepeatAndAttempts(t *testing.T) {
+	p, out, _ := listenPrinter(false, false)
+	rec := listenRecord("a", 200)
+	rec.RepeatOf = "01FIRST\x1b"
+	rec.ForwardAttempts = []capture.Forward{{Status: 500}, {Error: "connection refused"}, {Status: 200, LatencyMS: 1, Body: "ok"}}
+	rec.Forward = &rec.ForwardAttempts[2]
+	p.Delivery(listener.Delivery{Record: rec})
+	if want := "  → 200  ⇢ app 200 1ms (attempt 3, after 500, ✘)  ok  ↻ repeat of 01FIRST\\x1b\n"; !strings.HasSuffix(out.String(), want) {
+		t.Errorf("line %q, want it to end %q", out, want)
+	}
+}
+
+// TestListenAppFailures: the --expect-app-2xx error names each delivery
+// the app did not accept, escaped, with --quiet too; JSON for machines.
+func TestListenAppFailures(t *testing.T) {
+	f := ListenAppFailures{Distinct: 3, Save: "got.jsonl", Untold: 1, Failures: []listener.AppFailure{
+		{ID: "01B", FirstID: "01A", Event: "transfer.completed", Status: 500, Attempts: 3},
+		{ID: "01C", FirstID: "01C", Event: "evil\x1b[2J", Error: "connection refused by 127.0.0.1:3000", Attempts: 1},
+	}}
+	p, out, errb := listenPrinter(false, true)
+	p.AppFailures(f)
+	want := "hooktool: error: the app did not answer 2xx to the last attempt of 3 of 3 deliveries (--expect-app-2xx)\n" +
+		"hooktool:   01B  transfer.completed  → app 500  (3 attempts)\n" +
+		"hooktool:   01C  evil\\x1b[2J  → app ✘ connection refused by 127.0.0.1:3000  (1 attempt)\n" +
+		"hooktool:   and 1 more\n" +
+		"hooktool: hint: see what the app answered with `hooktool captures show got.jsonl ID`\n"
+	if out.Len() != 0 || errb.String() != want {
+		t.Errorf("stdout %q, stderr\n%s\nwant\n%s", out, errb, want)
+	}
+	p, _, errb = listenPrinter(true, false)
+	p.AppFailures(f)
+	wantJSON := `{"type":"error","message":"the app did not answer 2xx to the last attempt of 3 of 3 deliveries (--expect-app-2xx)","deliveries":[{"id":"01B","first_id":"01A","event":"transfer.completed","status":500,"attempts":3},{"id":"01C","first_id":"01C","event":"evil\u001b[2J","error":"connection refused by 127.0.0.1:3000","attempts":1}],"untold":1,"hints":["see what the app answered with ` + "`hooktool captures show got.jsonl ID`" + `"],"exit_code":1}` + "\n"
+	if errb.String() != wantJSON {
+		t.Errorf("JSON\n%s\nwant\n%s", errb, wantJSON)
+	}
+}
+
+// TestListenSelfSignedAppHint: an app whose certificate is not trusted
+// gets a hint that names listen's own flag.
+func TestListenSelfSignedAppHint(t *testing.T) {
+	p, _, errb := listenPrinter(false, false)
+	certErr := &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}
+	e := &delivery.Error{Kind: delivery.KindTLS, Msg: "TLS certificate of localhost:3000 is not trusted", Hint: "pass --insecure", Err: fmt.Errorf("Post: %w", certErr)}
+	p.Delivery(listener.Delivery{Record: listenRecord("a", 502), ForwardErr: e})
+	if want := "hooktool: hint: for a local app with a self-signed certificate, pass --forward-insecure\n"; !strings.Contains(errb.String(), want) {
+		t.Errorf("stderr\n%s\nwant %q", errb, want)
+	}
+}

@@ -1,0 +1,17 @@
+package signature
+
+import "net/http"
+
+// SignedID is the message id that s signs, as h carries it: Standard
+// Webhooks' webhook-id, Svix's svix-id (or webhook-id, as Svix reads the
+// unbranded headers), the hmac scheme's id header when its template signs
+// {id}; "" when s signs none or h has none. A provider keeps it when it
+// re-sends a delivery, re-signed with a fresh timestamp: with the body, it
+// tells a retry from a new message (capture.Identity).
+func SignedID(s Scheme, h http.Header) string {
+	if s == nil || !s.UsesID() {
+		return ""
+	}
+	p, _ := s.parse(h)
+	return p.id
+}
