@@ -46,6 +46,7 @@ type ListenOptions struct {
 	MaxBody        string
 	EventPath      string
 	ForwardTo      string
+	PathPrefix     bool
 	ForwardHeaders []string
 	ForwardTimeout time.Duration
 	ExitAfter      int
@@ -113,7 +114,8 @@ any had an invalid signature.` + exitStatusHelp,
 	fs.StringArrayVar(&o.AllowIPs, "allow-ip", nil, "accept only these remote addresses (CIDR or address, IPv4 or IPv6; repeatable); others get 403")
 	fs.StringVar(&o.MaxBody, "max-body", "5MiB", "largest body accepted; larger ones get 413 and are not kept")
 	fs.StringVar(&o.EventPath, "event-path", "", "gjson path of the event type in a body (default: the provider's, else event)")
-	fs.StringVar(&o.ForwardTo, "forward-to", "", "forward each delivery to the app at this URL (a bare port or /path means localhost)")
+	fs.StringVar(&o.ForwardTo, "forward-to", "", "forward each delivery to the app at this URL (a bare port or /path means localhost); a path in it replaces the delivery's")
+	fs.BoolVar(&o.PathPrefix, "path-prefix", false, "with --forward-to: put its path before each delivery's path instead of replacing it")
 	fs.StringArrayVar(&o.ForwardHeaders, "forward-header", nil, "add a header to forwarded deliveries, 'Name: value' (repeatable)")
 	spanVar(fs, &o.ForwardTimeout, "forward-timeout", 30*time.Second, "time the app has to answer a forwarded delivery")
 	fs.IntVar(&o.ExitAfter, "exit-after", 0, "exit 0 after this many deliveries matching --events")
@@ -298,6 +300,9 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	if o.ExpectValid && (h.Scheme == nil || len(h.Secrets) == 0) {
 		return nil, usageErr("--expect-valid needs a scheme and a secret to verify with")
 	}
+	if o.PathPrefix && o.ForwardTo == "" {
+		return nil, usageErr("--path-prefix needs --forward-to")
+	}
 	if o.ForwardTo != "" {
 		fw, target, err := newForwarder(app, o)
 		if err != nil {
@@ -327,7 +332,11 @@ func newForwarder(app *App, o *ListenOptions) (*listener.Forwarder, string, erro
 		return nil, "", err
 	}
 	client := delivery.New(delivery.Options{Timeout: o.ForwardTimeout, UserAgent: "hooktool/" + app.Version})
-	return listener.NewForwarder(u.Scheme, u.Host, u.EscapedPath(), u.RawQuery, client, extra), target, nil
+	fw, err := listener.NewForwarder(u, pathRule(o.PathPrefix), client, extra)
+	if err != nil {
+		return nil, "", failErr(err) // normalizeURL made it absolute: not expected
+	}
+	return fw, target, nil
 }
 
 func urlPath(raw string) string {
