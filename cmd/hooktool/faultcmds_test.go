@@ -45,12 +45,18 @@ import (
 //	    bounds the sending time (default 20s); each request gets 10s.
 //	load waitacks NAME K [TIMEOUT]
 //	    wait until NAME has K acknowledged deliveries (fails if it ends first).
+//	load waitinflight NAME CAPTUREFILE K [TIMEOUT]
+//	    wait until CAPTUREFILE holds K of NAME's deliveries that NAME has
+//	    not seen acknowledged: the listener accepted and kept them and has
+//	    not answered yet (it answers only after keeping). A count of
+//	    acknowledgements says nothing of that: a load of keep-alive waves
+//	    can have every request answered and the next ones not yet read.
 //	load wait NAME
 //	    wait for NAME to end, print what happened and set $NAME_ACKED:
 //	    "load NAME: sent S, acked A, not acked X, errors E (refused R, cut C, timeout T, other O)",
-//	    then "acked after waitacks: M" (those answered after the last
-//	    waitacks returned: in flight when a script acted on it) and the
-//	    first error.
+//	    then "acked after the last wait: M" (those answered after the
+//	    last waitacks or waitinflight returned: in flight when a script
+//	    acted on it) and the first error.
 func cmdLoad(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
 		ts.Fatalf("usage: load run|start|waitacks|wait ...")
@@ -113,6 +119,57 @@ func cmdLoad(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Fatalf("load %s: %d acknowledged after %s, want %d", args[1], acked, timeout, k)
 			}
 		}
+	case "waitinflight":
+		if len(args) < 4 || len(args) > 5 {
+			ts.Fatalf("usage: load waitinflight NAME CAPTUREFILE K [TIMEOUT]")
+		}
+		l := loads.get(ts, args[1])
+		if l == nil {
+			ts.Fatalf("no load %s", args[1])
+		}
+		k, err := strconv.Atoi(args[3])
+		ts.Check(err)
+		timeout := 15 * time.Second
+		if len(args) == 5 {
+			timeout, err = time.ParseDuration(args[4])
+			ts.Check(err)
+		}
+		file := ts.MkAbs(args[2])
+		deadline := time.Now().Add(timeout)
+		for {
+			// The acknowledgements first, then the file: a delivery kept
+			// and not in this snapshot is acknowledged, if ever, after it.
+			l.mu.Lock()
+			acked, ackedN := l.acked, make(map[int]bool, len(l.ackedN))
+			for n := range l.ackedN {
+				ackedN[n] = true
+			}
+			l.mu.Unlock()
+			kept, err := keptLoadDeliveries(file)
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				ts.Fatalf("load waitinflight: %v", err)
+			}
+			inFlight := 0
+			for _, n := range kept {
+				if !ackedN[n] {
+					inFlight++
+				}
+			}
+			if inFlight >= k {
+				l.mu.Lock()
+				l.mark, l.marked = acked, true
+				l.mu.Unlock()
+				return
+			}
+			select {
+			case <-l.done:
+				ts.Fatalf("load %s ended with %d of its deliveries kept and not acknowledged, before %d", args[1], inFlight, k)
+			case <-time.After(5 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("load %s: %d of its deliveries kept and not acknowledged after %s, want %d", args[1], inFlight, timeout, k)
+			}
+		}
 	case "wait":
 		if len(args) != 2 {
 			ts.Fatalf("usage: load wait NAME")
@@ -154,6 +211,7 @@ type loadRun struct {
 	sent     int
 	acked    int
 	rejected int
+	ackedN   map[int]bool // the deliveries acknowledged
 	errs     map[string]int
 	firstErr string
 	mark     int // acked when waitacks last returned
@@ -226,7 +284,7 @@ func startLoad(ts *testscript.TestScript, name string, args []string) *loadRun {
 	l := &loadRun{
 		url: strings.TrimSuffix(args[0], "/") + path, n: n, conc: conc, stopAt: time.Now().Add(dur),
 		client:  &http.Client{Transport: tr, Timeout: 10 * time.Second},
-		ackFile: ackFile, done: make(chan struct{}), errs: map[string]int{},
+		ackFile: ackFile, done: make(chan struct{}), errs: map[string]int{}, ackedN: map[int]bool{},
 	}
 	var wg sync.WaitGroup
 	for w := 0; w < conc; w++ {
@@ -285,6 +343,7 @@ func (l *loadRun) work() {
 			// Noted at once: a script may kill the listener any moment.
 			fmt.Fprintf(l.ackFile, "%d %s\n", i, id)
 			l.acked++
+			l.ackedN[i] = true
 		default:
 			l.rejected++
 		}
@@ -315,12 +374,33 @@ func (l *loadRun) report(ts *testscript.TestScript, name string) {
 	fmt.Fprintf(ts.Stdout(), "load %s: sent %d, acked %d, not acked %d, errors %d (refused %d, cut %d, timeout %d, other %d)\n",
 		name, l.sent, l.acked, l.rejected, total, l.errs["refused"], l.errs["cut"], l.errs["timeout"], l.errs["other"])
 	if l.marked {
-		fmt.Fprintf(ts.Stdout(), "acked after waitacks: %d\n", l.acked-l.mark)
+		fmt.Fprintf(ts.Stdout(), "acked after the last wait: %d\n", l.acked-l.mark)
 	}
 	if l.firstErr != "" {
 		fmt.Fprintf(ts.Stdout(), "first error: %s\n", l.firstErr)
 	}
 	ts.Setenv(strings.ToUpper(name)+"_ACKED", strconv.Itoa(l.acked))
+}
+
+// keptLoadDeliveries reads a capture file being written (a torn last line
+// is skipped) and returns the load deliveries in it (loadBody's n).
+func keptLoadDeliveries(file string) ([]int, error) {
+	var ns []int
+	err := capture.ReadFile(file, capture.ReadOptions{Warn: func(string) {}}, func(r *capture.Record, _ int) error {
+		b, err := r.Bytes()
+		if err != nil {
+			return err
+		}
+		var body struct {
+			Event string `json:"event"`
+			N     *int   `json:"n"`
+		}
+		if json.Unmarshal(b, &body) == nil && body.Event == "load.test" && body.N != nil {
+			ns = append(ns, *body.N)
+		}
+		return nil
+	})
+	return ns, err
 }
 
 // ---- ackcheck ------------------------------------------------------------------

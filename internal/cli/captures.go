@@ -14,12 +14,13 @@ import (
 // --format and --to.
 type CapturesOptions struct {
 	// Command is the subcommand: list, show or export.
-	Command string
-	Files   []string
-	sel     selectFlags
-	Raw     bool
-	Format  string
-	To      string
+	Command    string
+	Files      []string
+	sel        selectFlags
+	Raw        bool
+	Format     string
+	To         string
+	PathPrefix bool
 }
 
 func newCapturesCommand(app *App, runF func(*CapturesOptions) error) *cobra.Command {
@@ -130,13 +131,18 @@ func newCapturesExportCommand(app *App, runF func(*CapturesOptions) error) *cobr
 		Long: `Export deliveries: --format har writes one HAR 1.2 document (open it in a
 browser's dev tools, or any HAR viewer); --format curl writes one curl
 command per delivery that re-sends it byte-exact to --to (default: the
-address it was received on).` + exitStatus("the deliveries were exported", "", couldNotRun+" (an unreadable or malformed capture file)"),
+address it was received on). A path in --to replaces each delivery's path
+(the delivery's query follows the target's own); --to without a path keeps
+it; --path-prefix puts the path of --to before the delivery's.` + exitStatus("the deliveries were exported", "", couldNotRun+" (an unreadable or malformed capture file)"),
 		Example: `  hooktool captures export deliveries.jsonl --format har > deliveries.har
   hooktool captures export deliveries.jsonl --format curl --to http://localhost:3000 > resend.sh`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.Format != "har" && o.Format != "curl" {
 				return usageErr("--format %q: expected har or curl", o.Format)
+			}
+			if o.PathPrefix && o.To == "" {
+				return usageErr("--path-prefix puts the path of --to before each capture's: give --to")
 			}
 			o.Files = args
 			if runF != nil {
@@ -147,7 +153,8 @@ address it was received on).` + exitStatus("the deliveries were exported", "", c
 	}
 	o.sel.addFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&o.Format, "format", "f", "har", "har or curl")
-	cmd.Flags().StringVar(&o.To, "to", "", "curl: send to this base URL instead of where the delivery was received")
+	cmd.Flags().StringVar(&o.To, "to", "", "curl: send to this URL instead of where the delivery was received; a path in it replaces the delivery's")
+	cmd.Flags().BoolVar(&o.PathPrefix, "path-prefix", false, "curl: put the path of --to before each delivery's path instead of replacing it")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"har", "curl"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -167,7 +174,7 @@ func runCapturesExport(app *App, o *CapturesOptions) error {
 			base, _ = url.Parse(norm)
 		}
 		return app.eachCapture(q, func(r *capture.Record) error {
-			invalid, err := export.Curl(app.Streams.Out, r, base)
+			invalid, err := export.Curl(app.Streams.Out, r, base, pathRule(o.PathPrefix))
 			if len(invalid) > 0 {
 				app.warn("capture %s: left out: %s (a name that is not a token, or a value with CR, LF or NUL)", r.ID, view.QuoteNames(invalid))
 			}

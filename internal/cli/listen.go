@@ -46,6 +46,7 @@ type ListenOptions struct {
 	MaxBody        string
 	EventPath      string
 	ForwardTo      string
+	PathPrefix     bool
 	ForwardHeaders []string
 	ForwardTimeout time.Duration
 	// ForwardRetry and ForwardRetryBackoff retry the app as a provider
@@ -130,7 +131,8 @@ listener).` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", 
 	fs.StringArrayVar(&o.AllowIPs, "allow-ip", nil, "accept only these remote addresses (CIDR or address, IPv4 or IPv6; repeatable); others get 403")
 	fs.StringVar(&o.MaxBody, "max-body", "5MiB", "largest body accepted; larger ones get 413 and are not kept")
 	fs.StringVar(&o.EventPath, "event-path", "", "gjson path of the event type in a body (default: the provider's, else event)")
-	fs.StringVar(&o.ForwardTo, "forward-to", "", "forward each delivery to the app at this URL (a bare port or /path means localhost)")
+	fs.StringVar(&o.ForwardTo, "forward-to", "", "forward each delivery to the app at this URL (a bare port or /path means localhost); a path in it replaces the delivery's")
+	fs.BoolVar(&o.PathPrefix, "path-prefix", false, "with --forward-to: put its path before each delivery's path instead of replacing it")
 	fs.StringArrayVar(&o.ForwardHeaders, "forward-header", nil, "add a header to forwarded deliveries, 'Name: value' (repeatable)")
 	spanVar(fs, &o.ForwardTimeout, "forward-timeout", 30*time.Second, "time the app has to answer a forwarded delivery")
 	fs.IntVar(&o.ForwardRetry, "forward-retry", 0, "forward a delivery again, up to this many times, when the app answers 5xx or cannot be reached")
@@ -360,6 +362,9 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	if o.CountAttempts && o.ExitAfter <= 0 {
 		return nil, usageErr("--count-attempts says what --exit-after counts: give --exit-after too")
 	}
+	if o.PathPrefix && o.ForwardTo == "" {
+		return nil, usageErr("--path-prefix needs --forward-to")
+	}
 	if o.ForwardTo != "" {
 		fw, target, err := newForwarder(app, o)
 		if err != nil {
@@ -394,7 +399,11 @@ func newForwarder(app *App, o *ListenOptions) (*listener.Forwarder, string, erro
 		return nil, "", err
 	}
 	client := delivery.New(delivery.Options{Timeout: o.ForwardTimeout, UserAgent: "hooktool/" + app.Version, Insecure: o.ForwardInsecure})
-	return listener.NewForwarder(u.Scheme, u.Host, u.EscapedPath(), u.RawQuery, client, extra), target, nil
+	fw, err := listener.NewForwarder(u, pathRule(o.PathPrefix), client, extra)
+	if err != nil {
+		return nil, "", failErr(err) // normalizeURL made it absolute: not expected
+	}
+	return fw, target, nil
 }
 
 func urlPath(raw string) string {

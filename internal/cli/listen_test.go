@@ -48,7 +48,7 @@ func TestListenOptions(t *testing.T) {
 			"--host", "::1", "--port", "0", "--save", "got.jsonl", "--fsync", "--status", "500", "--delay", "250ms",
 			"--body", "ok", "--fail-rate", "0.5", "--reject-invalid", "--events", "transfer.*,mandate.debit.failed",
 			"--allow-ip", "10.0.0.0/8", "--allow-ip", "::1", "--max-body", "64KiB", "--event-path", "type",
-			"--forward-to", "3000", "--forward-header", "X-A: 1", "--forward-header", "X-B: 2", "--forward-timeout", "5s",
+			"--forward-to", "3000", "--path-prefix", "--forward-header", "X-A: 1", "--forward-header", "X-B: 2", "--forward-timeout", "5s",
 			"--forward-retry", "2", "--forward-retry-backoff", "50ms", "--forward-insecure",
 			"--exit-after", "3", "--count-attempts", "--timeout", "1m", "--expect-valid", "--expect-app-2xx", "--ready-file", "ready", "-v",
 			"--header-timeout", "1s", "--read-timeout", "2s", "--idle-timeout", "3s",
@@ -57,7 +57,7 @@ func TestListenOptions(t *testing.T) {
 			o.Host, o.Port, o.Save, o.Fsync, o.Status, o.StatusSet, o.Delay = "::1", 0, "got.jsonl", true, 500, true, 250*time.Millisecond
 			o.Body, o.FailRate, o.RejectInvalid, o.Events = "ok", 0.5, true, []string{"transfer.*", "mandate.debit.failed"}
 			o.AllowIPs, o.MaxBody, o.EventPath = []string{"10.0.0.0/8", "::1"}, "64KiB", "type"
-			o.ForwardTo, o.ForwardHeaders, o.ForwardTimeout = "3000", []string{"X-A: 1", "X-B: 2"}, 5*time.Second
+			o.ForwardTo, o.PathPrefix, o.ForwardHeaders, o.ForwardTimeout = "3000", true, []string{"X-A: 1", "X-B: 2"}, 5*time.Second
 			o.ForwardRetry, o.ForwardRetryBackoff, o.ForwardInsecure = 2, 50*time.Millisecond, true
 			o.ExitAfter, o.CountAttempts, o.Timeout, o.ExpectValid, o.ExpectApp2xx, o.ReadyFile, o.Verbose = 3, true, time.Minute, true, true, "ready", true
 			o.HeaderTimeout, o.ReadTimeout, o.IdleTimeout = time.Second, 2*time.Second, 3*time.Second

@@ -264,6 +264,8 @@ func TestCapturesOptions(t *testing.T) {
 			CapturesOptions{Command: "export", Files: []string{"a.jsonl"}, Format: "har"}, nil},
 		{"export", []string{"captures", "export", "-", "-f", "curl", "--to", "http://localhost:3000"},
 			CapturesOptions{Command: "export", Files: []string{"-"}, Format: "curl", To: "http://localhost:3000"}, nil},
+		{"export", []string{"captures", "export", "a.jsonl", "-f", "curl", "--to", "http://localhost:3000/in", "--path-prefix"},
+			CapturesOptions{Command: "export", Files: []string{"a.jsonl"}, Format: "curl", To: "http://localhost:3000/in", PathPrefix: true}, nil},
 	} {
 		sandbox(t)
 		var o *CapturesOptions
@@ -281,7 +283,7 @@ func TestCapturesOptions(t *testing.T) {
 			continue
 		}
 		s, w := o.sel, c.want.sel
-		if o.Command != c.want.Command || !slices.Equal(o.Files, c.want.Files) || o.Raw != c.want.Raw || o.Format != c.want.Format || o.To != c.want.To ||
+		if o.Command != c.want.Command || !slices.Equal(o.Files, c.want.Files) || o.Raw != c.want.Raw || o.Format != c.want.Format || o.To != c.want.To || o.PathPrefix != c.want.PathPrefix ||
 			s.event != w.event || !slices.Equal(s.where, w.where) || s.last != w.last || s.skipBad != w.skipBad || !slices.Equal(s.ids, c.ids) {
 			t.Errorf("%q:\n got %+v\nwant %+v ids %q", c.args, *o, c.want, c.ids)
 		}

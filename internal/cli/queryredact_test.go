@@ -33,7 +33,7 @@ func TestSecretInQueryNeverKeptOrShown(t *testing.T) {
 		resp.Body.Close()
 	}
 	for _, mode := range []string{"text", "json"} {
-		args := []string{"--scheme", "github", "--save", mode + ".jsonl", "--exit-after", "2", "--timeout", "20s", "--verbose", "--forward-to", app.srv.URL + "/app"}
+		args := []string{"--scheme", "github", "--save", mode + ".jsonl", "--exit-after", "2", "--timeout", "20s", "--verbose", "--forward-to", app.srv.URL + "/app", "--path-prefix"}
 		if mode == "json" {
 			args = append(args, "--json")
 		}

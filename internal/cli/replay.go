@@ -3,13 +3,13 @@ package cli
 import (
 	"context"
 	"errors"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/randid"
 	"github.com/hooktool/hooktool/internal/replay"
 	"github.com/hooktool/hooktool/internal/signature"
@@ -24,6 +24,7 @@ type ReplayOptions struct {
 	Files         []string
 	To            string
 	KeepPath      bool
+	PathPrefix    bool
 	Resign        bool
 	Concurrency   int
 	Rate          float64
@@ -48,8 +49,10 @@ func newReplayCommand(app *App, runF func(*ReplayOptions) error) *cobra.Command 
 		Short: "Re-send captured deliveries, byte-exact or re-signed",
 		Long: `Re-send deliveries that listen --save kept: the same method, path, query,
 headers (hop-by-hop ones excepted) and body bytes, to --to URL or the
-endpoint's URL. When the target URL has no path, each capture's own path and
-query are appended (--keep-path=false turns this off).
+endpoint's URL. A path in the target URL replaces each capture's path (the
+capture's query follows the target's own); a target without a path keeps
+the capture's path. --path-prefix puts the target's path before the
+capture's instead; --keep-path=false sends to the target exactly as given.
 
 --resign gives each delivery a new id and timestamp where the scheme has
 them, and recomputes the signature with the configured secret, under the
@@ -80,7 +83,8 @@ Selection: --id, --event, --where, --last, as for captures.` + exitStatus("every
 	o.signing.addCompletions(app, cmd)
 	o.sel.addFlags(fs)
 	fs.StringVar(&o.To, "to", "", "target URL (default: the endpoint's URL)")
-	fs.BoolVar(&o.KeepPath, "keep-path", true, "append each capture's path and query when the target URL has no path")
+	fs.BoolVar(&o.KeepPath, "keep-path", true, "send each capture's path (when the target has none) and query; false: the target URL exactly as given")
+	fs.BoolVar(&o.PathPrefix, "path-prefix", false, "put the target's path before each capture's path instead of replacing it")
 	fs.BoolVar(&o.Resign, "resign", false, "new id and timestamp, signature recomputed with the configured secret")
 	fs.IntVarP(&o.Concurrency, "concurrency", "c", 1, "deliveries in flight at once, 1 to 1024 (1 keeps capture order)")
 	fs.Float64Var(&o.Rate, "rate", 0, "at most this many requests per second (0: no limit)")
@@ -97,6 +101,9 @@ Selection: --id, --event, --where, --last, as for captures.` + exitStatus("every
 func (o *ReplayOptions) validate() error {
 	if o.Concurrency < 1 || o.Concurrency > replay.MaxConcurrency {
 		return usageErr("--concurrency must be 1 to %d", replay.MaxConcurrency)
+	}
+	if o.PathPrefix && !o.KeepPath {
+		return usageErr("--path-prefix appends each capture's path; --keep-path=false sends none: give one of them")
 	}
 	if o.Rate < 0 || o.Retry < 0 || o.Timeout <= 0 {
 		return usageErr("--rate and --retry must be 0 or more, --timeout positive")
@@ -121,11 +128,15 @@ func runReplay(app *App, o *ReplayOptions) error {
 	if err != nil {
 		return err
 	}
-	base, hasPath, err := r.replayTarget(o.To)
+	base, err := r.replayTarget(o.To)
 	if err != nil {
 		return err
 	}
-	target, err := replay.NewTarget(base, o.KeepPath && !hasPath)
+	rule := pathRule(o.PathPrefix)
+	if !o.KeepPath {
+		rule = httpx.PathExact
+	}
+	target, err := replay.NewTarget(base, rule)
 	if err != nil {
 		return failErr(err) // replayTarget normalised it: not expected
 	}
@@ -237,24 +248,17 @@ func (app *App) newCaptureSchemes(r *resolvedSigning) (*replay.Schemes, error) {
 	return replay.NewSchemes(o), nil
 }
 
-// replayTarget is the base URL and whether it names its own path.
-func (r *resolvedSigning) replayTarget(to string) (string, bool, error) {
+// replayTarget is the target URL: --to, else the endpoint's URL.
+func (r *resolvedSigning) replayTarget(to string) (string, error) {
 	raw := to
 	if raw == "" {
 		if r.endpoint == "" {
-			return "", false, usageErr("no target: give --to URL or --endpoint NAME")
+			return "", usageErr("no target: give --to URL or --endpoint NAME")
 		}
 		raw = r.cfg.Endpoints[r.endpoint].URL
 		if raw == "" {
-			return "", false, usageErr("endpoint %s has no url: set one, or give --to", r.endpoint)
+			return "", usageErr("endpoint %s has no url: set one, or give --to", r.endpoint)
 		}
 	}
-	withScheme := raw
-	if !strings.Contains(withScheme, "://") {
-		withScheme = "http://" + withScheme
-	}
-	u, err := url.Parse(withScheme)
-	hasPath := err == nil && u.Path != "" && u.Path != "/"
-	norm, err := normalizeURL("--to", raw)
-	return norm, hasPath, err
+	return normalizeURL("--to", raw)
 }

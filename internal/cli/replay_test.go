@@ -35,6 +35,9 @@ func TestReplayOptions(t *testing.T) {
 			o.sel = selectFlags{ids: []string{"01J"}, event: "transfer.*", where: []string{"data.amount>5"}, last: 3, skipBad: true}
 			o.signing.scheme, o.signing.endpoint = "stripe", "staging"
 		}},
+		{"path prefix", []string{"a.jsonl", "--to", "localhost:3000/in", "--path-prefix"}, func(o *ReplayOptions) {
+			o.Files, o.To, o.KeepPath, o.PathPrefix, o.Concurrency, o.RetryBackoff, o.Timeout = []string{"a.jsonl"}, "localhost:3000/in", true, true, 1, time.Second, 10*time.Second
+		}},
 		{"most concurrency", []string{"a.jsonl", "--concurrency", "1024"}, func(o *ReplayOptions) {
 			o.Files, o.KeepPath, o.Concurrency, o.RetryBackoff, o.Timeout = []string{"a.jsonl"}, true, 1024, time.Second, 10*time.Second
 		}},
@@ -65,6 +68,7 @@ func TestReplayOptions(t *testing.T) {
 		{"a.jsonl", "--rate", "1e300"},
 		{"a.jsonl", "--retry", "-1"},
 		{"a.jsonl", "--timeout", "0s"},
+		{"a.jsonl", "--path-prefix", "--keep-path=false"},
 	} {
 		called := false
 		cmd := newReplayCommand(optionsApp(), func(*ReplayOptions) error { called = true; return nil })

@@ -847,7 +847,8 @@ func TestSecurityListenerContactsOnlyItsTarget(t *testing.T) {
 	other := newSecApp(t, "from-the-other-server")
 	otherAddr := strings.TrimPrefix(other.srv.URL, "http://")
 	targetAddr := strings.TrimPrefix(target.srv.URL, "http://")
-	l := secListen(t, "--forward-to", target.srv.URL+"/app", "--forward-timeout", "5s", "--timeout", "60s", "--save", "steer.jsonl")
+	// --path-prefix: each request's own path is sent, under /app.
+	l := secListen(t, "--forward-to", target.srv.URL+"/app", "--path-prefix", "--forward-timeout", "5s", "--timeout", "60s", "--save", "steer.jsonl")
 	addr := strings.TrimPrefix(l.url, "http://")
 	body := `{"event":"steer"}`
 	req := func(requestLine string, headers ...string) string {

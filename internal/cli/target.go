@@ -3,6 +3,8 @@ package cli
 import (
 	"net/url"
 	"strings"
+
+	"github.com/hooktool/hooktool/internal/httpx"
 )
 
 // defaultTarget is where sign and trigger point when no --to or endpoint
@@ -56,4 +58,14 @@ func (r *resolvedSigning) target(to string, callback bool) (string, error) {
 		return "", usageErr("--callback needs --endpoint NAME with a callback_url in the config")
 	}
 	return defaultTarget, nil
+}
+
+// pathRule is the httpx.PathRule of --path-prefix: the target's path before
+// each delivery's, else the default (a target's path replaces the
+// delivery's; one without a path keeps it).
+func pathRule(prefix bool) httpx.PathRule {
+	if prefix {
+		return httpx.PathPrefix
+	}
+	return httpx.PathReplace
 }

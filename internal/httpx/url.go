@@ -91,3 +91,38 @@ func JoinURL(base *url.URL, path, rawQuery string) (string, error) {
 	}
 	return out, nil
 }
+
+// PathRule is how a target URL and a delivery's path and query make the
+// URL the delivery is sent to: one rule for listen --forward-to, replay
+// --to and captures export --to (the README's "Target URLs").
+type PathRule uint8
+
+const (
+	// PathReplace, the default: a target with a path sends each delivery
+	// to that path; a target without one ("" or "/") keeps the delivery's
+	// path. Either way the delivery's query follows the target's own.
+	PathReplace PathRule = iota
+	// PathPrefix (--path-prefix): the delivery's path after the target's,
+	// and its query after the target's.
+	PathPrefix
+	// PathExact (replay --keep-path=false): the target as given, without
+	// the delivery's path or query.
+	PathExact
+)
+
+// TargetURL is where a delivery with this path and raw query is sent
+// under rule: the target's scheme, user and host always; a path as rule
+// says; the target's query, then the delivery's after "&" (both as they
+// are: nothing is decoded, merged or dropped). It is built by JoinURL, so
+// a delivery's path or query never names another host.
+func TargetURL(target *url.URL, rule PathRule, path, rawQuery string) (string, error) {
+	switch rule {
+	case PathExact:
+		path, rawQuery = "", ""
+	case PathReplace:
+		if target != nil && target.EscapedPath() != "" && target.EscapedPath() != "/" {
+			path = ""
+		}
+	}
+	return JoinURL(target, path, rawQuery)
+}

@@ -71,3 +71,76 @@ func TestJoinURLRefusesWhatIsNotAPath(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetURL: the one rule for target paths, under each PathRule, with
+// and without a target path and query.
+func TestTargetURL(t *testing.T) {
+	const path, query = "/hooks/aella", "src=x"
+	for _, tc := range []struct {
+		target  string
+		rule    PathRule
+		path, q string
+		want    string
+	}{
+		// A target with a path replaces the delivery's; the query is kept.
+		{"http://h:1/webhooks", PathReplace, path, query, "http://h:1/webhooks?src=x"},
+		{"http://h:1/webhooks/", PathReplace, path, query, "http://h:1/webhooks/?src=x"},
+		{"http://h:1/webhooks?k=v", PathReplace, path, query, "http://h:1/webhooks?k=v&src=x"},
+		{"http://h:1/webhooks?k=v", PathReplace, path, "", "http://h:1/webhooks?k=v"},
+		{"http://h:1/a%2Fb", PathReplace, path, query, "http://h:1/a%2Fb?src=x"},
+		// No path, or just "/": the delivery's path.
+		{"http://h:1", PathReplace, path, query, "http://h:1/hooks/aella?src=x"},
+		{"http://h:1/", PathReplace, path, query, "http://h:1/hooks/aella?src=x"},
+		{"http://h:1/?k=v", PathReplace, path, query, "http://h:1/hooks/aella?k=v&src=x"},
+		{"http://h:1/", PathReplace, "/", "", "http://h:1/"},
+		{"http://h:1/", PathReplace, "/a%3Fb", "", "http://h:1/a%3Fb"},
+		// --path-prefix: the target's path, then the delivery's.
+		{"http://h:1/webhooks", PathPrefix, path, query, "http://h:1/webhooks/hooks/aella?src=x"},
+		{"http://h:1/webhooks/?k=v", PathPrefix, path, query, "http://h:1/webhooks/hooks/aella?k=v&src=x"},
+		{"http://h:1", PathPrefix, path, query, "http://h:1/hooks/aella?src=x"},
+		{"http://h:1/webhooks", PathPrefix, "/", query, "http://h:1/webhooks?src=x"},
+		// Exact: the target as given.
+		{"http://h:1/webhooks?k=v", PathExact, path, query, "http://h:1/webhooks?k=v"},
+		{"http://h:1", PathExact, path, query, "http://h:1/"},
+		// A path is only ever a path on the target's host.
+		{"http://h:1", PathReplace, "//evil:2/x", "", "http://h:1//evil:2/x"},
+		{"http://u:p@h:1/in", PathPrefix, "/@evil:2/x", "", "http://u:p@h:1/in/@evil:2/x"},
+	} {
+		target, err := url.Parse(tc.target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := TargetURL(target, tc.rule, tc.path, tc.q)
+		if err != nil || got != tc.want {
+			t.Errorf("TargetURL(%q, %d, %q, %q) = %q, %v; want %q", tc.target, tc.rule, tc.path, tc.q, got, err, tc.want)
+		}
+	}
+}
+
+// TestTargetURLRefuses: what JoinURL refuses, TargetURL refuses under
+// every rule that uses it; a replaced path is not sent, so not looked at.
+func TestTargetURLRefuses(t *testing.T) {
+	for _, rule := range []PathRule{PathReplace, PathPrefix} {
+		base, _ := url.Parse("http://127.0.0.1:1")
+		if got, err := TargetURL(base, rule, "@127.0.0.1:2/x", ""); err == nil {
+			t.Errorf("rule %d: = %q, want an error", rule, got)
+		}
+		with, _ := url.Parse("http://127.0.0.1:1/in")
+		if got, err := TargetURL(with, rule, "/x", "a\r\nb"); err == nil {
+			t.Errorf("rule %d: a query with CRLF = %q, want an error", rule, got)
+		}
+	}
+	for _, rule := range []PathRule{PathReplace, PathPrefix, PathExact} {
+		if got, err := TargetURL(nil, rule, "/x", ""); err == nil {
+			t.Errorf("rule %d: a nil target = %q, want an error", rule, got)
+		}
+		rel, _ := url.Parse("/relative")
+		if got, err := TargetURL(rel, rule, "/x", ""); err == nil {
+			t.Errorf("rule %d: a relative target = %q, want an error", rule, got)
+		}
+	}
+	with, _ := url.Parse("http://127.0.0.1:1/in")
+	if got, err := TargetURL(with, PathReplace, "@127.0.0.1:2/x", ""); err != nil || got != "http://127.0.0.1:1/in" {
+		t.Errorf("a replaced path = %q, %v", got, err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/httpx"
 )
 
 // An app that starts its status line and stalls past the forward timeout
@@ -19,7 +20,7 @@ import (
 // connection's deadline and the context's race, so it is tried many times.
 func TestAppStallingMidStatusLineIs504(t *testing.T) {
 	a := newRawApp(t, "HTT", false)
-	h := serve(t, Options{Forward: NewForwarder("http", a.host(), "", "", client(20*time.Millisecond), nil)})
+	h := serve(t, Options{Forward: forwarder(t, "http://"+a.host(), httpx.PathReplace, client(20*time.Millisecond), nil)})
 	for i := range 30 {
 		resp := h.post(t, "/", []byte(`{"a":1}`), nil)
 		if resp.status != 504 {
@@ -83,7 +84,7 @@ func TestAppSwitchingProtocolsIs502(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newRawApp(t, tc.answer, false)
 			store := &memStore{}
-			h := serve(t, Options{Store: store, Forward: NewForwarder("http", a.host(), "", "", client(5*time.Second), nil)})
+			h := serve(t, Options{Store: store, Forward: forwarder(t, "http://"+a.host(), httpx.PathReplace, client(5*time.Second), nil)})
 			start := time.Now()
 			resps := rawExchange(t, h.srv.Listener.Addr().String(), rawPost(tc.body), rawPost(tc.body))
 			if d := time.Since(start); d > 2*time.Second {
@@ -120,7 +121,7 @@ func TestAppSwitchingProtocolsIs502(t *testing.T) {
 // when it gave none: never an empty one, never one sniffed from the body.
 func TestAppAnswerWithoutContentTypeIsRelayedWithout(t *testing.T) {
 	a := newRawApp(t, "HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n<html>ok</html>", false)
-	h := serve(t, Options{Forward: NewForwarder("http", a.host(), "", "", client(5*time.Second), nil)})
+	h := serve(t, Options{Forward: forwarder(t, "http://"+a.host(), httpx.PathReplace, client(5*time.Second), nil)})
 	resp := rawExchange(t, h.srv.Listener.Addr().String(), rawPost([]byte(`{}`)))[0]
 	if v, ok := resp.Header["Content-Type"]; resp.StatusCode != 200 || ok {
 		t.Fatalf("status %d, Content-Type %q: want 200 and no Content-Type", resp.StatusCode, v)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/httpx"
 )
 
 // Faults, in-process: the forward target resets, hangs up, is slow, or
@@ -57,7 +58,7 @@ func TestFaultForwardTargetMisbehaves(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newApp(t, tc.handle)
 			store := &memStore{}
-			h := serve(t, Options{Store: store, Forward: NewForwarder("http", a.host(), "", "", client(2*time.Second), nil)})
+			h := serve(t, Options{Store: store, Forward: forwarder(t, "http://"+a.host(), httpx.PathReplace, client(2*time.Second), nil)})
 			resp := h.post(t, "/in", []byte(`{"a":1}`), nil)
 			d := h.one(t)
 			if resp.status != tc.wantStatus {
@@ -117,7 +118,7 @@ func TestFaultForwardHangDoesNotHoldUpOthers(t *testing.T) {
 	})
 	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) }) // before the app closes
 	w, path := newWriter(t)
-	h := serve(t, Options{Store: w, EventPath: "event", Forward: NewForwarder("http", a.host(), "", "", client(20*time.Second), nil)})
+	h := serve(t, Options{Store: w, EventPath: "event", Forward: forwarder(t, "http://"+a.host(), httpx.PathReplace, client(20*time.Second), nil)})
 	c := &http.Client{Timeout: 20 * time.Second}
 	post := func(target string, i int) (int, error) {
 		resp, err := c.Post(h.srv.URL+target, "application/json", bytes.NewReader([]byte(fmt.Sprintf(`{"event":"e","i":%d}`, i))))

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/hooktool/hooktool/internal/httpx"
 )
 
 // TestForwardStripsExpect: the listener holds the whole body before it
@@ -12,7 +14,7 @@ import (
 // other framing and hop-by-hop headers.
 func TestForwardStripsExpect(t *testing.T) {
 	a := newApp(t, answering(200, "text/plain", "app"))
-	h := serve(t, Options{Forward: NewForwarder("http", a.host(), "/app", "", client(5*time.Second), nil)})
+	h := serve(t, Options{Forward: forwarder(t, "http://"+a.host()+"/app", httpx.PathPrefix, client(5*time.Second), nil)})
 	body := []byte(`{"event":"expect"}`)
 	resp := h.post(t, "/hook", body, http.Header{"Expect": {"100-continue"}, "Connection": {"X-Hop"}, "X-Hop": {"1"}, "Keep-Alive": {"timeout=5"}})
 	if resp.status != 200 {

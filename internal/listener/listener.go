@@ -463,25 +463,25 @@ func chance(p float64) bool {
 // a request asks: the listener is not an open proxy.
 type Forwarder struct {
 	target *url.URL
+	rule   httpx.PathRule
 	client *delivery.Client
 	extra  http.Header
 }
 
-// NewForwarder forwards to target ("http://host:port/path?query"; the
-// path as escaped on the wire).
-func NewForwarder(scheme, host, pathPrefix, query string, client *delivery.Client, extra http.Header) *Forwarder {
-	u := &url.URL{Scheme: scheme, Host: host, Path: pathPrefix, RawPath: pathPrefix, RawQuery: query}
-	if p, err := url.PathUnescape(pathPrefix); err == nil {
-		u.Path = p
+// NewForwarder forwards to target, an absolute http:// or https:// URL
+// ("http://host:port/path?query"), each delivery's path and query placed
+// as rule says (httpx.TargetURL).
+func NewForwarder(target *url.URL, rule httpx.PathRule, client *delivery.Client, extra http.Header) (*Forwarder, error) {
+	if target == nil || target.Host == "" || (target.Scheme != "http" && target.Scheme != "https") {
+		return nil, errors.New("the forward target is not an absolute http:// or https:// URL")
 	}
-	return &Forwarder{target: u, client: client, extra: extra}
+	return &Forwarder{target: target, rule: rule, client: client, extra: extra}, nil
 }
 
-// URL is where a request with this path and query goes: the target's path
-// with the request's path appended (unless it is "/"), and both queries
-// (httpx.JoinURL: never another host).
+// URL is where a request with this path and query goes
+// (httpx.TargetURL: never another host).
 func (f *Forwarder) URL(reqPath, reqQuery string) (string, error) {
-	return httpx.JoinURL(f.target, reqPath, reqQuery)
+	return httpx.TargetURL(f.target, f.rule, reqPath, reqQuery)
 }
 
 func (f *Forwarder) send(ctx context.Context, r *http.Request, body []byte) (*capture.Forward, delivery.Attempt) {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
 )
 
@@ -297,6 +299,20 @@ func (h *hostRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	return h.rt.RoundTrip(r)
 }
 
+// forwarder forwards to target, an absolute URL, under rule.
+func forwarder(t testing.TB, target string, rule httpx.PathRule, c *delivery.Client, extra http.Header) *Forwarder {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := NewForwarder(u, rule, c, extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 func client(timeout time.Duration) *delivery.Client {
 	return delivery.New(delivery.Options{Timeout: timeout})
 }
@@ -425,7 +441,7 @@ func TestVerdicts(t *testing.T) {
 			a := newApp(t, answering(200, "text/plain", "app"))
 			o := Options{
 				Secrets: tc.secrets, RejectInvalid: tc.reject, Store: store,
-				Forward: NewForwarder("http", a.host(), "", "", client(2*time.Second), nil),
+				Forward: forwarder(t, "http://"+a.host(), httpx.PathReplace, client(2*time.Second), nil),
 			}
 			if tc.scheme {
 				o.Scheme = github(t)
@@ -711,7 +727,7 @@ func TestEventsFilter(t *testing.T) {
 			store := &memStore{}
 			h := serve(t, Options{
 				Store: store, EventPath: tc.eventPath, Events: tc.events,
-				Forward: NewForwarder("http", a.host(), "/app", "", client(2*time.Second), nil),
+				Forward: forwarder(t, "http://"+a.host()+"/app", httpx.PathPrefix, client(2*time.Second), nil),
 			})
 			resp := h.post(t, "/in", []byte(tc.body), nil)
 			d := h.one(t)
@@ -862,6 +878,7 @@ func TestForwarding(t *testing.T) {
 		o          Options
 		targetPath string
 		targetQ    string
+		rule       httpx.PathRule
 		reqTarget  string
 		wantURI    string
 		wantStatus int
@@ -869,31 +886,43 @@ func TestForwarding(t *testing.T) {
 		wantType   string
 	}{
 		{
-			name: "app's answer", targetPath: "/app", targetQ: "from=target", reqTarget: "/hooks/in?a=1&a=2",
+			name: "app's answer", targetPath: "/app", rule: httpx.PathPrefix, targetQ: "from=target", reqTarget: "/hooks/in?a=1&a=2",
 			wantURI: "/app/hooks/in?from=target&a=1&a=2", wantStatus: 201, wantBody: `{"app":"created"}`, wantType: "application/vnd.app+json",
 		},
 		{
-			name: "configured status wins", o: Options{Status: 202, StatusSet: true}, targetPath: "/app", reqTarget: "/hooks/in",
+			name: "configured status wins", o: Options{Status: 202, StatusSet: true}, targetPath: "/app", rule: httpx.PathPrefix, reqTarget: "/hooks/in",
 			wantURI: "/app/hooks/in", wantStatus: 202, wantBody: "", wantType: "application/json",
 		},
 		{
-			name: "configured status and body", o: Options{Status: 200, StatusSet: true, Body: "ok"}, targetPath: "/app/", reqTarget: "/x?q=%20",
+			name: "configured status and body", o: Options{Status: 200, StatusSet: true, Body: "ok"}, targetPath: "/app/", rule: httpx.PathPrefix, reqTarget: "/x?q=%20",
 			wantURI: "/app/x?q=%20", wantStatus: 200, wantBody: "ok", wantType: "text/plain; charset=utf-8",
 		},
 		{
-			name: "root request goes to the target path", targetPath: "/app", targetQ: "k=v", reqTarget: "/",
+			name: "root request goes to the target path", targetPath: "/app", rule: httpx.PathPrefix, targetQ: "k=v", reqTarget: "/",
 			wantURI: "/app?k=v", wantStatus: 201, wantBody: `{"app":"created"}`, wantType: "application/vnd.app+json",
+		},
+		{
+			name: "a target path replaces the request's", targetPath: "/app", targetQ: "from=target", reqTarget: "/hooks/in?a=1&a=2",
+			wantURI: "/app?from=target&a=1&a=2", wantStatus: 201, wantBody: `{"app":"created"}`, wantType: "application/vnd.app+json",
+		},
+		{
+			name: "a target path replaces an escaped one", targetPath: "/app/", reqTarget: "/a%2Fb/c%3Fd?z=1",
+			wantURI: "/app/?z=1", wantStatus: 201, wantBody: `{"app":"created"}`, wantType: "application/vnd.app+json",
+		},
+		{
+			name: "target path / keeps the request's", targetPath: "/", targetQ: "k=v", reqTarget: "/hooks/in?a=1",
+			wantURI: "/hooks/in?k=v&a=1", wantStatus: 201, wantBody: `{"app":"created"}`, wantType: "application/vnd.app+json",
 		},
 		{
 			name: "no target path", reqTarget: "/hooks/in",
 			wantURI: "/hooks/in", wantStatus: 201, wantBody: `{"app":"created"}`, wantType: "application/vnd.app+json",
 		},
 		{
-			name: "escaped ? and # stay in the path", targetPath: "/app", reqTarget: "/a%2Fb/c%3Fd%23e?z=1",
+			name: "escaped ? and # stay in the path", targetPath: "/app", rule: httpx.PathPrefix, reqTarget: "/a%2Fb/c%3Fd%23e?z=1",
 			wantURI: "/app/a%2Fb/c%3Fd%23e?z=1", wantStatus: 201, wantBody: `{"app":"created"}`, wantType: "application/vnd.app+json",
 		},
 		{
-			name: "escaped % stays escaped", targetPath: "/app", reqTarget: "/100%25/a%20b",
+			name: "escaped % stays escaped", targetPath: "/app", rule: httpx.PathPrefix, reqTarget: "/100%25/a%20b",
 			wantURI: "/app/100%25/a%20b", wantStatus: 201, wantBody: `{"app":"created"}`, wantType: "application/vnd.app+json",
 		},
 	}
@@ -904,7 +933,11 @@ func TestForwarding(t *testing.T) {
 			extra := http.Header{"X-Forwarded-By": {"hooktool"}, "X-Env": {"one", "two"}}
 			o := tc.o
 			o.Store = store
-			o.Forward = NewForwarder("http", a.host(), tc.targetPath, tc.targetQ, client(2*time.Second), extra)
+			target := "http://" + a.host() + tc.targetPath
+			if tc.targetQ != "" {
+				target += "?" + tc.targetQ
+			}
+			o.Forward = forwarder(t, target, tc.rule, client(2*time.Second), extra)
 			h := serve(t, o)
 			// Sent raw, so that exactly these headers arrive, hop-by-hop
 			// ones included.
@@ -1052,7 +1085,7 @@ func TestForwardFailures(t *testing.T) {
 			store := &memStore{}
 			o := tc.o
 			o.Store = store
-			o.Forward = NewForwarder("http", host, "/app", "", client(tc.timeout), nil)
+			o.Forward = forwarder(t, "http://"+host+"/app", httpx.PathPrefix, client(tc.timeout), nil)
 			h := serve(t, o)
 			resp := h.post(t, "/in", []byte(`{"a":1}`), nil)
 			d := h.one(t)
@@ -1096,7 +1129,7 @@ func TestAbsoluteFormIsNotProxied(t *testing.T) {
 			c := client(2 * time.Second)
 			rec := &hostRecorder{rt: c.HTTP.Transport}
 			c.HTTP.Transport = rec
-			h := serve(t, Options{Forward: NewForwarder("http", a.host(), "/app", "", c, nil)})
+			h := serve(t, Options{Forward: forwarder(t, "http://"+a.host()+"/app", httpx.PathPrefix, c, nil)})
 			resp := raw(t, h.srv.Listener.Addr().String(),
 				"POST "+tc.target+" HTTP/1.1\r\nHost: "+tc.host+"\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
 			d := h.one(t)

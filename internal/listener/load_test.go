@@ -14,6 +14,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
 )
 
@@ -131,7 +132,7 @@ func TestSecretValuedHeadersAreRedactedInTheRecord(t *testing.T) {
 	store := &memStore{}
 	var got *capture.Record
 	h := mustNew(t, Options{Scheme: s, Secrets: []signature.Secret{secret}, Store: store,
-		Forward:    NewForwarder("http", strings.TrimPrefix(app.URL, "http://"), "/", "", delivery.New(delivery.Options{}), nil),
+		Forward:    forwarder(t, app.URL, httpx.PathReplace, delivery.New(delivery.Options{}), nil),
 		OnDelivery: func(d Delivery) { got = d.Record }})
 	srv := httptest.NewServer(h)
 	defer srv.Close()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
 )
 
@@ -178,7 +179,7 @@ func TestServeExpectApp2xx(t *testing.T) {
 	a := httptest.NewServer(http.HandlerFunc(firstFails()))
 	t.Cleanup(a.Close)
 	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	fw := NewForwarder("http", a.Listener.Addr().String(), "", "", client(2*time.Second), nil)
+	fw := forwarder(t, "http://"+a.Listener.Addr().String(), httpx.PathReplace, client(2*time.Second), nil)
 	sv := startServe(t, ServerOptions{Handler: Options{Forward: fw}, ExitAfter: 2, ExpectApp2xx: true})
 	for _, d := range []struct {
 		body   string
@@ -218,7 +219,7 @@ func TestServeExpectApp2xx(t *testing.T) {
 // (rejected as invalid) was not accepted by the app.
 func TestServeExpectApp2xxNeverForwarded(t *testing.T) {
 	a := newApp(t, answering(200, "text/plain", "ok"))
-	fw := NewForwarder("http", a.host(), "", "", client(2*time.Second), nil)
+	fw := forwarder(t, "http://"+a.host(), httpx.PathReplace, client(2*time.Second), nil)
 	sv := startServe(t, ServerOptions{Handler: Options{Forward: fw, Scheme: github(t), Secrets: []signature.Secret{signature.NewSecret("s3cret")}, RejectInvalid: true}, ExpectApp2xx: true})
 	if status, _ := post(t, http.DefaultClient, sv.url, `{}`); status != http.StatusUnauthorized {
 		t.Fatalf("answered %d, want 401", status)
@@ -243,7 +244,7 @@ func TestForwardRetry(t *testing.T) {
 		mu.Unlock()
 		w.WriteHeader(status)
 	})
-	h := serve(t, Options{Forward: NewForwarder("http", a.host(), "", "", client(2*time.Second), nil), ForwardRetry: delivery.Doubling(time.Millisecond, time.Minute, 2)})
+	h := serve(t, Options{Forward: forwarder(t, "http://"+a.host(), httpx.PathReplace, client(2*time.Second), nil), ForwardRetry: delivery.Doubling(time.Millisecond, time.Minute, 2)})
 	for _, c := range []struct {
 		path     string
 		status   int
@@ -285,7 +286,7 @@ func TestForwardRetryUnreachable(t *testing.T) {
 	a := newApp(t, answering(200, "text/plain", "ok"))
 	host := a.host()
 	a.srv.Close()
-	h := serve(t, Options{Forward: NewForwarder("http", host, "", "", client(2*time.Second), nil), ForwardRetry: delivery.Doubling(time.Millisecond, time.Minute, 1)})
+	h := serve(t, Options{Forward: forwarder(t, "http://"+host, httpx.PathReplace, client(2*time.Second), nil), ForwardRetry: delivery.Doubling(time.Millisecond, time.Minute, 1)})
 	if resp := h.post(t, "/", []byte(`{}`), nil); resp.status != http.StatusBadGateway {
 		t.Errorf("answered %d, want 502", resp.status)
 	}

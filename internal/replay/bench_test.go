@@ -11,6 +11,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
 )
 
@@ -29,7 +30,7 @@ func BenchmarkRun(b *testing.B) {
 		rec.SetBody([]byte(`{"id":"evt_1","type":"transfer.completed","data":{"amount":6000}}`))
 		recs[i] = rec
 	}
-	to, err := NewTarget(srv.URL, true)
+	to, err := NewTarget(srv.URL, httpx.PathReplace)
 	if err != nil {
 		b.Fatal(err)
 	}

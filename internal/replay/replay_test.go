@@ -15,6 +15,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
 )
 
@@ -85,7 +86,7 @@ func source(recs []*capture.Record) Source {
 // options are a replay of recs to tg, appending each capture's path.
 func options(t *testing.T, tg *target, recs []*capture.Record) Options {
 	t.Helper()
-	to, err := NewTarget(tg.srv.URL+"/", true)
+	to, err := NewTarget(tg.srv.URL+"/", httpx.PathReplace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,8 +363,8 @@ func TestRunKeepsTheTargetHost(t *testing.T) {
 	if got := tg.got(); len(got) != 1 || got[0].uri != "//evil.example/x" {
 		t.Errorf("target got %+v, want the path //evil.example/x", got)
 	}
-	// The target URL as it is, when the capture's path is not appended.
-	to, _ := NewTarget(tg.srv.URL+"/fixed", false)
+	// The target URL as it is, under httpx.PathExact.
+	to, _ := NewTarget(tg.srv.URL+"/fixed", httpx.PathExact)
 	o := options(t, tg, records(1))
 	o.Target = to
 	if _, err := Run(context.Background(), o); err != nil {

@@ -122,32 +122,24 @@ func (r *run) resigningFor(rec *capture.Record) (*resigning, error) {
 	return rs, nil
 }
 
-// Target is where captures are sent: a URL as it is, or a base URL with
-// each capture's path and query after it (httpx.JoinURL: never another
-// host).
+// Target is where captures are sent: a base URL and the rule that places
+// each capture's path and query (httpx.TargetURL: never another host).
 type Target struct {
-	base   string
-	parsed *url.URL // set when each capture's path is appended
+	base *url.URL
+	rule httpx.PathRule
 }
 
-// NewTarget returns a target at base, an absolute http:// or https:// URL;
-// with appendPath, each capture's own path and query follow base's.
-func NewTarget(base string, appendPath bool) (*Target, error) {
-	t := &Target{base: base}
-	if appendPath {
-		u, err := url.Parse(base)
-		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			return nil, fmt.Errorf("%q is not an absolute http:// or https:// URL", base)
-		}
-		t.parsed = u
+// NewTarget returns a target at base, an absolute http:// or https:// URL,
+// where each capture's path and query are placed as rule says.
+func NewTarget(base string, rule httpx.PathRule) (*Target, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("%q is not an absolute http:// or https:// URL", base)
 	}
-	return t, nil
+	return &Target{base: u, rule: rule}, nil
 }
 
 // URL is where rec goes.
 func (t *Target) URL(rec *capture.Record) (string, error) {
-	if t.parsed != nil {
-		return httpx.JoinURL(t.parsed, rec.Path, rec.Query)
-	}
-	return t.base, nil
+	return httpx.TargetURL(t.base, t.rule, rec.Path, rec.Query)
 }

@@ -55,12 +55,13 @@ func ReceivedURL(r *capture.Record) *url.URL {
 }
 
 // Curl writes a curl command that sends r again, byte-exact, to base (nil:
-// where it was received) with the capture's path after base's own path,
-// and the headers a request sent again carries (httpx.Sendable). The body
+// where it was received) with the capture's path and query placed as rule
+// says (httpx.TargetURL), and the headers a request sent again carries
+// (httpx.Sendable). The body
 // is inlined when it is text, and piped in through base64 -d otherwise.
 // invalid names the headers left out because their name is not a token or
 // a value holds CR, LF or NUL.
-func Curl(w io.Writer, r *capture.Record, base *url.URL) (invalid []string, err error) {
+func Curl(w io.Writer, r *capture.Record, base *url.URL, rule httpx.PathRule) (invalid []string, err error) {
 	body, err := r.Bytes()
 	if err != nil {
 		return nil, err
@@ -68,7 +69,7 @@ func Curl(w io.Writer, r *capture.Record, base *url.URL) (invalid []string, err 
 	if base == nil {
 		base = ReceivedURL(r)
 	}
-	target, err := captureURL(r, base)
+	target, err := captureURL(r, base, rule)
 	if err != nil {
 		return nil, err
 	}
@@ -106,10 +107,10 @@ func Curl(w io.Writer, r *capture.Record, base *url.URL) (invalid []string, err 
 	return invalid, err
 }
 
-// captureURL is base with the capture's path (after base's own path) and
-// both queries: httpx.JoinURL, so never another host.
-func captureURL(r *capture.Record, base *url.URL) (string, error) {
-	u, err := httpx.JoinURL(base, r.Path, r.Query)
+// captureURL is where r is sent again under rule: httpx.TargetURL, so
+// never another host.
+func captureURL(r *capture.Record, base *url.URL, rule httpx.PathRule) (string, error) {
+	u, err := httpx.TargetURL(base, rule, r.Path, r.Query)
 	if err != nil {
 		return "", fmt.Errorf("capture %s: %w", r.ID, err)
 	}

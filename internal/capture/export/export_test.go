@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/httpx"
 )
 
 // hostileRecords are deliveries whose every sender-chosen part tries to run
@@ -77,7 +78,7 @@ func TestCurlExportOfHostileCapturesIsInert(t *testing.T) {
 	recs := hostileRecords()
 	var script bytes.Buffer
 	for i, r := range recs {
-		invalid, err := Curl(&script, r, nil)
+		invalid, err := Curl(&script, r, nil, httpx.PathReplace)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,23 +148,29 @@ func TestCurlExportOfHostileCapturesIsInert(t *testing.T) {
 
 func TestCaptureURL(t *testing.T) {
 	rec := &capture.Record{Path: "/hooks/x", Query: "a=1", Host: "127.0.0.1:4242"}
-	for base, want := range map[string]string{
-		"":                             "http://127.0.0.1:4242/hooks/x?a=1",
-		"http://h:1":                   "http://h:1/hooks/x?a=1",
-		"http://h:1/":                  "http://h:1/hooks/x?a=1",
-		"http://h:1?token=1":           "http://h:1/hooks/x?token=1&a=1",
-		"http://h:1/app?token=1":       "http://h:1/app/hooks/x?token=1&a=1",
-		"https://h/app/%2Fesc?token=1": "https://h/app/%2Fesc/hooks/x?token=1&a=1",
+	for _, tc := range []struct {
+		base string
+		rule httpx.PathRule
+		want string
+	}{
+		{"", httpx.PathReplace, "http://127.0.0.1:4242/hooks/x?a=1"},
+		{"http://h:1", httpx.PathReplace, "http://h:1/hooks/x?a=1"},
+		{"http://h:1/", httpx.PathReplace, "http://h:1/hooks/x?a=1"},
+		{"http://h:1?token=1", httpx.PathReplace, "http://h:1/hooks/x?token=1&a=1"},
+		{"http://h:1/app?token=1", httpx.PathReplace, "http://h:1/app?token=1&a=1"},
+		{"http://h:1/app?token=1", httpx.PathPrefix, "http://h:1/app/hooks/x?token=1&a=1"},
+		{"https://h/app/%2Fesc?token=1", httpx.PathReplace, "https://h/app/%2Fesc?token=1&a=1"},
+		{"https://h/app/%2Fesc?token=1", httpx.PathPrefix, "https://h/app/%2Fesc/hooks/x?token=1&a=1"},
 	} {
 		u := ReceivedURL(rec)
-		if base != "" {
+		if tc.base != "" {
 			var err error
-			if u, err = url.Parse(base); err != nil {
+			if u, err = url.Parse(tc.base); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if got, err := captureURL(rec, u); err != nil || got != want {
-			t.Errorf("captureURL(%q) = %q, want %q", base, got, want)
+		if got, err := captureURL(rec, u, tc.rule); err != nil || got != tc.want {
+			t.Errorf("captureURL(%q, %d) = %q, want %q", tc.base, tc.rule, got, tc.want)
 		}
 	}
 }

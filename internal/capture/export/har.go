@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/httpx"
 )
 
 // HAR is a HAR 1.2 document (http://www.softwareishard.com/blog/har-12-spec/)
@@ -100,7 +101,7 @@ func (h *HAR) Add(r *capture.Record) error {
 	if err != nil {
 		return err
 	}
-	url, err := captureURL(r, ReceivedURL(r))
+	url, err := captureURL(r, ReceivedURL(r), httpx.PathReplace)
 	if err != nil {
 		return err
 	}
