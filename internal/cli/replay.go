@@ -79,7 +79,7 @@ Selection: --id, --event, --where, --last, as for captures.` + exitStatus("every
 	o.signing.addFlags(fs)
 	o.signing.addCompletions(app, cmd)
 	o.sel.addFlags(fs)
-	fs.StringVar(&o.To, "to", "", "target URL (default: the endpoint's URL)")
+	urlVar(fs, &o.To, "to", "target URL (default: the endpoint's URL)")
 	fs.BoolVar(&o.KeepPath, "keep-path", true, "append each capture's path and query when the target URL has no path")
 	fs.BoolVar(&o.Resign, "resign", false, "new id and timestamp, signature recomputed with the configured secret")
 	fs.IntVarP(&o.Concurrency, "concurrency", "c", 1, "deliveries in flight at once, 1 to 1024 (1 keeps capture order)")
