@@ -51,7 +51,7 @@ import (
 // data.transaction.amount; every other event is only recorded as
 // processed.
 //
-// bug makes it wrong the way a newcomer's app was (issue 14); the README's
+// Bug makes it wrong the way a newcomer's app was (issue 14); the README's
 // CI job must fail on each of these:
 //
 //	double-charge  no repeat check: each redelivery moves the balance again
@@ -71,9 +71,9 @@ import (
 //	               ones, its retry included, succeed
 //
 // The other switches are for specs of hooktool's own retries and probes:
-// failFirst fails the first N attempts of each delivery (the same body
-// bytes) with 500 before applying anything, failAll fails every attempt,
-// volatile adds "served" to the balance, and unsigned skips the signature
+// FailFirst fails the first N attempts of each delivery (the same body
+// bytes) with 500 before applying anything, FailAll fails every attempt,
+// Volatile adds "served" to the balance, and Unsigned skips the signature
 // check (for deliveries hooktool sends unsigned, or signed for another
 // provider).
 type bankApp struct {
@@ -196,8 +196,9 @@ func (a *bankApp) webhook(w http.ResponseWriter, r *http.Request) {
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 	a.mu.Lock()
 	a.deliveries++
-	a.attempts[sha256.Sum256(raw)]++
-	ans := bankAnswer{Attempt: a.attempts[sha256.Sum256(raw)], OK: true}
+	sum := sha256.Sum256(raw)
+	a.attempts[sum]++
+	ans := bankAnswer{Attempt: a.attempts[sum], OK: true}
 	cold := !a.warm
 	a.warm = true
 	a.mu.Unlock()
