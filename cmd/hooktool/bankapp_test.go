@@ -46,7 +46,12 @@ func aellaSign(body string) string {
 
 func startBank(t *testing.T, bug string) *bankApp {
 	t.Helper()
-	app, err := newBankApp([]byte(bankSecret), bug)
+	return startBankWith(t, bankOptions{Secret: []byte(bankSecret), Bug: bug})
+}
+
+func startBankWith(t *testing.T, o bankOptions) *bankApp {
+	t.Helper()
+	app, err := newBankApp(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,11 +60,20 @@ func startBank(t *testing.T, bug string) *bankApp {
 
 // deliver posts body to /webhooks signed with sig and returns the status.
 func (a *bankApp) deliver(body, sig string) int {
+	code, _ := a.answer(body, sig)
+	return code
+}
+
+// answer posts body to /webhooks signed with sig (none if "") and returns
+// the status and the body of the answer.
+func (a *bankApp) answer(body, sig string) (int, string) {
 	req := httptest.NewRequest(http.MethodPost, "/webhooks", strings.NewReader(body))
-	req.Header.Set("X-Aella-Signature", sig)
+	if sig != "" {
+		req.Header.Set("X-Aella-Signature", sig)
+	}
 	rec := httptest.NewRecorder()
 	a.ServeHTTP(rec, req)
-	return rec.Code
+	return rec.Code, rec.Body.String()
 }
 
 // deliverTogether sends body n times at once and returns the statuses.
@@ -179,7 +193,80 @@ func TestBankAppBugs(t *testing.T) {
 		}
 		wantBalance(t, app, -10000, 1)
 	})
-	if _, err := newBankApp([]byte(bankSecret), "typo"); err == nil {
+	if _, err := newBankApp(bankOptions{Secret: []byte(bankSecret), Bug: "typo"}); err == nil {
 		t.Error("an unknown -bug was accepted")
 	}
+	if _, err := newBankApp(bankOptions{Bug: "none"}); err == nil {
+		t.Error("an app with no secret was made without -unsigned")
+	}
+}
+
+// TestBankAppAnswers: each answer says which attempt of its body it was,
+// so a spec can see a retry reach the app; a reset forgets the attempts.
+func TestBankAppAnswers(t *testing.T) {
+	app := startBank(t, "none")
+	for _, want := range []string{`{"attempt":1,"ok":true}`, `{"attempt":2,"ok":true,"duplicate":true}`} {
+		if code, got := app.answer(bankTransfer, aellaSign(bankTransfer)); code != 200 || got != want {
+			t.Fatalf("got %d %s, want 200 %s", code, got, want)
+		}
+	}
+	if code, got := app.answer(bankTransfer, aellaSign("x")); code != 401 || got != `{"attempt":3,"ok":false}` {
+		t.Fatalf("a bad signature got %d %s", code, got)
+	}
+	app.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/test/reset", nil))
+	if _, got := app.answer(bankTransfer, aellaSign(bankTransfer)); got != `{"attempt":1,"ok":true}` {
+		t.Fatalf("after a reset: %s", got)
+	}
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/reset", nil))
+	if rec.Code != 404 {
+		t.Fatalf("POST /reset got %d, want 404 (the reset is /test/reset)", rec.Code)
+	}
+}
+
+// TestBankAppSwitches: the switches specs of hooktool's own retries and
+// probes use.
+func TestBankAppSwitches(t *testing.T) {
+	t.Run("fail-first", func(t *testing.T) {
+		app := startBankWith(t, bankOptions{Secret: []byte(bankSecret), Bug: "none", FailFirst: 2})
+		for _, body := range []string{bankTransfer, bankDebitFailed} {
+			for i, want := range []int{500, 500, 200} {
+				if code := app.deliver(body, aellaSign(body)); code != want {
+					t.Fatalf("attempt %d got %d, want %d", i+1, code, want)
+				}
+			}
+		}
+		wantBalance(t, app, -10000, 2)
+		if app.deliveries != 6 {
+			t.Fatalf("%d deliveries counted, want 6", app.deliveries)
+		}
+	})
+	t.Run("fail-all", func(t *testing.T) {
+		app := startBankWith(t, bankOptions{Secret: []byte(bankSecret), Bug: "none", FailAll: true})
+		for range 3 {
+			if code, got := app.answer(bankTransfer, aellaSign(bankTransfer)); code != 500 || !strings.HasPrefix(got, `{"attempt":`) {
+				t.Fatalf("got %d %s, want 500", code, got)
+			}
+		}
+		wantBalance(t, app, 0, 0)
+	})
+	t.Run("unsigned", func(t *testing.T) {
+		app := startBankWith(t, bankOptions{Bug: "none", Unsigned: true})
+		if code := app.deliver(bankTransfer, ""); code != 200 {
+			t.Fatalf("an unsigned delivery got %d", code)
+		}
+		if code := app.deliver(`{"no":"event"}`, ""); code != 400 {
+			t.Fatalf("a body that is no Aella event got %d", code)
+		}
+		wantBalance(t, app, -10000, 1)
+	})
+	t.Run("volatile", func(t *testing.T) {
+		app := startBankWith(t, bankOptions{Secret: []byte(bankSecret), Bug: "none", Volatile: true})
+		if a, b := app.get(t), app.get(t); a.Served != 1 || b.Served != 2 {
+			t.Fatalf("served %d then %d, want 1 then 2", a.Served, b.Served)
+		}
+		if startBank(t, "none").get(t).Served != 0 {
+			t.Fatal("served is in the balance without -volatile")
+		}
+	})
 }

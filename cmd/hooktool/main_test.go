@@ -36,8 +36,6 @@ func TestScript(t *testing.T) {
 			"ledger":    cmdLedger,
 			"wire":      cmdWire,
 			"json":      cmdJSON,
-			"ciapp":     cmdCIApp,
-			"bank":      cmdBank,
 			"bankapp":   cmdBankApp,
 		},
 	})

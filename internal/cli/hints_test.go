@@ -34,6 +34,7 @@ var hintScopes = map[string][]string{
 	"cli/events.go":       {"events", "events show"},
 	"cli/scenario.go":     {"scenario list", "scenario run"},
 	"cli/view/attempt.go": {"trigger", "replay", "scenario run"},
+	"cli/urlflag.go":      {"trigger", "replay", "sign", "scenario run", "listen"}, // each names its own flag
 	"listener":            {"listen"},
 	"replay":              {"replay", "verify"}, // the replay engine, and verify over captures
 	// The delivery client's errors reach whoever sends.

@@ -131,7 +131,7 @@ listener).` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", 
 	fs.StringArrayVar(&o.AllowIPs, "allow-ip", nil, "accept only these remote addresses (CIDR or address, IPv4 or IPv6; repeatable); others get 403")
 	fs.StringVar(&o.MaxBody, "max-body", "5MiB", "largest body accepted; larger ones get 413 and are not kept")
 	fs.StringVar(&o.EventPath, "event-path", "", "gjson path of the event type in a body (default: the provider's, else event)")
-	fs.StringVar(&o.ForwardTo, "forward-to", "", "forward each delivery to the app at this URL (a bare port or /path means localhost); a path in it replaces the delivery's")
+	urlVar(fs, &o.ForwardTo, "forward-to", "forward each delivery to the app at this URL (a bare port or /path means localhost); a path in it replaces the delivery's")
 	fs.BoolVar(&o.PathPrefix, "path-prefix", false, "with --forward-to: put its path before each delivery's path instead of replacing it")
 	fs.StringArrayVar(&o.ForwardHeaders, "forward-header", nil, "add a header to forwarded deliveries, 'Name: value' (repeatable)")
 	spanVar(fs, &o.ForwardTimeout, "forward-timeout", 30*time.Second, "time the app has to answer a forwarded delivery")

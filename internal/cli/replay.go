@@ -82,7 +82,7 @@ Selection: --id, --event, --where, --last, as for captures.` + exitStatus("every
 	o.signing.addFlags(fs)
 	o.signing.addCompletions(app, cmd)
 	o.sel.addFlags(fs)
-	fs.StringVar(&o.To, "to", "", "target URL (default: the endpoint's URL)")
+	urlVar(fs, &o.To, "to", "target URL (default: the endpoint's URL)")
 	fs.BoolVar(&o.KeepPath, "keep-path", true, "send each capture's path (when the target has none) and query; false: the target URL exactly as given")
 	fs.BoolVar(&o.PathPrefix, "path-prefix", false, "put the target's path before each capture's path instead of replacing it")
 	fs.BoolVar(&o.Resign, "resign", false, "new id and timestamp, signature recomputed with the configured secret")

@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 
 	"github.com/spf13/cobra"
 )
@@ -59,7 +60,13 @@ then defaults. Secrets are never printed.` + exitStatus("success", "the answer i
 	root.SetOut(app.Streams.Out)
 	root.SetErr(app.Streams.Err)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return usageErr("%v", err)
+		e := usageErr("%v", err).(*exitError)
+		// a flag's own hints (urlValue's) say more than "see --help"
+		var inner *exitError
+		if errors.As(err, &inner) && len(inner.hints) > 0 {
+			e.hints = inner.hints
+		}
+		return e
 	})
 	pf := root.PersistentFlags()
 	pf.StringVar(&app.ConfigFile, "config", "", "config file (default ./hooktool.yaml, then ~/.config/hooktool/config.yaml)")

@@ -71,7 +71,7 @@ Formats:
 	fs.StringVar(&o.ID, "id", "", "message id, for schemes that sign one (default: a fresh msg_... id)")
 	fs.StringVar(&o.Timestamp, "timestamp", "", "signing time, unix seconds or RFC 3339 (default: now)")
 	fs.StringVarP(&o.Format, "format", "f", "headers", "output: "+strings.Join(signFormats, ", "))
-	fs.StringVar(&o.To, "to", "", "target URL for --format curl and http (default: the endpoint's URL, else "+defaultTarget+")")
+	urlVar(fs, &o.To, "to", "target URL for --format curl and http (default: the endpoint's URL, else "+defaultTarget+")")
 	fs.StringVar(&o.ContentType, "content-type", "application/json", "Content-Type for --format curl and http")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(signFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd

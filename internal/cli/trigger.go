@@ -91,7 +91,7 @@ it.` + exitStatus("every delivery was acknowledged with 2xx (--print: the reques
 	o.signing.addCompletions(app, cmd)
 	o.edits.addFlags(fs)
 	fs.BoolVar(&o.All, "all", false, "send every event of the --provider")
-	fs.StringVar(&o.To, "to", "", "target URL (default: the endpoint's URL, else http://127.0.0.1:4242/)")
+	urlVar(fs, &o.To, "to", "target URL (default: the endpoint's URL, else http://127.0.0.1:4242/)")
 	fs.BoolVar(&o.Callback, "callback", false, "send to the endpoint's callback URL instead of its webhook URL")
 	fs.StringArrayVarP(&o.Headers, "header", "H", nil, "an extra header, 'Name: value' (repeatable)")
 	spanVar(fs, &o.Timeout, "timeout", 10*time.Second, "time allowed for each attempt, answer included")
