@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/spf13/pflag"
@@ -32,6 +33,9 @@ type captureQuery struct {
 	ids   *capture.IDMatcher
 	last  int
 	opts  capture.ReadOptions
+	// read and selected count the records eachCapture read, and those the
+	// selection kept (before --last), for "nothing selected".
+	read, selected int
 }
 
 func (app *App) newCaptureQuery(args []string, s *selectFlags) (*captureQuery, error) {
@@ -64,12 +68,14 @@ func (app *App) eachCapture(q *captureQuery, fn func(*capture.Record) error) err
 	scan := func(fn func(*capture.Record) error) error {
 		for _, f := range q.files {
 			read := func(rec *capture.Record, _ int) error {
+				q.read++
 				if !q.ids.Empty() && !q.ids.See(rec.ID) {
 					return nil
 				}
 				if !q.sel.Match(rec) {
 					return nil
 				}
+				q.selected++
 				return fn(rec)
 			}
 			var err error
@@ -106,6 +112,26 @@ func (app *App) eachCapture(q *captureQuery, fn func(*capture.Record) error) err
 		}
 	}
 	return nil
+}
+
+// nothingSelected is the error for a query that gave no record, once
+// eachCapture is done: the files hold none, or the selection left every
+// one out. A command for which nothing to act on is a failure (verify)
+// returns it.
+func (q *captureQuery) nothingSelected(what string) error {
+	if q.read > 0 {
+		return failErr(fmt.Errorf("%s: none of the %d captures read matched the selection", what, q.read),
+			"`hooktool captures list` shows the captures and what they hold")
+	}
+	src := fmt.Sprintf("the %d capture files hold none", len(q.files))
+	if len(q.files) == 1 {
+		name := q.files[0]
+		if name == "-" {
+			name = "stdin"
+		}
+		src = name + " holds none"
+	}
+	return failErr(fmt.Errorf("%s: %s", what, src), "was anything delivered? `listen --save FILE` keeps each delivery it receives")
 }
 
 // wrapCaptureErr makes an unreadable capture a could-not-run error, and

@@ -53,7 +53,8 @@ With capture files as arguments (hooktool verify deliveries.jsonl), each
 captured delivery is verified with the scheme given (--scheme, --provider,
 --endpoint) or else its provider's profile or recorded scheme, as of its
 receive time (--at overrides); a line per delivery and a summary follow, and
-the exit status is 1 if any is invalid. Selection flags (--id, --event,
+the exit status is 1 if any is invalid, 2 if none could be checked (an empty
+file, or a selection that leaves every capture out). Selection flags (--id, --event,
 --where, --last) work as for captures.` + exitStatusHelp,
 		Example: `  export HOOKTOOL_SECRET=whsec_...
   hooktool verify --scheme stripe --payload body.json --header 'Stripe-Signature: t=...,v1=...'
@@ -185,6 +186,8 @@ func runVerifyCaptures(app *App, o *VerifyOptions) error {
 	})
 	var none *replay.NoneCheckedError
 	switch {
+	case errors.As(err, &none) && none.Unchecked == 0:
+		return q.nothingSelected(none.Error())
 	case errors.As(err, &none):
 		return failErr(err, "give --scheme, --provider or --endpoint")
 	case err != nil:
