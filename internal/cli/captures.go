@@ -31,8 +31,10 @@ of *.jsonl files, or - for stdin).
 
 Selection, for every subcommand: --id (a unique prefix is enough), --event
 GLOB, --where 'PATH OP VALUE' (a gjson path into the body, header.NAME, or
-record.FIELD: event, method, path, query, provider, scheme, route, status,
-verdict, id, body_size; OP ==, !=, <, >, <=, >=, ~ for a glob), --last N.` + exitStatusHelp,
+record.FIELD: id, event, method, path, query, host, remote_addr, provider,
+scheme, route, verdict, repeat_of, body_size, status, answer.status,
+answer.reason, forward.status, forward.error, forward.latency_ms,
+forward.url; OP ==, !=, <, >, <=, >=, ~ for a glob), --last N.` + exitStatusHelp,
 		Example: `  hooktool captures list deliveries.jsonl
   hooktool captures show deliveries.jsonl 01J...
   hooktool captures list deliveries.jsonl --where 'data.amount>5000' --event 'transfer.*'

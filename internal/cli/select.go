@@ -42,11 +42,9 @@ func (app *App) newCaptureQuery(args []string, s *selectFlags) (*captureQuery, e
 	if len(args) == 0 {
 		return nil, usageErr("no capture file: give FILE, a directory of *.jsonl files, or - for stdin")
 	}
-	files, err := capture.Sources(args)
-	if err != nil {
-		return nil, failErr(err)
-	}
-	q := &captureQuery{files: files, sel: capture.Selector{Event: s.event}, ids: capture.NewIDMatcher(s.ids), last: s.last}
+	// The selection is checked first: a mistake in it is found before any
+	// file is opened, and before a command sends anything.
+	q := &captureQuery{sel: capture.Selector{Event: s.event}, ids: capture.NewIDMatcher(s.ids), last: s.last}
 	if s.last < 0 {
 		return nil, usageErr("--last must be positive")
 	}
@@ -57,6 +55,11 @@ func (app *App) newCaptureQuery(args []string, s *selectFlags) (*captureQuery, e
 		}
 		q.sel.Where = append(q.sel.Where, c)
 	}
+	files, err := capture.Sources(args)
+	if err != nil {
+		return nil, failErr(err)
+	}
+	q.files = files
 	q.opts = capture.ReadOptions{SkipBad: s.skipBad, Warn: func(m string) { app.warn("%s", m) }}
 	return q, nil
 }
