@@ -258,8 +258,8 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		app.warn("timed out after %s with %d of %d deliveries%s", o.Timeout, res.Counted, o.ExitAfter, accepted)
 		return silentExit(ExitInvalid)
 	case o.ExpectValid && res.Stats.Invalid > 0:
-		app.warn("%s had an invalid signature (--expect-valid)", view.Plural(res.Stats.Invalid, "delivery", "deliveries"))
-		return silentExit(ExitInvalid)
+		// A failure: an error line, which --quiet keeps.
+		return &exitError{code: ExitInvalid, err: fmt.Errorf("%s had an invalid signature (--expect-valid)", view.Plural(res.Stats.Invalid, "delivery", "deliveries"))}
 	case appFailed:
 		return silentExit(ExitInvalid)
 	}
