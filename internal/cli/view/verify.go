@@ -51,7 +51,6 @@ func (p verifyText) Verdict(v signature.Verdict, _ time.Time) error {
 	return nil
 }
 
-
 // orDash is s, or "-" when it is empty.
 func orDash(s string) string {
 	if s == "" {
