@@ -48,9 +48,11 @@ func newCapturesListCommand(app *App, runF func(*CapturesOptions) error) *cobra.
 	o := &CapturesOptions{Command: "list"}
 	cmd := &cobra.Command{
 		Use:   "list FILE...",
-		Short: "One line per captured delivery: id, time, event, verdict, status, size",
+		Short: "One line per captured delivery: id, time, event, verdict, answer, app, size",
 		Long: `List captured deliveries: id, receive time, request, event, verdict, the
-answer given and size; --json prints each record as a JSON line.` + exitStatusHelp,
+answer given (ANSWER), what the app answered when the delivery was forwarded
+(APP: its status, or the kind of error: timeout, connection_refused, ...)
+and size; --json prints each record as a JSON line.` + exitStatusHelp,
 		Example: `  hooktool captures list deliveries.jsonl
   hooktool captures list captures/ --event 'mandate.*' --last 20
   hooktool captures list deliveries.jsonl --where 'record.verdict!="valid"' --json | jq -r .id`,

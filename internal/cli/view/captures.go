@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
@@ -29,7 +30,7 @@ func NewCaptureListPrinter(out Out) CaptureListPrinter {
 	}
 	p := out.Palette
 	tw := tabwriter.NewWriter(out.Streams.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, p.Bold("ID")+"\t"+p.Bold("RECEIVED")+"\t"+p.Bold("REQUEST")+"\t"+p.Bold("EVENT")+"\t"+p.Bold("VERDICT")+"\t"+p.Bold("ANSWER")+"\t"+p.Bold("SIZE"))
+	fmt.Fprintln(tw, p.Bold("ID")+"\t"+p.Bold("RECEIVED")+"\t"+p.Bold("REQUEST")+"\t"+p.Bold("EVENT")+"\t"+p.Bold("VERDICT")+"\t"+p.Bold("ANSWER")+"\t"+p.Bold("APP")+"\t"+p.Bold("SIZE"))
 	return captureListText{tw}
 }
 
@@ -49,8 +50,22 @@ func (p captureListText) Capture(r *capture.Record, verdict string) error {
 	if r.Query != "" {
 		req += "?" + r.Query
 	}
-	_, err := fmt.Fprintf(p.tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", term.Escape(r.ID), r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), term.Escape(req), term.Escape(ev), term.Escape(verdict), r.Answer.Status, Size(r.BodySize))
+	_, err := fmt.Fprintf(p.tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", term.Escape(r.ID), r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), term.Escape(req), term.Escape(ev), term.Escape(verdict), r.Answer.Status, term.Escape(AppAnswer(r)), Size(r.BodySize))
 	return err
+}
+
+// AppAnswer is what the app answered a forwarded delivery: its status, or
+// the kind of error when it gave none (timeout, connection_refused, ...);
+// "" when the delivery was not forwarded.
+func AppAnswer(r *capture.Record) string {
+	f := r.Forward
+	switch {
+	case f == nil:
+		return ""
+	case f.Error == "" && f.Status != 0:
+		return strconv.Itoa(f.Status)
+	}
+	return f.Kind()
 }
 
 func (p captureListText) Close() error { return p.tw.Flush() }
