@@ -34,7 +34,7 @@ GLOB, --where 'PATH OP VALUE' (a gjson path into the body, header.NAME, or
 record.FIELD: id, event, method, path, query, host, remote_addr, provider,
 scheme, route, verdict, repeat_of, body_size, status, answer.status,
 answer.reason, forward.status, forward.error, forward.latency_ms,
-forward.url; OP ==, !=, <, >, <=, >=, ~ for a glob), --last N.` + exitStatusHelp,
+forward.url; OP ==, !=, <, >, <=, >=, ~ for a glob), --last N, --first N.` + exitStatusHelp,
 		Example: `  hooktool captures list deliveries.jsonl
   hooktool captures show deliveries.jsonl 01J...
   hooktool captures list deliveries.jsonl --where 'data.amount>5000' --event 'transfer.*'
@@ -87,19 +87,33 @@ func runCapturesList(app *App, o *CapturesOptions) error {
 func newCapturesShowCommand(app *App, runF func(*CapturesOptions) error) *cobra.Command {
 	o := &CapturesOptions{Command: "show"}
 	cmd := &cobra.Command{
-		Use:   "show FILE... ID",
+		Use:   "show FILE... ID | show FILE... --last N",
 		Short: "Print one captured delivery in full: request line, headers, body",
 		Long: `Print one delivery: its request line and headers, what hooktool knew of it
 (event, verdict, answer, forward), and the body, pretty-printed when it is
-JSON (for reading: the kept bytes never change). --raw prints the body's
+JSON (for reading: the kept bytes never change). Without an ID, --last N or
+--first N (or --id) picks the deliveries: every argument is then a file. --raw prints the body's
 exact bytes and nothing else; --json prints the record.` + exitStatusHelp,
 		Example: `  hooktool captures show deliveries.jsonl 01J9Z3
+  hooktool captures show deliveries.jsonl --last 1     # the latest delivery
   hooktool captures show deliveries.jsonl 01J9Z3 --raw > body.bin
   hooktool captures show deliveries.jsonl 01J9Z3 --json | jq .headers`,
-		Args: cobra.MinimumNArgs(2),
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Files = args[:len(args)-1]
-			o.sel.ids = []string{args[len(args)-1]}
+			if err := o.sel.check(); err != nil {
+				return err
+			}
+			// --last, --first or --id pick the deliveries: every argument
+			// is a file. Else the last argument is the id.
+			if o.sel.picksByFlag() {
+				o.Files = args
+			} else {
+				if len(args) < 2 {
+					return usageErr("captures show needs FILE... ID, or --last N, --first N or --id ID to pick deliveries")
+				}
+				o.Files = args[:len(args)-1]
+				o.sel.ids = []string{args[len(args)-1]}
+			}
 			if runF != nil {
 				return runF(o)
 			}

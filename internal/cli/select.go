@@ -15,6 +15,7 @@ type selectFlags struct {
 	event   string
 	where   []string
 	last    int
+	first   int
 	skipBad bool
 }
 
@@ -23,7 +24,27 @@ func (s *selectFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&s.event, "event", "", "only deliveries whose event type matches this glob")
 	fs.StringArrayVar(&s.where, "where", nil, "only deliveries where PATH OP VALUE holds: a gjson path into the body, header.NAME or record.FIELD; OP is ==, !=, <, >, <=, >= or ~ (glob); repeatable")
 	fs.IntVar(&s.last, "last", 0, "only the last N selected deliveries")
+	fs.IntVar(&s.first, "first", 0, "only the first N selected deliveries")
 	fs.BoolVar(&s.skipBad, "skip-bad", false, "skip malformed lines (with a warning) instead of stopping")
+}
+
+// check refuses counts that select nothing sensible.
+func (s *selectFlags) check() error {
+	switch {
+	case s.last < 0:
+		return usageErr("--last must be positive")
+	case s.first < 0:
+		return usageErr("--first must be positive")
+	case s.first > 0 && s.last > 0:
+		return usageErr("--first and --last do not go together")
+	}
+	return nil
+}
+
+// picksByFlag reports whether the flags pick the deliveries (--id,
+// --first, --last), so that `captures show` needs no ID argument.
+func (s *selectFlags) picksByFlag() bool {
+	return len(s.ids) > 0 || s.first > 0 || s.last > 0
 }
 
 // captureQuery is a parsed selection over capture files.
@@ -32,6 +53,7 @@ type captureQuery struct {
 	sel   capture.Selector
 	ids   *capture.IDMatcher
 	last  int
+	first int
 	opts  capture.ReadOptions
 	// read and selected count the records eachCapture read, and those the
 	// selection kept (before --last), for "nothing selected".
@@ -44,9 +66,9 @@ func (app *App) newCaptureQuery(args []string, s *selectFlags) (*captureQuery, e
 	}
 	// The selection is checked first: a mistake in it is found before any
 	// file is opened, and before a command sends anything.
-	q := &captureQuery{sel: capture.Selector{Event: s.event}, ids: capture.NewIDMatcher(s.ids), last: s.last}
-	if s.last < 0 {
-		return nil, usageErr("--last must be positive")
+	q := &captureQuery{sel: capture.Selector{Event: s.event}, ids: capture.NewIDMatcher(s.ids), last: s.last, first: s.first}
+	if err := s.check(); err != nil {
+		return nil, err
 	}
 	for _, w := range s.where {
 		c, err := capture.ParseCond(w)
@@ -67,10 +89,22 @@ func (app *App) newCaptureQuery(args []string, s *selectFlags) (*captureQuery, e
 // each calls fn with every selected record, in file order. Records are
 // streamed, except with --id or --last, where the (few) selected records
 // are gathered first so an ambiguous prefix is refused before any is used.
+// --first stops reading once it has its records (with --id, once every
+// file is read: an ambiguous prefix is still refused).
 func (app *App) eachCapture(q *captureQuery, fn func(*capture.Record) error) error {
+	stopAt := 0
+	if q.ids.Empty() {
+		stopAt = q.first
+	}
 	scan := func(fn func(*capture.Record) error) error {
 		for _, f := range q.files {
+			if stopAt > 0 && q.selected >= stopAt {
+				break
+			}
 			read := func(rec *capture.Record, _ int) error {
+				if stopAt > 0 && q.selected >= stopAt {
+					return capture.ErrStop
+				}
 				q.read++
 				if !q.ids.Empty() && !q.ids.See(rec.ID) {
 					return nil
@@ -108,6 +142,9 @@ func (app *App) eachCapture(q *captureQuery, fn func(*capture.Record) error) err
 	}
 	if err := q.ids.Check(); err != nil {
 		return usageErr("--id %v", err)
+	}
+	if q.first > 0 && len(picked) > q.first {
+		picked = picked[:q.first]
 	}
 	for _, r := range picked {
 		if err := fn(r); err != nil {
