@@ -38,6 +38,7 @@ func TestScript(t *testing.T) {
 			"json":      cmdJSON,
 			"ciapp":     cmdCIApp,
 			"bank":      cmdBank,
+			"waitlines": cmdWaitLines,
 		},
 	})
 }

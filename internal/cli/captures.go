@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"net/url"
+	"os"
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/capture/export"
@@ -20,6 +22,10 @@ type CapturesOptions struct {
 	Raw     bool
 	Format  string
 	To      string
+	// Follow (list) prints new deliveries as they are appended.
+	Follow bool
+
+	ctx context.Context
 }
 
 func newCapturesCommand(app *App, runF func(*CapturesOptions) error) *cobra.Command {
@@ -55,18 +61,87 @@ answer given (ANSWER), what the app answered when the delivery was forwarded
 and size; --json prints each record as a JSON line.` + exitStatusHelp,
 		Example: `  hooktool captures list deliveries.jsonl
   hooktool captures list captures/ --event 'mandate.*' --last 20
-  hooktool captures list deliveries.jsonl --where 'record.verdict!="valid"' --json | jq -r .id`,
+  hooktool captures list deliveries.jsonl --where 'record.verdict!="valid"' --json | jq -r .id
+  hooktool captures list deliveries.jsonl --follow --last 5   # then each new delivery, as listen keeps it`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Files = args
+			o.Files, o.ctx = args, cmd.Context()
+			if o.Follow {
+				if err := checkFollow(o); err != nil {
+					return err
+				}
+			}
 			if runF != nil {
 				return runF(o)
+			}
+			if o.Follow {
+				return runCapturesFollow(app, o)
 			}
 			return runCapturesList(app, o)
 		},
 	}
 	o.sel.addFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&o.Follow, "follow", false, "keep reading: print each delivery appended to FILE until interrupted (like tail -f)")
 	return cmd
+}
+
+// checkFollow refuses what --follow cannot do: more than one file, stdin,
+// a directory, and selections that need the whole file (--id, --first).
+func checkFollow(o *CapturesOptions) error {
+	switch {
+	case len(o.Files) != 1 || o.Files[0] == "-":
+		return usageErr("--follow reads one capture file: give FILE (not several, nor - for stdin)")
+	case len(o.sel.ids) > 0 || o.sel.first > 0:
+		return usageErr("--follow takes --event, --where and --last, not --id or --first")
+	}
+	if st, err := os.Stat(o.Files[0]); err == nil && st.IsDir() {
+		return usageErr("--follow reads one capture file, not a directory: give FILE")
+	}
+	return nil
+}
+
+// runCapturesFollow lists the deliveries of one file (the last --last of
+// them, when given), then each one appended, until interrupted: the
+// capture engine follows the file (capture.Follow).
+func runCapturesFollow(app *App, o *CapturesOptions) error {
+	q, err := app.newCaptureQuery(o.Files, &o.sel)
+	if err != nil {
+		return err
+	}
+	ctx := o.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	printer := view.NewCaptureFollowPrinter(app.out())
+	// With --last, the records the file holds at the start are gathered,
+	// and the last of them printed once it is read.
+	var held []*capture.Record
+	caughtUp := q.last == 0
+	err = capture.Follow(ctx, q.files[0], capture.FollowOptions{
+		ReadOptions: q.opts,
+		CaughtUp: func() error {
+			caughtUp = true
+			for _, r := range held {
+				if err := printer.Capture(r, r.Verdict.Label()); err != nil {
+					return err
+				}
+			}
+			held = nil
+			return nil
+		},
+	}, func(r *capture.Record, _ int) error {
+		if !q.sel.Match(r) {
+			return nil
+		}
+		if !caughtUp {
+			if held = append(held, r); len(held) > q.last {
+				held = held[1:]
+			}
+			return nil
+		}
+		return printer.Capture(r, r.Verdict.Label())
+	})
+	return wrapCaptureErr(err)
 }
 
 func runCapturesList(app *App, o *CapturesOptions) error {

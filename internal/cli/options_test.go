@@ -269,6 +269,8 @@ func TestCapturesOptions(t *testing.T) {
 			CapturesOptions{Command: "show", Files: []string{"a.jsonl"}}, []string{"01J9"}},
 		{"list", []string{"captures", "list", "a.jsonl", "--first", "5"},
 			CapturesOptions{Command: "list", Files: []string{"a.jsonl"}, sel: selectFlags{first: 5}}, nil},
+		{"list", []string{"captures", "list", "a.jsonl", "--follow", "--last", "5", "--event", "mandate.*"},
+			CapturesOptions{Command: "list", Files: []string{"a.jsonl"}, Follow: true, sel: selectFlags{last: 5, event: "mandate.*"}}, nil},
 		{"export", []string{"captures", "export", "a.jsonl"},
 			CapturesOptions{Command: "export", Files: []string{"a.jsonl"}, Format: "har"}, nil},
 		{"export", []string{"captures", "export", "-", "-f", "curl", "--to", "http://localhost:3000"},
@@ -290,7 +292,7 @@ func TestCapturesOptions(t *testing.T) {
 			continue
 		}
 		s, w := o.sel, c.want.sel
-		if o.Command != c.want.Command || !slices.Equal(o.Files, c.want.Files) || o.Raw != c.want.Raw || o.Format != c.want.Format || o.To != c.want.To ||
+		if o.Command != c.want.Command || !slices.Equal(o.Files, c.want.Files) || o.Raw != c.want.Raw || o.Format != c.want.Format || o.To != c.want.To || o.Follow != c.want.Follow ||
 			s.event != w.event || !slices.Equal(s.where, w.where) || s.last != w.last || s.first != w.first || s.skipBad != w.skipBad || !slices.Equal(s.ids, c.ids) {
 			t.Errorf("%q:\n got %+v\nwant %+v ids %q", c.args, *o, c.want, c.ids)
 		}
@@ -304,14 +306,21 @@ func TestCapturesOptions(t *testing.T) {
 		t.Errorf("--format zip: exit %d, runF called %v; want exit 2 before runF", code, called)
 	}
 	// show without an id needs --last, --first or --id; --first and --last
-	// do not go together.
+	// do not go together; --follow reads one file, with no --id or --first.
 	for _, args := range [][]string{
 		{"captures", "show", "a.jsonl"},
 		{"captures", "show", "a.jsonl", "--last", "1", "--first", "1"},
+		{"captures", "list", "a.jsonl", "b.jsonl", "--follow"},
+		{"captures", "list", "-", "--follow"},
+		{"captures", "list", "a.jsonl", "--follow", "--id", "01J"},
+		{"captures", "list", "a.jsonl", "--follow", "--first", "1"},
 	} {
 		sandbox(t)
 		called = false
-		code, stderr := seam(t, nil, []string{"captures", "show"}, func(app *App) *cobra.Command {
+		code, stderr := seam(t, nil, []string{"captures", args[1]}, func(app *App) *cobra.Command {
+			if args[1] == "list" {
+				return newCapturesListCommand(app, func(*CapturesOptions) error { called = true; return nil })
+			}
 			return newCapturesShowCommand(app, func(*CapturesOptions) error { called = true; return nil })
 		}, args...)
 		if code != ExitError || called {
