@@ -107,8 +107,11 @@ func TestQuietRule(t *testing.T) {
 			p.Probe(rep.Probes[0])
 			p.Probe(probeBad)
 			p.Reset(rep.Probes[0])
+			p.Answer(scenario.AnswerDiff{Probe: probeBad.Probe, Status: [2]int{200, 200}})
+			p.Answer(scenario.AnswerDiff{Probe: probeBad.Probe, Status: [2]int{200, 500}, Body: true, Bodies: [2][]byte{[]byte("a"), []byte("b\x1b")}})
 			p.Summary(rep)
-		}, []string{"[storm 1] paid\\x1b[2K payment.success #2  ✘ refused", "probe GET http://h/x  ✘ "}},
+		}, []string{"[storm 1] paid\\x1b[2K payment.success #2  ✘ refused", "probe GET http://h/x  ✘ ",
+			"idempotency GET http://h/x  ✘ the answer changed between the runs: status: 200 → 500; body (not JSON): 1 bytes → 2 bytes, not the same"}},
 		{"listen", func(o Out) {
 			p := NewListenPrinter(o, ListenSettings{Redact: red})
 			_ = p.Ready(ListenReady{URL: "http://127.0.0.1:1"})

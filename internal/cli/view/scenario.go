@@ -154,10 +154,16 @@ func (v *scenarioRunText) Answer(a scenario.AnswerDiff) {
 	if a.Err == nil {
 		problem += ":"
 	}
-	fmt.Fprintln(w, head+p.Bad("✘ "+term.Escape(problem)))
 	if !v.out.Shows(DetailLine) {
+		// --quiet: the differences on the failure's one line.
+		lines := a.Lines()
+		for i, l := range lines {
+			lines[i] = term.Escape(l)
+		}
+		fmt.Fprintln(w, head+p.Bad(strings.TrimSpace("✘ "+term.Escape(problem)+" "+strings.Join(lines, "; "))))
 		return
 	}
+	fmt.Fprintln(w, head+p.Bad("✘ "+term.Escape(problem)))
 	for _, line := range a.Lines() {
 		fmt.Fprintln(w, "  "+term.Escape(line))
 	}
