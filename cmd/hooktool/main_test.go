@@ -37,6 +37,7 @@ func TestScript(t *testing.T) {
 			"wire":      cmdWire,
 			"json":      cmdJSON,
 			"bankapp":   cmdBankApp,
+			"pty":       cmdPty,
 		},
 	})
 }
