@@ -53,7 +53,7 @@ func (app *App) editOne(ctx context.Context, q *captureQuery, edit func(*capture
 	}, start)
 	switch {
 	case errors.Is(err, editor.ErrNoEditor):
-		return nil, nil, failErr(err, "set VISUAL or EDITOR to your editor's command (EDITOR=vi, VISUAL='code --wait'), or edit with --set")
+		return nil, nil, failErr(err, "set VISUAL or EDITOR to your editor's command (EDITOR=vi, EDITOR=nano), or edit with --set")
 	case err != nil:
 		return nil, nil, failErr(err, "nothing was sent")
 	}
