@@ -38,6 +38,7 @@ func TestScript(t *testing.T) {
 			"json":      cmdJSON,
 			"bankapp":   cmdBankApp,
 			"waitlines": cmdWaitLines,
+			"pty":       cmdPty,
 		},
 	})
 }

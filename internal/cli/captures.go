@@ -47,7 +47,7 @@ forward.url; OP ==, !=, <, >, <=, >=, ~ for a glob), --last N, --first N.`,
   hooktool captures list deliveries.jsonl --where 'data.amount>5000' --event 'transfer.*'
   hooktool captures export deliveries.jsonl --format har > deliveries.har`,
 	}
-	cmd.AddCommand(newCapturesListCommand(app, runF), newCapturesShowCommand(app, runF), newCapturesExportCommand(app, runF))
+	cmd.AddCommand(newCapturesListCommand(app, runF), newCapturesShowCommand(app, runF), newCapturesExportCommand(app, runF), newCapturesDiffCommand(app, nil))
 	return cmd
 }
 

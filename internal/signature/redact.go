@@ -187,18 +187,25 @@ func (r *Redactor) Headers(h http.Header) (kept http.Header, names []string) {
 func (r *Redactor) Shown(h http.Header) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, v := range h {
-		val := strings.Join(v, ", ")
-		for _, c := range credentialHeaders {
-			if strings.EqualFold(k, c) {
-				val = Redacted
-			}
-		}
-		if r != nil && (r.secretHeader(k) || r.Holds(val)) {
-			val = Redacted
-		}
-		out[k] = val
+		out[k] = r.ShownValue(k, strings.Join(v, ", "))
 	}
 	return out
+}
+
+// ShownValue is value, of the header name, as it may be shown:
+// "[redacted]" for a credential header (Authorization, Cookie, ...), a
+// secret-carrying header, or a value holding a secret; value itself
+// otherwise. A nil Redactor still hides credentials.
+func (r *Redactor) ShownValue(name, value string) string {
+	for _, c := range credentialHeaders {
+		if strings.EqualFold(name, c) {
+			return Redacted
+		}
+	}
+	if r != nil && (r.secretHeader(name) || r.Holds(value)) {
+		return Redacted
+	}
+	return value
 }
 
 // Fields hides secrets in headers about to be printed: the value of a
