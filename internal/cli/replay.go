@@ -73,7 +73,7 @@ body as trigger's do (a plain path; every other byte kept); --edit opens
 the body of the one selected capture in $VISUAL (else $EDITOR), after any
 --set, and sends what the editor saved. It needs a terminal (stdin and
 stderr): without one, edit with --set. An edited body is always re-signed,
-as --resign: without a usable secret nothing is sent.` + exitStatus("every delivery was acknowledged with 2xx", "a delivery was not acknowledged with 2xx, or could not be made", couldNotRun+" (an unreadable capture file; an edit that cannot be made, or with no secret to re-sign; --edit without a terminal, with no editor, or an editor that failed)"),
+as --resign: without a usable secret nothing is sent.` + exitStatus("every delivery was acknowledged with 2xx", "a delivery was not acknowledged with 2xx, or could not be made", couldNotRun+" (an unreadable capture file, or one with nothing to replay, or a selection that leaves every capture out; an edit that cannot be made, or with no secret to re-sign; --edit without a terminal, with no editor, or an editor that failed)"),
 		Example: `  hooktool replay deliveries.jsonl --to http://localhost:3000/webhooks
   hooktool replay deliveries.jsonl --id 01J... --resign --endpoint staging
   hooktool replay deliveries.jsonl --where 'event=="transfer.failed"' --where 'data.amount>5000' --to localhost:3000
@@ -253,10 +253,12 @@ func runReplay(app *App, o *ReplayOptions) error {
 		}
 		return err
 	}
-	p.Summary(sum)
 	if sum.Sent == 0 {
-		app.warn("no capture matched the selection: nothing was sent")
+		// A CI step that replays nothing must not pass: as verify, none
+		// could be sent.
+		return q.nothingSelected("nothing to replay")
 	}
+	p.Summary(sum)
 	if sum.Failed > 0 {
 		return silentExit(ExitInvalid)
 	}
