@@ -237,6 +237,10 @@ it; --path-prefix puts the path of --to before the delivery's.` + exitStatus("th
 			if o.PathPrefix && o.To == "" {
 				return usageErr("--path-prefix puts the path of --to before each capture's: give --to")
 			}
+			if o.Format == "har" && (cmd.Flags().Changed("to") || o.PathPrefix) {
+				// A HAR records the requests as received: it is sent nowhere.
+				return usageErr("--to and --path-prefix say where --format curl sends; a HAR records each request as it was received")
+			}
 			o.Files = args
 			if runF != nil {
 				return runF(o)
