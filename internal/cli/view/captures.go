@@ -39,6 +39,13 @@ func (p captureListJSON) Close() error                              { return nil
 type captureListText struct{ tab *Table }
 
 func (p captureListText) Capture(r *capture.Record, verdict string) error {
+	p.tab.Row(captureCells(r, verdict)...)
+	return nil
+}
+
+// captureCells are a delivery's cells in the list, escaped: ID, RECEIVED,
+// REQUEST, EVENT, VERDICT, ANSWER, APP, SIZE.
+func captureCells(r *capture.Record, verdict string) []string {
 	ev := r.Event
 	if ev == "" {
 		ev = "-"
@@ -47,8 +54,7 @@ func (p captureListText) Capture(r *capture.Record, verdict string) error {
 	if r.Query != "" {
 		req += "?" + r.Query
 	}
-	p.tab.Row(term.Escape(r.ID), r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), term.Escape(req), term.Escape(ev), term.Escape(verdict), strconv.Itoa(r.Answer.Status), term.Escape(AppAnswer(r)), Size(r.BodySize))
-	return nil
+	return []string{term.Escape(r.ID), r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), term.Escape(req), term.Escape(ev), term.Escape(verdict), strconv.Itoa(r.Answer.Status), term.Escape(AppAnswer(r)), Size(r.BodySize)}
 }
 
 func (p captureListText) Close() error { return p.tab.Flush() }
@@ -100,16 +106,8 @@ func (p captureFollowText) row(style func(string) string, cells ...string) strin
 }
 
 func (p captureFollowText) Capture(r *capture.Record, verdict string) error {
-	ev := r.Event
-	if ev == "" {
-		ev = "-"
-	}
-	req := r.Method + " " + r.Path
-	if r.Query != "" {
-		req += "?" + r.Query
-	}
 	plain := func(s string) string { return s }
-	_, err := fmt.Fprintln(p.out.Streams.Out, p.row(plain, term.Escape(r.ID), r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), term.Escape(req), term.Escape(ev), term.Escape(verdict), strconv.Itoa(r.Answer.Status), term.Escape(AppAnswer(r)), Size(r.BodySize)))
+	_, err := fmt.Fprintln(p.out.Streams.Out, p.row(plain, captureCells(r, verdict)...))
 	return err
 }
 
