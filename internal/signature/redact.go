@@ -188,17 +188,27 @@ func (r *Redactor) Shown(h http.Header) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, v := range h {
 		val := strings.Join(v, ", ")
-		for _, c := range credentialHeaders {
-			if strings.EqualFold(k, c) {
-				val = Redacted
-			}
-		}
-		if r != nil && (r.secretHeader(k) || r.Holds(val)) {
+		if r.HidesHeader(k, v) {
 			val = Redacted
 		}
 		out[k] = val
 	}
 	return out
+}
+
+// HidesHeader reports whether a header is shown as "[redacted]" (Shown's
+// rule, for a caller that keeps the values apart): a credential, a
+// secret-carrying header, or a value holding a secret.
+func (r *Redactor) HidesHeader(name string, values []string) bool {
+	for _, c := range credentialHeaders {
+		if strings.EqualFold(name, c) {
+			return true
+		}
+	}
+	if r == nil {
+		return false
+	}
+	return r.secretHeader(name) || r.Holds(strings.Join(values, ", "))
 }
 
 // Fields hides secrets in headers about to be printed: the value of a
