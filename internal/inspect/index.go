@@ -16,6 +16,10 @@ import (
 	"github.com/tidwall/gjson"
 )
 
+// PollInterval is how often Poll looks at the files by default: a
+// delivery appended shows within it (the page wants 500 ms).
+const PollInterval = 100 * time.Millisecond
+
 // DefaultBudget is how many deliveries one page request looks at, at
 // most, before it returns a partial page and where to go on.
 const DefaultBudget = 10000
