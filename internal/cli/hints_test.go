@@ -31,6 +31,7 @@ var hintScopes = map[string][]string{
 	"cli/trigger.go":      {"trigger"},
 	"cli/verify.go":       {"verify"},
 	"cli/init.go":         {"init"},
+	"cli/inspect.go":      {"inspect"},
 	"cli/events.go":       {"events", "events show"},
 	"cli/scenario.go":     {"scenario list", "scenario run"},
 	"cli/view/attempt.go": {"trigger", "replay", "scenario run"},
