@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -19,13 +20,13 @@ import (
 // inspector is a running Server over real capture files, its index
 // polling them.
 type inspector struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *Server
 	ix   *Index
 	base string // http://127.0.0.1:PORT
 }
 
-func startInspector(t *testing.T, o Options, paths ...string) *inspector {
+func startInspector(t testing.TB, o Options, paths ...string) *inspector {
 	t.Helper()
 	ix, err := NewIndex(paths, IndexOptions{Keep: 8})
 	if err != nil {
@@ -303,7 +304,7 @@ func TestAPIHAROneSelectedAllShown(t *testing.T) {
 type sse struct{ r *bufio.Reader }
 
 // next returns the next event's name, id and data.
-func (s sse) next(t *testing.T) (event, id, data string) {
+func (s sse) next(t testing.TB) (event, id, data string) {
 	t.Helper()
 	for {
 		l, err := s.r.ReadString('\n')
@@ -594,4 +595,26 @@ func TestHostileContentComesBackAsJSONStrings(t *testing.T) {
 	var e map[string]string
 	noMarkup("an error", in.getJSON("/api/deliveries/%3Cscript%3E", 404, &e))
 	noMarkup("a filter error", in.getJSON("/api/deliveries?where=%3Cscript%3E", 400, &e))
+}
+
+func TestListenBindsLoopbackOnly(t *testing.T) {
+	srv := New(Options{})
+	ls, err := srv.Listen(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	for _, l := range ls {
+		addr := l.Addr().(*net.TCPAddr)
+		if !addr.IP.IsLoopback() || addr.Port != srv.Port() {
+			t.Errorf("bound %v, port %d", addr, srv.Port())
+		}
+	}
+	if !strings.HasPrefix(srv.URL(), "http://127.0.0.1:"+strconv.Itoa(srv.Port())+"/?token=") {
+		t.Errorf("URL %s", srv.URL())
+	}
 }

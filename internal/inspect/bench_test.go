@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"strconv"
+
+	"github.com/hooktool/hooktool/internal/capture"
 	"runtime"
 	"strings"
 	"testing"
@@ -95,4 +98,29 @@ func write100k(b *testing.B) string {
 	}
 	f.Close()
 	return path
+}
+
+// BenchmarkAppendToEvent is the time from a record's append to its
+// capture file (by the writer listen --save uses) to its event on an open
+// stream: the page wants 500 ms; Poll looks every PollInterval.
+func BenchmarkAppendToEvent(b *testing.B) {
+	path := b.TempDir() + "/d.jsonl"
+	writeFile(b, path, deliveries(0, 1)...)
+	in := startInspector(b, Options{}, path)
+	stream := sse{bufio.NewReader(in.get("/api/events").Body)}
+	w, err := capture.Create(path, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	i := 1
+	for b.Loop() {
+		if err := w.Append(delivery(i, "e", "{}")); err != nil {
+			b.Fatal(err)
+		}
+		if _, id, _ := stream.next(b); id != strconv.Itoa(i) {
+			b.Fatalf("event %s, want %d", id, i)
+		}
+		i++
+	}
 }
