@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"strconv"
-
-	"github.com/hooktool/hooktool/internal/capture"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hooktool/hooktool/internal/capture"
 )
 
 // BenchmarkFirstPage100k is `hooktool inspect` on a file of 100,000
