@@ -53,6 +53,9 @@ type Index struct {
 	cache   []slot // a ring: the record at position p is in cache[p%keep] when cache[p%keep].pos == p
 	dups    int
 	changed chan struct{} // closed and replaced when entries are added
+	// unreadable are the positions whose record could not be read, said
+	// once each (a page asked for again does not say it again).
+	unreadable map[int]bool
 }
 
 // entry is one delivery's place.
@@ -96,7 +99,7 @@ type IndexOptions struct {
 // through, without decoding records: a line is indexed by the id and
 // received_at near its start, and decoded (capture.ParseLine) when shown.
 func NewIndex(paths []string, o IndexOptions) (*Index, error) {
-	ix := &Index{keep: o.Keep, warn: o.Warn, byID: map[string]int{}, changed: make(chan struct{})}
+	ix := &Index{keep: o.Keep, warn: o.Warn, byID: map[string]int{}, changed: make(chan struct{}), unreadable: map[int]bool{}}
 	if ix.keep <= 0 {
 		ix.keep = DefaultKeep
 	}
@@ -398,6 +401,18 @@ func (ix *Index) Record(pos int) (*capture.Record, error) {
 		ix.mu.Unlock()
 	}
 	return rec, nil
+}
+
+// warnUnreadable says, once per position, that its record could not be
+// read.
+func (ix *Index) warnUnreadable(pos int, err error) {
+	ix.mu.Lock()
+	said := ix.unreadable[pos]
+	ix.unreadable[pos] = true
+	ix.mu.Unlock()
+	if !said {
+		ix.warn(err.Error())
+	}
 }
 
 // Held is how many records are in memory now (at most Keep).

@@ -185,6 +185,10 @@ func TestBadLinesAreSkipped(t *testing.T) {
 	if len(warnings) != 2 || !strings.Contains(warnings[0], "not a capture record") || !strings.Contains(warnings[1], "rot13") {
 		t.Fatalf("warnings: %q", warnings)
 	}
+	// Listed again, the unreadable line is skipped without a word.
+	if p := ix.List(Filter{}, PageOptions{Before: -1, Limit: 10}); p.Skipped != 1 || len(warnings) != 2 {
+		t.Fatalf("listed again: skipped %d, warnings %q", p.Skipped, warnings)
+	}
 }
 
 func TestRefreshIndexesWhatIsAppended(t *testing.T) {

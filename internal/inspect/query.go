@@ -79,7 +79,7 @@ type Page struct {
 	// -1 when every older delivery was looked at.
 	Next int
 	// Scanned is how many deliveries were looked at; Skipped how many of
-	// them could not be read (said by Warn).
+	// them could not be read (said by Warn, once each).
 	Scanned, Skipped int
 }
 
@@ -113,7 +113,7 @@ func (ix *Index) List(f Filter, o PageOptions) Page {
 		rec, err := ix.Record(pos)
 		if err != nil {
 			p.Skipped++
-			ix.warn(err.Error())
+			ix.warnUnreadable(pos, err)
 			continue
 		}
 		if f.Match(rec) {
