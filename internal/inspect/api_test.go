@@ -618,3 +618,20 @@ func TestListenBindsLoopbackOnly(t *testing.T) {
 		t.Errorf("URL %s", srv.URL())
 	}
 }
+
+// TestCloseBeforeServe: a server closed between Listen and Serve (Ctrl-C
+// as it starts) does not serve.
+func TestCloseBeforeServe(t *testing.T) {
+	srv := New(Options{})
+	ls, err := srv.Listen(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	if err := srv.Serve(ls); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.Dial("tcp", ls[0].Addr().String()); err == nil {
+		t.Fatal("still listening")
+	}
+}

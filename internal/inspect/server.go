@@ -106,6 +106,13 @@ func (s *Server) Listen(port int) ([]net.Listener, error) {
 func (s *Server) Serve(ls []net.Listener) error {
 	errs := make(chan error, len(ls))
 	s.mu.Lock()
+	if s.ctx.Err() != nil { // closed before it served
+		s.mu.Unlock()
+		for _, l := range ls {
+			l.Close()
+		}
+		return nil
+	}
 	for _, l := range ls {
 		hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute,
 			BaseContext: func(net.Listener) context.Context { return s.ctx }}
