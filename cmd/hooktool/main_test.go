@@ -37,6 +37,8 @@ func TestScript(t *testing.T) {
 			"wire":          cmdWire,
 			"json":          cmdJSON,
 			"bankapp":       cmdBankApp,
+			"waitlines":     cmdWaitLines,
+			"pty":           cmdPty,
 			"inspectget":    cmdInspectGet,
 			"inspectevents": cmdInspectEvents,
 		},

@@ -107,7 +107,7 @@ func trickyRecords() []*Record {
 	add(func(r *Record) { r.Verdict = &signature.Verdict{} })
 	add(func(r *Record) { r.Verdict, r.Provider, r.Scheme, r.Event, r.Route = nil, "", "", "", "" })
 	add(func(r *Record) {
-		r.Forward = &Forward{URL: "http://127.0.0.1:3000/hook", Status: 502, LatencyMS: 12.5, Error: "connection refused", Body: escapes}
+		r.Forward = &Forward{URL: "http://127.0.0.1:3000/hook", Status: 502, LatencyMS: 12.5, Error: "connection refused", ErrorKind: "connection_refused", Body: escapes}
 	})
 	add(func(r *Record) { r.Forward = &Forward{} })
 	add(func(r *Record) { r.Type = "delivery" })

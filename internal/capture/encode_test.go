@@ -53,7 +53,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			r.Base64Headers = []string{pick(), pick()}
 		}
 		if i%3 == 1 {
-			r.Forward = &Forward{URL: pick(), Status: 200, LatencyMS: 1.25, Error: pick(), Body: pick()}
+			r.Forward = &Forward{URL: pick(), Status: 200, LatencyMS: 1.25, Error: pick(), ErrorKind: pick(), Body: pick()}
 		}
 		sameAsMarshal(t, r)
 	}

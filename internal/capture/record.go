@@ -100,8 +100,24 @@ type Forward struct {
 	Status    int     `json:"status,omitempty"`
 	LatencyMS float64 `json:"latency_ms"`
 	Error     string  `json:"error,omitempty"`
+	// ErrorKind classifies Error (delivery's kinds: timeout,
+	// connection_refused, connection_reset, dns, tls, error): what a
+	// table or a --where shows of it.
+	ErrorKind string `json:"error_kind,omitempty"`
 	// Body is the start of the app's answer.
 	Body string `json:"body,omitempty"`
+}
+
+// Kind is the kind of error the forward met ("" when the app answered):
+// ErrorKind, or "error" for a record kept before it was.
+func (f *Forward) Kind() string {
+	switch {
+	case f.ErrorKind != "":
+		return f.ErrorKind
+	case f.Error != "":
+		return "error"
+	}
+	return ""
 }
 
 // NewRecord starts the record of request r, received at now: its request

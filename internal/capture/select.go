@@ -63,8 +63,7 @@ type Selector struct {
 
 // Cond is one --where condition: LEFT OP VALUE. LEFT is a gjson path into
 // the body, header.NAME for a header, or record.FIELD for a field of the
-// record (event, method, path, query, provider, scheme, route, status,
-// verdict, id, remote_addr).
+// record (RecordFields; any other is refused by ParseCond).
 type Cond struct {
 	Left  string
 	Op    string // ==, !=, <, >, <=, >=, ~ (glob)
@@ -84,6 +83,9 @@ func ParseCond(expr string) (Cond, error) {
 	c := Cond{Left: strings.TrimSpace(expr[:at]), Op: best, text: expr}
 	if strings.HasSuffix(c.Left, "=") || strings.HasSuffix(c.Left, "!") {
 		return Cond{}, fmt.Errorf("%q: unknown operator (==, !=, <, >, <=, >=, ~ for a glob)", expr)
+	}
+	if err := checkLeft(c.Left); err != nil {
+		return Cond{}, fmt.Errorf("%q: %w", expr, err)
 	}
 	raw := strings.TrimSpace(expr[at+len(best):])
 	if c.Left == "" || raw == "" {
@@ -174,34 +176,95 @@ func (c Cond) value(r *Record, body []byte) (string, bool, bool) {
 	return res.String(), res.Type == gjson.Number, true
 }
 
+// recordFields are what record.FIELD names in a condition, in the order
+// the usage error lists them: each gives the field's value in a record, or
+// false when the record has none (a forward field of a delivery not
+// forwarded). ParseCond refuses any other name, and value reads them here:
+// one list for both.
+var recordFields = []struct {
+	name string
+	get  func(r *Record) (string, bool)
+}{
+	{"id", func(r *Record) (string, bool) { return r.ID, true }},
+	{"event", func(r *Record) (string, bool) { return r.Event, true }},
+	{"method", func(r *Record) (string, bool) { return r.Method, true }},
+	{"path", func(r *Record) (string, bool) { return r.Path, true }},
+	{"query", func(r *Record) (string, bool) { return r.Query, true }},
+	{"host", func(r *Record) (string, bool) { return r.Host, true }},
+	{"remote_addr", func(r *Record) (string, bool) { return r.RemoteAddr, true }},
+	{"provider", func(r *Record) (string, bool) { return r.Provider, true }},
+	{"scheme", func(r *Record) (string, bool) { return r.Scheme, true }},
+	{"route", func(r *Record) (string, bool) { return r.Route, true }},
+	{"verdict", func(r *Record) (string, bool) { return r.Verdict.Label(), true }},
+	{"repeat_of", func(r *Record) (string, bool) { return r.RepeatOf, true }},
+	{"body_size", func(r *Record) (string, bool) { return strconv.Itoa(r.BodySize), true }},
+	// status is answer.status, its older name.
+	{"status", func(r *Record) (string, bool) { return strconv.Itoa(r.Answer.Status), true }},
+	{"answer.status", func(r *Record) (string, bool) { return strconv.Itoa(r.Answer.Status), true }},
+	{"answer.reason", func(r *Record) (string, bool) { return r.Answer.Reason, true }},
+	// The app's answer: its status (none when it gave none), the kind of
+	// error when it gave none ("" when it answered), the latency, the URL.
+	{"forward.status", func(r *Record) (string, bool) {
+		if r.Forward == nil || r.Forward.Status == 0 {
+			return "", false
+		}
+		return strconv.Itoa(r.Forward.Status), true
+	}},
+	{"forward.error", func(r *Record) (string, bool) {
+		if r.Forward == nil {
+			return "", false
+		}
+		return r.Forward.Kind(), true
+	}},
+	{"forward.latency_ms", func(r *Record) (string, bool) {
+		if r.Forward == nil {
+			return "", false
+		}
+		return strconv.FormatFloat(r.Forward.LatencyMS, 'f', -1, 64), true
+	}},
+	{"forward.url", func(r *Record) (string, bool) {
+		if r.Forward == nil {
+			return "", false
+		}
+		return r.Forward.URL, true
+	}},
+}
+
+// RecordFields names what record.FIELD can be, in order.
+func RecordFields() []string {
+	names := make([]string, len(recordFields))
+	for i, f := range recordFields {
+		names[i] = f.name
+	}
+	return names
+}
+
 func (r *Record) field(name string) (string, bool) {
-	switch name {
-	case "id":
-		return r.ID, true
-	case "event":
-		return r.Event, true
-	case "method":
-		return r.Method, true
-	case "path":
-		return r.Path, true
-	case "query":
-		return r.Query, true
-	case "provider":
-		return r.Provider, true
-	case "scheme":
-		return r.Scheme, true
-	case "route":
-		return r.Route, true
-	case "remote_addr":
-		return r.RemoteAddr, true
-	case "status":
-		return strconv.Itoa(r.Answer.Status), true
-	case "verdict":
-		return r.Verdict.Label(), true
-	case "body_size":
-		return strconv.Itoa(r.BodySize), true
+	for _, f := range recordFields {
+		if f.name == name {
+			return f.get(r)
+		}
 	}
 	return "", false
+}
+
+// checkLeft refuses a left side that names nothing: a record field
+// hooktool does not know, or a header without a name. Such a condition
+// could only ever hold for != and would pass a selection silently.
+func checkLeft(left string) error {
+	switch {
+	case strings.HasPrefix(left, "record."):
+		name := strings.TrimPrefix(left, "record.")
+		for _, f := range recordFields {
+			if f.name == name {
+				return nil
+			}
+		}
+		return fmt.Errorf("unknown record field %q: record.FIELD is one of: %s", name, strings.Join(RecordFields(), ", "))
+	case left == "header.":
+		return errors.New("header.NAME needs a name")
+	}
+	return nil
 }
 
 // holds evaluates the condition. A missing left side holds only for !=.

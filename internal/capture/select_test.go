@@ -83,6 +83,15 @@ func TestParseCondErrors(t *testing.T) {
 		{`event=="bad \q escape"`, "not a valid quoted string"},
 		{`data.x~[a-`, "bad glob"},
 		{`data.x~"[unclosed"`, "bad glob"},
+		// record.FIELD names a field hooktool knows, or the condition is
+		// refused (it could only ever hold for !=), the known ones listed.
+		{`record.bogus==1`, `unknown record field "bogus"`},
+		{`record.forward==1`, `unknown record field "forward"`},
+		{`record.forward.statu>=500`, `unknown record field "forward.statu"`},
+		{`record.Event==x`, `unknown record field "Event"`},
+		{`record.==x`, `unknown record field ""`},
+		{`record.bogus==1`, "record.FIELD is one of: id, event, method, path, query, host, remote_addr, provider, scheme, route, verdict, repeat_of, body_size, status, answer.status, answer.reason, forward.status, forward.error, forward.latency_ms, forward.url"},
+		{`header.==x`, "header.NAME needs a name"},
 	}
 	for _, tc := range tests {
 		c, err := ParseCond(tc.expr)
@@ -220,8 +229,15 @@ func TestSelectorMatchWhere(t *testing.T) {
 		{`record.verdict==valid`, true},
 		{`record.body_size>100`, true},
 		{`record.body_size<100`, false},
-		{`record.nope==x`, false},
-		{`record.nope!=x`, true},
+		{`record.host=="127.0.0.1:4242"`, true},
+		{`record.repeat_of==""`, true},
+		{`record.answer.status==200`, true},
+		{`record.answer.reason==""`, true},
+		// Not forwarded: the forward fields are missing, only != holds.
+		{`record.forward.status>=500`, false},
+		{`record.forward.status!=500`, true},
+		{`record.forward.error==timeout`, false},
+		{`record.forward.latency_ms>0`, false},
 	}
 	for _, tc := range tests {
 		c, err := ParseCond(tc.cond)
@@ -265,6 +281,55 @@ func TestSelectorMatchRecordVerdicts(t *testing.T) {
 		{"answered 502", failed, `record.status>60`, true}, // numbers, not text
 	} {
 		s := Selector{Where: []Cond{cond(tc.cond)}}
+		if got := s.Match(tc.r); got != tc.want {
+			t.Errorf("%s: where %s: Match = %v, want %v", tc.name, tc.cond, got, tc.want)
+		}
+	}
+}
+
+// TestSelectorMatchForward: the app's answer to a forwarded delivery (its
+// status, the kind of error when it gave none, the latency) is selectable,
+// apart from what the listener answered the sender.
+func TestSelectorMatchForward(t *testing.T) {
+	app500 := selRecord()
+	app500.Forward = &Forward{URL: "http://127.0.0.1:3000/hooks/aella", Status: 500, LatencyMS: 12.5}
+	timedOut := selRecord()
+	timedOut.Forward = &Forward{URL: "http://127.0.0.1:3000/hooks/aella", LatencyMS: 2000, Error: "no response from 127.0.0.1:3000 within 2s", ErrorKind: "timeout"}
+	older := selRecord() // a record written before error_kind was kept
+	older.Forward = &Forward{URL: "http://127.0.0.1:3000/", Error: "connection refused by 127.0.0.1:3000"}
+	repeat := selRecord()
+	repeat.RepeatOf = "01M84S1580ABCDEFGHJKMNPQRT"
+	repeat.Answer = Answer{Status: 503, Reason: "--fail-first"}
+	for _, tc := range []struct {
+		name string
+		r    *Record
+		cond string
+		want bool
+	}{
+		{"app 500", app500, `record.forward.status>=500`, true},
+		{"app 500", app500, `record.forward.status==500`, true},
+		{"app 500", app500, `record.status==200`, true}, // the sender was answered 200
+		{"app 500", app500, `record.answer.status>=500`, false},
+		{"app 500", app500, `record.forward.error==""`, true},
+		{"app 500", app500, `record.forward.latency_ms>12`, true},
+		{"app 500", app500, `record.forward.latency_ms<12.6`, true},
+		{"app 500", app500, `record.forward.url~"http://127.0.0.1:3000/hooks/*"`, true},
+		{"timeout", timedOut, `record.forward.error==timeout`, true},
+		{"timeout", timedOut, `record.forward.error!=""`, true},
+		{"timeout", timedOut, `record.forward.status>=500`, false},
+		{"timeout", timedOut, `record.forward.status!=200`, true},
+		{"older", older, `record.forward.error==error`, true},
+		{"repeat", repeat, `record.repeat_of~"01M84S*"`, true},
+		{"repeat", repeat, `record.answer.status==503`, true},
+		{"repeat", repeat, `record.answer.reason=="--fail-first"`, true},
+		{"remote", repeat, `record.remote_addr=="127.0.0.1:50123"`, true},
+	} {
+		c, err := ParseCond(tc.cond)
+		if err != nil {
+			t.Errorf("ParseCond(%q): %v", tc.cond, err)
+			continue
+		}
+		s := Selector{Where: []Cond{c}}
 		if got := s.Match(tc.r); got != tc.want {
 			t.Errorf("%s: where %s: Match = %v, want %v", tc.name, tc.cond, got, tc.want)
 		}

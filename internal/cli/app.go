@@ -63,7 +63,8 @@ func (app *App) errPalette() term.Palette {
 	return term.NewPalette(term.ColorWanted(app.Streams.ErrIsTerminal, app.NoColor, app.Getenv))
 }
 
-// warn prints "hooktool: warning: ..." to stderr unless --quiet.
+// warn prints "hooktool: warning: ..." to stderr unless --quiet (a
+// warning is not a failure: see view.Out.Shows), with --json too.
 func (app *App) warn(format string, a ...any) {
 	if app.Quiet {
 		return
@@ -130,6 +131,9 @@ func (app *App) reportError(err error) {
 	}
 	p := app.errPalette()
 	fmt.Fprintf(app.Streams.Err, "hooktool: %s %s\n", p.Bad("error:"), term.EscapeText(err.Error()))
+	if !app.out().Shows(view.DetailLine) {
+		return // --quiet: an error is one line
+	}
 	for _, h := range hints {
 		fmt.Fprintf(app.Streams.Err, "hooktool: hint: %s\n", term.Escape(h))
 	}

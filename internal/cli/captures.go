@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"net/url"
+	"os"
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/capture/export"
@@ -21,6 +23,10 @@ type CapturesOptions struct {
 	Format     string
 	To         string
 	PathPrefix bool
+	// Follow (list) prints new deliveries as they are appended.
+	Follow bool
+
+	ctx context.Context
 }
 
 func newCapturesCommand(app *App, runF func(*CapturesOptions) error) *cobra.Command {
@@ -32,14 +38,16 @@ of *.jsonl files, or - for stdin).
 
 Selection, for every subcommand: --id (a unique prefix is enough), --event
 GLOB, --where 'PATH OP VALUE' (a gjson path into the body, header.NAME, or
-record.FIELD: event, method, path, query, provider, scheme, route, status,
-verdict, id, body_size; OP ==, !=, <, >, <=, >=, ~ for a glob), --last N.`,
+record.FIELD: id, event, method, path, query, host, remote_addr, provider,
+scheme, route, verdict, repeat_of, body_size, status, answer.status,
+answer.reason, forward.status, forward.error, forward.latency_ms,
+forward.url; OP ==, !=, <, >, <=, >=, ~ for a glob), --last N, --first N.`,
 		Example: `  hooktool captures list deliveries.jsonl
   hooktool captures show deliveries.jsonl 01J...
   hooktool captures list deliveries.jsonl --where 'data.amount>5000' --event 'transfer.*'
   hooktool captures export deliveries.jsonl --format har > deliveries.har`,
 	}
-	cmd.AddCommand(newCapturesListCommand(app, runF), newCapturesShowCommand(app, runF), newCapturesExportCommand(app, runF))
+	cmd.AddCommand(newCapturesListCommand(app, runF), newCapturesShowCommand(app, runF), newCapturesExportCommand(app, runF), newCapturesDiffCommand(app, nil))
 	return cmd
 }
 
@@ -47,23 +55,94 @@ func newCapturesListCommand(app *App, runF func(*CapturesOptions) error) *cobra.
 	o := &CapturesOptions{Command: "list"}
 	cmd := &cobra.Command{
 		Use:   "list FILE...",
-		Short: "One line per captured delivery: id, time, event, verdict, status, size",
+		Short: "One line per captured delivery: id, time, event, verdict, answer, app, size",
 		Long: `List captured deliveries: id, receive time, request, event, verdict, the
-answer given and size; --json prints each record as a JSON line.` + exitStatus("the deliveries were listed", "", couldNotRun+" (an unreadable or malformed capture file)"),
+answer given (ANSWER), what the app answered when the delivery was forwarded
+(APP: its status, or the kind of error: timeout, connection_refused, ...)
+and size; --json prints each record as a JSON line.` + exitStatus("the deliveries were listed", "", couldNotRun+" (an unreadable or malformed capture file)"),
 		Example: `  hooktool captures list deliveries.jsonl
   hooktool captures list captures/ --event 'mandate.*' --last 20
-  hooktool captures list deliveries.jsonl --where 'record.verdict!="valid"' --json | jq -r .id`,
+  hooktool captures list deliveries.jsonl --where 'record.verdict!="valid"' --json | jq -r .id
+  hooktool captures list deliveries.jsonl --follow --last 5   # then each new delivery, as listen keeps it`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Files = args
+			o.Files, o.ctx = args, cmd.Context()
+			if o.Follow {
+				if err := checkFollow(o); err != nil {
+					return err
+				}
+			}
 			if runF != nil {
 				return runF(o)
+			}
+			if o.Follow {
+				return runCapturesFollow(app, o)
 			}
 			return runCapturesList(app, o)
 		},
 	}
 	o.sel.addFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&o.Follow, "follow", false, "keep reading: print each delivery appended to FILE until interrupted (like tail -f)")
 	return cmd
+}
+
+// checkFollow refuses what --follow cannot do: more than one file, stdin,
+// a directory, and selections that need the whole file (--id, --first).
+func checkFollow(o *CapturesOptions) error {
+	switch {
+	case len(o.Files) != 1 || o.Files[0] == "-":
+		return usageErr("--follow reads one capture file: give FILE (not several, nor - for stdin)")
+	case len(o.sel.ids) > 0 || o.sel.first > 0:
+		return usageErr("--follow takes --event, --where and --last, not --id or --first")
+	}
+	if st, err := os.Stat(o.Files[0]); err == nil && st.IsDir() {
+		return usageErr("--follow reads one capture file, not a directory: give FILE")
+	}
+	return nil
+}
+
+// runCapturesFollow lists the deliveries of one file (the last --last of
+// them, when given), then each one appended, until interrupted: the
+// capture engine follows the file (capture.Follow).
+func runCapturesFollow(app *App, o *CapturesOptions) error {
+	q, err := app.newCaptureQuery(o.Files, &o.sel)
+	if err != nil {
+		return err
+	}
+	ctx := o.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	printer := view.NewCaptureFollowPrinter(app.out())
+	// With --last, the records the file holds at the start are gathered,
+	// and the last of them printed once it is read.
+	var held []*capture.Record
+	caughtUp := q.last == 0
+	err = capture.Follow(ctx, q.files[0], capture.FollowOptions{
+		ReadOptions: q.opts,
+		CaughtUp: func() error {
+			caughtUp = true
+			for _, r := range held {
+				if err := printer.Capture(r, r.Verdict.Label()); err != nil {
+					return err
+				}
+			}
+			held = nil
+			return nil
+		},
+	}, func(r *capture.Record, _ int) error {
+		if !q.sel.Match(r) {
+			return nil
+		}
+		if !caughtUp {
+			if held = append(held, r); len(held) > q.last {
+				held = held[1:]
+			}
+			return nil
+		}
+		return printer.Capture(r, r.Verdict.Label())
+	})
+	return wrapCaptureErr(err)
 }
 
 func runCapturesList(app *App, o *CapturesOptions) error {
@@ -84,19 +163,33 @@ func runCapturesList(app *App, o *CapturesOptions) error {
 func newCapturesShowCommand(app *App, runF func(*CapturesOptions) error) *cobra.Command {
 	o := &CapturesOptions{Command: "show"}
 	cmd := &cobra.Command{
-		Use:   "show FILE... ID",
+		Use:   "show FILE... ID | show FILE... --last N",
 		Short: "Print one captured delivery in full: request line, headers, body",
 		Long: `Print one delivery: its request line and headers, what hooktool knew of it
 (event, verdict, answer, forward), and the body, pretty-printed when it is
-JSON (for reading: the kept bytes never change). --raw prints the body's
+JSON (for reading: the kept bytes never change). Without an ID, --last N or
+--first N (or --id) picks the deliveries: every argument is then a file. --raw prints the body's
 exact bytes and nothing else; --json prints the record.` + exitStatus("the deliveries selected were printed", "", couldNotRun+" (an unreadable or malformed capture file)"),
 		Example: `  hooktool captures show deliveries.jsonl 01J9Z3
+  hooktool captures show deliveries.jsonl --last 1     # the latest delivery
   hooktool captures show deliveries.jsonl 01J9Z3 --raw > body.bin
   hooktool captures show deliveries.jsonl 01J9Z3 --json | jq .headers`,
-		Args: cobra.MinimumNArgs(2),
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Files = args[:len(args)-1]
-			o.sel.ids = []string{args[len(args)-1]}
+			if err := o.sel.check(); err != nil {
+				return err
+			}
+			// --last, --first or --id pick the deliveries: every argument
+			// is a file. Else the last argument is the id.
+			if o.sel.picksByFlag() {
+				o.Files = args
+			} else {
+				if len(args) < 2 {
+					return usageErr("captures show needs FILE... ID, or --last N, --first N or --id ID to pick deliveries")
+				}
+				o.Files = args[:len(args)-1]
+				o.sel.ids = []string{args[len(args)-1]}
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -143,6 +236,10 @@ it; --path-prefix puts the path of --to before the delivery's.` + exitStatus("th
 			}
 			if o.PathPrefix && o.To == "" {
 				return usageErr("--path-prefix puts the path of --to before each capture's: give --to")
+			}
+			if o.Format == "har" && (cmd.Flags().Changed("to") || o.PathPrefix) {
+				// A HAR records the requests as received: it is sent nowhere.
+				return usageErr("--to and --path-prefix say where --format curl sends; a HAR records each request as it was received")
 			}
 			o.Files = args
 			if runF != nil {

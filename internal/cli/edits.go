@@ -17,8 +17,9 @@ func (e *payloadEdits) addFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&e.unsets, "unset", nil, "remove a field (plain path); repeatable")
 }
 
-// apply makes the edits: --set, then --set-str, then --unset.
-func (e *payloadEdits) apply(body []byte) ([]byte, error) {
+// parse reads the edits, --set, then --set-str, then --unset, and checks
+// each path (catalog.CheckPath: a plain path), without a body.
+func (e *payloadEdits) parse() ([]catalog.Edit, error) {
 	var edits []catalog.Edit
 	for _, list := range []struct {
 		flag     string
@@ -36,8 +37,24 @@ func (e *payloadEdits) apply(body []byte) ([]byte, error) {
 	for _, u := range e.unsets {
 		edits = append(edits, catalog.Edit{Path: u, Unset: true})
 	}
-	if len(edits) == 0 {
-		return body, nil
+	for _, ed := range edits {
+		if err := catalog.CheckPath(ed.Path); err != nil {
+			return nil, usageErr("%v", err)
+		}
+	}
+	return edits, nil
+}
+
+// any says an edit was asked for.
+func (e *payloadEdits) any() bool {
+	return len(e.sets)+len(e.setStrings)+len(e.unsets) > 0
+}
+
+// apply makes the edits: --set, then --set-str, then --unset.
+func (e *payloadEdits) apply(body []byte) ([]byte, error) {
+	edits, err := e.parse()
+	if err != nil || len(edits) == 0 {
+		return body, err
 	}
 	out, err := catalog.Apply(body, edits)
 	if err != nil {

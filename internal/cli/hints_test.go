@@ -21,23 +21,26 @@ import (
 // flag must exist on each of them. A new file with hints fails the test
 // until it is named here.
 var hintScopes = map[string][]string{
-	"cli/app.go":          {"*"}, // the default hint of every error
-	"cli/errors.go":       {"*"}, // usageErr's
-	"cli/signing.go":      {"sign", "verify", "listen", "trigger", "replay", "scenario run", "config"},
-	"cli/select.go":       {"captures list", "captures show", "captures export", "verify", "replay"},
-	"cli/save.go":         {"listen", "scenario run"},
-	"cli/listen.go":       {"listen"},
-	"cli/view/listen.go":  {"listen"},
-	"cli/trigger.go":      {"trigger"},
-	"cli/verify.go":       {"verify"},
-	"cli/init.go":         {"init"},
-	"cli/inspect.go":      {"inspect"},
-	"cli/events.go":       {"events", "events show"},
-	"cli/scenario.go":     {"scenario list", "scenario run"},
-	"cli/view/attempt.go": {"trigger", "replay", "scenario run"},
-	"cli/urlflag.go":      {"trigger", "replay", "sign", "scenario run", "listen"}, // each names its own flag
-	"listener":            {"listen"},
-	"replay":              {"replay", "verify"}, // the replay engine, and verify over captures
+	"cli/app.go":           {"*"}, // the default hint of every error
+	"cli/errors.go":        {"*"}, // usageErr's
+	"cli/signing.go":       {"sign", "verify", "listen", "trigger", "replay", "scenario run", "config"},
+	"cli/select.go":        {"captures list", "captures show", "captures export", "verify", "replay"},
+	"cli/save.go":          {"listen", "scenario run"},
+	"cli/listen.go":        {"listen"},
+	"cli/view/listen.go":   {"listen"},
+	"cli/trigger.go":       {"trigger"},
+	"cli/replay.go":        {"replay"},
+	"cli/replay_edit.go":   {"replay"},
+	"cli/captures_diff.go": {"captures diff"},
+	"cli/verify.go":        {"verify"},
+	"cli/init.go":          {"init"},
+	"cli/inspect.go":       {"inspect"},
+	"cli/events.go":        {"events", "events show"},
+	"cli/scenario.go":      {"scenario list", "scenario run"},
+	"cli/view/attempt.go":  {"trigger", "replay", "scenario run"},
+	"cli/urlflag.go":       {"trigger", "replay", "sign", "scenario run", "listen"}, // each names its own flag
+	"listener":             {"listen"},
+	"replay":               {"replay", "verify"}, // the replay engine, and verify over captures
 	// The delivery client's errors reach whoever sends.
 	"delivery": {"trigger", "replay", "scenario run", "listen"},
 	// A verdict's hints are printed where a signature is checked.

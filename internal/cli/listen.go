@@ -258,8 +258,10 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		if o.ExpectApp2xx && !o.CountAttempts {
 			accepted = " the app accepted"
 		}
+		// A failure: an error line, which --quiet keeps.
 		return &exitError{code: ExitInvalid, err: fmt.Errorf("timed out after %s with %d of %d deliveries%s", o.Timeout, res.Counted, o.ExitAfter, accepted)}
 	case o.ExpectValid && res.Stats.Invalid > 0:
+		// A failure: an error line, which --quiet keeps.
 		return &exitError{code: ExitInvalid, err: fmt.Errorf("%s had an invalid signature (--expect-valid)", view.Plural(res.Stats.Invalid, "delivery", "deliveries"))}
 	case appFailed:
 		return silentExit(ExitInvalid)

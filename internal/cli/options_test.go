@@ -260,6 +260,17 @@ func TestCapturesOptions(t *testing.T) {
 			CapturesOptions{Command: "list", Files: []string{"a.jsonl"}}, []string{"01J", "01K"}},
 		{"show", []string{"captures", "show", "a.jsonl", "b.jsonl", "01J9Z3", "--raw"},
 			CapturesOptions{Command: "show", Files: []string{"a.jsonl", "b.jsonl"}, Raw: true}, []string{"01J9Z3"}},
+		// With --last, --first or --id, every argument is a file.
+		{"show", []string{"captures", "show", "a.jsonl", "--last", "1"},
+			CapturesOptions{Command: "show", Files: []string{"a.jsonl"}, sel: selectFlags{last: 1}}, nil},
+		{"show", []string{"captures", "show", "a.jsonl", "b.jsonl", "--first", "2", "--raw"},
+			CapturesOptions{Command: "show", Files: []string{"a.jsonl", "b.jsonl"}, Raw: true, sel: selectFlags{first: 2}}, nil},
+		{"show", []string{"captures", "show", "a.jsonl", "--id", "01J9"},
+			CapturesOptions{Command: "show", Files: []string{"a.jsonl"}}, []string{"01J9"}},
+		{"list", []string{"captures", "list", "a.jsonl", "--first", "5"},
+			CapturesOptions{Command: "list", Files: []string{"a.jsonl"}, sel: selectFlags{first: 5}}, nil},
+		{"list", []string{"captures", "list", "a.jsonl", "--follow", "--last", "5", "--event", "mandate.*"},
+			CapturesOptions{Command: "list", Files: []string{"a.jsonl"}, Follow: true, sel: selectFlags{last: 5, event: "mandate.*"}}, nil},
 		{"export", []string{"captures", "export", "a.jsonl"},
 			CapturesOptions{Command: "export", Files: []string{"a.jsonl"}, Format: "har"}, nil},
 		{"export", []string{"captures", "export", "-", "-f", "curl", "--to", "http://localhost:3000"},
@@ -283,8 +294,8 @@ func TestCapturesOptions(t *testing.T) {
 			continue
 		}
 		s, w := o.sel, c.want.sel
-		if o.Command != c.want.Command || !slices.Equal(o.Files, c.want.Files) || o.Raw != c.want.Raw || o.Format != c.want.Format || o.To != c.want.To || o.PathPrefix != c.want.PathPrefix ||
-			s.event != w.event || !slices.Equal(s.where, w.where) || s.last != w.last || s.skipBad != w.skipBad || !slices.Equal(s.ids, c.ids) {
+		if o.Command != c.want.Command || !slices.Equal(o.Files, c.want.Files) || o.Raw != c.want.Raw || o.Format != c.want.Format || o.To != c.want.To || o.PathPrefix != c.want.PathPrefix || o.Follow != c.want.Follow ||
+			s.event != w.event || !slices.Equal(s.where, w.where) || s.last != w.last || s.first != w.first || s.skipBad != w.skipBad || !slices.Equal(s.ids, c.ids) {
 			t.Errorf("%q:\n got %+v\nwant %+v ids %q", c.args, *o, c.want, c.ids)
 		}
 	}
@@ -295,6 +306,28 @@ func TestCapturesOptions(t *testing.T) {
 	}, "captures", "export", "a.jsonl", "--format", "zip")
 	if code != ExitError || called {
 		t.Errorf("--format zip: exit %d, runF called %v; want exit 2 before runF", code, called)
+	}
+	// show without an id needs --last, --first or --id; --first and --last
+	// do not go together; --follow reads one file, with no --id or --first.
+	for _, args := range [][]string{
+		{"captures", "show", "a.jsonl"},
+		{"captures", "show", "a.jsonl", "--last", "1", "--first", "1"},
+		{"captures", "list", "a.jsonl", "b.jsonl", "--follow"},
+		{"captures", "list", "-", "--follow"},
+		{"captures", "list", "a.jsonl", "--follow", "--id", "01J"},
+		{"captures", "list", "a.jsonl", "--follow", "--first", "1"},
+	} {
+		sandbox(t)
+		called = false
+		code, stderr := seam(t, nil, []string{"captures", args[1]}, func(app *App) *cobra.Command {
+			if args[1] == "list" {
+				return newCapturesListCommand(app, func(*CapturesOptions) error { called = true; return nil })
+			}
+			return newCapturesShowCommand(app, func(*CapturesOptions) error { called = true; return nil })
+		}, args...)
+		if code != ExitError || called {
+			t.Errorf("%q: exit %d (%s), runF called %v; want exit 2 before runF", args, code, stderr, called)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,10 @@ type ReplayOptions struct {
 	StopOnFailure bool
 	Headers       []string
 	Insecure      bool
+	// edits change each body (--set, --set-str, --unset); Edit opens the
+	// one selected body in the user's editor. Either re-signs.
+	edits payloadEdits
+	Edit  bool
 
 	// flags (for the config's bindings) and ctx come from the command.
 	flags *pflag.FlagSet
@@ -61,11 +66,20 @@ receiver with a timestamp tolerance accepts it; the body stays byte-exact.
 
 --concurrency 1 (the default) keeps capture order. --rate limits requests
 per second; --retry, --retry-backoff and --timeout work as in trigger.
-Selection: --id, --event, --where, --last, as for captures.` + exitStatus("every delivery was acknowledged with 2xx", "a delivery was not acknowledged with 2xx, or could not be made", couldNotRun+" (an unreadable capture file)"),
+Selection: --id, --event, --where, --last, as for captures.
+
+--set PATH=VALUE, --set-str PATH=VALUE and --unset PATH edit each selected
+body as trigger's do (a plain path; every other byte kept); --edit opens
+the body of the one selected capture in $VISUAL (else $EDITOR), after any
+--set, and sends what the editor saved. It needs a terminal (stdin and
+stderr): without one, edit with --set. An edited body is always re-signed,
+as --resign: without a usable secret nothing is sent.` + exitStatus("every delivery was acknowledged with 2xx", "a delivery was not acknowledged with 2xx, or could not be made", couldNotRun+" (an unreadable capture file, or one with nothing to replay, or a selection that leaves every capture out; an edit that cannot be made, or with no secret to re-sign; --edit without a terminal, with no editor, or an editor that failed)"),
 		Example: `  hooktool replay deliveries.jsonl --to http://localhost:3000/webhooks
   hooktool replay deliveries.jsonl --id 01J... --resign --endpoint staging
   hooktool replay deliveries.jsonl --where 'event=="transfer.failed"' --where 'data.amount>5000' --to localhost:3000
-  hooktool replay big.jsonl --to http://localhost:3000/hook --concurrency 32 --rate 500`,
+  hooktool replay big.jsonl --to http://localhost:3000/hook --concurrency 32 --rate 500
+  hooktool replay deliveries.jsonl --id 01J... --set data.amount=3000 --unset data.fee --to localhost:3000
+  hooktool replay deliveries.jsonl --id 01J... --edit --to localhost:3000`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files, o.flags, o.ctx = args, cmd.Flags(), cmd.Context()
@@ -94,6 +108,8 @@ Selection: --id, --event, --where, --last, as for captures.` + exitStatus("every
 	fs.BoolVar(&o.StopOnFailure, "stop-on-failure", false, "send nothing more after a delivery is not acknowledged")
 	fs.StringArrayVarP(&o.Headers, "header", "H", nil, "an extra header, 'Name: value' (repeatable)")
 	fs.BoolVar(&o.Insecure, "insecure", false, "accept any TLS certificate")
+	o.edits.addFlags(fs)
+	fs.BoolVar(&o.Edit, "edit", false, "open the one selected body in $VISUAL or $EDITOR, then send it re-signed (needs a terminal)")
 	return cmd
 }
 
@@ -108,6 +124,12 @@ func (o *ReplayOptions) validate() error {
 	if o.Rate < 0 || o.Retry < 0 || o.Timeout <= 0 {
 		return usageErr("--rate and --retry must be 0 or more, --timeout positive")
 	}
+	if _, err := o.edits.parse(); err != nil {
+		return err
+	}
+	if o.Edit && slices.Contains(o.Files, "-") {
+		return usageErr("--edit needs stdin for the editor: give the capture file by name, not -")
+	}
 	return checkRate(o.Rate)
 }
 
@@ -120,6 +142,14 @@ func checkRate(rate float64) error {
 }
 
 func runReplay(app *App, o *ReplayOptions) error {
+	if o.Edit && !(app.Streams.InIsTerminal && app.Streams.ErrIsTerminal) {
+		return failErr(errors.New("--edit opens an editor, and stdin and stderr are not both a terminal"),
+			"without a terminal, edit with --set PATH=VALUE, --set-str PATH=VALUE or --unset PATH")
+	}
+	edits, err := o.edits.parse()
+	if err != nil {
+		return err
+	}
 	q, err := app.newCaptureQuery(o.Files, &o.sel)
 	if err != nil {
 		return err
@@ -144,15 +174,36 @@ func runReplay(app *App, o *ReplayOptions) error {
 	if err != nil {
 		return err
 	}
+	ctx := o.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	source := func(each func(*capture.Record) error) error { return app.eachCapture(q, each) }
+	var body func(*capture.Record, []byte) ([]byte, error)
+	if len(edits) > 0 {
+		body = replay.EditBody(edits)
+	}
+	edited := body != nil || o.Edit
+	resign := o.Resign || edited
 	var schemes *replay.Schemes
-	if !o.Resign {
+	if !resign {
 		// Secrets only, to put back headers the listener redacted.
 		r.signing, _ = r.cfg.Signing(r.endpoint)
 	} else {
 		if schemes, err = app.newCaptureSchemes(r); err != nil {
 			return err
 		}
-		if err := r.needSecrets("re-sign"); err != nil {
+		verb := "re-sign"
+		if edited {
+			verb = "re-sign the edited body"
+		}
+		if err := r.needSecrets(verb); err != nil {
+			return err
+		}
+	}
+	if o.Edit {
+		// After the secret is known: nobody edits a body that cannot be sent.
+		if source, body, err = app.editOne(ctx, q, body); err != nil {
 			return err
 		}
 	}
@@ -162,13 +213,9 @@ func runReplay(app *App, o *ReplayOptions) error {
 	})
 	defer batchGC()()
 
-	ctx := o.ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	p := view.NewReplayPrinter(app.out(), r.redactor(), o.Retry+1)
 	sum, err := replay.Run(ctx, replay.Options{
-		Source:        func(each func(*capture.Record) error) error { return app.eachCapture(q, each) },
+		Source:        source,
 		Target:        target,
 		Header:        extra,
 		Client:        client,
@@ -177,6 +224,7 @@ func runReplay(app *App, o *ReplayOptions) error {
 		StopOnFailure: o.StopOnFailure,
 		Secrets:       r.signing.Secrets,
 		Resign:        o.Resign,
+		Body:          body,
 		Schemes:       schemes,
 		Now:           app.Now,
 		NewID:         randid.MessageID,
@@ -205,10 +253,12 @@ func runReplay(app *App, o *ReplayOptions) error {
 		}
 		return err
 	}
-	p.Summary(sum)
 	if sum.Sent == 0 {
-		app.warn("no capture matched the selection: nothing was sent")
+		// A CI step that replays nothing must not pass: as verify, none
+		// could be sent.
+		return q.nothingSelected("nothing to replay")
 	}
+	p.Summary(sum)
 	if sum.Failed > 0 {
 		return silentExit(ExitInvalid)
 	}

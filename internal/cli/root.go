@@ -72,7 +72,7 @@ then defaults. Secrets are never printed.` + exitStatus("success", "the answer i
 	pf.StringVar(&app.ConfigFile, "config", "", "config file (default ./hooktool.yaml, then ~/.config/hooktool/config.yaml)")
 	pf.BoolVar(&app.JSON, "json", false, "print JSON lines for machines instead of text for people")
 	pf.BoolVar(&app.NoColor, "no-color", false, "never colour output (colour is used only on a terminal, and never with NO_COLOR set)")
-	pf.BoolVarP(&app.Quiet, "quiet", "q", false, "print nothing but errors and requested data")
+	pf.BoolVarP(&app.Quiet, "quiet", "q", false, "print no progress, success or summary lines: only requested data, and each error and failure in one line")
 	pf.String("catalog", "", "directory of provider files that add to or replace the built-in catalog")
 	root.AddCommand(
 		newSignCommand(app, nil),

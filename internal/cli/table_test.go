@@ -21,7 +21,7 @@ func TestTablesAlignWithColourForced(t *testing.T) {
 	t.Setenv("NO_COLOR", "")
 	t.Setenv("CLICOLOR_FORCE", "1")
 	rec := &capture.Record{V: capture.Version, ID: "01WIDE", ReceivedAt: time.Unix(1_800_000_000, 0).UTC(),
-		Method: "POST", Path: "/wide", Event: "支払い.完了", Answer: capture.Answer{Status: 200}}
+		Method: "POST", Path: "/wide", Event: "支払い.完了", Answer: capture.Answer{Status: 200}, Forward: &capture.Forward{Status: 500}}
 	rec.SetBody([]byte(`{}`))
 	writeHostileCaptures(t, "c.jsonl", rec, hostileRecord("01HOSTILE"))
 	os.Mkdir("cat", 0o755)

@@ -52,8 +52,8 @@ scheme's header).
 With capture files as arguments (hooktool verify deliveries.jsonl), each
 captured delivery is verified with the scheme given (--scheme, --provider,
 --endpoint) or else its provider's profile or recorded scheme, as of its
-receive time (--at overrides); a line per delivery and a summary follow.
-Selection flags (--id, --event, --where, --last) work as for captures.` + exitStatus("the signature is valid (capture files: every delivery's)", "the answer is no: the signature is invalid (capture files: any delivery's)", ""),
+receive time (--at overrides); a line per delivery and a summary follow. Selection flags (--id, --event,
+--where, --last) work as for captures.` + exitStatus("the signature is valid (capture files: every delivery's)", "the answer is no: the signature is invalid (capture files: any delivery's)", couldNotRun+" (capture files: none could be checked: an empty file, or a selection that leaves every capture out)"),
 		Example: `  export HOOKTOOL_SECRET=whsec_...
   hooktool verify --scheme stripe --payload body.json --header 'Stripe-Signature: t=...,v1=...'
   cat body.json | hooktool verify --scheme github --header 'X-Hub-Signature-256: sha256=...'
@@ -185,6 +185,8 @@ func runVerifyCaptures(app *App, o *VerifyOptions) error {
 	})
 	var none *replay.NoneCheckedError
 	switch {
+	case errors.As(err, &none) && none.Unchecked == 0:
+		return q.nothingSelected(none.Error())
 	case errors.As(err, &none):
 		return failErr(err, "give --scheme, --provider or --endpoint")
 	case err != nil:

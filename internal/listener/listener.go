@@ -502,7 +502,7 @@ func (f *Forwarder) send(ctx context.Context, r *http.Request, body []byte) (*ca
 	url, err := f.URL(r.URL.EscapedPath(), r.URL.RawQuery)
 	if err != nil {
 		a := delivery.Attempt{Number: 1, Err: &delivery.Error{Kind: delivery.KindOther, Msg: "not forwarded: " + err.Error(), Err: err}}
-		return &capture.Forward{Error: a.Err.Error()}, a
+		return &capture.Forward{Error: a.Err.Error(), ErrorKind: string(delivery.KindOther)}, a
 	}
 	// The sender's own context ends when it hangs up; the app still gets
 	// the whole delivery, bounded by the forward timeout.
@@ -510,7 +510,11 @@ func (f *Forwarder) send(ctx context.Context, r *http.Request, body []byte) (*ca
 	a := attempts[len(attempts)-1]
 	fw := &capture.Forward{URL: url, Status: a.Status, LatencyMS: float64(a.Latency.Microseconds()) / 1000}
 	if a.Err != nil {
-		fw.Error = a.Err.Error()
+		fw.Error, fw.ErrorKind = a.Err.Error(), string(delivery.KindOther)
+		var de *delivery.Error
+		if errors.As(a.Err, &de) {
+			fw.ErrorKind = string(de.Kind)
+		}
 	} else if len(a.Body) > 0 {
 		b := a.Body
 		if len(b) > 256 {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/signature"
 )
@@ -58,6 +59,14 @@ type Options struct {
 	// that sign one. Both are needed with Resign.
 	Now   func() time.Time
 	NewID func() string
+
+	// Body, when set, makes the body each capture is sent with from its
+	// kept bytes: an edit (replay --set, --edit, the inspector's "Edit and
+	// resend"; EditBody makes one from field edits). An edited body is
+	// always re-signed: with Body set, every delivery is re-signed as with
+	// Resign, and Run needs what Resign needs. Its error stops the run as a
+	// *CaptureError. Body may be called from several workers at once.
+	Body func(rec *capture.Record, body []byte) ([]byte, error)
 
 	// The callbacks are called one at a time (never concurrently), from the
 	// workers. Each may be nil.
@@ -122,10 +131,21 @@ func (o *Options) check() error {
 		return errors.New("replay: Source, Target and Client are required")
 	case o.Concurrency < 1 || o.Concurrency > MaxConcurrency:
 		return fmt.Errorf("replay: concurrency must be 1 to %d", MaxConcurrency)
-	case o.Resign && (o.Schemes == nil || len(o.Secrets) == 0 || o.Now == nil || o.NewID == nil):
-		return errors.New("replay: Resign needs Schemes, a secret, Now and NewID")
+	case o.resigns() && (o.Schemes == nil || len(o.Secrets) == 0 || o.Now == nil || o.NewID == nil):
+		return errors.New("replay: Resign (and an edited Body) needs Schemes, a secret, Now and NewID")
 	}
 	return delivery.CheckRate(o.Rate)
+}
+
+// resigns says every delivery is re-signed: asked for, or its body edited.
+func (o *Options) resigns() bool { return o.Resign || o.Body != nil }
+
+// EditBody returns a Body that makes edits (catalog.Apply: plain paths,
+// every byte the edits do not touch kept) in each capture's body.
+func EditBody(edits []catalog.Edit) func(*capture.Record, []byte) ([]byte, error) {
+	return func(_ *capture.Record, body []byte) ([]byte, error) {
+		return catalog.Apply(body, edits)
+	}
 }
 
 // Run sends every capture of o.Source to o.Target and returns what was

@@ -17,6 +17,11 @@ func (r *run) request(rec *capture.Record) (delivery.Request, error) {
 	if err != nil {
 		return delivery.Request{}, err
 	}
+	if r.o.Body != nil {
+		if body, err = r.o.Body(rec, body); err != nil {
+			return delivery.Request{}, err
+		}
+	}
 	// The record is read for this send alone: its header map becomes the
 	// request's, without framing and hop-by-hop headers whatever their case
 	// (httpx.Sendable copies it only when it drops one).
@@ -42,7 +47,7 @@ func (r *run) request(rec *capture.Record) (delivery.Request, error) {
 		h[k] = v
 	}
 	req := delivery.Request{Method: rec.Method, URL: target, Header: h, Body: body}
-	if !r.o.Resign {
+	if !r.o.resigns() {
 		return req, nil
 	}
 	rs, err := r.resigningFor(rec)

@@ -40,11 +40,15 @@ type VerifySummary struct {
 	InvalidBy map[string]int
 }
 
-// NoneCheckedError is Verify's error when no capture could be checked, each
-// for want of a scheme.
+// NoneCheckedError is Verify's error when no capture was checked: the
+// source gave none (Unchecked is 0), or each wanted a scheme. A check of
+// nothing is not a pass.
 type NoneCheckedError struct{ Unchecked int }
 
 func (e *NoneCheckedError) Error() string {
+	if e.Unchecked == 0 {
+		return "no capture to check"
+	}
 	return fmt.Sprintf("none of the %d captures could be checked: they record no scheme", e.Unchecked)
 }
 
@@ -58,7 +62,8 @@ type checker struct {
 // Verify checks the signature of every capture of o.Source, each as of its
 // receive time (or o.At), under the scheme o.Schemes resolves. Its error is
 // the source's, a callback's, a *signature.SecretError (a secret the scheme
-// cannot use), one of a body that does not decode, or *NoneCheckedError.
+// cannot use), one of a body that does not decode, or *NoneCheckedError
+// when none was checked (none given, or none with a scheme).
 func Verify(o VerifyOptions) (VerifySummary, error) {
 	if o.Source == nil || o.Schemes == nil {
 		return VerifySummary{}, errors.New("verify: Source and Schemes are required")
@@ -119,7 +124,7 @@ func Verify(o VerifyOptions) (VerifySummary, error) {
 	if err != nil {
 		return s, err
 	}
-	if s.Checked == 0 && s.Unchecked > 0 {
+	if s.Checked == 0 {
 		return s, &NoneCheckedError{Unchecked: s.Unchecked}
 	}
 	return s, nil

@@ -143,6 +143,19 @@ func TestVerifyNoneChecked(t *testing.T) {
 	}
 }
 
+// TestVerifyNothingToCheck: a source that gives no capture (an empty file,
+// a selection that leaves every one out) is none checked, not a pass.
+func TestVerifyNothingToCheck(t *testing.T) {
+	sum, err := Verify(VerifyOptions{Source: source(nil), Schemes: NewSchemes(SchemeOptions{})})
+	var none *NoneCheckedError
+	if !errors.As(err, &none) || none.Unchecked != 0 || sum.Checked != 0 {
+		t.Fatalf("Verify of nothing: %v %+v, want NoneCheckedError of 0", err, sum)
+	}
+	if got := none.Error(); got != "no capture to check" {
+		t.Errorf("error %q", got)
+	}
+}
+
 func TestVerifyUnusableSecret(t *testing.T) {
 	swh := lookup(t, "standard-webhooks", signature.Options{})
 	rec := &capture.Record{ID: "x", Headers: http.Header{}, Scheme: "standard-webhooks"}

@@ -187,28 +187,37 @@ func (r *Redactor) Headers(h http.Header) (kept http.Header, names []string) {
 func (r *Redactor) Shown(h http.Header) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, v := range h {
-		val := strings.Join(v, ", ")
-		if r.HidesHeader(k, v) {
-			val = Redacted
-		}
-		out[k] = val
+		out[k] = r.ShownValue(k, strings.Join(v, ", "))
 	}
 	return out
 }
 
-// HidesHeader reports whether a header is shown as "[redacted]" (Shown's
-// rule, for a caller that keeps the values apart): a credential, a
-// secret-carrying header, or a value holding a secret.
+// ShownValue is value, of the header name, as it may be shown:
+// "[redacted]" for a credential header (Authorization, Cookie, ...), a
+// secret-carrying header, or a value holding a secret; value itself
+// otherwise. A nil Redactor still hides credentials.
+func (r *Redactor) ShownValue(name, value string) string {
+	if r.hides(name, value) {
+		return Redacted
+	}
+	return value
+}
+
+// HidesHeader reports whether a header is shown as "[redacted]" (the rule
+// of Shown and ShownValue, for a caller that keeps the values apart).
 func (r *Redactor) HidesHeader(name string, values []string) bool {
+	return r.hides(name, strings.Join(values, ", "))
+}
+
+// hides is the one rule of ShownValue and HidesHeader: a credential, a
+// secret-carrying header, or a value holding a secret.
+func (r *Redactor) hides(name, value string) bool {
 	for _, c := range credentialHeaders {
 		if strings.EqualFold(name, c) {
 			return true
 		}
 	}
-	if r == nil {
-		return false
-	}
-	return r.secretHeader(name) || r.Holds(strings.Join(values, ", "))
+	return r != nil && (r.secretHeader(name) || r.Holds(value))
 }
 
 // Fields hides secrets in headers about to be printed: the value of a

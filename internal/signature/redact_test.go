@@ -98,6 +98,18 @@ func TestRedactorHeaders(t *testing.T) {
 	if !reflect.DeepEqual(shown, map[string]string{"Authorization": Redacted, "Cookie": Redacted, "Verif-Hash": Redacted, "X-Echo": Redacted, "X-Sig": "a, b"}) {
 		t.Errorf("Shown: %v", shown)
 	}
+	for _, c := range []struct {
+		red         *Redactor
+		name, value string
+		want        string
+	}{
+		{r, "authorization", "Bearer x", Redacted}, {r, "verif-hash", "v", Redacted}, {r, "X-Echo", "a s3cret", Redacted},
+		{r, "X-Sig", "abc", "abc"}, {nil, "Cookie", "c", Redacted}, {nil, "X-Echo", "s3cret", "s3cret"},
+	} {
+		if got := c.red.ShownValue(c.name, c.value); got != c.want {
+			t.Errorf("ShownValue(%q, %q) = %q, want %q", c.name, c.value, got, c.want)
+		}
+	}
 
 	fields := []HeaderField{{Name: "Verif-Hash", Value: "s3cret", Secret: true}, {Name: "X-Echo", Value: "0ther!"}, {Name: "X-Sig", Value: "abc"}}
 	if names := r.Fields(fields, "$SECRET"); !reflect.DeepEqual(names, []string{"Verif-Hash"}) || fields[0].Value != "$SECRET" || fields[1].Value != Redacted || fields[2].Value != "abc" {

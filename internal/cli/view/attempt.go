@@ -134,7 +134,11 @@ type attemptText struct {
 }
 
 func (p attemptText) Attempt(s Sent, a delivery.Attempt, max int) {
-	if p.out.Quiet {
+	kind := FailureLine
+	if a.Acknowledged() {
+		kind = SuccessLine
+	}
+	if !p.out.Shows(kind) {
 		return
 	}
 	hint, _ := attemptHint(a)
@@ -159,7 +163,7 @@ func (p attemptText) Attempt(s Sent, a delivery.Attempt, max int) {
 		line += "  " + pal.Dim(p.red.Text(Preview(a.Body, 60)))
 	}
 	fmt.Fprintln(p.out.Streams.Out, line)
-	if hint != "" && !p.hinted[hint] {
+	if hint != "" && !p.hinted[hint] && p.out.Shows(DetailLine) {
 		p.hinted[hint] = true
 		fmt.Fprintf(p.out.Streams.Err, "hooktool: hint: %s\n", term.Escape(hint))
 	}

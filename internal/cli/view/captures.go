@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -27,7 +28,7 @@ func NewCaptureListPrinter(out Out) CaptureListPrinter {
 	if out.JSON {
 		return captureListJSON{out.Streams.Out}
 	}
-	return captureListText{NewTable(out.Streams.Out, out.Palette, "ID", "RECEIVED", "REQUEST", "EVENT", "VERDICT", "ANSWER", "SIZE")}
+	return captureListText{NewTable(out.Streams.Out, out.Palette, "ID", "RECEIVED", "REQUEST", "EVENT", "VERDICT", "ANSWER", "APP", "SIZE")}
 }
 
 type captureListJSON struct{ w io.Writer }
@@ -46,11 +47,73 @@ func (p captureListText) Capture(r *capture.Record, verdict string) error {
 	if r.Query != "" {
 		req += "?" + r.Query
 	}
-	p.tab.Row(term.Escape(r.ID), r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), term.Escape(req), term.Escape(ev), term.Escape(verdict), strconv.Itoa(r.Answer.Status), Size(r.BodySize))
+	p.tab.Row(term.Escape(r.ID), r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), term.Escape(req), term.Escape(ev), term.Escape(verdict), strconv.Itoa(r.Answer.Status), term.Escape(AppAnswer(r)), Size(r.BodySize))
 	return nil
 }
 
 func (p captureListText) Close() error { return p.tab.Flush() }
+
+// AppAnswer is what the app answered a forwarded delivery: its status, or
+// the kind of error when it gave none (timeout, connection_refused, ...);
+// "" when the delivery was not forwarded.
+func AppAnswer(r *capture.Record) string {
+	f := r.Forward
+	switch {
+	case f == nil:
+		return ""
+	case f.Error == "" && f.Status != 0:
+		return strconv.Itoa(f.Status)
+	}
+	return f.Kind()
+}
+
+// NewCaptureFollowPrinter prints `captures list --follow`: as the list,
+// each line written as it comes. The text has fixed column widths (a
+// line cannot wait for the widest one to come): a longer value shifts the
+// rest of its line.
+func NewCaptureFollowPrinter(out Out) CaptureListPrinter {
+	if out.JSON {
+		return captureListJSON{out.Streams.Out}
+	}
+	p := captureFollowText{out}
+	fmt.Fprintln(out.Streams.Out, p.row(out.Palette.Bold, "ID", "RECEIVED", "REQUEST", "EVENT", "VERDICT", "ANSWER", "APP", "SIZE"))
+	return p
+}
+
+type captureFollowText struct{ out Out }
+
+func (p captureFollowText) row(style func(string) string, cells ...string) string {
+	// The columns' widths, the last one's aside: an id, a time, then room
+	// for most requests, events and verdicts.
+	followWidths := [...]int{26, 19, 22, 24, 18, 6, 5}
+	var b strings.Builder
+	for i, c := range cells {
+		b.WriteString(style(c))
+		if i < len(followWidths) {
+			if pad := followWidths[i] - VisibleWidth(c); pad > 0 {
+				b.WriteString(strings.Repeat(" ", pad))
+			}
+			b.WriteString("  ")
+		}
+	}
+	return b.String()
+}
+
+func (p captureFollowText) Capture(r *capture.Record, verdict string) error {
+	ev := r.Event
+	if ev == "" {
+		ev = "-"
+	}
+	req := r.Method + " " + r.Path
+	if r.Query != "" {
+		req += "?" + r.Query
+	}
+	plain := func(s string) string { return s }
+	_, err := fmt.Fprintln(p.out.Streams.Out, p.row(plain, term.Escape(r.ID), r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), term.Escape(req), term.Escape(ev), term.Escape(verdict), strconv.Itoa(r.Answer.Status), term.Escape(AppAnswer(r)), Size(r.BodySize)))
+	return err
+}
+
+func (p captureFollowText) Close() error { return nil }
 
 // CaptureShowPrinter prints `captures show`: the delivery for reading, the
 // record as JSON, or (raw) the body's exact bytes and nothing else.

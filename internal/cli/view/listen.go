@@ -82,14 +82,12 @@ type ListenPrinter interface {
 	AppFailures(ListenAppFailures)
 }
 
-// NewListenPrinter returns the printer for out: JSON lines, nothing but
-// errors with --quiet, else text for people.
+// NewListenPrinter returns the printer for out: JSON lines, else text for
+// people (with --quiet, a line for each delivery that failed and the
+// errors).
 func NewListenPrinter(out Out, s ListenSettings) ListenPrinter {
-	switch {
-	case out.JSON:
+	if out.JSON {
 		return &listenJSON{out: out, s: s, hinted: map[string]bool{}}
-	case out.Quiet:
-		return listenQuiet{text: &listenText{out: out, s: s, hinted: map[string]bool{}}}
 	}
 	return &listenText{out: out, s: s, hinted: map[string]bool{}}
 }
@@ -267,18 +265,6 @@ func appFailuresHint(f ListenAppFailures) string {
 	return "see what the app answered with `hooktool captures show " + f.Save + " ID`"
 }
 
-// ---- quiet -----------------------------------------------------------------
-
-// listenQuiet is text with --quiet: nothing but failures.
-type listenQuiet struct{ text *listenText }
-
-func (listenQuiet) Ready(ListenReady) error    { return nil }
-func (listenQuiet) Delivery(listener.Delivery) {}
-func (listenQuiet) Summary(ListenSummary)      {}
-func (q listenQuiet) AppFailures(f ListenAppFailures) {
-	q.text.AppFailures(f)
-}
-
 // ---- text ------------------------------------------------------------------
 
 type listenText struct {
@@ -305,16 +291,35 @@ func (p *listenText) Ready(r ListenReady) error {
 	if r.ForwardTo != "" {
 		parts = append(parts, "forwarding to "+r.ForwardTo)
 	}
+	if !p.out.Shows(ProgressLine) {
+		return nil
+	}
 	_, err := fmt.Fprintf(p.out.Streams.Err, "hooktool: listening on %s (%s)\n", r.URL, strings.Join(parts, "; "))
 	return err
+}
+
+// listenFailed reports whether a delivery met a failure: it was refused,
+// not kept, its signature is invalid, or the app did not take it.
+func listenFailed(d listener.Delivery) bool {
+	rec := d.Record
+	if d.Refused != "" || d.SaveErr != nil || d.ForwardErr != nil {
+		return true
+	}
+	if vd := rec.Verdict; vd.Checked() && !vd.Valid {
+		return true
+	}
+	fw := rec.Forward
+	return fw != nil && (fw.Error != "" || fw.Status < 200 || fw.Status > 299)
 }
 
 func (p *listenText) Delivery(d listener.Delivery) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	w := p.out.Streams.Err
+	// The problems explain what the delivery's line shows (→ 503, ⇢ app
+	// ✘): details, said once each.
 	for _, pr := range listenProblems(d, p.s.Redact) {
-		if p.hinted[pr.msg] {
+		if p.hinted[pr.msg] || !p.out.Shows(DetailLine) {
 			continue
 		}
 		p.hinted[pr.msg] = true
@@ -325,11 +330,11 @@ func (p *listenText) Delivery(d listener.Delivery) {
 			fmt.Fprintf(w, "hooktool: hint: %s\n", term.Escape(pr.hint))
 		}
 	}
-	if !shown(d) {
+	if !shown(d) || !p.out.Shows(okLine(!listenFailed(d))) {
 		return
 	}
 	fmt.Fprintln(p.out.Streams.Out, p.line(d))
-	if d.Refused != "" {
+	if d.Refused != "" || !p.out.Shows(DetailLine) {
 		return
 	}
 	if p.s.Verbose {
@@ -444,6 +449,9 @@ func (p *listenText) details(rec *capture.Record) {
 }
 
 func (p *listenText) Summary(s ListenSummary) {
+	if !p.out.Shows(SummaryLine) {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	w := p.out.Streams.Err
@@ -518,7 +526,7 @@ func (p *listenText) AppFailures(f ListenAppFailures) {
 	if f.Untold > 0 {
 		fmt.Fprintf(w, "hooktool:   and %d more\n", f.Untold)
 	}
-	if h := appFailuresHint(f); h != "" {
+	if h := appFailuresHint(f); h != "" && p.out.Shows(DetailLine) {
 		fmt.Fprintf(w, "hooktool: hint: %s\n", term.Escape(h))
 	}
 }

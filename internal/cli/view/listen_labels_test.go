@@ -78,23 +78,30 @@ func TestListenRepeatAndAttempts(t *testing.T) {
 }
 
 // TestListenAppFailures: the --expect-app-2xx error names each delivery
-// the app did not accept, escaped, with --quiet too; JSON for machines.
+// the app did not accept, escaped, a line each, with --quiet too (without
+// the hint); JSON for machines.
 func TestListenAppFailures(t *testing.T) {
 	f := ListenAppFailures{Distinct: 3, Save: "got.jsonl", Untold: 1, Failures: []listener.AppFailure{
 		{ID: "01B", FirstID: "01A", Event: "transfer.completed", Status: 500, Attempts: 3},
 		{ID: "01C", FirstID: "01C", Event: "evil\x1b[2J", Error: "connection refused by 127.0.0.1:3000", Attempts: 1},
 	}}
-	p, out, errb := listenPrinter(false, true)
-	p.AppFailures(f)
-	want := "hooktool: error: the app did not answer 2xx to the last attempt of 3 of 3 deliveries (--expect-app-2xx)\n" +
+	failures := "hooktool: error: the app did not answer 2xx to the last attempt of 3 of 3 deliveries (--expect-app-2xx)\n" +
 		"hooktool:   01B  transfer.completed  → app 500  (3 attempts)\n" +
 		"hooktool:   01C  evil\\x1b[2J  → app ✘ connection refused by 127.0.0.1:3000  (1 attempt)\n" +
-		"hooktool:   and 1 more\n" +
-		"hooktool: hint: see what the app answered with `hooktool captures show got.jsonl ID`\n"
-	if out.Len() != 0 || errb.String() != want {
-		t.Errorf("stdout %q, stderr\n%s\nwant\n%s", out, errb, want)
+		"hooktool:   and 1 more\n"
+	hint := "hooktool: hint: see what the app answered with `hooktool captures show got.jsonl ID`\n"
+	for _, quiet := range []bool{false, true} {
+		p, out, errb := listenPrinter(false, quiet)
+		p.AppFailures(f)
+		want := failures + hint
+		if quiet {
+			want = failures
+		}
+		if out.Len() != 0 || errb.String() != want {
+			t.Errorf("quiet=%v: stdout %q, stderr\n%s\nwant\n%s", quiet, out, errb, want)
+		}
 	}
-	p, _, errb = listenPrinter(true, false)
+	p, _, errb := listenPrinter(true, false)
 	p.AppFailures(f)
 	wantJSON := `{"type":"error","message":"the app did not answer 2xx to the last attempt of 3 of 3 deliveries (--expect-app-2xx)","deliveries":[{"id":"01B","first_id":"01A","event":"transfer.completed","status":500,"attempts":3},{"id":"01C","first_id":"01C","event":"evil\u001b[2J","error":"connection refused by 127.0.0.1:3000","attempts":1}],"untold":1,"hints":["see what the app answered with ` + "`hooktool captures show got.jsonl ID`" + `"],"exit_code":1}` + "\n"
 	if errb.String() != wantJSON {

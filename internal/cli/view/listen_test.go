@@ -114,12 +114,15 @@ hooktool:   by answer: 413 1, 503 2
 	}
 }
 
-func TestListenQuietPrintsNothing(t *testing.T) {
+// TestListenQuietPrintsFailures: with --quiet, a delivery that went well
+// prints nothing, and one that was not kept prints its line alone.
+func TestListenQuietPrintsFailures(t *testing.T) {
 	p, out, errb := listenPrinter(false, true)
 	p.Ready(ListenReady{URL: "http://127.0.0.1:1"})
-	p.Delivery(listener.Delivery{Record: listenRecord("a", 503), SaveErr: errors.New("disk full")})
-	p.Summary(ListenSummary{Stats: listener.Stats{Received: 1}})
-	if out.Len()+errb.Len() != 0 {
+	p.Delivery(listener.Delivery{Record: listenRecord("a", 200)})
+	p.Delivery(listener.Delivery{Record: listenRecord("b", 503), SaveErr: errors.New("disk full")})
+	p.Summary(ListenSummary{Stats: listener.Stats{Received: 2}})
+	if !strings.HasSuffix(out.String(), "  POST /hook  b  unsigned  13 B  → 503\n") || strings.Count(out.String(), "\n") != 1 || errb.Len() != 0 {
 		t.Errorf("--quiet printed %q and %q", out, errb)
 	}
 }

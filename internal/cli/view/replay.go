@@ -32,7 +32,7 @@ func NewReplayPrinter(out Out, red *signature.Redactor, maxAttempts int) ReplayP
 	if out.JSON {
 		return &replayJSON{out: out, att: att}
 	}
-	return &replayText{out: out, att: att, progress: term.NewProgress(out.Streams.Err, out.Streams.ErrIsTerminal && !out.Quiet, 0)}
+	return &replayText{out: out, att: att, progress: term.NewProgress(out.Streams.Err, out.Streams.ErrIsTerminal && out.Shows(ProgressLine), 0)}
 }
 
 // attempts prints a replayed capture's attempts, out of max each.
@@ -66,7 +66,7 @@ func (p *replayText) Done(*replay.Delivery, delivery.Attempt) { p.progress.Step(
 func (p *replayText) Close() { p.progress.Clear() }
 
 func (p *replayText) Summary(s replay.Summary) {
-	if p.out.Quiet {
+	if !p.out.Shows(SummaryLine) {
 		return
 	}
 	w := p.out.Streams.Err

@@ -100,7 +100,7 @@ type scenarioRunText struct {
 }
 
 func (v *scenarioRunText) Start(s *scenario.Scenario, target string, steps []scenario.Rendered, o scenario.Options, idempotency bool) {
-	if v.out.Quiet {
+	if !v.out.Shows(ProgressLine) {
 		return
 	}
 	w := v.out.Streams.Err
@@ -118,13 +118,13 @@ func (v *scenarioRunText) Start(s *scenario.Scenario, target string, steps []sce
 }
 
 func (v *scenarioRunText) Note(s string) {
-	if !v.out.Quiet {
+	if v.out.Shows(ProgressLine) {
 		fmt.Fprintf(v.out.Streams.Err, "hooktool: %s\n", term.Escape(s))
 	}
 }
 
 func (v *scenarioRunText) Reset(pr scenario.ProbeResult) {
-	if v.out.Quiet {
+	if !v.out.Shows(okLine(pr.OK())) {
 		return
 	}
 	p := v.out.Palette
@@ -138,7 +138,7 @@ func (v *scenarioRunText) Reset(pr scenario.ProbeResult) {
 // Answer prints a probe's comparison, and each difference under it (the
 // receiver's keys and values, escaped).
 func (v *scenarioRunText) Answer(a scenario.AnswerDiff) {
-	if v.out.Quiet && a.Same() {
+	if !v.out.Shows(okLine(a.Same())) {
 		return
 	}
 	p := v.out.Palette
@@ -152,6 +152,15 @@ func (v *scenarioRunText) Answer(a scenario.AnswerDiff) {
 	if a.Err == nil {
 		problem += ":"
 	}
+	if !v.out.Shows(DetailLine) {
+		// --quiet: the differences on the failure's one line.
+		lines := a.Lines()
+		for i, l := range lines {
+			lines[i] = term.Escape(l)
+		}
+		fmt.Fprintln(w, head+p.Bad(strings.TrimSpace("✘ "+term.Escape(problem)+" "+strings.Join(lines, "; "))))
+		return
+	}
 	fmt.Fprintln(w, head+p.Bad("✘ "+term.Escape(problem)))
 	for _, line := range a.Lines() {
 		fmt.Fprintln(w, "  "+term.Escape(line))
@@ -163,7 +172,7 @@ func (v *scenarioRunText) Answer(a scenario.AnswerDiff) {
 }
 
 func (v *scenarioRunText) Delivery(res scenario.Result) {
-	if v.out.Quiet {
+	if !v.out.Shows(okLine(res.OK)) {
 		return
 	}
 	v.mu.Lock()
@@ -199,14 +208,14 @@ func (v *scenarioRunText) Delivery(res scenario.Result) {
 		line += "  " + p.Dim(Preview(a.Body, 50))
 	}
 	fmt.Fprintln(v.out.Streams.Out, line)
-	if de, ok := a.Err.(*delivery.Error); ok && de.Hint != "" && !v.hinted[de.Hint] {
+	if de, ok := a.Err.(*delivery.Error); ok && de.Hint != "" && !v.hinted[de.Hint] && v.out.Shows(DetailLine) {
 		v.hinted[de.Hint] = true
 		fmt.Fprintf(v.out.Streams.Err, "hooktool: hint: %s\n", term.Escape(de.Hint))
 	}
 }
 
 func (v *scenarioRunText) Probe(pr scenario.ProbeResult) {
-	if v.out.Quiet {
+	if !v.out.Shows(okLine(pr.OK())) {
 		return
 	}
 	p := v.out.Palette
@@ -222,7 +231,7 @@ func (v *scenarioRunText) Probe(pr scenario.ProbeResult) {
 }
 
 func (v *scenarioRunText) Summary(r *scenario.Report) {
-	if v.out.Quiet {
+	if !v.out.Shows(SummaryLine) {
 		return
 	}
 	w, n, bad := v.out.Streams.Err, len(r.Results), r.Failed()

@@ -71,7 +71,7 @@ func (p triggerPrinter) Request(r PrintedRequest) error {
 // NotAcknowledged closes a run of several deliveries with how many failed,
 // on stderr, for people only (the JSON lines say it delivery by delivery).
 func (p triggerPrinter) NotAcknowledged(failed, total int) {
-	if total > 1 && !p.out.Quiet && !p.out.JSON {
+	if total > 1 && p.out.Shows(SummaryLine) && !p.out.JSON {
 		fmt.Fprintf(p.out.Streams.Err, "hooktool: %d of %d deliveries not acknowledged\n", failed, total)
 	}
 }

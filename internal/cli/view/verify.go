@@ -33,7 +33,7 @@ func NewVerifyPrinter(out Out) VerifyPrinter {
 type verifyText struct{ out Out }
 
 func (p verifyText) Verdict(v signature.Verdict, _ time.Time) error {
-	if p.out.Quiet {
+	if !p.out.Shows(okLine(v.Valid)) {
 		return nil
 	}
 	w, pal := p.out.Streams.Out, p.out.Palette
@@ -41,6 +41,9 @@ func (p verifyText) Verdict(v signature.Verdict, _ time.Time) error {
 		fmt.Fprintf(w, "%s (%s): %s\n", pal.OK("✔ valid"), v.Scheme, term.Escape(v.Message))
 	} else {
 		fmt.Fprintf(w, "%s (%s, %s): %s\n", pal.Bad("✘ invalid"), v.Scheme, v.Reason, term.Escape(v.Message))
+	}
+	if !p.out.Shows(DetailLine) {
+		return nil
 	}
 	for _, h := range v.Hints {
 		fmt.Fprintf(w, "%s %s\n", pal.Warn("hint:"), term.Escape(h))
@@ -57,7 +60,7 @@ func orDash(s string) string {
 }
 
 func (p verifyText) Checked(rec *capture.Record, v signature.Verdict, _ time.Time) error {
-	if p.out.Quiet {
+	if !p.out.Shows(okLine(v.Valid)) {
 		return nil
 	}
 	w, pal := p.out.Streams.Out, p.out.Palette
@@ -68,22 +71,23 @@ func (p verifyText) Checked(rec *capture.Record, v signature.Verdict, _ time.Tim
 	// The id and event type come from the capture file: escaped, so
 	// neither can rewrite the line.
 	fmt.Fprintf(w, "%s  %s  %s\n", term.Escape(rec.ID), term.Escape(orDash(rec.Event)), label)
+	if !p.out.Shows(DetailLine) {
+		return nil
+	}
 	for _, h := range v.Hints {
 		fmt.Fprintf(w, "    %s %s\n", pal.Warn("hint:"), term.Escape(h))
 	}
 	return nil
 }
 
+// Unchecked is a failure: a capture that could not be checked.
 func (p verifyText) Unchecked(rec *capture.Record, why error) error {
-	if p.out.Quiet {
-		return nil
-	}
 	fmt.Fprintf(p.out.Streams.Out, "%s  %s  %s\n", term.Escape(rec.ID), term.Escape(orDash(rec.Event)), p.out.Palette.Dim("unchecked: "+term.Escape(why.Error())))
 	return nil
 }
 
 func (p verifyText) Summary(s replay.VerifySummary) {
-	if p.out.Quiet {
+	if !p.out.Shows(SummaryLine) {
 		return
 	}
 	w := p.out.Streams.Err

@@ -23,6 +23,41 @@ type Out struct {
 	Palette, ErrPalette term.Palette
 }
 
+// LineKind is what a line of text output tells, for the --quiet rule.
+type LineKind int
+
+const (
+	// ProgressLine says what is being done: listening on, sending to,
+	// a progress bar, a note.
+	ProgressLine LineKind = iota
+	// SuccessLine says something went well: a valid signature, a
+	// delivery acknowledged, a probe that held.
+	SuccessLine
+	// SummaryLine is a closing count.
+	SummaryLine
+	// DetailLine is said under another line: a hint, a diff, a warning.
+	DetailLine
+	// FailureLine says something went wrong: an error, an invalid
+	// signature, a delivery not acknowledged, an expectation not met.
+	FailureLine
+)
+
+// Shows is the --quiet rule, for every printer and message: --quiet
+// drops progress, success, summary and detail lines (hints included),
+// and keeps each error and failure, said in one line. --json output is
+// data: every JSON line is printed either way.
+func (o Out) Shows(k LineKind) bool {
+	return !o.Quiet || o.JSON || k == FailureLine
+}
+
+// okLine is the kind of a line that says whether something went well.
+func okLine(ok bool) LineKind {
+	if ok {
+		return SuccessLine
+	}
+	return FailureLine
+}
+
 // JSONLine writes v as one line of JSON (HTML characters not escaped: the
 // output is read by programs, not pasted into pages).
 func JSONLine(w io.Writer, v any) error {

@@ -3,7 +3,6 @@ package view
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -148,11 +147,13 @@ func TestAttemptPrinter(t *testing.T) {
 			t.Errorf("second: %+v", b)
 		}
 	})
-	t.Run("quiet text prints nothing", func(t *testing.T) {
+	t.Run("quiet text prints a failure's line alone", func(t *testing.T) {
 		out, stdout, stderr := testOut(false)
 		out.Quiet = true
-		NewAttemptPrinter(out, red, map[string]bool{}).Attempt(sent, delivery.Attempt{Err: errors.New("x")}, 1)
-		if stdout.Len()+stderr.Len() != 0 {
+		p := NewAttemptPrinter(out, red, map[string]bool{})
+		p.Attempt(sent, ok, 1)
+		p.Attempt(sent, delivery.Attempt{Err: &delivery.Error{Kind: delivery.KindRefused, Msg: "x", Hint: "start it"}}, 1)
+		if strings.Count(stdout.String(), "\n") != 1 || !strings.Contains(stdout.String(), "  ✘ x  ") || stderr.Len() != 0 {
 			t.Errorf("printed %q %q", stdout, stderr)
 		}
 	})

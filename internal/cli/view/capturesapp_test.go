@@ -1,0 +1,35 @@
+package view
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hooktool/hooktool/internal/capture"
+)
+
+// TestCaptureListApp: the APP column is the app's status, the kind of
+// error when it gave none, blank when not forwarded; escaped, as it comes
+// from a file.
+func TestCaptureListApp(t *testing.T) {
+	for _, tc := range []struct {
+		fw   *capture.Forward
+		want string
+	}{
+		{nil, ""},
+		{&capture.Forward{Status: 500}, "500"},
+		{&capture.Forward{Status: 204}, "204"},
+		{&capture.Forward{Error: "no response within 2s", ErrorKind: "timeout"}, "timeout"},
+		{&capture.Forward{Error: "connection refused by h:1"}, "error"}, // kept before error_kind was
+	} {
+		if got := AppAnswer(&capture.Record{Forward: tc.fw}); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.fw, got, tc.want)
+		}
+	}
+	out, stdout, _ := testOut(false)
+	p := NewCaptureListPrinter(out)
+	_ = p.Capture(&capture.Record{ID: "01A", Forward: &capture.Forward{Error: "x", ErrorKind: "evil\x1b[2J"}}, "valid")
+	_ = p.Close()
+	if strings.Contains(stdout.String(), "\x1b") || !strings.Contains(stdout.String(), `evil\x1b[2J`) {
+		t.Errorf("table %q", stdout)
+	}
+}
