@@ -29,9 +29,9 @@ func newInspectCommand(app *App, runF func(*InspectOptions) error) *cobra.Comman
 		Long: `Serve the inspector over capture files: a page on 127.0.0.1 that lists
 the deliveries newest first, filters them with the language of --event and
 --where (plus text in bodies), shows one (headers with secrets hidden,
-body, verdict, the app's answer) and downloads HAR. Files are re-read as
-they grow, so a file another listen --save is writing shows its new
-deliveries live.
+body, verdict, the app's answer) and downloads HAR. Files are followed as
+they grow (as captures list --follow follows one), so a file another
+listen --save is writing shows its new deliveries live.
 
 It binds 127.0.0.1 and [::1] on --ui-port (4243 by default: not ngrok's
 4040) and prints the URL to open on stderr (a {"type":"ui"} line with
@@ -95,8 +95,9 @@ func runInspect(ctx context.Context, app *App, o *InspectOptions) error {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go ix.Poll(ctx, inspect.PollInterval) // TODO(follow): capture's follower, once merged
+	followed := make(chan struct{})
+	go func() { ix.Follow(ctx); close(followed) }()
+	defer func() { cancel(); <-followed }() // before ix.Close
 	go func() {
 		<-ctx.Done()
 		srv.Close()

@@ -18,7 +18,7 @@ import (
 )
 
 // inspector is a running Server over real capture files, its index
-// polling them.
+// following them.
 type inspector struct {
 	t    testing.TB
 	srv  *Server
@@ -33,7 +33,8 @@ func startInspector(t testing.TB, o Options, paths ...string) *inspector {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	go ix.Poll(ctx, PollInterval)
+	followed := make(chan struct{})
+	go func() { ix.Follow(ctx); close(followed) }()
 	o.Index = ix
 	srv := New(o)
 	ls, err := srv.Listen(0)
@@ -48,6 +49,7 @@ func startInspector(t testing.TB, o Options, paths ...string) *inspector {
 		if err := <-done; err != nil {
 			t.Errorf("Serve: %v", err)
 		}
+		<-followed
 		ix.Close()
 	})
 	return &inspector{t: t, srv: srv, ix: ix, base: "http://127.0.0.1:" + strconv.Itoa(srv.Port())}

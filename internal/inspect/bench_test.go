@@ -102,7 +102,8 @@ func write100k(b *testing.B) string {
 
 // BenchmarkAppendToEvent is the time from a record's append to its
 // capture file (by the writer listen --save uses) to its event on an open
-// stream: the page wants 500 ms; Poll looks every PollInterval.
+// stream: the page wants 500 ms; Follow looks every
+// capture.FollowInterval.
 func BenchmarkAppendToEvent(b *testing.B) {
 	path := b.TempDir() + "/d.jsonl"
 	writeFile(b, path, deliveries(0, 1)...)

@@ -27,9 +27,12 @@
 //     changed from the original shown before sending.
 //   - GET or POST /api/diff?a=ID&b=ID: request line, headers and a
 //     structural JSON diff of the bodies, from the diff engine of
-//     `hooktool captures diff` (being written), a byte diff otherwise.
+//     `hooktool captures diff` (internal/capture/compare), a byte diff otherwise.
 //   - The page itself (ui/ is a placeholder): list, detail, actions,
 //     keyboard, light and dark; browser tests in Chromium.
-//   - Index.Refresh and Poll are a stopgap, to be replaced by capture's
-//     follower calling Index.Add.
+//
+// Files are followed as they grow by Index.Follow: capture.Follow (the
+// one follower, that of `captures list --follow`) from where NewIndex
+// stopped reading each file, every record handed to Index.Add with its
+// place (file, offset, length).
 package inspect

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -15,10 +16,6 @@ import (
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/tidwall/gjson"
 )
-
-// PollInterval is how often Poll looks at the files by default: a
-// delivery appended shows within it (the page wants 500 ms).
-const PollInterval = 100 * time.Millisecond
 
 // DefaultBudget is how many deliveries one page request looks at, at
 // most, before it returns a partial page and where to go on.
@@ -31,7 +28,7 @@ const DefaultKeep = 10000
 // Index is the inspector's list of deliveries over capture files, in the
 // order they arrived: the records of the files given at the start, ordered
 // by received_at (a file's own order where they tie), then each record
-// added later (Add) after them. It keeps, per delivery, where its line is
+// added later (Add, fed by Follow) after them. It keeps, per delivery, where its line is
 // (file, byte offset, length), its id and its time: about 100 bytes
 // with the id map (BenchmarkFirstPage100k reports it). Only the
 // last Keep records are held in memory, and only once read; any other is
@@ -44,7 +41,7 @@ const DefaultKeep = 10000
 type Index struct {
 	keep  int
 	warn  func(string)
-	paths []string // the files given, for Refresh
+	given int // sources[:given] are the files given, as NewIndex read them
 
 	mu      sync.Mutex
 	sources []*source
@@ -72,17 +69,17 @@ type slot struct {
 	rec *capture.Record
 }
 
-// source is one capture file as it was opened: a file written again under
-// the same path (recreated, or cut short) is another source, and the old
-// one's entries read what its open descriptor still holds.
+// source is one capture file as it was opened: a file created anew under
+// the same path is another source, and the old one's entries read what its
+// open descriptor still holds. f is nil for a file that was replaced
+// before the index could open it: its records are read from memory only.
 type source struct {
 	path string
 	f    *os.File
-	// next is the offset after the last line indexed; skipNL says that
-	// line had no newline yet (it parsed whole), so a newline found at
-	// next belongs to it.
-	next   int64
-	skipNL bool
+	info fs.FileInfo
+	// from is where NewIndex stopped reading the file, for Follow: after
+	// its last line ending in a newline.
+	from capture.Place
 }
 
 // IndexOptions tune an Index.
@@ -111,7 +108,6 @@ func NewIndex(paths []string, o IndexOptions) (*Index, error) {
 		ix.cache[i].pos = -1
 	}
 	var all []entry
-	ix.paths = paths
 	for _, p := range paths {
 		if p == "-" {
 			return nil, errors.New("the inspector reads files, not stdin (-)")
@@ -128,6 +124,7 @@ func NewIndex(paths []string, o IndexOptions) (*Index, error) {
 		}
 		all = append(all, es...)
 	}
+	ix.given = len(ix.sources)
 	if len(paths) > 1 {
 		sort.SliceStable(all, func(i, j int) bool { return all[i].at < all[j].at })
 	}
@@ -152,7 +149,7 @@ func (ix *Index) open(path string) (*source, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s is a directory", path)
 	}
-	s := &source{path: path, f: f}
+	s := &source{path: path, f: f, info: st}
 	ix.mu.Lock()
 	ix.sources = append(ix.sources, s)
 	ix.mu.Unlock()
@@ -171,32 +168,18 @@ func (ix *Index) srcIndex(s *source) int32 {
 	return -1
 }
 
-// scan indexes the lines of s from s.next to the end of what is written:
-// each whole line (ending in a newline) that carries an id and a v, and a
-// last line without its newline only when it decodes whole (as Read takes
-// it). It reads the file once through and keeps no line: for a long line,
-// only its first bytes, where the id and time are.
+// scan indexes the lines of s to the end of what is written: each whole
+// line (ending in a newline) that carries an id and a v, and a last line
+// without its newline only when it decodes whole (as Read takes it); s.from
+// is set after the last whole line, where Follow goes on. It reads the file
+// once through and keeps no line: for a long line, only its first bytes,
+// where the id and time are.
 func (ix *Index) scan(s *source) ([]entry, error) {
 	src := ix.srcIndex(s)
-	if _, err := s.f.Seek(s.next, io.SeekStart); err != nil {
-		return nil, err
-	}
 	br := bufio.NewReaderSize(s.f, 1<<16)
-	off := s.next
-	if s.skipNL {
-		b, err := br.Peek(1)
-		if len(b) == 0 {
-			if err == io.EOF {
-				return nil, nil
-			}
-			return nil, err
-		}
-		if b[0] == '\n' {
-			_, _ = br.Discard(1)
-			off++
-		}
-		s.skipNL = false
-	}
+	var off int64
+	lines := 0
+	defer func() { s.from = capture.Place{File: s.info, Line: lines, Offset: off} }()
 	var out []entry
 	var head []byte
 	for {
@@ -232,18 +215,17 @@ func (ix *Index) scan(s *source) ([]entry, error) {
 			if perr != nil {
 				break // left for the next scan, when it may be whole
 			}
+			// Follow reads it again once its newline comes (Add takes it once).
 			out = append(out, entry{src: src, n: uint32(length), off: off, at: rec.ReceivedAt.UnixNano(), id: rec.ID})
-			off += n
-			s.skipNL = true
 			break
 		}
+		lines++
 		if e, ok := ix.quickEntry(s, head, off, length); ok {
 			e.src = src
 			out = append(out, e)
 		}
 		off += n
 	}
-	s.next = off
 	return out, nil
 }
 
@@ -289,20 +271,20 @@ func (ix *Index) appendLocked(e entry, rec *capture.Record) bool {
 	return true
 }
 
-// Add appends the record rec, read from the line of n bytes (without its
-// newline) at byte offset off of the capture file path: the entry point
-// for a follower of growing files, which decoded the record already (it is
-// held in memory as one of the newest). The file is opened the first time
-// it is named; a path whose file was replaced is opened again by Reopen.
-// Subscribers are woken.
-func (ix *Index) Add(path string, off int64, n int, rec *capture.Record) error {
-	s, err := ix.sourceFor(path)
+// Add appends the record rec, read from the capture file path at at (as
+// capture.Follow hands it on): the entry point of Follow, which decoded
+// the record already (it is held in memory as one of the newest). A
+// record already indexed, by id, is not added again. The file at.File is
+// opened the first time it is named; when path names another file by
+// then, the record is held in memory only. Subscribers are woken.
+func (ix *Index) Add(path string, at capture.Place, rec *capture.Record) error {
+	s, err := ix.sourceFor(path, at.File)
 	if err != nil {
 		return err
 	}
 	src := ix.srcIndex(s)
 	ix.mu.Lock()
-	added := ix.appendLocked(entry{src: src, n: uint32(n), off: off, at: rec.ReceivedAt.UnixNano(), id: rec.ID}, rec)
+	added := ix.appendLocked(entry{src: src, n: uint32(at.Len), off: at.Offset, at: rec.ReceivedAt.UnixNano(), id: rec.ID}, rec)
 	ix.mu.Unlock()
 	if added {
 		ix.notify()
@@ -310,25 +292,27 @@ func (ix *Index) Add(path string, off int64, n int, rec *capture.Record) error {
 	return nil
 }
 
-// sourceFor is the newest source of path, opened when there is none.
-func (ix *Index) sourceFor(path string) (*source, error) {
+// sourceFor is the source of path that is the file info (the newest of
+// path when info is nil), opened when there is none.
+func (ix *Index) sourceFor(path string, info fs.FileInfo) (*source, error) {
 	ix.mu.Lock()
 	for i := len(ix.sources) - 1; i >= 0; i-- {
-		if ix.sources[i].path == path {
-			s := ix.sources[i]
+		if s := ix.sources[i]; s.path == path && (info == nil || os.SameFile(s.info, info)) {
 			ix.mu.Unlock()
 			return s, nil
 		}
 	}
 	ix.mu.Unlock()
-	return ix.open(path)
-}
-
-// Reopen opens path again as a new source (the file was recreated or cut
-// short): entries added for it from now on read the new file.
-func (ix *Index) Reopen(path string) error {
-	_, err := ix.open(path)
-	return err
+	s, err := ix.open(path)
+	if err != nil || info == nil || os.SameFile(s.info, info) {
+		return s, err
+	}
+	// Replaced again already: the file read is out of reach (the one
+	// opened is kept, for the records Follow reads from it next).
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.sources = append(ix.sources, &source{path: path, info: info})
+	return ix.sources[len(ix.sources)-1], nil
 }
 
 // notify wakes every Changed waiter.
@@ -381,6 +365,9 @@ func (ix *Index) Record(pos int) (*capture.Record, error) {
 	s := ix.sources[e.src]
 	recent := pos >= len(ix.entries)-ix.keep
 	ix.mu.Unlock()
+	if s.f == nil {
+		return nil, fmt.Errorf("%s at offset %d: %w (the file was replaced before it could be opened)", s.path, e.off, ErrGone)
+	}
 
 	line := make([]byte, e.n)
 	if _, err := s.f.ReadAt(line, e.off); err != nil {
@@ -433,7 +420,9 @@ func (ix *Index) Close() error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	for _, s := range ix.sources {
-		s.f.Close()
+		if s.f != nil {
+			s.f.Close()
+		}
 	}
 	return nil
 }

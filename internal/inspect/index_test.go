@@ -1,10 +1,13 @@
 package inspect
 
 import (
+	"context"
+	"errors"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
 )
@@ -191,58 +194,118 @@ func TestBadLinesAreSkipped(t *testing.T) {
 	}
 }
 
-func TestRefreshIndexesWhatIsAppended(t *testing.T) {
+// following runs ix.follow in step with the test: look makes it look at
+// the file once more and waits until it has.
+type following struct {
+	t     *testing.T
+	tick  chan time.Time
+	looks chan struct{}
+	done  chan struct{}
+}
+
+func followIndex(t *testing.T, ix *Index) *following {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	fl := &following{t: t, tick: make(chan time.Time), looks: make(chan struct{}), done: make(chan struct{})}
+	looked := func() {
+		select {
+		case fl.looks <- struct{}{}:
+		case <-ctx.Done():
+		}
+	}
+	go func() {
+		ix.follow(ctx, capture.FollowOptions{Tick: fl.tick, Looked: looked})
+		close(fl.done)
+	}()
+	t.Cleanup(func() { cancel(); <-fl.done })
+	fl.wait()
+	return fl
+}
+
+func (fl *following) wait() {
+	fl.t.Helper()
+	select {
+	case <-fl.looks:
+	case <-fl.done:
+		fl.t.Fatal("Follow ended")
+	}
+}
+
+func (fl *following) look() {
+	fl.t.Helper()
+	fl.tick <- time.Time{}
+	fl.wait()
+}
+
+func wantLen(t *testing.T, ix *Index, n int, what string) {
+	t.Helper()
+	if got := ix.Len(); got != n {
+		t.Fatalf("%s: %d deliveries, want %d", what, got, n)
+	}
+}
+
+func TestFollowIndexesWhatIsAppended(t *testing.T) {
 	path := tempFile(t, "d.jsonl")
-	recs := deliveries(0, 6)
+	recs := deliveries(0, 7)
+	// A file that ends in a whole record without its newline: the record
+	// is indexed at the start (as Read takes it).
 	writeFile(t, path, recs[:2]...)
+	l2 := line(t, recs[2])
+	appendRaw(t, path, l2[:len(l2)-1])
 	ix := newIndex(t, IndexOptions{Keep: 3}, path)
+	wantLen(t, ix, 3, "at the start")
+	fl := followIndex(t, ix)
 	changed := ix.Changed()
+	// Its newline, then one more: that one is added, the first not twice.
+	appendRaw(t, path, "\n"+line(t, recs[3]))
+	fl.look()
+	wantLen(t, ix, 4, "its newline, then one more")
+	<-changed // closed by the addition
 
 	// A torn last line is not indexed until it is whole.
-	l2 := line(t, recs[2])
-	appendRaw(t, path, l2[:len(l2)/2])
-	if n, err := ix.Refresh(); n != 0 || err != nil {
-		t.Fatalf("a torn line: Refresh = %d, %v", n, err)
-	}
+	changed = ix.Changed()
+	l4 := line(t, recs[4])
+	appendRaw(t, path, l4[:len(l4)/2])
+	fl.look()
+	wantLen(t, ix, 4, "a torn line")
 	select {
 	case <-changed:
 		t.Fatal("woken with nothing added")
 	default:
 	}
-	appendRaw(t, path, l2[len(l2)/2:])
-	if n, err := ix.Refresh(); n != 1 || err != nil {
-		t.Fatalf("the line completed: Refresh = %d, %v", n, err)
-	}
-	<-changed // closed by the addition
+	appendRaw(t, path, l4[len(l4)/2:])
+	fl.look()
+	wantLen(t, ix, 5, "the line completed")
+	<-changed
 
-	// A whole last record without its newline is taken, once.
-	l3 := line(t, recs[3])
-	appendRaw(t, path, l3[:len(l3)-1])
-	if n, _ := ix.Refresh(); n != 1 {
-		t.Fatalf("a record without its newline: Refresh = %d", n)
-	}
-	appendRaw(t, path, "\n"+line(t, recs[4]))
-	if n, _ := ix.Refresh(); n != 1 {
-		t.Fatalf("its newline, then one more: Refresh = %d", n)
-	}
+	// A record appended without its newline, while followed, is taken
+	// when its newline comes (capture.Follow's rule for a growing file).
+	l5 := line(t, recs[5])
+	appendRaw(t, path, l5[:len(l5)-1])
+	fl.look()
+	wantLen(t, ix, 5, "a record without its newline")
+	appendRaw(t, path, "\n")
+	fl.look()
+	wantLen(t, ix, 6, "its newline")
 
 	// The file recreated: its records again (as the writer writes them
 	// again after a deletion) are not indexed twice; the new one is.
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, path, recs[3], recs[4], recs[5])
-	if n, err := ix.Refresh(); n != 1 || err != nil {
-		t.Fatalf("recreated: Refresh = %d, %v", n, err)
-	}
+	writeFile(t, path, recs[4], recs[5], recs[6])
+	fl.look()
+	wantLen(t, ix, 7, "recreated")
 	got, _ := pageAll(t, ix, Filter{}, 2, 0)
 	if !slices.Equal(got, reversed(recIDs(recs))) {
 		t.Fatalf("got %v", got)
 	}
 	// The records of the deleted file still read from it.
-	pos, _ := ix.Lookup(recs[0].ID)
-	if rec, err := ix.Record(pos); err != nil || rec.Body != recs[0].Body {
-		t.Fatalf("a record of the deleted file: %v", err)
+	for _, r := range recs[:4] {
+		pos, _ := ix.Lookup(r.ID)
+		if rec, err := ix.Record(pos); err != nil || rec.Body != r.Body {
+			t.Fatalf("a record of the deleted file: %v", err)
+		}
 	}
 }
 
@@ -251,15 +314,21 @@ func TestAddTakesAFollowersRecords(t *testing.T) {
 	recs := deliveries(0, 3)
 	writeFile(t, path, recs[:2]...)
 	ix := newIndex(t, IndexOptions{Keep: 2}, path)
+	add := func(r *capture.Record) {
+		t.Helper()
+		st, _ := os.Stat(path)
+		l := line(t, r)
+		appendRaw(t, path, l)
+		if err := ix.Add(path, capture.Place{File: st, Offset: st.Size(), Len: len(l) - 1}, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	changed := ix.Changed()
+	add(recs[2])
+	<-changed
 	st, _ := os.Stat(path)
 	l := line(t, recs[2])
-	appendRaw(t, path, l)
-	changed := ix.Changed()
-	if err := ix.Add(path, st.Size(), len(l)-1, recs[2]); err != nil {
-		t.Fatal(err)
-	}
-	<-changed
-	if err := ix.Add(path, st.Size(), len(l)-1, recs[2]); err != nil || ix.Len() != 3 {
+	if err := ix.Add(path, capture.Place{File: st, Offset: st.Size() - int64(len(l)), Len: len(l) - 1}, recs[2]); err != nil || ix.Len() != 3 {
 		t.Fatalf("added twice: %d deliveries, %v", ix.Len(), err)
 	}
 	if ix.Held() != 1 {
@@ -267,17 +336,36 @@ func TestAddTakesAFollowersRecords(t *testing.T) {
 	}
 	// Once it is no longer among the newest Keep, it is read from the file.
 	for i := 3; i < 6; i++ {
-		r := delivery(i, "e", "{}")
-		st, _ := os.Stat(path)
-		l := line(t, r)
-		appendRaw(t, path, l)
-		if err := ix.Add(path, st.Size(), len(l)-1, r); err != nil {
-			t.Fatal(err)
-		}
+		add(delivery(i, "e", "{}"))
 	}
 	pos, _ := ix.Lookup(recs[2].ID)
 	if rec, err := ix.Record(pos); err != nil || rec == recs[2] || rec.Body != recs[2].Body {
 		t.Fatalf("read back: %v (the same pointer: %v)", err, rec == recs[2])
+	}
+
+	// A record of a file path no longer names (replaced before the index
+	// opened it) is held in memory, then gone; the file at path is read.
+	other := tempFile(t, "other.jsonl")
+	gone := delivery(6, "e", "{}")
+	writeFile(t, other, gone)
+	oldInfo, _ := os.Stat(other)
+	if err := ix.Add(path, capture.Place{File: oldInfo, Len: len(line(t, gone)) - 1}, gone); err != nil {
+		t.Fatal(err)
+	}
+	goneAt, _ := ix.Lookup(gone.ID)
+	if rec, err := ix.Record(goneAt); err != nil || rec != gone {
+		t.Fatalf("held: %v", err)
+	}
+	add(delivery(7, "e", "{}"))
+	add(delivery(8, "e", "{}"))
+	if _, err := ix.Record(goneAt); !errors.Is(err, ErrGone) {
+		t.Fatalf("no longer held: %v, want gone", err)
+	}
+	d4 := delivery(4, "e", "{}")
+	if pos, ok := ix.Lookup(d4.ID); !ok {
+		t.Fatal("delivery 4 not indexed")
+	} else if rec, err := ix.Record(pos); err != nil || rec.Body != d4.Body {
+		t.Fatalf("read from path's file: %v", err)
 	}
 }
 
