@@ -246,7 +246,7 @@ func wantLen(t *testing.T, ix *Index, n int, what string) {
 
 func TestFollowIndexesWhatIsAppended(t *testing.T) {
 	path := tempFile(t, "d.jsonl")
-	recs := deliveries(0, 7)
+	recs := deliveries(0, 10)
 	// A file that ends in a whole record without its newline: the record
 	// is indexed at the start (as Read takes it).
 	writeFile(t, path, recs[:2]...)
@@ -296,15 +296,20 @@ func TestFollowIndexesWhatIsAppended(t *testing.T) {
 	writeFile(t, path, recs[4], recs[5], recs[6])
 	fl.look()
 	wantLen(t, ix, 7, "recreated")
+	// More, so that the new file's first is no longer held.
+	appendRaw(t, path, line(t, recs[7])+line(t, recs[8])+line(t, recs[9]))
+	fl.look()
+	wantLen(t, ix, 10, "grown again")
 	got, _ := pageAll(t, ix, Filter{}, 2, 0)
 	if !slices.Equal(got, reversed(recIDs(recs))) {
 		t.Fatalf("got %v", got)
 	}
-	// The records of the deleted file still read from it.
-	for _, r := range recs[:4] {
+	// The records of the deleted file still read from it, those of the
+	// new file from the new one.
+	for _, r := range recs {
 		pos, _ := ix.Lookup(r.ID)
-		if rec, err := ix.Record(pos); err != nil || rec.Body != r.Body {
-			t.Fatalf("a record of the deleted file: %v", err)
+		if rec, err := ix.Record(pos); err != nil || rec.ID != r.ID {
+			t.Fatalf("%s read back: %v", r.ID, err)
 		}
 	}
 }
