@@ -26,9 +26,27 @@ type FollowOptions struct {
 	// from it ends Follow with that error.
 	CaughtUp func() error
 
-	// looked, when not nil, is called after each look (tests: to know
-	// one is done before they change the file again).
-	looked func()
+	// Looked, when not nil, is called after each look at the file (a
+	// caller driving Follow with Tick knows one is done before it changes
+	// the file again).
+	Looked func()
+	// From, when its File is set, is where an earlier read of the file
+	// stopped (the start of a line, after From.Line lines): Follow starts
+	// there, when path still names that file and it is not shorter, and
+	// from the file's start otherwise. A caller that indexed the file
+	// itself follows it from there on.
+	From Place
+}
+
+// Place is where a record's line is: the file it was read from, the
+// line's number (from 1), its first byte and its length without the
+// newline, so that a caller can read the line again by offset
+// (ParseLine).
+type Place struct {
+	File   fs.FileInfo
+	Line   int
+	Offset int64
+	Len    int
 }
 
 // FollowInterval is how often Follow looks at the file by default: a new
@@ -55,9 +73,11 @@ const FollowInterval = 200 * time.Millisecond
 // Follow waits for one. A malformed line is an error naming the file and
 // line, unless SkipBad.
 //
+// Each record is handed to fn with its Place.
+//
 // Follow returns nil when ctx is done or fn returns ErrStop; else the error of opening the file
 // at the start, of reading it, of a malformed line, or of fn or CaughtUp.
-func Follow(ctx context.Context, path string, o FollowOptions, fn func(rec *Record, line int) error) error {
+func Follow(ctx context.Context, path string, o FollowOptions, fn func(rec *Record, at Place) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -72,6 +92,12 @@ func Follow(ctx context.Context, path string, o FollowOptions, fn func(rec *Reco
 	defer func() { fl.close() }()
 	if err := fl.open(f); err != nil {
 		return err
+	}
+	if from := o.From; from.File != nil && os.SameFile(fl.info, from.File) && from.Offset > 0 && fl.info.Size() >= from.Offset {
+		if _, err := fl.f.Seek(from.Offset, io.SeekStart); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		fl.offset, fl.line = from.Offset, from.Line
 	}
 	tick := o.Tick
 	if tick == nil {
@@ -98,8 +124,8 @@ func Follow(ctx context.Context, path string, o FollowOptions, fn func(rec *Reco
 				}
 			}
 		}
-		if o.looked != nil {
-			o.looked()
+		if o.Looked != nil {
+			o.Looked()
 		}
 		select {
 		case <-ctx.Done():
@@ -114,7 +140,7 @@ func Follow(ctx context.Context, path string, o FollowOptions, fn func(rec *Reco
 type follower struct {
 	path string
 	o    FollowOptions
-	fn   func(*Record, int) error
+	fn   func(*Record, Place) error
 
 	f       *os.File
 	info    fs.FileInfo // of f, to tell a new file at path
@@ -269,8 +295,10 @@ func (fl *follower) readNew() error {
 	}
 }
 
-// lines splits data into lines, the first continuing pending.
+// lines splits data, the last bytes read (fl.offset is past them), into
+// lines, the first continuing pending.
 func (fl *follower) lines(data []byte) error {
+	pos := fl.offset - int64(len(data)) // of data[0]
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
@@ -285,6 +313,8 @@ func (fl *follower) lines(data []byte) error {
 		}
 		part := data[:i]
 		data = data[i+1:]
+		end := pos + int64(i) // of the newline
+		pos = end + 1
 		if fl.skipping {
 			fl.skipping = false
 			fl.line++
@@ -303,7 +333,7 @@ func (fl *follower) lines(data []byte) error {
 			}
 			continue
 		}
-		err := fl.record(text)
+		err := fl.record(text, Place{File: fl.info, Line: fl.line, Offset: end - int64(len(text)), Len: len(text)})
 		fl.pending = fl.pending[:0]
 		if cap(fl.pending) > maxRetained {
 			fl.pending = nil
@@ -336,8 +366,8 @@ func (fl *follower) bad(err error) error {
 	return nil
 }
 
-// record parses one complete line and hands it on.
-func (fl *follower) record(text []byte) error {
+// record parses one complete line, at at, and hands it on.
+func (fl *follower) record(text []byte, at Place) error {
 	text = bytes.TrimSpace(text)
 	if len(text) == 0 {
 		return nil
@@ -355,5 +385,5 @@ func (fl *follower) record(text []byte) error {
 	if fl.recent = append(fl.recent, rec.ID); len(fl.recent) >= 2*recentIDs {
 		fl.recent = append(fl.recent[:0], fl.recent[len(fl.recent)-recentIDs:]...)
 	}
-	return fl.fn(rec, fl.line)
+	return fl.fn(rec, at)
 }

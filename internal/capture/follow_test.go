@@ -18,6 +18,7 @@ type followed struct {
 	t      *testing.T
 	tick   chan time.Time
 	recs   chan *Record
+	places chan Place // each record's, in step with recs
 	done   chan error
 	cancel context.CancelFunc
 	mu     sync.Mutex
@@ -30,13 +31,13 @@ type followed struct {
 func follow(t *testing.T, path string, o FollowOptions) *followed {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	fw := &followed{t: t, tick: make(chan time.Time), recs: make(chan *Record, 100), done: make(chan error, 1), cancel: cancel, caught: make(chan int, 2), looks: make(chan struct{})}
-	o.looked = func() { fw.looks <- struct{}{} }
+	fw := &followed{t: t, tick: make(chan time.Time), recs: make(chan *Record, 100), places: make(chan Place, 100), done: make(chan error, 1), cancel: cancel, caught: make(chan int, 2), looks: make(chan struct{})}
+	o.Looked = func() { fw.looks <- struct{}{} }
 	o.Tick = fw.tick
 	o.CaughtUp = func() error { fw.caught <- len(fw.recs); return nil }
 	o.Warn = func(s string) { fw.mu.Lock(); fw.warns = append(fw.warns, s); fw.mu.Unlock() }
 	go func() {
-		fw.done <- Follow(ctx, path, o, func(r *Record, _ int) error { fw.recs <- r; return nil })
+		fw.done <- Follow(ctx, path, o, func(r *Record, at Place) error { fw.places <- at; fw.recs <- r; return nil })
 	}()
 	t.Cleanup(func() { cancel(); <-fw.done })
 	fw.waitLook()
@@ -301,4 +302,111 @@ func TestFollowEndsWithTheContext(t *testing.T) {
 	if err := Follow(context.Background(), filepath.Join(t.TempDir(), "missing.jsonl"), FollowOptions{}, nil); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a missing file at the start: %v", err)
 	}
+}
+
+// placed returns the records handed on so far with their places.
+func (fw *followed) placed() (recs []*Record, places []Place) {
+	for {
+		select {
+		case r := <-fw.recs:
+			recs, places = append(recs, r), append(places, <-fw.places)
+		default:
+			return recs, places
+		}
+	}
+}
+
+// checkPlaces: each record's Place names the file it is in now, its line
+// number, and the bytes of its line (read back with ParseLine).
+func checkPlaces(t *testing.T, path string, recs []*Record, places []Place, firstLine int) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := os.Stat(path)
+	lines := strings.SplitAfter(string(data), "\n")
+	for i, at := range places {
+		if !os.SameFile(at.File, info) {
+			t.Errorf("%s: not the file at path", recs[i].ID)
+		}
+		if at.Line != firstLine+i || at.Line > len(lines) {
+			t.Fatalf("%s: line %d, want %d", recs[i].ID, at.Line, firstLine+i)
+		}
+		start := int64(len(strings.Join(lines[:at.Line-1], "")))
+		if at.Offset != start || at.Len != len(strings.TrimSuffix(lines[at.Line-1], "\n")) {
+			t.Errorf("%s: offset %d length %d, the line is at %d", recs[i].ID, at.Offset, at.Len, start)
+		}
+		got, err := ParseLine(data[at.Offset : at.Offset+int64(at.Len)])
+		if err != nil || got.ID != recs[i].ID {
+			t.Errorf("%s: the bytes at its place: %v %v", recs[i].ID, got, err)
+		}
+	}
+}
+
+// TestFollowPlaces: each record comes with where its line is (file,
+// number, offset, length): at the start, grown in pieces, and in a file
+// created anew.
+func TestFollowPlaces(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.jsonl")
+	appendTo(t, path, recordLine(t, "A1")+recordLine(t, "A2"))
+	fw := follow(t, path, FollowOptions{})
+	recs, places := fw.placed()
+	checkPlaces(t, path, recs, places, 1)
+	if len(places) != 2 {
+		t.Fatalf("%d records at the start", len(places))
+	}
+	b1 := recordLine(t, "B1")
+	appendTo(t, path, b1[:7])
+	fw.look()
+	appendTo(t, path, b1[7:]+"  "+recordLine(t, "B2"))
+	fw.look()
+	recs, places = fw.placed()
+	if len(places) != 2 {
+		t.Fatalf("%d records grown", len(places))
+	}
+	checkPlaces(t, path, recs, places, 3)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	appendTo(t, path, recordLine(t, "C1")+recordLine(t, "C2"))
+	fw.look()
+	recs, places = fw.placed()
+	if len(places) != 2 {
+		t.Fatalf("%d records in the new file", len(places))
+	}
+	checkPlaces(t, path, recs, places, 1)
+}
+
+// TestFollowFrom: Follow starts where From says an earlier read stopped,
+// in that same file; in another file at path (replaced since), or one cut
+// shorter than From, it reads from the start.
+func TestFollowFrom(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.jsonl")
+	a1 := recordLine(t, "A1")
+	appendTo(t, path, a1+recordLine(t, "A2"))
+	info, _ := os.Stat(path)
+	from := Place{File: info, Line: 1, Offset: int64(len(a1))}
+	fw := follow(t, path, FollowOptions{From: from})
+	recs, places := fw.placed()
+	if len(recs) != 1 || recs[0].ID != "A2" {
+		t.Fatalf("from line 2: got %v", recs)
+	}
+	checkPlaces(t, path, recs, places, 2)
+
+	other := filepath.Join(t.TempDir(), "other.jsonl")
+	appendTo(t, other, a1+recordLine(t, "B2"))
+	fw = follow(t, other, FollowOptions{From: from})
+	sameIDs(t, "another file", fw.got(), "A1", "B2")
+
+	if err := os.Truncate(path, 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(recordLine(t, "C1")[:5]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fw = follow(t, path, FollowOptions{From: from})
+	appendTo(t, path, recordLine(t, "C1")[5:])
+	fw.look()
+	sameIDs(t, "cut shorter", fw.got(), "C1")
 }

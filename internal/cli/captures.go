@@ -130,7 +130,7 @@ func runCapturesFollow(app *App, o *CapturesOptions) error {
 			held = nil
 			return nil
 		},
-	}, func(r *capture.Record, _ int) error {
+	}, func(r *capture.Record, _ capture.Place) error {
 		if !q.sel.Match(r) {
 			return nil
 		}

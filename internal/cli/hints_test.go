@@ -34,6 +34,7 @@ var hintScopes = map[string][]string{
 	"cli/captures_diff.go": {"captures diff"},
 	"cli/verify.go":        {"verify"},
 	"cli/init.go":          {"init"},
+	"cli/inspect.go":       {"inspect"},
 	"cli/events.go":        {"events", "events show"},
 	"cli/scenario.go":      {"scenario list", "scenario run"},
 	"cli/view/attempt.go":  {"trigger", "replay", "scenario run"},

@@ -437,3 +437,31 @@ func TestInitOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestInspectOptions(t *testing.T) {
+	twinOf := func(o **InspectOptions) func(*App) *cobra.Command {
+		return func(app *App) *cobra.Command { return newInspectCommand(app, keep(o)) }
+	}
+	for _, c := range []struct {
+		args []string
+		want InspectOptions
+	}{
+		{[]string{"inspect", "a.jsonl"}, InspectOptions{Files: []string{"a.jsonl"}, Port: 4243, Keep: 10000}},
+		{[]string{"inspect", "a.jsonl", "dir", "--ui-port", "0", "--ui-keep", "50", "--ready-file", "u"},
+			InspectOptions{Files: []string{"a.jsonl", "dir"}, Port: 0, Keep: 50, ReadyFile: "u"}},
+	} {
+		sandbox(t)
+		var o *InspectOptions
+		code, stderr := seam(t, nil, []string{"inspect"}, twinOf(&o), c.args...)
+		if code != 0 || o == nil || !slices.Equal(o.Files, c.want.Files) || o.Port != c.want.Port || o.Keep != c.want.Keep || o.ReadyFile != c.want.ReadyFile {
+			t.Errorf("%q: exit %d, %+v, want %+v: %s", c.args, code, o, c.want, stderr)
+		}
+	}
+	for _, args := range [][]string{{"inspect"}, {"inspect", "a.jsonl", "--ui-port", "70000"}} {
+		sandbox(t)
+		var o *InspectOptions
+		if code, _ := seam(t, nil, []string{"inspect"}, twinOf(&o), args...); code != ExitError || o != nil {
+			t.Errorf("%q: exit %d, runF called %v; want exit 2 before runF", args, code, o != nil)
+		}
+	}
+}

@@ -84,6 +84,7 @@ then defaults. Secrets are never printed.` + exitStatus("success", "the answer i
 		newListenCommand(app, nil),
 		newReplayCommand(app, nil),
 		newCapturesCommand(app, nil),
+		newInspectCommand(app, nil),
 		newScenarioCommand(app),
 		newVersionCommand(app, nil),
 		newInitCommand(app, nil),

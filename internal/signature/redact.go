@@ -197,15 +197,27 @@ func (r *Redactor) Shown(h http.Header) map[string]string {
 // secret-carrying header, or a value holding a secret; value itself
 // otherwise. A nil Redactor still hides credentials.
 func (r *Redactor) ShownValue(name, value string) string {
-	for _, c := range credentialHeaders {
-		if strings.EqualFold(name, c) {
-			return Redacted
-		}
-	}
-	if r != nil && (r.secretHeader(name) || r.Holds(value)) {
+	if r.hides(name, value) {
 		return Redacted
 	}
 	return value
+}
+
+// HidesHeader reports whether a header is shown as "[redacted]" (the rule
+// of Shown and ShownValue, for a caller that keeps the values apart).
+func (r *Redactor) HidesHeader(name string, values []string) bool {
+	return r.hides(name, strings.Join(values, ", "))
+}
+
+// hides is the one rule of ShownValue and HidesHeader: a credential, a
+// secret-carrying header, or a value holding a secret.
+func (r *Redactor) hides(name, value string) bool {
+	for _, c := range credentialHeaders {
+		if strings.EqualFold(name, c) {
+			return true
+		}
+	}
+	return r != nil && (r.secretHeader(name) || r.Holds(value))
 }
 
 // Fields hides secrets in headers about to be printed: the value of a

@@ -137,3 +137,21 @@ func TestRedactorText(t *testing.T) {
 		t.Errorf("Headers: %v %v", kept, names)
 	}
 }
+
+// TestHidesHeaderIsShownsRule: HidesHeader hides what Shown shows as
+// "[redacted]", header by header; a nil Redactor still hides credentials.
+func TestHidesHeaderIsShownsRule(t *testing.T) {
+	fw, _ := Lookup("flutterwave", Options{})
+	r := NewRedactor(fw, []Secret{NewSecret("s3cret")})
+	h := http.Header{"Authorization": {"Bearer x"}, "Proxy-Authorization": {"p"}, "Set-Cookie": {"s"}, "Verif-Hash": {"v"}, "X-Echo": {"a", "s3cret"}, "X-Sig": {"a", "b"}}
+	shown := r.Shown(h)
+	for k, v := range h {
+		if got, want := r.HidesHeader(k, v), shown[k] == Redacted; got != want {
+			t.Errorf("HidesHeader(%s) = %v, Shown gives %q", k, got, shown[k])
+		}
+	}
+	var none *Redactor
+	if !none.HidesHeader("cookie", []string{"c"}) || none.HidesHeader("X-Echo", []string{"s3cret"}) {
+		t.Errorf("a nil Redactor: credentials hidden, nothing else")
+	}
+}
