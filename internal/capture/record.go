@@ -78,7 +78,10 @@ type Record struct {
 	Matched bool `json:"matched"`
 	// RepeatOf is the id of the first delivery this one repeats (a retry
 	// or a duplicate: see Identity), "" for a delivery seen the first time.
-	RepeatOf string   `json:"repeat_of,omitempty"`
+	RepeatOf string `json:"repeat_of,omitempty"`
+	// ReplayOf is the id of the delivery this one was sent again from
+	// (the inspector's replay or resend), "" for one received.
+	ReplayOf string   `json:"replay_of,omitempty"`
 	Answer   Answer   `json:"answer"`
 	Forward  *Forward `json:"forward,omitempty"`
 	// ForwardAttempts are every attempt to forward the delivery, in order,

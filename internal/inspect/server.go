@@ -15,7 +15,9 @@ import (
 	"sync"
 	"time"
 
+	deliv "github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/randid"
+	"github.com/hooktool/hooktool/internal/replay"
 	"github.com/hooktool/hooktool/internal/signature"
 )
 
@@ -34,6 +36,28 @@ type Options struct {
 	Version string
 	// Warn receives warnings.
 	Warn func(string)
+
+	// The actions (replay, resend) send through internal/replay, the
+	// engine of `hooktool replay`. Each may be left empty.
+	//
+	// Target is where a replay without its own `to` goes: the listener's
+	// forward target; "" makes `to` required.
+	Target string
+	// Secrets are the configured secrets: the first re-signs (none: a
+	// re-signed replay or a resend is refused) and is put back where the
+	// listener redacted one. Schemes resolve each capture's scheme
+	// (nil: the scheme the capture recorded).
+	Secrets []signature.Secret
+	Schemes *replay.Schemes
+	// Client sends (nil: one with a 10 s timeout, no retries).
+	Client *deliv.Client
+	// Now and NewID are the clock and message ids of signatures and
+	// records (nil: time.Now, randid.MessageID).
+	Now   func() time.Time
+	NewID func() string
+	// Store, when set, keeps a record of each replay and resend, with
+	// replay_of its original's id (listen --save's capture writer).
+	Store Appender
 }
 
 // Server serves the inspector's page and API on loopback only.
@@ -68,6 +92,7 @@ func New(o Options) *Server {
 	if o.Warn == nil {
 		o.Warn = func(string) {}
 	}
+	o.defaults()
 	s := &Server{o: o, token: randid.String(randid.Base62, 32)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mux = http.NewServeMux()
@@ -80,6 +105,9 @@ func New(o Options) *Server {
 	s.mux.HandleFunc("GET /api/deliveries/{id}/har", s.harOne)
 	s.mux.HandleFunc("GET /api/har", s.harMany)
 	s.mux.HandleFunc("GET /api/events", s.events)
+	s.mux.HandleFunc("GET /api/diff", s.diff)
+	s.mux.HandleFunc("POST /api/deliveries/{id}/replay", s.replayOne)
+	s.mux.HandleFunc("POST /api/deliveries/{id}/resend", s.resend)
 	return s
 }
 
