@@ -15,19 +15,22 @@
 //	GET /api/deliveries/{id}/har       HAR of one
 //	GET /api/har?id=A&id=B             HAR of those selected; without id=, of all the filter shows
 //	GET /api/events?after=SEQ          Server-Sent Events: each new delivery (the same filter parameters)
+//	GET /api/diff?a=ID&b=ID            compare.Result, as `captures diff --json` prints it (header secrets "[redacted]")
+//	POST /api/deliveries/{id}/replay   {"to"?, "resign"}: sent once through replay.Run; an ActionResult
+//	POST /api/deliveries/{id}/resend   {"to"?, "set"?, "unset"?, "body"?}: edited (replay.EditBody), always
+//	                                   re-signed; ?preview=1 answers the edited body and its changes, sends nothing
 //
-// Not done yet (the next session; each is a POST, behind the guard of
-// ServeHTTP: token and no foreign Origin):
-//   - POST /api/deliveries/{id}/replay: byte-exact or re-signed, to the
-//     forward target or a URL typed in, through internal/replay (the
-//     engine `hooktool replay` uses); the result shown, and with
-//     `listen --save` recorded as a new delivery with replay_of.
-//   - POST /api/deliveries/{id}/resend: edited body and headers, always
-//     re-signed (the edits of `replay --set/--set-str/--unset`), with what
-//     changed from the original shown before sending.
-//   - GET or POST /api/diff?a=ID&b=ID: request line, headers and a
-//     structural JSON diff of the bodies, from the diff engine of
-//     `hooktool captures diff` (internal/capture/compare), a byte diff otherwise.
+// The POSTs take application/json, at most MaxActionBody bytes, behind
+// the guard of ServeHTTP (token, no foreign Origin). A replay goes to its
+// "to" (an absolute http or https URL) or Options.Target, placed by
+// httpx.TargetURL; with neither, or re-signing without Options.Secrets,
+// it is a 400 and nothing is sent. With Options.Store each is kept as a
+// new record with replay_of.
+//
+// Not done yet (the next session):
+//   - Options.Target, Secrets, Schemes, Client and Store filled by
+//     `listen --ui` (the forward target, the endpoint's signing, the
+//     --save writer).
 //   - The page itself (ui/ is a placeholder): list, detail, actions,
 //     keyboard, light and dark; browser tests in Chromium.
 //
