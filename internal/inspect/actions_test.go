@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
@@ -258,5 +259,42 @@ func TestActionsFailClosed(t *testing.T) {
 	}
 	if n := len(target.got()); n != 0 {
 		t.Errorf("refused actions sent %d requests", n)
+	}
+}
+
+// TestReplayRecordedAppearsInTheList: with the capture writer of the
+// followed file as Store, a replay is appended to that file and comes
+// back as a new delivery with replay_of.
+func TestReplayRecordedAppearsInTheList(t *testing.T) {
+	path := tempFile(t, "d.jsonl")
+	orig := delivery(0, "charge.succeeded", amountBody(1))
+	writeFile(t, path, orig)
+	w, err := capture.Create(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	target := newSink(t)
+	in := startInspector(t, Options{Target: target.URL, Store: w}, path)
+	events := in.get("/api/events")
+
+	status, b := in.post("/api/deliveries/"+orig.ID+"/replay", `{}`, true, "")
+	if status != http.StatusOK {
+		t.Fatalf("replay: %d %s", status, b)
+	}
+	var res ActionResult
+	json.Unmarshal(b, &res)
+	ev, _, data := sse{bufio.NewReader(events.Body)}.next(t)
+	var sum Summary
+	if err := json.Unmarshal([]byte(data), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if ev != "delivery" || sum.ID != res.Recorded || sum.ReplayOf != orig.ID || sum.Seq != 1 || sum.Forward == nil || sum.Forward.Status != http.StatusAccepted {
+		t.Fatalf("event %s %+v, want the replay of %s recorded as %s", ev, sum, orig.ID, res.Recorded)
+	}
+	var d Detail
+	in.getJSON("/api/deliveries/"+sum.ID, http.StatusOK, &d)
+	if d.Body.Text != orig.Body || d.ReplayOf != orig.ID {
+		t.Errorf("the recorded replay: %+v", d)
 	}
 }

@@ -42,7 +42,10 @@ type Summary struct {
 	BodySize   int            `json:"body_size"`
 	Answer     capture.Answer `json:"answer"`
 	RepeatOf   string         `json:"repeat_of,omitempty"`
-	Forward    *ForwardShown  `json:"forward,omitempty"`
+	// ReplayOf is the original's id when this delivery is a replay or
+	// resend the inspector recorded.
+	ReplayOf string        `json:"replay_of,omitempty"`
+	Forward  *ForwardShown `json:"forward,omitempty"`
 }
 
 // ForwardShown is a forward result as shown: secrets in its URL, error
@@ -115,7 +118,7 @@ func (s *Server) summary(pos int, r *capture.Record) Summary {
 	sum := Summary{
 		Seq: pos, ID: r.ID, ReceivedAt: r.ReceivedAt, Method: r.Method, Path: r.Path, Query: q,
 		Event: r.Event, Provider: r.Provider, Verdict: r.Verdict.Label(), Valid: r.Verdict != nil && r.Verdict.Valid,
-		BodySize: r.BodySize, Answer: r.Answer, RepeatOf: r.RepeatOf,
+		BodySize: r.BodySize, Answer: r.Answer, RepeatOf: r.RepeatOf, ReplayOf: r.ReplayOf,
 	}
 	sum.Answer.Reason = s.o.Redactor.Text(sum.Answer.Reason)
 	if r.Forward != nil {
