@@ -298,3 +298,35 @@ func TestReplayRecordedAppearsInTheList(t *testing.T) {
 		t.Errorf("the recorded replay: %+v", d)
 	}
 }
+
+// TestReplayPutsTheSecretBackAndNeverShowsIt: a capture whose secret the
+// listener redacted is replayed with the secret put back (as `hooktool
+// replay` does); the answer shows it "[redacted]", and the index's
+// record is not changed.
+func TestReplayPutsTheSecretBackAndNeverShowsIt(t *testing.T) {
+	path := tempFile(t, "d.jsonl")
+	orig := delivery(0, "charge.completed", amountBody(1))
+	orig.Provider, orig.Scheme = "flutterwave", "flutterwave"
+	orig.Headers = http.Header{"Content-Type": {"application/json"}, "Verif-Hash": {signature.Redacted}}
+	orig.Redacted = []string{"Verif-Hash"}
+	writeFile(t, path, orig)
+	target := newSink(t)
+	secret := signature.NewSecret(testSecret)
+	in := startInspector(t, Options{Target: target.URL, Secrets: []signature.Secret{secret}, Redactor: signature.NewRedactor(nil, []signature.Secret{secret})}, path)
+
+	for range 2 {
+		status, b := in.post("/api/deliveries/"+orig.ID+"/replay", `{}`, true, "")
+		if status != http.StatusOK || strings.Contains(string(b), testSecret) || !strings.Contains(string(b), signature.Redacted) {
+			t.Fatalf("replay: %d %s", status, b)
+		}
+	}
+	for i, got := range target.got() {
+		if v := got.header.Get("Verif-Hash"); v != testSecret {
+			t.Errorf("request %d: Verif-Hash %q, want the secret put back", i, v)
+		}
+	}
+	rec, _, err := in.srv.lookup(orig.ID)
+	if err != nil || rec.Headers.Get("Verif-Hash") != signature.Redacted {
+		t.Errorf("the index's record changed: %v %v", rec.Headers, err)
+	}
+}
