@@ -45,19 +45,32 @@ func (t cookieTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // cmdInspectGet GETs a path of an inspector, and prints "status N" and
 // the answer:
 //
-//	inspectget [-notoken] URL PATH
+//	inspectget [-notoken] [-host HOST] URL PATH
 //
-// URL is the one `hooktool inspect` printed, with its token.
+// URL is the one `hooktool inspect` printed, with its token; -host sends
+// another Host header (a DNS rebinding page's).
 func cmdInspectGet(ts *testscript.TestScript, neg bool, args []string) {
-	token := true
-	if len(args) > 0 && args[0] == "-notoken" {
-		token, args = false, args[1:]
+	token, host := true, ""
+	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-notoken":
+			token, args = false, args[1:]
+		case "-host":
+			host, args = args[1], args[2:]
+		default:
+			ts.Fatalf("inspectget: unknown option %s", args[0])
+		}
 	}
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: inspectget [-notoken] URL PATH")
+		ts.Fatalf("usage: inspectget [-notoken] [-host HOST] URL PATH")
 	}
 	c, base := inspectClient(ts, args[0], token)
-	resp, err := c.Get(base + args[1])
+	req, err := http.NewRequest(http.MethodGet, base+args[1], nil)
+	ts.Check(err)
+	if host != "" {
+		req.Host = host
+	}
+	resp, err := c.Do(req)
 	ts.Check(err)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)

@@ -27,6 +27,7 @@ var hintScopes = map[string][]string{
 	"cli/select.go":        {"captures list", "captures show", "captures export", "verify", "replay"},
 	"cli/save.go":          {"listen", "scenario run"},
 	"cli/listen.go":        {"listen"},
+	"cli/listenui.go":      {"listen"},
 	"cli/view/listen.go":   {"listen"},
 	"cli/trigger.go":       {"trigger"},
 	"cli/replay.go":        {"replay"},

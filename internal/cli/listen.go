@@ -18,6 +18,7 @@ import (
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/inspect"
 	"github.com/hooktool/hooktool/internal/listener"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -65,6 +66,12 @@ type ListenOptions struct {
 	HeaderTimeout time.Duration
 	ReadTimeout   time.Duration
 	IdleTimeout   time.Duration
+	// UI serves the inspector beside the listener, on UIPort, holding
+	// UIKeep deliveries in memory; Open opens it in the browser.
+	UI     bool
+	UIPort int
+	UIKeep int
+	Open   bool
 }
 
 // newListenCommand builds `listen`; runF, when not nil, gets the options
@@ -99,12 +106,21 @@ if they have not by then, --expect-valid exits 1 if any had an invalid
 signature, and --expect-app-2xx exits 1 if the --forward-to app did not
 answer 2xx to the last attempt of every delivery (then --exit-after counts
 only deliveries the app accepted, so a sender's retry still finds the
-listener).` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", "--timeout passed first, --expect-valid saw an invalid signature, or --expect-app-2xx a delivery the app did not accept", couldNotRun+" (the address cannot be bound)"),
+listener).
+
+--ui serves the inspector (see inspect --help) beside the listener, on
+127.0.0.1 and [::1] only whatever --host says, on --ui-port (4243 by
+default, never --port). Its URL, with the run's token, is said on stderr (a
+{"type":"ui"} line with --json) before the listener is ready. It follows
+the --save file; without --save, a private capture file (0600, in a new
+temporary directory) deleted when listen stops. --open opens the URL in the
+browser (xdg-open, open or start); failing to is only a warning.` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", "--timeout passed first, --expect-valid saw an invalid signature, or --expect-app-2xx a delivery the app did not accept", couldNotRun+" (the address cannot be bound)"),
 		Example: `  hooktool listen
   hooktool listen --provider aella --forward-to localhost:3000/webhooks
   hooktool listen --port 9000 --save deliveries.jsonl --status 500
   hooktool listen --json --exit-after 3 --timeout 60s > got.jsonl
-  hooktool listen --events 'transfer.*,mandate.debit.failed' --allow-ip 127.0.0.1/32`,
+  hooktool listen --events 'transfer.*,mandate.debit.failed' --allow-ip 127.0.0.1/32
+  hooktool listen --ui --open --save deliveries.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.flags, o.StatusSet = cmd.Flags(), cmd.Flags().Changed("status")
@@ -148,6 +164,10 @@ listener).` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", 
 	spanVar(fs, &o.HeaderTimeout, "header-timeout", 10*time.Second, "time a client has to send the request headers")
 	spanVar(fs, &o.ReadTimeout, "read-timeout", 60*time.Second, "time a client has to send the whole request, body included")
 	spanVar(fs, &o.IdleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection is kept open")
+	fs.BoolVar(&o.UI, "ui", false, "serve the inspector (as hooktool inspect does) beside the listener, on 127.0.0.1 and [::1] only")
+	portVar(fs, &o.UIPort, "ui-port", inspect.DefaultPort, "with --ui: port to serve the inspector on; 0 picks a free one; never --port")
+	fs.IntVar(&o.UIKeep, "ui-keep", inspect.DefaultKeep, "with --ui: deliveries held in memory (the newest); older ones are read from the file when shown")
+	fs.BoolVar(&o.Open, "open", false, "with --ui: open the inspector in the browser (xdg-open, open or start)")
 	return cmd
 }
 
@@ -181,12 +201,31 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		return failErr(fmt.Errorf("cannot listen on %s: %w", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)), err), hint)
 	}
 	var store *capture.Writer
-	if o.Save != "" {
-		if store, err = app.createCapture("capture file", o.Save, o.Fsync); err != nil {
+	save := o.Save
+	if o.UI && save == "" {
+		// The inspector reads capture files: without --save, a private one.
+		var remove func()
+		if save, remove, err = privateCapture(); err != nil {
+			ln.Close()
+			return err
+		}
+		defer remove()
+	}
+	if save != "" {
+		if store, err = app.createCapture("capture file", save, o.Fsync); err != nil {
 			ln.Close()
 			return err
 		}
 		setup.handler.Store = store
+	}
+	if o.UI {
+		ui, err := app.startUI(save, o.UIPort, o.UIKeep, ln.Addr().(*net.TCPAddr).Port, o.Open, setup.signing.redactor())
+		if err != nil {
+			ln.Close()
+			store.Close()
+			return err
+		}
+		defer ui.stop() // after the capture file is closed: it is followed to its end
 	}
 	printer := view.NewListenPrinter(app.out(), view.ListenSettings{Verbose: o.Verbose, Redact: setup.signing.redactor()})
 	setup.handler.OnDelivery = printer.Delivery
@@ -363,6 +402,19 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	}
 	if o.CountAttempts && o.ExitAfter <= 0 {
 		return nil, usageErr("--count-attempts says what --exit-after counts: give --exit-after too")
+	}
+	if !o.UI {
+		for _, name := range []string{"open", "ui-port", "ui-keep"} {
+			if o.flags != nil && o.flags.Changed(name) {
+				return nil, usageErr("--%s is about the inspector: give --ui too", name)
+			}
+		}
+	}
+	if o.UI && o.UIKeep < 1 {
+		return nil, usageErr("--ui-keep must be at least 1")
+	}
+	if o.UI && o.UIPort != 0 && o.UIPort == o.Port {
+		return nil, usageErr("--ui-port must differ from --port: the inspector never shares the listener's port")
 	}
 	if o.PathPrefix && o.ForwardTo == "" {
 		return nil, usageErr("--path-prefix needs --forward-to")

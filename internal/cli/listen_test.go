@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hooktool/hooktool/internal/inspect"
 	"github.com/hooktool/hooktool/internal/term"
 )
 
@@ -37,6 +38,7 @@ func TestListenOptions(t *testing.T) {
 		o.Host, o.Port, o.Status, o.MaxBody = "127.0.0.1", 4242, 200, "5MiB"
 		o.ForwardTimeout, o.HeaderTimeout, o.ReadTimeout, o.IdleTimeout = 30*time.Second, 10*time.Second, 60*time.Second, 120*time.Second
 		o.ForwardRetryBackoff = time.Second
+		o.UIPort, o.UIKeep = inspect.DefaultPort, inspect.DefaultKeep
 	}
 	for _, tc := range []struct {
 		name string
@@ -53,7 +55,9 @@ func TestListenOptions(t *testing.T) {
 			"--exit-after", "3", "--count-attempts", "--timeout", "1m", "--expect-valid", "--expect-app-2xx", "--ready-file", "ready", "-v",
 			"--header-timeout", "1s", "--read-timeout", "2s", "--idle-timeout", "3s",
 			"--provider", "aella", "--endpoint", "staging", "--secret-file", "keys",
+			"--ui", "--ui-port", "4300", "--ui-keep", "50", "--open",
 		}, func(o *ListenOptions) {
+			o.UI, o.UIPort, o.UIKeep, o.Open = true, 4300, 50, true
 			o.Host, o.Port, o.Save, o.Fsync, o.Status, o.StatusSet, o.Delay = "::1", 0, "got.jsonl", true, 500, true, 250*time.Millisecond
 			o.Body, o.FailRate, o.RejectInvalid, o.Events = "ok", 0.5, true, []string{"transfer.*", "mandate.debit.failed"}
 			o.AllowIPs, o.MaxBody, o.EventPath = []string{"10.0.0.0/8", "::1"}, "64KiB", "type"
@@ -122,6 +126,12 @@ func TestListenSetup(t *testing.T) {
 		{"--forward-to", "3000", "--forward-retry", "-1"},
 		{"--forward-to", "3000", "--forward-retry", "101"},
 		{"--count-attempts"},
+		// The inspector's flags need --ui; its port is never the listener's.
+		{"--open"},
+		{"--ui-port", "5000"},
+		{"--ui-keep", "5"},
+		{"--ui", "--ui-keep", "0"},
+		{"--ui", "--port", "5000", "--ui-port", "5000"},
 	} {
 		app, o := listenOptions(t, bad...)
 		if _, err := app.listenSetup(o); err == nil || exitCode(err) != ExitError {

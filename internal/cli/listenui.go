@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/hooktool/hooktool/internal/cli/view"
+	"github.com/hooktool/hooktool/internal/inspect"
+	"github.com/hooktool/hooktool/internal/signature"
+)
+
+// listenUI is the inspector `listen --ui` serves beside the listener, over
+// the file the listener saves to.
+type listenUI struct {
+	srv    *inspect.Server
+	ix     *inspect.Index
+	cancel context.CancelFunc
+	done   chan struct{} // closed when serving and following have stopped
+}
+
+// privateCapture makes the file `listen --ui` saves to when --save is not
+// given: 0600 in a directory of its own (0700), which remove deletes.
+func privateCapture() (path string, remove func(), err error) {
+	dir, err := os.MkdirTemp("", "hooktool-listen-")
+	if err != nil {
+		return "", nil, failErr(fmt.Errorf("--ui without --save: a private capture file: %w", err), "give --save FILE to keep deliveries in a file of your own")
+	}
+	return filepath.Join(dir, "deliveries.jsonl"), func() { os.RemoveAll(dir) }, nil
+}
+
+// startUI serves the inspector over path on port (never listenPort),
+// says its URL, and opens it in the browser when open is set. It serves
+// until stop.
+func (app *App) startUI(path string, port, keep, listenPort int, open bool, redact *signature.Redactor) (*listenUI, error) {
+	warn := func(m string) { app.warn("%s", m) }
+	ix, err := inspect.NewIndex([]string{path}, inspect.IndexOptions{Keep: keep, Warn: warn})
+	if err != nil {
+		return nil, failErr(err)
+	}
+	srv := inspect.New(inspect.Options{Index: ix, Redactor: redact, Version: app.Version, Warn: warn})
+	ls, err := srv.Listen(port)
+	if err == nil && srv.Port() == listenPort {
+		for _, l := range ls {
+			l.Close()
+		}
+		err = fmt.Errorf("the inspector was given the listener's port %d", listenPort)
+	}
+	if err != nil {
+		ix.Close()
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, failErr(fmt.Errorf("--ui-port: %w", err), "another program uses this port: --ui-port 0 picks a free one")
+		}
+		return nil, failErr(fmt.Errorf("--ui-port: %w", err))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ui := &listenUI{srv: srv, ix: ix, cancel: cancel, done: make(chan struct{})}
+	served, followed := make(chan struct{}), make(chan struct{})
+	go func() {
+		if err := srv.Serve(ls); err != nil {
+			app.warn("the inspector stopped: %v", err)
+		}
+		close(served)
+	}()
+	go func() { ix.Follow(ctx); close(followed) }()
+	go func() {
+		<-served
+		<-followed
+		close(ui.done)
+	}()
+	if err := view.NewInspectPrinter(app.out()).Ready(view.InspectReady{URL: srv.URL(), Deliveries: ix.Len(), Files: 1}); err != nil {
+		ui.stop()
+		return nil, err
+	}
+	if open {
+		if err := openSystemBrowser(srv.URL()); err != nil {
+			app.warn("--open: could not open a browser (%v): open the URL above", err)
+		}
+	}
+	return ui, nil
+}
+
+// stop stops serving and following, and closes the index.
+func (ui *listenUI) stop() {
+	ui.cancel()
+	ui.srv.Close()
+	<-ui.done
+	ui.ix.Close()
+}
