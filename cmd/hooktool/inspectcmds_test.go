@@ -45,28 +45,37 @@ func (t cookieTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // cmdInspectGet GETs a path of an inspector, and prints "status N" and
 // the answer:
 //
-//	inspectget [-notoken] [-host HOST] URL PATH
+//	inspectget [-notoken] [-host HOST] [-post FILE] URL PATH
 //
 // URL is the one `hooktool inspect` printed, with its token; -host sends
-// another Host header (a DNS rebinding page's).
+// another Host header (a DNS rebinding page's); -post POSTs FILE as JSON
+// from the inspector's own page (its Origin), as an action does.
 func cmdInspectGet(ts *testscript.TestScript, neg bool, args []string) {
-	token, host := true, ""
+	token, host, post := true, "", ""
 	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
 		switch args[0] {
 		case "-notoken":
 			token, args = false, args[1:]
 		case "-host":
 			host, args = args[1], args[2:]
+		case "-post":
+			post, args = args[1], args[2:]
 		default:
 			ts.Fatalf("inspectget: unknown option %s", args[0])
 		}
 	}
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: inspectget [-notoken] [-host HOST] URL PATH")
+		ts.Fatalf("usage: inspectget [-notoken] [-host HOST] [-post FILE] URL PATH")
 	}
 	c, base := inspectClient(ts, args[0], token)
 	req, err := http.NewRequest(http.MethodGet, base+args[1], nil)
 	ts.Check(err)
+	if post != "" {
+		req, err = http.NewRequest(http.MethodPost, base+args[1], strings.NewReader(ts.ReadFile(post)))
+		ts.Check(err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", base)
+	}
 	if host != "" {
 		req.Host = host
 	}

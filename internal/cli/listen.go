@@ -219,7 +219,13 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		setup.handler.Store = store
 	}
 	if o.UI {
-		ui, err := app.startUI(save, o.UIPort, o.UIKeep, ln.Addr().(*net.TCPAddr).Port, o.Open, setup.signing.redactor())
+		actions, err := app.listenUIActions(o, setup, store)
+		if err != nil {
+			ln.Close()
+			store.Close()
+			return err
+		}
+		ui, err := app.startUI(save, o.UIPort, o.UIKeep, ln.Addr().(*net.TCPAddr).Port, o.Open, actions)
 		if err != nil {
 			ln.Close()
 			store.Close()

@@ -8,9 +8,10 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/cli/view"
+	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/inspect"
-	"github.com/hooktool/hooktool/internal/signature"
 )
 
 // listenUI is the inspector `listen --ui` serves beside the listener, over
@@ -32,16 +33,42 @@ func privateCapture() (path string, remove func(), err error) {
 	return filepath.Join(dir, "deliveries.jsonl"), func() { os.RemoveAll(dir) }, nil
 }
 
-// startUI serves the inspector over path on port (never listenPort),
-// says its URL, and opens it in the browser when open is set. It serves
-// until stop.
-func (app *App) startUI(path string, port, keep, listenPort int, open bool, redact *signature.Redactor) (*listenUI, error) {
+// listenUIActions are the inspector's options for its actions as the
+// listener sees them, as `hooktool replay` builds them: a replay goes to
+// the --forward-to app unless the page names another URL, re-signs with
+// the listener's secrets, sends as the forwarder does (--forward-timeout,
+// --forward-insecure), and is kept in the listener's capture file with
+// replay_of.
+func (app *App) listenUIActions(o *ListenOptions, setup *listenSetup, store *capture.Writer) (inspect.Options, error) {
+	schemes, err := app.newCaptureSchemes(setup.signing)
+	if err != nil {
+		return inspect.Options{}, err
+	}
+	a := inspect.Options{
+		Redactor: setup.signing.redactor(),
+		Target:   setup.forward,
+		Secrets:  setup.signing.signing.Secrets,
+		Schemes:  schemes,
+		Client:   delivery.New(delivery.Options{Timeout: o.ForwardTimeout, UserAgent: "hooktool/" + app.Version, Insecure: o.ForwardInsecure}),
+		Now:      app.Now,
+	}
+	if store != nil {
+		a.Store = store
+	}
+	return a, nil
+}
+
+// startUI serves the inspector over path on port (never listenPort), with
+// the actions' options, says its URL, and opens it in the browser when
+// open is set. It serves until stop.
+func (app *App) startUI(path string, port, keep, listenPort int, open bool, actions inspect.Options) (*listenUI, error) {
 	warn := func(m string) { app.warn("%s", m) }
 	ix, err := inspect.NewIndex([]string{path}, inspect.IndexOptions{Keep: keep, Warn: warn})
 	if err != nil {
 		return nil, failErr(err)
 	}
-	srv := inspect.New(inspect.Options{Index: ix, Redactor: redact, Version: app.Version, Warn: warn})
+	actions.Index, actions.Version, actions.Warn = ix, app.Version, warn
+	srv := inspect.New(actions)
 	ls, err := srv.Listen(port)
 	if err == nil && srv.Port() == listenPort {
 		for _, l := range ls {

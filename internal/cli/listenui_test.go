@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hooktool/hooktool/internal/inspect"
 	"github.com/hooktool/hooktool/internal/term"
 )
 
@@ -27,7 +28,7 @@ func TestListenUIStopFreesItsPort(t *testing.T) {
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ui, err := app.startUI(path, 0, 10, -1, false, nil)
+	ui, err := app.startUI(path, 0, 10, -1, false, inspect.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,12 +25,10 @@
 // "to" (an absolute http or https URL) or Options.Target, placed by
 // httpx.TargetURL; with neither, or re-signing without Options.Secrets,
 // it is a 400 and nothing is sent. With Options.Store each is kept as a
-// new record with replay_of.
+// new record with replay_of. `listen --ui` fills them from the listener:
+// the --forward-to app, its signing, its capture writer.
 //
 // Not done yet (the next session):
-//   - Options.Target, Secrets, Schemes, Client and Store filled by
-//     `listen --ui` (the forward target, the endpoint's signing, the
-//     --save writer).
 //   - The page itself (ui/ is a placeholder): list, detail, actions,
 //     keyboard, light and dark; browser tests in Chromium.
 //
