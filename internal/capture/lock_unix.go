@@ -45,8 +45,20 @@ func lockFile(f *os.File) error {
 }
 
 // lockHolder is the process holding the flock on f, where the system says
-// (Linux's /proc/locks), else 0.
+// (Linux's /proc/locks), else 0. /proc/locks is read in pieces, and
+// while other processes take and drop locks (a busy machine: go's build
+// cache alone locks many files) an entry can slip between two pieces;
+// it is read again, up to three times, before saying nobody.
 func lockHolder(f *os.File) int {
+	for range 3 {
+		if pid := lockHolderOnce(f); pid != 0 {
+			return pid
+		}
+	}
+	return 0
+}
+
+func lockHolderOnce(f *os.File) int {
 	st, err := f.Stat()
 	if err != nil {
 		return 0
