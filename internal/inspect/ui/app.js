@@ -113,7 +113,7 @@ function appCell(f) {
 function row(d) {
   const tr = el("tr", { tabIndex: -1 });
   const td = (content, cls) => tr.append(el("td", cls ? { className: cls } : null, content));
-  td(fmtTime(d.received_at), "time");
+  td(el("span", { title: fmtTime(d.received_at) + " " + d.received_at }, fmtTime(d.received_at).slice(0, 8)), "time");
   td(d.method);
   const path = d.path + (d.query ? "?" + d.query : "");
   td(el("span", { title: path }, path), "path");
