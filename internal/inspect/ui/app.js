@@ -760,11 +760,27 @@ function bodyChanges(b) {
 
 // ---- wiring ----------------------------------------------------------
 
+// splitConditions splits the where box at each && outside double quotes:
+// each part is one --where (all must hold).
+function splitConditions(text) {
+  const out = [];
+  let cur = "", quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted && c === "\\" && i + 1 < text.length) { cur += c + text[++i]; continue; }
+    if (c === '"') quoted = !quoted;
+    if (!quoted && c === "&" && text[i + 1] === "&") { out.push(cur); cur = ""; i++; continue; }
+    cur += c;
+  }
+  out.push(cur);
+  return out.map((w) => w.trim()).filter((w) => w);
+}
+
 function readFilter() {
   const f = new URLSearchParams();
   const ev = $("event").value.trim();
   if (ev) f.set("event", ev);
-  for (const w of $("where").value.split(/\s*&&\s*|\n/)) if (w.trim()) f.append("where", w.trim());
+  for (const w of splitConditions($("where").value)) f.append("where", w);
   const q = $("q").value;
   if (q) f.set("q", q);
   return f;
