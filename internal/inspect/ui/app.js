@@ -99,7 +99,7 @@ function badge(d) {
   if (d.valid) cls += "ok";
   else if (!d.verdict || d.verdict === "unsigned") cls += "none";
   else cls += "bad";
-  return el("span", { className: cls }, d.verdict || "—");
+  return el("span", { className: cls, title: d.verdict || "" }, d.verdict || "—");
 }
 
 function appCell(f) {
