@@ -177,7 +177,7 @@ async function loadPage() {
     // One row is in the Tab order: the selected one, else the newest.
     if (!state.selected && $("rows").firstElementChild) $("rows").firstElementChild.tabIndex = 0;
     let s = body.total + (body.total === 1 ? " delivery" : " deliveries") + " indexed";
-    if (state.filter.toString()) s += ", " + $("rows").children.length + " shown by the filter";
+    if (state.filter.toString()) s += "; " + $("rows").children.length + " matching listed" + (state.next ? " (more below)" : "");
     if (body.skipped) s += "; " + body.skipped + " could not be read";
     status(s);
     trim();
@@ -203,7 +203,8 @@ function live() {
   es.addEventListener("open", () => { $("live").textContent = "live"; $("live").className = "live on"; });
   es.addEventListener("error", () => {
     // The browser reconnects by itself, sending the last id it saw.
-    $("live").textContent = "reconnecting…";
+    const closed = es.readyState === EventSource.CLOSED;
+    $("live").textContent = closed ? "not live (reload the page)" : "reconnecting…";
     $("live").className = "live off";
   });
   es.addEventListener("delivery", (e) => {
