@@ -28,9 +28,12 @@
 // new record with replay_of. `listen --ui` fills them from the listener:
 // the --forward-to app, its signing, its capture writer.
 //
-// Not done yet (the next session):
-//   - The page itself (ui/ is a placeholder): list, detail, actions,
-//     keyboard, light and dark; browser tests in Chromium.
+// The page (ui/: index.html, app.js, style.css, no framework, nothing
+// fetched from elsewhere) builds every node with createElement and sets
+// delivery data as text only; TestUIAssetsHaveNoHTMLSinksOrInlineScript
+// guards its assets statically.
+//
+// Not done yet (the next session): browser tests in Chromium.
 //
 // Files are followed as they grow by Index.Follow: capture.Follow (the
 // one follower, that of `captures list --follow`) from where NewIndex
