@@ -120,13 +120,10 @@ func newBrowser(t *testing.T) *browser {
 		case *cdplog.EventEntryAdded:
 			// The browser's own errors: a Content-Security-Policy
 			// violation (an inline handler or script the policy
-			// stopped), a failed load. The browser asks for
-			// /favicon.ico on its own, and the page declares none (a
-			// data: icon would break its policy): that 404 is not the
-			// page's.
+			// stopped), a failed load (the page declares its icon, so
+			// the browser asks for no /favicon.ico of its own).
 			e := ev.Entry
-			favicon := e.Source == cdplog.EntrySourceNetwork && strings.HasSuffix(e.URL, "/favicon.ico")
-			if e.Level == cdplog.EntryLevelError && !favicon {
+			if e.Level == cdplog.EntryLevelError {
 				b.problem("the browser logged an error (%s): %s %s", e.Source, e.Text, e.URL)
 			}
 		}
