@@ -219,13 +219,7 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		setup.handler.Store = store
 	}
 	if o.UI {
-		actions, err := app.listenUIActions(o, setup, store)
-		if err != nil {
-			ln.Close()
-			store.Close()
-			return err
-		}
-		ui, err := app.startUI(save, o.UIPort, o.UIKeep, ln.Addr().(*net.TCPAddr).Port, o.Open, actions)
+		ui, err := app.startUI(save, o.UIPort, o.UIKeep, ln.Addr().(*net.TCPAddr).Port, o.Open, app.listenUIActions(o, setup, store))
 		if err != nil {
 			ln.Close()
 			store.Close()

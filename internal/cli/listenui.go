@@ -39,23 +39,20 @@ func privateCapture() (path string, remove func(), err error) {
 // the listener's secrets, sends as the forwarder does (--forward-timeout,
 // --forward-insecure), and is kept in the listener's capture file with
 // replay_of.
-func (app *App) listenUIActions(o *ListenOptions, setup *listenSetup, store *capture.Writer) (inspect.Options, error) {
-	schemes, err := app.newCaptureSchemes(setup.signing)
-	if err != nil {
-		return inspect.Options{}, err
-	}
+func (app *App) listenUIActions(o *ListenOptions, setup *listenSetup, store *capture.Writer) inspect.Options {
+	// listenSetup has resolved the signing (and read the secrets) once.
 	a := inspect.Options{
 		Redactor: setup.signing.redactor(),
 		Target:   setup.forward,
 		Secrets:  setup.signing.signing.Secrets,
-		Schemes:  schemes,
+		Schemes:  app.captureSchemes(setup.signing),
 		Client:   delivery.New(delivery.Options{Timeout: o.ForwardTimeout, UserAgent: "hooktool/" + app.Version, Insecure: o.ForwardInsecure}),
 		Now:      app.Now,
 	}
 	if store != nil {
 		a.Store = store
 	}
-	return a, nil
+	return a
 }
 
 // startUI serves the inspector over path on port (never listenPort), with

@@ -277,6 +277,13 @@ func (app *App) newCaptureSchemes(r *resolvedSigning) (*replay.Schemes, error) {
 	if err != nil {
 		r.scheme = nil
 	}
+	return app.captureSchemes(r), nil
+}
+
+// captureSchemes are the schemes of captures under r, whose signing is
+// resolved already (finishSigning): r's scheme, fixed when it was given
+// explicitly, else each capture's provider's or recorded one.
+func (app *App) captureSchemes(r *resolvedSigning) *replay.Schemes {
 	o := replay.SchemeOptions{
 		Configured: r.scheme,
 		Options:    r.signing.Options,
@@ -295,7 +302,7 @@ func (app *App) newCaptureSchemes(r *resolvedSigning) (*replay.Schemes, error) {
 	if r.scheme != nil && r.signing.SchemeExplicit {
 		o.Fixed = r.scheme
 	}
-	return replay.NewSchemes(o), nil
+	return replay.NewSchemes(o)
 }
 
 // replayTarget is the target URL: --to, else the endpoint's URL.
