@@ -62,17 +62,28 @@ func plainMapping(n *yaml.Node) bool {
 }
 
 // fillMapping decodes the plain mapping n into m. A key given twice is an
-// error worded as yaml.v3 words it; like yaml.v3, decoding goes on to
-// report every one.
+// error worded as yaml.v3 words it; like yaml.v3, every duplicate of the
+// mapping is reported, and decoding goes on with its siblings.
 func fillMapping(n *yaml.Node, m map[string]any, errs *[]string) error {
+	// Duplicates first, over the whole mapping: like yaml.v3, a mapping
+	// with a key given twice is not decoded any further (its values'
+	// own errors are not reported).
 	seen := make(map[string]int, len(n.Content)/2) // key -> its line
+	dups := false
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], n.Content[i+1]
+		k := n.Content[i]
 		if line, dup := seen[k.Value]; dup {
 			*errs = append(*errs, fmt.Sprintf("line %d: mapping key %#v already defined at line %d", k.Line, k.Value, line))
+			dups = true
 			continue
 		}
 		seen[k.Value] = k.Line
+	}
+	if dups {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
 		if plainMapping(val) {
 			sub := make(map[string]any, len(val.Content)/2)
 			if err := fillMapping(val, sub, errs); err != nil {
