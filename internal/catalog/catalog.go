@@ -36,6 +36,15 @@ type Provider struct {
 	Docs string `yaml:"docs"`
 	// Source says where the events and samples come from.
 	Source string `yaml:"source"`
+	// DocsURL is the provider's own webhook documentation (the page the
+	// signing profile was read from).
+	DocsURL string `yaml:"docs_url"`
+	// Category groups the catalog: payments, banking, commerce, code,
+	// messaging, email, productivity, identity, infrastructure, media...
+	Category string `yaml:"category"`
+	// Regions are where the provider mostly operates: ISO 3166 country
+	// codes (NG, MY, KE) or "global".
+	Regions []string `yaml:"regions"`
 	// EventPath is the gjson path of the event type in a payload.
 	EventPath string `yaml:"event_path"`
 	// EventIDPath, when the provider puts a unique event id in its

@@ -24,6 +24,9 @@ type Options struct {
 	RemotePort int
 	// URL is --tunnel-url: the public URL when the client does not say it.
 	URL string
+	// Args are --tunnel-arg values: more arguments for the client, given
+	// before the kind's own (an ssh identity file, an ngrok config).
+	Args []string
 }
 
 // Kind is one tunnel client: how it is started for a target, how its
