@@ -42,6 +42,12 @@ func Apply(body []byte, edits []Edit) ([]byte, error) {
 		if !gjson.ValidBytes(body) {
 			return nil, fmt.Errorf("the payload is not JSON, so %s cannot be edited", e.Path)
 		}
+		// A path addresses a field or an element: a payload that is one
+		// string or number has neither (and gjson and sjson would read
+		// a string's text as JSON).
+		if root := gjson.ParseBytes(body); !root.IsObject() && !root.IsArray() {
+			return nil, fmt.Errorf("the payload is a JSON %s, not an object or array, so %s cannot be edited", kindOf(root), e.Path)
+		}
 		var err error
 		if e.Unset {
 			if !gjson.GetBytes(body, e.Path).Exists() {
@@ -114,6 +120,7 @@ const (
 // forcing an object key (CheckPath has refused gjson's query syntax).
 func checkSetPath(body []byte, path string) error {
 	cur, exists, pad := gjson.ParseBytes(body), true, 0
+	var done []string // the parts walked so far, as written
 	for parts, more := 1, true; more; parts++ {
 		if parts > maxParts {
 			return fmt.Errorf("the path has more than %d parts", maxParts)
@@ -137,6 +144,14 @@ func checkSetPath(body []byte, path string) error {
 		if more {
 			path = path[i+1:]
 		}
+		// An edit may go through null (data.metadata.x=1 where metadata
+		// is null builds the object, as sjson does) but not through a
+		// string, number or boolean the payload has: that is a wrong path,
+		// and sjson would write into a string's text.
+		if exists && !cur.IsObject() && !cur.IsArray() && cur.Type != gjson.Null {
+			return fmt.Errorf("%s is a %s, not an object or array, so %s cannot be set inside it", strings.Join(done, "."), kindOf(cur), part)
+		}
+		done = append(done, string(gpart))
 		n, numeric := 0, !force && len(part) > 0
 		for _, c := range part {
 			if c < '0' || c > '9' {
@@ -163,4 +178,22 @@ func checkSetPath(body []byte, path string) error {
 		}
 	}
 	return nil
+}
+
+// kindOf names a JSON value's type for an error.
+func kindOf(v gjson.Result) string {
+	switch v.Type {
+	case gjson.String:
+		return "string"
+	case gjson.Number:
+		return "number"
+	case gjson.True, gjson.False:
+		return "boolean"
+	case gjson.Null:
+		return "null"
+	}
+	if v.IsArray() {
+		return "array"
+	}
+	return "object"
 }

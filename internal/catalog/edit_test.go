@@ -65,3 +65,36 @@ func TestEditPathsMustBePlain(t *testing.T) {
 		}
 	}
 }
+
+// TestEditsNeverWriteInsideAScalar: gjson and sjson read a string's text
+// as JSON (FuzzApplyEdits found `"[0"` with --unset 0 giving `"[`), so an
+// edit refuses a payload that is not an object or array and a path through
+// a string, number or boolean; through null it builds the object.
+func TestEditsNeverWriteInsideAScalar(t *testing.T) {
+	for _, c := range []struct {
+		body string
+		edit Edit
+		want string // "" means refused
+	}{
+		{`"[0"`, Edit{Path: "0", Unset: true}, ""},
+		{`"[0"`, Edit{Path: "0", Value: []byte("1")}, ""},
+		{`12`, Edit{Path: "a", Value: []byte("1")}, ""},
+		{`{"a":"[0"}`, Edit{Path: "a.0", Value: []byte("1")}, ""},
+		{`{"a":"{\"b\":1}"}`, Edit{Path: "a.b", Value: []byte("2")}, ""},
+		{`{"a":1}`, Edit{Path: "a.b", Value: []byte("2")}, ""},
+		{`{"a":{"b":[true]}}`, Edit{Path: "a.b.0.c", Value: []byte("2")}, ""},
+		{`{"a":null}`, Edit{Path: "a.b", Value: []byte("2")}, `{"a":{"b":2}}`},
+		{`{"a":"x"}`, Edit{Path: "a", Value: []byte("2")}, `{"a":2}`},
+		{`["[0"]`, Edit{Path: "0", Unset: true}, `[]`},
+	} {
+		out, err := Apply([]byte(c.body), []Edit{c.edit})
+		switch {
+		case c.want == "" && err == nil:
+			t.Errorf("%s %+v: gave %s, want an error", c.body, c.edit, out)
+		case c.want != "" && err != nil:
+			t.Errorf("%s %+v: %v, want %s", c.body, c.edit, err, c.want)
+		case c.want != "" && string(out) != c.want:
+			t.Errorf("%s %+v: gave %s, want %s", c.body, c.edit, out, c.want)
+		}
+	}
+}
