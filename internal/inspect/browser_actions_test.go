@@ -358,7 +358,16 @@ func TestBrowserActions(t *testing.T) {
 	if v := evalJSON[string](b, "read the verdict", `document.querySelector("#view .badge").innerText`); v != "valid" {
 		t.Errorf("the verdict shown is %q, want valid", v)
 	}
-	b.waitTextIn("the verdict names the scheme", "#view", "scheme\nhmac")
+	// The secret that matched is the first (signature.Verdict.SecretIndex
+	// counts from 1).
+	kv := evalJSON[map[string]string](b, "read the verdict's fields", `(() => {
+		const out = {};
+		for (const dt of document.querySelectorAll("#view section.part dl.kv dt")) out[dt.innerText] = dt.nextElementSibling.innerText;
+		return out;
+	})()`)
+	if kv["scheme"] != "hmac" || kv["reason"] != "valid" || kv["header"] != "X-Aella-Signature" || kv["secret"] != "#1" {
+		t.Errorf("the verdict's fields: %q, want scheme hmac, reason valid, header X-Aella-Signature, secret #1 (the only one)", kv)
+	}
 	tree := evalJSON[string](b, "read the tree", `document.querySelector("#view .tree").innerText`)
 	for _, want := range []string{`"event": "transfer.completed"`, `"data": {`, `"amount": 2500`, `"currency": "NGN"`, `"sessionId": null`} {
 		if !strings.Contains(tree, want) {

@@ -345,7 +345,8 @@ function verdictView(d) {
       ["message", v.message],
       ["header", v.header],
       ["clock skew", v.skew_seconds !== undefined ? v.skew_seconds + " s" : ""],
-      ["secret", v.valid && v.secret_index !== undefined ? "#" + (v.secret_index + 1) : ""],
+      // secret_index counts from 1 (signature.Verdict.SecretIndex).
+      ["secret", v.valid && v.secret_index ? "#" + v.secret_index : ""],
     ]));
     if (v.hints && v.hints.length) {
       kids.push(el("ul", { className: "hints" }, ...v.hints.map((h) => el("li", null, h))));
