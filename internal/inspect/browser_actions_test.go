@@ -11,6 +11,7 @@ package inspect
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -342,6 +343,7 @@ func TestBrowserActions(t *testing.T) {
 		r.trigger(ev, secret)
 	}
 	b.waitText("every delivery is listed", aellaEvents...)
+	b.waitTextIn("the count follows the live deliveries", "#status", fmt.Sprintf("%d deliveries indexed", 1+len(aellaEvents)))
 	rows = rowCells(b)
 	if len(rows) != 1+len(aellaEvents) {
 		t.Fatalf("the list has %d rows, want %d: %q", len(rows), 1+len(aellaEvents), rows)
@@ -476,6 +478,8 @@ func TestBrowserActions(t *testing.T) {
 	// browser downloads them.
 	one := parseHAR(t, "the delivery's HAR", b.download("download the delivery's HAR", "#har-one"))
 	checkHAREntries(t, "the delivery's HAR", one, []*capture.Record{orig})
+	// All shown: the three sent again are listed (live) first.
+	b.waitTextIn("the replays are listed", "#status", fmt.Sprintf("%d deliveries indexed", len(r.records())))
 	all := parseHAR(t, "the HAR of all shown", b.download("download the HAR of all shown", "#har-all"))
 	checkHAREntries(t, "the HAR of all shown", all, r.records())
 

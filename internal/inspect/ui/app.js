@@ -44,6 +44,8 @@ const state = {
   open: null, // the Detail shown
   marked: null, // {id, label}
   loading: false,
+  total: 0, // deliveries indexed, as the last page and the stream tell
+  skipped: 0,
 };
 
 // ---- API -----------------------------------------------------------
@@ -176,16 +178,25 @@ async function loadPage() {
     $("empty").hidden = $("rows").children.length > 0;
     // One row is in the Tab order: the selected one, else the newest.
     if (!state.selected && $("rows").firstElementChild) $("rows").firstElementChild.tabIndex = 0;
-    let s = body.total + (body.total === 1 ? " delivery" : " deliveries") + " indexed";
-    if (state.filter.toString()) s += "; " + $("rows").children.length + " matching listed" + (state.next ? " (more below)" : "");
-    if (body.skipped) s += "; " + body.skipped + " could not be read";
-    status(s);
+    state.total = Math.max(state.total, body.total);
+    state.skipped = body.skipped || 0;
+    showCount();
     trim();
   } catch (e) {
     status(e.message, true);
   } finally {
     state.loading = false;
   }
+}
+
+// showCount says how many deliveries are indexed (and listed, when
+// filtered): after each page, and as live ones arrive.
+function showCount() {
+  const n = state.total;
+  let s = n + (n === 1 ? " delivery" : " deliveries") + " indexed";
+  if (state.filter.toString()) s += "; " + $("rows").children.length + " matching listed" + (state.next ? " (more below)" : "");
+  if (state.skipped) s += "; " + state.skipped + " could not be read";
+  status(s);
 }
 
 function status(text, bad) {
@@ -211,12 +222,15 @@ function live() {
     let d;
     try { d = JSON.parse(e.data); } catch (err) { return; }
     state.newest = Math.max(state.newest, d.seq);
+    // Seqs count from 0: at least seq + 1 are indexed now.
+    state.total = Math.max(state.total, d.seq + 1);
     const tr = add(d, true);
     if (tr) {
       tr.classList.add("new");
       setTimeout(() => tr.classList.remove("new"), 1500);
     }
     trim();
+    showCount();
   });
   es.addEventListener("reset", () => reload());
 }
@@ -227,6 +241,7 @@ function reload() {
   state.selected = null;
   state.next = "";
   state.newest = -1;
+  state.total = 0;
   harAllLink();
   loadPage().then(live);
 }
