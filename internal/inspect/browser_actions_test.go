@@ -499,5 +499,13 @@ func TestBrowserActions(t *testing.T) {
 	if sig := rowWith(tableRows(b, "#action-out .result > table.diff"), "X-Aella-Signature"); sig == nil {
 		t.Errorf("the headers' diff lacks the new X-Aella-Signature: %q", tableRows(b, "#action-out table.diff"))
 	}
+	// Each change's kind (changed, added, removed) reads as a word on one
+	// line, however long the values beside it.
+	broken := evalJSON[[]string](b, "measure the kinds", `Array.from(document.querySelectorAll("#action-out table.diff tr > td:nth-child(2)"))
+		.filter((td) => { const r = document.createRange(); r.selectNodeContents(td); return r.getClientRects().length !== 1; })
+		.map((td) => td.innerText)`)
+	if len(broken) > 0 {
+		t.Errorf("the diff's kinds %q are broken over lines", broken)
+	}
 	b.screenshot("inspector-diff.png")
 }

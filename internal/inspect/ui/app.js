@@ -733,7 +733,7 @@ function diffView(r) {
   if (r.headers && r.headers.length) {
     const t = el("table", { className: "diff" });
     for (const h of r.headers) {
-      t.append(el("tr", null, el("th", { scope: "row" }, h.name), el("td", null, h.kind),
+      t.append(el("tr", null, el("th", { scope: "row" }, h.name), el("td", { className: "kind" }, h.kind),
         el("td", { className: "del" }, (h.old || []).join("\n")), el("td", { className: "ins" }, (h.new || []).join("\n"))));
     }
     kids.push(el("h3", null, "Headers"), t);
@@ -755,7 +755,7 @@ function bodyChanges(b) {
   if (b.changes && b.changes.length) {
     const t = el("table", { className: "diff" });
     for (const c of b.changes) {
-      t.append(el("tr", null, el("th", { scope: "row" }, c.path || "(the whole body)"), el("td", null, c.kind),
+      t.append(el("tr", null, el("th", { scope: "row" }, c.path || "(the whole body)"), el("td", { className: "kind" }, c.kind),
         el("td", { className: "del" }, rawJSON(c.old)), el("td", { className: "ins" }, rawJSON(c.new))));
     }
     box.append(t);
