@@ -480,6 +480,13 @@ func TestBrowserActions(t *testing.T) {
 	checkHAREntries(t, "the delivery's HAR", one, []*capture.Record{orig})
 	// All shown: the three sent again are listed (live) first.
 	b.waitTextIn("the replays are listed", "#status", fmt.Sprintf("%d deliveries indexed", len(r.records())))
+	// The three sent again are listed as such: no answer was given to
+	// them (nothing received them), the target's answer is the app's.
+	for i, row := range rowCells(b)[:3] {
+		if row[3] != "transfer.completed" || row[6] != "" || !strings.HasPrefix(row[7], "202 · ") {
+			t.Errorf("row %d, a replay: %q, want transfer.completed, no answer, the target's 202", i, row)
+		}
+	}
 	all := parseHAR(t, "the HAR of all shown", b.download("download the HAR of all shown", "#har-all"))
 	checkHAREntries(t, "the HAR of all shown", all, r.records())
 
@@ -489,6 +496,9 @@ func TestBrowserActions(t *testing.T) {
 	b.waitText("the delivery is marked", "marked: POST /webhooks/aella transfer.completed ("+orig.ID+")")
 	b.click("open the recorded resend", "#action-out .result button.link")
 	b.waitTextIn("the resend's detail", "#view", resent, "replay of")
+	if b.evalBool("look for an answer", `Array.from(document.querySelectorAll("#view > dl.kv dt")).some((dt) => dt.innerText === "answer")`) {
+		t.Errorf("the resend's detail shows an answer: %q", evalJSON[string](b, "read the detail", `document.querySelector("#view > dl.kv").innerText`))
+	}
 	b.click("diff with the marked", "#open-diff")
 	b.waitTextIn("the diff", "#action-out", "Different", "− POST /webhooks/aella · transfer.completed · "+orig.ID,
 		"+ POST /webhooks/aella · transfer.completed · "+resent)

@@ -122,7 +122,8 @@ function row(d) {
   td(el("span", { title: d.event || "" }, d.event || ""), "event");
   td(badge(d));
   td(fmtSize(d.body_size), "num");
-  td(String(d.answer ? d.answer.status : ""), "num");
+  // A delivery sent again (replay_of) was answered by no one: status 0.
+  td(d.answer && d.answer.status ? String(d.answer.status) : "", "num");
   const app = appCell(d.forward);
   td(app, d.forward && (d.forward.error || d.forward.status >= 400) ? "bad-text" : "");
   if (d.replay_of) tr.classList.add("replay");
@@ -333,7 +334,7 @@ function detailView(d) {
     ["from", d.remote_addr],
     ["on", d.local_addr],
     ["host", d.host],
-    ["answer", String(d.answer.status) + (d.answer.reason ? " " + d.answer.reason : "") + (d.answer.delay_ms ? " after " + d.answer.delay_ms + " ms" : "")],
+    ["answer", d.answer.status ? String(d.answer.status) + (d.answer.reason ? " " + d.answer.reason : "") + (d.answer.delay_ms ? " after " + d.answer.delay_ms + " ms" : "") : ""],
     ["repeat of", d.repeat_of],
     ["replay of", d.replay_of ? idLink(d.replay_of) : ""],
   ]));
