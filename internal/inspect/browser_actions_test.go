@@ -351,6 +351,7 @@ func TestBrowserActions(t *testing.T) {
 	if rows[0][3] != badSigned || rows[0][4] == "valid" || rows[0][4] == "" {
 		t.Errorf("the newest row %q: want %s with the reason its signature is invalid", rows[0], badSigned)
 	}
+	b.run("the live rows' highlight fades", b.poll(`document.querySelector("#rows tr.new") === null`))
 	b.screenshot("inspector-list.png")
 
 	// The detail: the verdict and the body as a JSON tree beside its raw
