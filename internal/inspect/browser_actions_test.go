@@ -520,3 +520,87 @@ func TestBrowserActions(t *testing.T) {
 	}
 	b.screenshot("inspector-diff.png")
 }
+
+// TestBrowserKeyboard does the actions with the keyboard only, as the
+// page's Keys list says: j/k move, Enter opens, m marks, d diffs with the
+// marked one, r opens Replay (its form used with Tab, typing and Enter),
+// e opens the editor, Esc closes.
+func TestBrowserKeyboard(t *testing.T) {
+	b := newBrowser(t)
+	path := tempFile(t, "keys.jsonl")
+	older := delivery(0, "charge.succeeded", `{"id":"evt_1","data":{"amount":2500}}`)
+	newer := delivery(1, "charge.succeeded", `{"id":"evt_1","data":{"amount":3000}}`)
+	writeFile(t, path, older, newer)
+	sink := newSink(t)
+	in := startInspector(t, Options{}, path)
+	focused := func() string {
+		t.Helper()
+		return evalJSON[string](b, "read the focus", `document.activeElement ? document.activeElement.id || document.activeElement.tagName : ""`)
+	}
+
+	const enter, escape, tab = '\r', '\u001b', '\t' // as package kb names them
+	b.run("open the page", chromedp.Navigate(in.srv.URL()))
+	b.waitTextIn("the list", "#status", "2 deliveries indexed")
+
+	// j selects the newest, Enter opens it, m marks it, Esc goes back to
+	// the list.
+	b.key("j", 'j')
+	b.key("Enter", enter)
+	b.waitTextIn("the newer delivery opens", "#view", newer.ID)
+	b.key("m", 'm')
+	b.waitTextIn("the newer is marked", "#marked", newer.ID)
+	b.key("Esc", escape)
+	b.run("the detail closes", b.poll(`document.querySelector("#detail").hidden`))
+	if f := focused(); f != "TR" {
+		t.Errorf("after Esc the focus is on %s, want the row", f)
+	}
+
+	// j moves to the older; d diffs it with the marked one.
+	b.key("j", 'j')
+	b.key("d", 'd')
+	b.waitTextIn("the diff", "#action-out", "Different", "− POST /hooks/stripe · charge.succeeded · "+newer.ID,
+		"+ POST /hooks/stripe · charge.succeeded · "+older.ID)
+	changes := tableRows(b, "#action-out .result > div:last-child table.diff")
+	if len(changes) != 1 || changes[0][0] != "data.amount" || changes[0][2] != "3000" || changes[0][3] != "2500" {
+		t.Errorf("the diff's body: %q, want data.amount 3000 → 2500", changes)
+	}
+
+	// r opens Replay on its Send button; Shift+Tab reaches "to", Enter
+	// sends.
+	b.key("r", 'r')
+	b.run("the replay form opens", b.poll(`!document.querySelector("#replay-form").hidden`))
+	if f := focused(); f != "replay-send" {
+		t.Errorf("r put the focus on %s, want the replay's Send", f)
+	}
+	b.key("Shift+Tab", tab, chromedp.ModifierShift)
+	if f := focused(); f != "replay-to" {
+		t.Fatalf("Shift+Tab from Send reached %s, want the replay's to", f)
+	}
+	b.run("type the sink's URL", chromedp.KeyEvent(sink.URL))
+	b.key("Enter", enter)
+	b.waitTextIn("the replay's result", "#action-out", "Acknowledged · 202", "byte-exact")
+	if got := sink.got(); len(got) != 1 || string(got[0].body) != older.Body {
+		t.Errorf("the sink got %+v, want the older delivery's body", got)
+	}
+
+	// Esc closes the panel, e opens the editor with the body.
+	b.key("Esc", escape)
+	b.run("the panel closes", b.poll(`document.querySelector("#panel").hidden`))
+	// The focus leaves the hidden form, else the next key is typed into
+	// it (nowhere) instead of being a shortcut.
+	if f := focused(); f != "close" {
+		t.Errorf("after Esc closed the panel the focus is on %s, want the detail's Close", f)
+	}
+	b.key("e", 'e')
+	b.run("the editor opens", b.poll(`!document.querySelector("#edit-form").hidden`))
+	if f := focused(); f != "edit-body" {
+		t.Errorf("e put the focus on %s, want the editor", f)
+	}
+	if v := evalJSON[string](b, "read the editor", `document.querySelector("#edit-body").value`); v != older.Body {
+		t.Errorf("the editor holds %q, want %q", v, older.Body)
+	}
+	// Esc in the editor closes the panel, then the detail.
+	b.key("Esc", escape)
+	b.key("Esc", escape)
+	b.run("the detail closes", b.poll(`document.querySelector("#detail").hidden`))
+}

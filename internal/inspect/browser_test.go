@@ -21,10 +21,13 @@ import (
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // updateScreenshots makes the browser tests write their screenshots to
@@ -253,6 +256,36 @@ func (b *browser) evalBool(what, expr string) bool {
 func (b *browser) click(what, sel string) {
 	b.t.Helper()
 	b.run(what, chromedp.Click(chromedp.CSS(sel)))
+}
+
+// key presses one key as a keyboard does: a keyDown that carries the
+// key's text, so that a handler's preventDefault stops the typing as it
+// does for real keys, then a keyUp. (chromedp.KeyEvent sends the text as
+// a char event of its own, which no keydown handler can stop: a shortcut
+// that moves the focus to a text box would see its letter typed there.)
+func (b *browser) key(what string, r rune, mods ...chromedp.Modifier) {
+	b.t.Helper()
+	k, ok := kb.Keys[r]
+	if !ok {
+		b.t.Fatalf("%s: no key for %q", what, r)
+	}
+	down := input.DispatchKeyEventParams{Type: kb.KeyDown, Key: k.Key, Code: k.Code,
+		WindowsVirtualKeyCode: k.Windows, NativeVirtualKeyCode: k.Native}
+	if k.Print {
+		down.Text, down.UnmodifiedText = k.Text, k.Unmodified
+	}
+	for _, m := range mods {
+		down.Modifiers |= int64(m)
+	}
+	up := down
+	up.Type, up.Text, up.UnmodifiedText = kb.KeyUp, "", ""
+	b.run(what, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, down); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, up)
+		return err
+	}))
 }
 
 // evalJSON evaluates a JavaScript expression and decodes its value into T.

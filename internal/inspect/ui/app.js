@@ -595,7 +595,11 @@ function openPanel(which) {
 }
 
 function closePanel() {
+  // The focus leaves the form it hides, or the next key would go to an
+  // element no one sees (typed, not a shortcut) and Tab start over.
+  const inside = $("panel").contains(document.activeElement);
   $("panel").hidden = true;
+  if (inside && !$("detail").hidden) $("close").focus();
   $("replay-form").hidden = true;
   $("edit-form").hidden = true;
   $("action-out").replaceChildren();
