@@ -45,8 +45,9 @@
 // the sink got verified with the secret), Diff with a marked delivery, and
 // the HAR of one and of all shown as the browser downloads them. It takes
 // the screenshots in docs/ (the list, the detail, the diff), which
-// -update-screenshots writes there. The listen benchmark with the page
-// open is not done yet.
+// -update-screenshots writes there. TestBrowserKeyboard does the actions
+// with keys only (j/k, Enter, m, d, r, e, Esc). The listen benchmark with
+// the page open is not done yet.
 //
 // Files are followed as they grow by Index.Follow: capture.Follow (the
 // one follower, that of `captures list --follow`) from where NewIndex
