@@ -6,24 +6,44 @@ package inspect
 // conditions) is here; page-specific steps go in the tests that use it.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
+	"image/png"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
-// stepTimeout bounds each wait of a browser test.
-const stepTimeout = 30 * time.Second
+// updateScreenshots makes the browser tests write their screenshots to
+// docs/ (go test ./internal/inspect -run TestBrowser -update-screenshots).
+var updateScreenshots = flag.Bool("update-screenshots", false, "write the browser tests' screenshots to docs/")
+
+// stepTimeout bounds each wait of a browser test; browserLife the whole
+// browser's (start, every step, shutdown).
+const (
+	stepTimeout = 30 * time.Second
+	browserLife = 4 * time.Minute
+)
+
+// The viewport every browser test runs in (and the screenshots' size):
+// the size the issue says the page must be usable at.
+const viewWidth, viewHeight = 1280, 800
 
 // Hostile strings a delivery may carry: rendered as text they are
 // harmless; as HTML or as a link each would open a dialog.
@@ -80,7 +100,7 @@ func newBrowser(t *testing.T) *browser {
 		opts = append(opts, chromedp.NoSandbox)
 	}
 	// The whole browser's life is bounded too: start, steps, shutdown.
-	root, cancelRoot := context.WithTimeout(context.Background(), 4*stepTimeout)
+	root, cancelRoot := context.WithTimeout(context.Background(), browserLife)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(root, opts...)
 	ctx, cancelTab := chromedp.NewContext(alloc)
 	b := &browser{t: t, ctx: ctx}
@@ -131,6 +151,7 @@ func newBrowser(t *testing.T) *browser {
 	if err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
+	b.run("set the viewport", chromedp.EmulateViewport(viewWidth, viewHeight))
 	return b
 }
 
@@ -160,24 +181,32 @@ func js(s string) string {
 // every one of texts.
 func (b *browser) waitText(what string, texts ...string) {
 	b.t.Helper()
+	b.waitTextIn(what, "body", texts...)
+}
+
+// waitTextIn waits until the text (innerText) of the element sel (a CSS
+// selector) holds every one of texts.
+func (b *browser) waitTextIn(what, sel string, texts ...string) {
+	b.t.Helper()
 	list, _ := json.Marshal(texts)
-	cond := fmt.Sprintf(`document.body !== null && %s.every((s) => document.body.innerText.includes(s))`, list)
+	node := `document.querySelector(` + js(sel) + `)`
+	cond := fmt.Sprintf(`%s !== null && %s.every((s) => %s.innerText.includes(s))`, node, list, node)
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	err := chromedp.Do(ctx, b.poll(cond))
 	if err == nil {
 		return
 	}
-	// Say which are missing, and what the page shows instead.
+	// Say which are missing, and what the element shows instead.
 	ctx, cancel = context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	missing, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](fmt.Sprintf(
-		`document.body === null ? %s : %s.filter((s) => !document.body.innerText.includes(s))`, list, list)))
-	text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body === null ? "" : document.body.innerText`))
+		`%s === null ? %s : %s.filter((s) => !%s.innerText.includes(s))`, node, list, list, node)))
+	text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`%s === null ? "" : %s.innerText`, node, node)))
 	if len(text) > 2000 {
 		text = text[:2000] + "..."
 	}
-	b.t.Fatalf("%s: %v; not in the page's text: %q; its text:\n%s", what, err, missing, text)
+	b.t.Fatalf("%s: %v; not in the text of %s: %q; its text:\n%s", what, err, sel, missing, text)
 }
 
 // clickText clicks the innermost visible element whose text holds text
@@ -220,6 +249,116 @@ func (b *browser) evalBool(what, expr string) bool {
 		b.t.Fatalf("%s: %v", what, err)
 	}
 	return v
+}
+
+// click clicks the visible element sel (a CSS selector) with a real
+// mouse click at its centre, waiting for it to be visible.
+func (b *browser) click(what, sel string) {
+	b.t.Helper()
+	b.run(what, chromedp.Click(chromedp.CSS(sel)))
+}
+
+// key presses one key as a keyboard does: a keyDown that carries the
+// key's text, so that a handler's preventDefault stops the typing as it
+// does for real keys, then a keyUp. (chromedp.KeyEvent sends the text as
+// a char event of its own, which no keydown handler can stop: a shortcut
+// that moves the focus to a text box would see its letter typed there.)
+func (b *browser) key(what string, r rune, mods ...chromedp.Modifier) {
+	b.t.Helper()
+	k, ok := kb.Keys[r]
+	if !ok {
+		b.t.Fatalf("%s: no key for %q", what, r)
+	}
+	down := input.DispatchKeyEventParams{Type: kb.KeyDown, Key: k.Key, Code: k.Code,
+		WindowsVirtualKeyCode: k.Windows, NativeVirtualKeyCode: k.Native}
+	if k.Print {
+		down.Text, down.UnmodifiedText = k.Text, k.Unmodified
+	}
+	for _, m := range mods {
+		down.Modifiers |= int64(m)
+	}
+	up := down
+	up.Type, up.Text, up.UnmodifiedText = kb.KeyUp, "", ""
+	b.run(what, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, down); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, up)
+		return err
+	}))
+}
+
+// evalJSON evaluates a JavaScript expression and decodes its value into T.
+func evalJSON[T any](b *browser, what, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// screenshot takes the viewport as a PNG and checks it is one of
+// viewWidth×viewHeight; with -update-screenshots it is written to
+// docs/name (the README shows them; docs/README.md says how to make them).
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	data, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		b.t.Fatalf("screenshot %s is not a PNG: %v", name, err)
+	}
+	if cfg.Width != viewWidth || cfg.Height != viewHeight {
+		b.t.Errorf("screenshot %s is %d×%d, want %d×%d", name, cfg.Width, cfg.Height, viewWidth, viewHeight)
+	}
+	if *updateScreenshots {
+		if err := os.WriteFile(filepath.Join("..", "..", "docs", name), data, 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+}
+
+// download clicks the link sel as a user would and returns the file the
+// browser saved (into a directory of the test's).
+func (b *browser) download(what, sel string) []byte {
+	b.t.Helper()
+	dir := b.t.TempDir()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	progress := chromedp.Events(ctx, cdpbrowser.DownloadProgress)
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: new(true),
+		})
+		return err
+	}), chromedp.Click(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	for ev, err := range progress {
+		if err != nil {
+			b.t.Fatalf("%s: waiting for the download: %v", what, err)
+		}
+		switch ev.State {
+		case cdpbrowser.DownloadProgressStateCompleted:
+			data, err := os.ReadFile(filepath.Join(dir, ev.GUID))
+			if err != nil {
+				b.t.Fatalf("%s: %v", what, err)
+			}
+			return data
+		case cdpbrowser.DownloadProgressStateCanceled:
+			b.t.Fatalf("%s: the browser canceled the download", what)
+		}
+	}
+	b.t.Fatalf("%s: no download completed", what)
+	return nil
 }
 
 // TestBrowserPage opens the inspector in Chromium over a capture file

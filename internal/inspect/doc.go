@@ -33,10 +33,21 @@
 // delivery data as text only; TestUIAssetsHaveNoHTMLSinksOrInlineScript
 // guards its assets statically.
 //
-// The page (ui/) is tested in a real Chromium by TestBrowserPage (the
-// list, a live delivery, a hostile one rendered as text); its actions'
-// browser steps, screenshots and the listen benchmark with the page open
-// are not done yet.
+// The page (ui/) is tested in a real headless Chromium, driven by
+// chromedp: TestBrowserPage (the list, a live delivery, a hostile one
+// rendered as text, no dialog, no error in the page) and
+// TestBrowserActions, which puts `listen --ui` together from its engines
+// (the listener verifying signed Aella deliveries into a capture file,
+// this server over it with the actions' options) and clicks through each
+// action: a delivery arriving live, its verdict and JSON tree, Replay
+// byte-exact and re-signed to a loopback sink (the bytes compared with the
+// capture's), Edit and resend (the preview's change, then the signature
+// the sink got verified with the secret), Diff with a marked delivery, and
+// the HAR of one and of all shown as the browser downloads them. It takes
+// the screenshots in docs/ (the list, the detail, the diff), which
+// -update-screenshots writes there. TestBrowserKeyboard does the actions
+// with keys only (j/k, Enter, m, d, r, e, Esc). The listen benchmark with
+// the page open is not done yet.
 //
 // Files are followed as they grow by Index.Follow: capture.Follow (the
 // one follower, that of `captures list --follow`) from where NewIndex

@@ -44,6 +44,8 @@ const state = {
   open: null, // the Detail shown
   marked: null, // {id, label}
   loading: false,
+  total: 0, // deliveries indexed, as the last page and the stream tell
+  skipped: 0,
 };
 
 // ---- API -----------------------------------------------------------
@@ -120,7 +122,8 @@ function row(d) {
   td(el("span", { title: d.event || "" }, d.event || ""), "event");
   td(badge(d));
   td(fmtSize(d.body_size), "num");
-  td(String(d.answer ? d.answer.status : ""), "num");
+  // A delivery sent again (replay_of) was answered by no one: status 0.
+  td(d.answer && d.answer.status ? String(d.answer.status) : "", "num");
   const app = appCell(d.forward);
   td(app, d.forward && (d.forward.error || d.forward.status >= 400) ? "bad-text" : "");
   if (d.replay_of) tr.classList.add("replay");
@@ -176,16 +179,25 @@ async function loadPage() {
     $("empty").hidden = $("rows").children.length > 0;
     // One row is in the Tab order: the selected one, else the newest.
     if (!state.selected && $("rows").firstElementChild) $("rows").firstElementChild.tabIndex = 0;
-    let s = body.total + (body.total === 1 ? " delivery" : " deliveries") + " indexed";
-    if (state.filter.toString()) s += "; " + $("rows").children.length + " matching listed" + (state.next ? " (more below)" : "");
-    if (body.skipped) s += "; " + body.skipped + " could not be read";
-    status(s);
+    state.total = Math.max(state.total, body.total);
+    state.skipped = body.skipped || 0;
+    showCount();
     trim();
   } catch (e) {
     status(e.message, true);
   } finally {
     state.loading = false;
   }
+}
+
+// showCount says how many deliveries are indexed (and listed, when
+// filtered): after each page, and as live ones arrive.
+function showCount() {
+  const n = state.total;
+  let s = n + (n === 1 ? " delivery" : " deliveries") + " indexed";
+  if (state.filter.toString()) s += "; " + $("rows").children.length + " matching listed" + (state.next ? " (more below)" : "");
+  if (state.skipped) s += "; " + state.skipped + " could not be read";
+  status(s);
 }
 
 function status(text, bad) {
@@ -211,12 +223,15 @@ function live() {
     let d;
     try { d = JSON.parse(e.data); } catch (err) { return; }
     state.newest = Math.max(state.newest, d.seq);
+    // Seqs count from 0: at least seq + 1 are indexed now.
+    state.total = Math.max(state.total, d.seq + 1);
     const tr = add(d, true);
     if (tr) {
       tr.classList.add("new");
       setTimeout(() => tr.classList.remove("new"), 1500);
     }
     trim();
+    showCount();
   });
   es.addEventListener("reset", () => reload());
 }
@@ -227,6 +242,7 @@ function reload() {
   state.selected = null;
   state.next = "";
   state.newest = -1;
+  state.total = 0;
   harAllLink();
   loadPage().then(live);
 }
@@ -318,7 +334,7 @@ function detailView(d) {
     ["from", d.remote_addr],
     ["on", d.local_addr],
     ["host", d.host],
-    ["answer", String(d.answer.status) + (d.answer.reason ? " " + d.answer.reason : "") + (d.answer.delay_ms ? " after " + d.answer.delay_ms + " ms" : "")],
+    ["answer", d.answer.status ? String(d.answer.status) + (d.answer.reason ? " " + d.answer.reason : "") + (d.answer.delay_ms ? " after " + d.answer.delay_ms + " ms" : "") : ""],
     ["repeat of", d.repeat_of],
     ["replay of", d.replay_of ? idLink(d.replay_of) : ""],
   ]));
@@ -345,7 +361,8 @@ function verdictView(d) {
       ["message", v.message],
       ["header", v.header],
       ["clock skew", v.skew_seconds !== undefined ? v.skew_seconds + " s" : ""],
-      ["secret", v.valid && v.secret_index !== undefined ? "#" + (v.secret_index + 1) : ""],
+      // secret_index counts from 1 (signature.Verdict.SecretIndex).
+      ["secret", v.valid && v.secret_index ? "#" + v.secret_index : ""],
     ]));
     if (v.hints && v.hints.length) {
       kids.push(el("ul", { className: "hints" }, ...v.hints.map((h) => el("li", null, h))));
@@ -578,7 +595,11 @@ function openPanel(which) {
 }
 
 function closePanel() {
+  // The focus leaves the form it hides, or the next key would go to an
+  // element no one sees (typed, not a shortcut) and Tab start over.
+  const inside = $("panel").contains(document.activeElement);
   $("panel").hidden = true;
+  if (inside && !$("detail").hidden) $("close").focus();
   $("replay-form").hidden = true;
   $("edit-form").hidden = true;
   $("action-out").replaceChildren();
@@ -717,7 +738,7 @@ function diffView(r) {
   if (r.headers && r.headers.length) {
     const t = el("table", { className: "diff" });
     for (const h of r.headers) {
-      t.append(el("tr", null, el("th", { scope: "row" }, h.name), el("td", null, h.kind),
+      t.append(el("tr", null, el("th", { scope: "row" }, h.name), el("td", { className: "kind" }, h.kind),
         el("td", { className: "del" }, (h.old || []).join("\n")), el("td", { className: "ins" }, (h.new || []).join("\n"))));
     }
     kids.push(el("h3", null, "Headers"), t);
@@ -739,7 +760,7 @@ function bodyChanges(b) {
   if (b.changes && b.changes.length) {
     const t = el("table", { className: "diff" });
     for (const c of b.changes) {
-      t.append(el("tr", null, el("th", { scope: "row" }, c.path || "(the whole body)"), el("td", null, c.kind),
+      t.append(el("tr", null, el("th", { scope: "row" }, c.path || "(the whole body)"), el("td", { className: "kind" }, c.kind),
         el("td", { className: "del" }, rawJSON(c.old)), el("td", { className: "ins" }, rawJSON(c.new))));
     }
     box.append(t);
