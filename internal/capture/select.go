@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -228,6 +229,15 @@ var recordFields = []struct {
 		}
 		return r.Forward.URL, true
 	}},
+	// The route the delivery took (listen --route): its match as written,
+	// or "default" (--forward-to), which a forward kept without a route
+	// table took too.
+	{"forward.route", func(r *Record) (string, bool) {
+		if r.Forward == nil {
+			return "", false
+		}
+		return cmp.Or(r.Forward.Route, DefaultRoute), true
+	}},
 }
 
 // RecordFields names what record.FIELD can be, in order.
@@ -310,6 +320,10 @@ func numbers(a, b string) (float64, float64, bool) {
 	y, err2 := strconv.ParseFloat(b, 64)
 	return x, y, err1 == nil && err2 == nil
 }
+
+// HoldsFor evaluates the condition on a delivery: its record and the body
+// as received (a listener's route).
+func (c Cond) HoldsFor(r *Record, body []byte) bool { return c.holds(r, body) }
 
 // HoldsOn evaluates the condition on a JSON document (a probe's answer):
 // the left side is a gjson path into it.
