@@ -1,11 +1,13 @@
 package listener
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
 )
@@ -167,4 +169,11 @@ func (h *Handler) mirror(rec *capture.Record, body []byte, send func(*Forwarder)
 		wg.Wait()
 		return out
 	}
+}
+
+// Probe says whether anything answers at the forwarder's target, within
+// timeout (delivery.Client.Probe: a connection opened and closed, no
+// request; nil for a target behind a proxy).
+func (f *Forwarder) Probe(ctx context.Context, timeout time.Duration) error {
+	return f.client.Probe(ctx, f.target.String(), timeout)
 }
