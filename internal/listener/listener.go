@@ -134,6 +134,7 @@ type Handler struct {
 	checker *signature.Checker // nil: deliveries are "unsigned"
 	redact  *signature.Redactor
 	repeats *capture.Repeats
+	table   routeTable
 }
 
 // New returns a Handler, or the *signature.SecretError of a secret the
@@ -157,7 +158,7 @@ func New(o Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{o: o, checker: checker, redact: signature.NewRedactor(o.Scheme, o.Secrets, o.Redact), repeats: o.Repeats}, nil
+	return &Handler{o: o, checker: checker, redact: signature.NewRedactor(o.Scheme, o.Secrets, o.Redact), repeats: o.Repeats, table: newRouteTable(o.Routes)}, nil
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

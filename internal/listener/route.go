@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,10 +22,16 @@ import (
 //	                into the body, header.NAME or record.FIELD, an
 //	                operator and a value
 type Match struct {
-	text   string
-	glob   string
-	prefix string
-	cond   *capture.Cond
+	text string
+	glob string
+	// A glob without wildcards is compared as is (exact); one whose only
+	// wildcard is a final * as a prefix (globPrefix, the rest holding no
+	// "/", as path.Match's * does not): most route tables, at a string
+	// compare each.
+	exact, globPrefix string
+	literal, prefixed bool
+	prefix            string
+	cond              *capture.Cond
 }
 
 // ParseMatch reads a route's left side.
@@ -53,6 +60,13 @@ func ParseMatch(text string) (Match, error) {
 			return Match{}, fmt.Errorf("%q is not a valid glob", text)
 		}
 		m.glob = text
+		const meta = `*?[\\`
+		switch head := strings.TrimSuffix(text, "*"); {
+		case !strings.ContainsAny(text, meta):
+			m.exact, m.literal = text, true
+		case head != text && !strings.ContainsAny(head, meta):
+			m.globPrefix, m.prefixed = head, true
+		}
 	}
 	return m, nil
 }
@@ -63,15 +77,30 @@ func (m Match) String() string { return m.text }
 // Holds says whether the delivery rec (its body the bytes received) is
 // one the match takes.
 func (m Match) Holds(rec *capture.Record, body []byte) bool {
+	return m.holds(rec, body, capture.BodyUnchecked)
+}
+
+// holds is Holds, with what is known of the body being JSON (found once
+// for a whole route table).
+func (m Match) holds(rec *capture.Record, body []byte, kind capture.Body) bool {
 	switch {
 	case m.cond != nil:
-		return m.cond.HoldsFor(rec, body)
+		return m.cond.HoldsFor(rec, body, kind)
 	case m.prefix != "":
 		p := rec.Path
 		return m.prefix == "/" || p == m.prefix || strings.HasPrefix(p, m.prefix+"/")
 	}
-	ok, _ := path.Match(m.glob, rec.Event)
-	return ok && rec.Event != ""
+	ev := rec.Event
+	switch {
+	case ev == "":
+		return false
+	case m.literal:
+		return ev == m.exact
+	case m.prefixed:
+		return strings.HasPrefix(ev, m.globPrefix) && !strings.Contains(ev[len(m.globPrefix):], "/")
+	}
+	ok, _ := path.Match(m.glob, ev)
+	return ok
 }
 
 // SplitRoute splits "MATCH=URL" at its first lone "=": one outside quotes
@@ -123,13 +152,64 @@ type Mirror struct {
 	Forward *Forwarder
 }
 
+// routeTable is what New works out of Options.Routes once: the distinct
+// left sides of their where: conditions (lefts), and each route's index
+// in it (left; -1 for a route without a condition).
+type routeTable struct {
+	lefts []string
+	left  []int
+}
+
+func newRouteTable(routes []Route) routeTable {
+	var t routeTable
+	for _, rt := range routes {
+		idx := -1
+		if c := rt.Match.cond; c != nil {
+			idx = slices.Index(t.lefts, c.Left)
+			if idx < 0 {
+				idx = len(t.lefts)
+				t.lefts = append(t.lefts, c.Left)
+			}
+		}
+		t.left = append(t.left, idx)
+	}
+	return t
+}
+
+// foundSlot is a left side looked up for one delivery.
+type foundSlot struct {
+	found capture.Found
+	set   bool
+}
+
 // route picks where a delivery goes: the first route whose match holds,
 // else the default (Options.Forward), named capture.DefaultRoute; nil when
 // neither takes it.
 func (h *Handler) route(rec *capture.Record, body []byte) (*Forwarder, string) {
+	t := &h.table
+	var found []foundSlot
+	if len(t.lefts) > 0 {
+		found = make([]foundSlot, len(t.lefts))
+	}
+	kind := capture.BodyUnchecked
 	for i := range h.o.Routes {
 		rt := &h.o.Routes[i]
-		if rt.Match.Holds(rec, body) {
+		var ok bool
+		if c := rt.Match.cond; c != nil {
+			// The body is checked once, and each left side looked up once,
+			// for the whole table.
+			if kind == capture.BodyUnchecked {
+				kind = capture.CheckBody(body)
+			}
+			slot := &found[t.left[i]]
+			if !slot.set {
+				slot.found, slot.set = c.Find(rec, body, kind), true
+			}
+			ok = c.Test(slot.found)
+		} else {
+			ok = rt.Match.holds(rec, body, kind)
+		}
+		if ok {
 			return rt.Forward, rt.Match.text
 		}
 	}

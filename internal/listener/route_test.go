@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"strings"
 	"sync"
 	"testing"
@@ -56,7 +57,7 @@ func (s *sink) requests() []sunk {
 	return append([]sunk(nil), s.got...)
 }
 
-func mustMatch(t *testing.T, text string) Match {
+func mustMatch(t testing.TB, text string) Match {
 	t.Helper()
 	m, err := ParseMatch(text)
 	if err != nil {
@@ -275,3 +276,41 @@ func TestMirrors(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestGlobAsPathMatch: a route's glob takes exactly the event types
+// path.Match would (the literal and trailing-* globs are compared without
+// it).
+func TestGlobAsPathMatch(t *testing.T) {
+	globs := []string{"invoice.paid", "invoice.*", "*", "inv*.paid", "invoice.?aid", "a/*", "[ab].x", `invoice\.paid`, "invoice.**"}
+	events := []string{"invoice.paid", "invoice.", "invoice", "invoice.paid.late", "invoice.a/b", "a/b", "a/b/c", "b.x", "", "invoicexpaid"}
+	for _, g := range globs {
+		m := mustMatch(t, g)
+		for _, ev := range events {
+			want, _ := path.Match(g, ev)
+			want = want && ev != ""
+			if got := m.Holds(&capture.Record{Event: ev}, nil); got != want {
+				t.Errorf("glob %q on %q: %v, path.Match says %v", g, ev, got, want)
+			}
+		}
+	}
+}
+
+// TestSameLeftFoundOnce: conditions on the same left side (a route per
+// tenant) are all tested, on one lookup, in order.
+func TestSameLeftFoundOnce(t *testing.T) {
+	a, b, c := newSink(t, 201), newSink(t, 202), newSink(t, 203)
+	cl := client(5 * time.Second)
+	h := serve(t, Options{EventPath: "event", Routes: []Route{
+		{mustMatch(t, "where:data.tenant==a"), forwarder(t, a.srv.URL, httpx.PathReplace, cl, nil)},
+		{mustMatch(t, "where:data.amount>100"), forwarder(t, b.srv.URL, httpx.PathReplace, cl, nil)},
+		{mustMatch(t, "where:data.tenant==c"), forwarder(t, c.srv.URL, httpx.PathReplace, cl, nil)},
+	}})
+	var got []int
+	for _, body := range []string{`{"data":{"tenant":"c","amount":5}}`, `{"data":{"tenant":"a"}}`, `{"data":{"tenant":"c","amount":500}}`, `not json`} {
+		req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/", strings.NewReader(body))
+		got = append(got, h.do(t, req).status)
+	}
+	if want := []int{203, 201, 202, 200}; !equalInts(got, want) {
+		t.Errorf("answers %v, want %v", got, want)
+	}
+}
