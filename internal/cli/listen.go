@@ -90,8 +90,11 @@ func newListenCommand(app *App, runF func(*ListenOptions) error) *cobra.Command 
 		Short: "Receive webhooks locally: show, verify, keep and forward each delivery",
 		Long: `Run a local receiver. Each delivery is shown (time, method, path, event
 type, signature verdict, size, the answer given, and the app's answer when
-forwarding), kept byte-exact in the --save file, forwarded to --forward-to,
-and answered as asked, to test a sender's retries.
+forwarding), kept byte-exact in the --save file, forwarded to --forward-to (or the
+--route that takes it: an event glob, path:/PREFIX or where:COND, the first
+that matches winning; one no route takes goes to --forward-to, or is only
+kept), copied to each --mirror (its answer recorded, never returned), and
+answered as asked, to test a sender's retries.
 
 Binds 127.0.0.1:4242 unless told otherwise (--port 0 picks a free port).
 When ready it prints the URL on stderr (a {"type":"ready"} line with --json)
@@ -127,7 +130,9 @@ browser (xdg-open, open or start); failing to is only a warning.` + exitStatus("
   hooktool listen --port 9000 --save deliveries.jsonl --status 500
   hooktool listen --json --exit-after 3 --timeout 60s > got.jsonl
   hooktool listen --events 'transfer.*,mandate.debit.failed' --allow-ip 127.0.0.1/32
-  hooktool listen --ui --open --save deliveries.jsonl`,
+  hooktool listen --ui --open --save deliveries.jsonl
+  hooktool listen --forward-to 3000 --route 'invoice.*=3001' --route 'path:/github=3002'
+  hooktool listen --forward-to 3000 --mirror 'where:data.amount>5000=staging.example:8080/hooks'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.flags, o.StatusSet = cmd.Flags(), cmd.Flags().Changed("status")
