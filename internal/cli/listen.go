@@ -527,29 +527,46 @@ type probeTarget struct {
 const probeTimeout = 500 * time.Millisecond
 
 // probeApps tells, once at start, each app that nothing answers for yet
-// (the first delivery would tell it again, later). The apps are tried at
-// the same time.
+// (the first delivery would tell it again, later). Each host and port is
+// tried once, all at the same time; the message names every flag or
+// route that sends there.
 func (app *App) probeApps(ctx context.Context, targets []probeTarget) {
-	errs := make([]error, len(targets))
+	type probe struct {
+		t     probeTarget
+		whats []string
+		err   error
+	}
+	var probes []*probe
+	byHost := map[string]*probe{}
+	for _, t := range targets {
+		u, _ := url.Parse(t.target)
+		hp := hostPort(u)
+		if p := byHost[hp]; p != nil {
+			p.whats = append(p.whats, t.what)
+			continue
+		}
+		p := &probe{t: t, whats: []string{t.what}}
+		byHost[hp] = p
+		probes = append(probes, p)
+	}
 	var wg sync.WaitGroup
-	for i, t := range targets {
+	for _, p := range probes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = t.fw.Probe(ctx, probeTimeout)
+			p.err = p.t.fw.Probe(ctx, probeTimeout)
 		}()
 	}
 	wg.Wait()
-	for i, err := range errs {
+	for _, p := range probes {
 		var de *delivery.Error
-		if err == nil || !errors.As(err, &de) {
+		if p.err == nil || !errors.As(p.err, &de) {
 			continue
 		}
-		t := targets[i]
-		u, _ := url.Parse(t.target)
-		msg := fmt.Sprintf("nothing answers on %s yet (%s)", hostPort(u), t.what)
+		u, _ := url.Parse(p.t.target)
+		msg := fmt.Sprintf("nothing answers on %s yet (%s)", hostPort(u), strings.Join(p.whats, ", "))
 		if de.Kind != delivery.KindRefused && de.Kind != delivery.KindTimeout {
-			msg = fmt.Sprintf("%s: %s (%s)", hostPort(u), de.Msg, t.what)
+			msg = fmt.Sprintf("%s: %s (%s)", hostPort(u), de.Msg, strings.Join(p.whats, ", "))
 		}
 		app.warnOnce(msg, "start the app: until it answers, deliveries sent there are answered 502 (the capture keeps them)")
 	}
