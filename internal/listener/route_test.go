@@ -230,7 +230,8 @@ func TestUnroutedIsKeptAndAnswered(t *testing.T) {
 func TestMirrors(t *testing.T) {
 	app, all, routed, slow := newSink(t, 200), newSink(t, 500), newSink(t, 204), newSink(t, 200)
 	slow.delay = time.Second
-	mirrorClient := delivery.New(delivery.Options{Timeout: 200 * time.Millisecond})
+	// Each mirror's client sets its timeout; the slow one's is short.
+	mirrorClient, shortClient := client(10*time.Second), delivery.New(delivery.Options{Timeout: 200 * time.Millisecond})
 	store := &memStore{}
 	h := serve(t, Options{
 		EventPath: "event", Store: store,
@@ -238,7 +239,7 @@ func TestMirrors(t *testing.T) {
 		Mirrors: []Mirror{
 			{nil, forwarder(t, all.srv.URL, httpx.PathReplace, mirrorClient, nil)},
 			{ptr(mustMatch(t, "invoice.*")), forwarder(t, routed.srv.URL+"/copy", httpx.PathReplace, mirrorClient, nil)},
-			{ptr(mustMatch(t, "path:/slow")), forwarder(t, slow.srv.URL, httpx.PathReplace, mirrorClient, nil)},
+			{ptr(mustMatch(t, "path:/slow")), forwarder(t, slow.srv.URL, httpx.PathReplace, shortClient, nil)},
 		},
 	})
 	body := "{\"event\":\"invoice.paid\",\"x\":\"\xff\"}"
