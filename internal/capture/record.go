@@ -88,7 +88,15 @@ type Record struct {
 	// when there was more than one (listen --forward-retry); Forward is
 	// the last of them.
 	ForwardAttempts []Forward `json:"forward_attempts,omitempty"`
+	// Mirrors are the copies sent to listen --mirror targets, in the order
+	// of the flags: their answers are recorded, never returned to the
+	// sender.
+	Mirrors []Forward `json:"mirrors,omitempty"`
 }
+
+// DefaultRoute is the route (Forward.Route) of a delivery forwarded to
+// listen --forward-to when it has a route table.
+const DefaultRoute = "default"
 
 // Answer is what the listener answered.
 type Answer struct {
@@ -109,6 +117,11 @@ type Forward struct {
 	ErrorKind string `json:"error_kind,omitempty"`
 	// Body is the start of the app's answer.
 	Body string `json:"body,omitempty"`
+	// Route is the listen --route the delivery took: its match as
+	// written, or "default" for --forward-to; "" when the listener had no
+	// route table (the default then). For a mirror, its match when it has
+	// one.
+	Route string `json:"route,omitempty"`
 }
 
 // Kind is the kind of error the forward met ("" when the app answered):

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -144,8 +145,27 @@ func findOp(expr string) (string, int) {
 	return "", -1
 }
 
+// Body says what is known of a body being JSON: a caller that evaluates
+// many conditions on one body checks it once (gjson.ValidBytes).
+type Body int8
+
+const (
+	// BodyUnchecked: checked when a condition reads the body.
+	BodyUnchecked Body = iota
+	BodyJSON
+	BodyNotJSON
+)
+
+// CheckBody says whether body is JSON, for HoldsFor.
+func CheckBody(body []byte) Body {
+	if gjson.ValidBytes(body) {
+		return BodyJSON
+	}
+	return BodyNotJSON
+}
+
 // value finds the left side in a record: its value and whether it exists.
-func (c Cond) value(r *Record, body []byte) (string, bool, bool) {
+func (c Cond) value(r *Record, body []byte, kind Body) (string, bool, bool) {
 	switch {
 	case strings.HasPrefix(c.Left, "header."):
 		h := r.Headers
@@ -166,7 +186,10 @@ func (c Cond) value(r *Record, body []byte) (string, bool, bool) {
 		_, err := strconv.ParseFloat(v, 64)
 		return v, err == nil, ok
 	}
-	if !gjson.ValidBytes(body) {
+	if kind == BodyUnchecked {
+		kind = CheckBody(body)
+	}
+	if kind != BodyJSON {
 		return "", false, false
 	}
 	res := gjson.GetBytes(body, c.Left)
@@ -228,6 +251,15 @@ var recordFields = []struct {
 		}
 		return r.Forward.URL, true
 	}},
+	// The route the delivery took (listen --route): its match as written,
+	// or "default" (--forward-to), which a forward kept without a route
+	// table took too.
+	{"forward.route", func(r *Record) (string, bool) {
+		if r.Forward == nil {
+			return "", false
+		}
+		return cmp.Or(r.Forward.Route, DefaultRoute), true
+	}},
 }
 
 // RecordFields names what record.FIELD can be, in order.
@@ -267,9 +299,31 @@ func checkLeft(left string) error {
 	return nil
 }
 
+// Found is what a condition's left side found in a delivery (Cond.Find):
+// conditions with the same left side (a route per tenant) find it once.
+type Found struct {
+	value       string
+	numeric, ok bool
+}
+
+// Find looks the left side up in a delivery: its record and body, kind
+// being what is known of the body being JSON.
+func (c Cond) Find(r *Record, body []byte, kind Body) Found {
+	v, numeric, ok := c.value(r, body, kind)
+	return Found{v, numeric, ok}
+}
+
+// Test says whether the condition holds of what its left side found
+// (Find, by this condition or another with the same Left).
+func (c Cond) Test(f Found) bool { return c.test(f.value, f.numeric, f.ok) }
+
 // holds evaluates the condition. A missing left side holds only for !=.
-func (c Cond) holds(r *Record, body []byte) bool {
-	got, numeric, ok := c.value(r, body)
+func (c Cond) holds(r *Record, body []byte, kind Body) bool {
+	got, numeric, ok := c.value(r, body, kind)
+	return c.test(got, numeric, ok)
+}
+
+func (c Cond) test(got string, numeric, ok bool) bool {
 	if !ok {
 		return c.Op == "!="
 	}
@@ -277,15 +331,22 @@ func (c Cond) holds(r *Record, body []byte) bool {
 		m, _ := path.Match(c.Value, got)
 		return m
 	}
-	cmp := 0
-	if a, b, isNum := numbers(got, c.Value); isNum && numeric {
-		switch {
-		case a < b:
-			cmp = -1
-		case a > b:
-			cmp = 1
+	// Numbers compare as numbers: only a numeric value found is parsed
+	// again (a failed parse costs an allocation, on every delivery of a
+	// listener's route).
+	cmp, compared := 0, false
+	if numeric {
+		if a, b, isNum := numbers(got, c.Value); isNum {
+			compared = true
+			switch {
+			case a < b:
+				cmp = -1
+			case a > b:
+				cmp = 1
+			}
 		}
-	} else {
+	}
+	if !compared {
 		cmp = strings.Compare(got, c.Value)
 	}
 	switch c.Op {
@@ -311,10 +372,15 @@ func numbers(a, b string) (float64, float64, bool) {
 	return x, y, err1 == nil && err2 == nil
 }
 
+// HoldsFor evaluates the condition on a delivery: its record and the body
+// as received (a listener's route); kind is what is known of the body
+// being JSON (CheckBody, once for many conditions).
+func (c Cond) HoldsFor(r *Record, body []byte, kind Body) bool { return c.holds(r, body, kind) }
+
 // HoldsOn evaluates the condition on a JSON document (a probe's answer):
 // the left side is a gjson path into it.
 func (c Cond) HoldsOn(doc []byte) bool {
-	return c.holds(&Record{}, doc)
+	return c.holds(&Record{}, doc, BodyUnchecked)
 }
 
 // FoundIn is what the condition's left side finds in a JSON document (a
@@ -351,7 +417,7 @@ func (s *Selector) Match(r *Record) bool {
 		return false
 	}
 	for _, c := range s.Where {
-		if !c.holds(r, body) {
+		if !c.holds(r, body, BodyUnchecked) {
 			return false
 		}
 	}

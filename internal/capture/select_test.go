@@ -90,7 +90,7 @@ func TestParseCondErrors(t *testing.T) {
 		{`record.forward.statu>=500`, `unknown record field "forward.statu"`},
 		{`record.Event==x`, `unknown record field "Event"`},
 		{`record.==x`, `unknown record field ""`},
-		{`record.bogus==1`, "record.FIELD is one of: id, event, method, path, query, host, remote_addr, provider, scheme, route, verdict, repeat_of, body_size, status, answer.status, answer.reason, forward.status, forward.error, forward.latency_ms, forward.url"},
+		{`record.bogus==1`, "record.FIELD is one of: id, event, method, path, query, host, remote_addr, provider, scheme, route, verdict, repeat_of, body_size, status, answer.status, answer.reason, forward.status, forward.error, forward.latency_ms, forward.url, forward.route"},
 		{`header.==x`, "header.NAME needs a name"},
 	}
 	for _, tc := range tests {

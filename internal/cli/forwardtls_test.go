@@ -7,19 +7,23 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
 // TestListenForwardInsecure: an app on https with a self-signed
 // certificate is refused with a hint naming --forward-insecure, a flag
 // listen has; with it, the delivery reaches the app, and listen warns once
-// that the certificate is not checked.
+// that the certificate is not checked. The app offers HTTP/2, and gets it.
 func TestListenForwardInsecure(t *testing.T) {
 	sandbox(t)
+	var protos atomic.Int64 // the major versions seen, as decimal digits
 	tlsApp := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		protos.Store(protos.Load()*10 + int64(r.ProtoMajor))
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	tlsApp.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
+	tlsApp.EnableHTTP2 = true
 	tlsApp.StartTLS()
 	t.Cleanup(tlsApp.Close)
 	n := 0
@@ -55,5 +59,8 @@ func TestListenForwardInsecure(t *testing.T) {
 	code, _, errs := l.wait(t)
 	if code != ExitOK || strings.Count(errs, "warning: --forward-insecure: the TLS certificate of "+tlsApp.URL+"/ is not checked\n") != 1 {
 		t.Errorf("exit %d, want 0 and one warning:\n%s", code, errs)
+	}
+	if got := protos.Load(); got != 22 {
+		t.Errorf("the app got HTTP/%d twice (as digits), want HTTP/2 both times", got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	pathpkg "path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
@@ -55,7 +56,13 @@ type ListenOptions struct {
 	ForwardRetry        int
 	ForwardRetryBackoff time.Duration
 	ForwardInsecure     bool
-	ExitAfter           int
+	// Routes are --route MATCH=URL, before the endpoint's routes:;
+	// Mirrors are --mirror [MATCH=]URL, each answering within
+	// MirrorTimeout.
+	Routes        []string
+	Mirrors       []string
+	MirrorTimeout time.Duration
+	ExitAfter     int
 	// CountAttempts makes --exit-after count repeats too.
 	CountAttempts bool
 	Timeout       time.Duration
@@ -83,8 +90,11 @@ func newListenCommand(app *App, runF func(*ListenOptions) error) *cobra.Command 
 		Short: "Receive webhooks locally: show, verify, keep and forward each delivery",
 		Long: `Run a local receiver. Each delivery is shown (time, method, path, event
 type, signature verdict, size, the answer given, and the app's answer when
-forwarding), kept byte-exact in the --save file, forwarded to --forward-to,
-and answered as asked, to test a sender's retries.
+forwarding), kept byte-exact in the --save file, forwarded to --forward-to (or the
+--route that takes it: an event glob, path:/PREFIX or where:COND, the first
+that matches winning; one no route takes goes to --forward-to, or is only
+kept), copied to each --mirror (its answer recorded, never returned), and
+answered as asked, to test a sender's retries.
 
 Binds 127.0.0.1:4242 unless told otherwise (--port 0 picks a free port).
 When ready it prints the URL on stderr (a {"type":"ready"} line with --json)
@@ -120,7 +130,9 @@ browser (xdg-open, open or start); failing to is only a warning.` + exitStatus("
   hooktool listen --port 9000 --save deliveries.jsonl --status 500
   hooktool listen --json --exit-after 3 --timeout 60s > got.jsonl
   hooktool listen --events 'transfer.*,mandate.debit.failed' --allow-ip 127.0.0.1/32
-  hooktool listen --ui --open --save deliveries.jsonl`,
+  hooktool listen --ui --open --save deliveries.jsonl
+  hooktool listen --forward-to 3000 --route 'invoice.*=3001' --route 'path:/github=3002'
+  hooktool listen --forward-to 3000 --mirror 'where:data.amount>5000=staging.example:8080/hooks'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.flags, o.StatusSet = cmd.Flags(), cmd.Flags().Changed("status")
@@ -154,6 +166,9 @@ browser (xdg-open, open or start); failing to is only a warning.` + exitStatus("
 	fs.IntVar(&o.ForwardRetry, "forward-retry", 0, "forward a delivery again, up to this many times, when the app answers 5xx or cannot be reached")
 	spanVar(fs, &o.ForwardRetryBackoff, "forward-retry-backoff", time.Second, "wait before the first --forward-retry; it doubles each time, up to 1m")
 	fs.BoolVar(&o.ForwardInsecure, "forward-insecure", false, "do not check the --forward-to app's TLS certificate (a local app's self-signed one)")
+	fs.StringArrayVar(&o.Routes, "route", nil, "forward the deliveries MATCH takes to URL instead, 'MATCH=URL' (MATCH: an event glob, path:/PREFIX or where:COND; repeatable; the first that matches wins, --forward-to is the default)")
+	fs.StringArrayVar(&o.Mirrors, "mirror", nil, "also send a copy of each delivery to URL, or of those MATCH takes with 'MATCH=URL'; its answer is recorded, never returned (repeatable)")
+	spanVar(fs, &o.MirrorTimeout, "mirror-timeout", 5*time.Second, "time a --mirror target has to answer: the sender's answer waits no longer for it")
 	fs.IntVar(&o.ExitAfter, "exit-after", 0, "exit 0 after this many distinct deliveries matching --events (a retry is the same delivery)")
 	fs.BoolVar(&o.CountAttempts, "count-attempts", false, "make --exit-after count every delivery, retries and duplicates included")
 	spanVar(fs, &o.Timeout, "timeout", 0, "stop after this long; with --exit-after, exit 1 if they have not all come")
@@ -173,10 +188,14 @@ browser (xdg-open, open or start); failing to is only a warning.` + exitStatus("
 
 // listenSetup is everything runListen resolves before it binds.
 type listenSetup struct {
-	handler  listener.Options
-	signing  *resolvedSigning
-	forward  string
-	unsigned string // why deliveries are not verified, when they are not
+	handler listener.Options
+	signing *resolvedSigning
+	forward string
+	// routes and mirrors are where the route table and the mirrors send,
+	// for the ready line; targets every app forwarded to, to probe.
+	routes, mirrors []view.ListenTarget
+	targets         []probeTarget
+	unsigned        string // why deliveries are not verified, when they are not
 }
 
 func runListen(ctx context.Context, app *App, o *ListenOptions) error {
@@ -236,7 +255,7 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		ReadTimeout:   o.ReadTimeout,
 		// A delivery is answered after the app's last attempt.
 		WriteTimeout: o.ReadTimeout + o.Delay + time.Duration(o.ForwardRetry+1)*o.ForwardTimeout +
-			setup.handler.ForwardRetry.Total() + 10*time.Second,
+			setup.handler.ForwardRetry.Total() + o.MirrorTimeout + 10*time.Second,
 		IdleTimeout:   o.IdleTimeout,
 		ExitAfter:     o.ExitAfter,
 		CountAttempts: o.CountAttempts,
@@ -255,8 +274,13 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		return unusableSecret(err)
 	}
 	if o.ForwardInsecure {
-		app.warn("--forward-insecure: the TLS certificate of %s is not checked", setup.forward)
+		var apps []string
+		for _, t := range setup.targets {
+			apps = append(apps, t.target)
+		}
+		app.warn("--forward-insecure: the TLS certificate of %s is not checked", strings.Join(apps, ", "))
 	}
+	app.probeApps(ctx, setup.targets)
 	if ip := net.ParseIP(o.Host); o.Host == "" || (ip != nil && ip.IsUnspecified()) {
 		app.warn("listening on every network interface (--host %s): anyone who can reach this machine can send deliveries; use --allow-ip to limit who", cmp.Or(o.Host, `""`))
 	}
@@ -387,15 +411,26 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	if o.ExpectValid && !verifying {
 		return nil, usageErr("--expect-valid needs a scheme and a secret to verify with")
 	}
-	if o.ForwardTo == "" {
+	routes, err := listenRoutes(o.Routes, r)
+	if err != nil {
+		return nil, err
+	}
+	if o.ForwardTo == "" && len(routes) == 0 {
 		for _, f := range []struct {
 			set  bool
 			name string
-		}{{o.ExpectApp2xx, "--expect-app-2xx"}, {o.ForwardRetry != 0, "--forward-retry"}, {o.ForwardInsecure, "--forward-insecure"}} {
+		}{{o.ExpectApp2xx, "--expect-app-2xx"}, {o.ForwardRetry != 0, "--forward-retry"}, {o.ForwardInsecure && len(o.Mirrors) == 0, "--forward-insecure"}} {
 			if f.set {
-				return nil, usageErr("%s is about the app deliveries are forwarded to: give --forward-to too", f.name)
+				return nil, &exitError{code: ExitError, err: fmt.Errorf("%s is about the app deliveries are forwarded to: give --forward-to too", f.name),
+					hints: []string{"or --route MATCH=URL (or routes: in the endpoint's config)"}}
 			}
 		}
+		if o.PathPrefix {
+			return nil, &exitError{code: ExitError, err: errors.New("--path-prefix needs --forward-to"), hints: []string{"or --route MATCH=URL, whose URLs it applies to too"}}
+		}
+	}
+	if o.MirrorTimeout <= 0 {
+		return nil, usageErr("--mirror-timeout must be positive")
 	}
 	if o.ForwardRetry < 0 || o.ForwardRetry > maxForwardRetry {
 		return nil, usageErr("--forward-retry must be 0 to %d", maxForwardRetry)
@@ -416,48 +451,211 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	if o.UI && o.UIPort != 0 && o.UIPort == o.Port {
 		return nil, usageErr("--ui-port must differ from --port: the inspector never shares the listener's port")
 	}
-	if o.PathPrefix && o.ForwardTo == "" {
-		return nil, usageErr("--path-prefix needs --forward-to")
+	extra, err := parseHeaderArgs(o.ForwardHeaders)
+	if err != nil {
+		return nil, err
+	}
+	// One client for the apps (one pool of connections), one for the
+	// mirrors, with their own timeout.
+	client := delivery.New(delivery.Options{Timeout: o.ForwardTimeout, UserAgent: "hooktool/" + app.Version, Insecure: o.ForwardInsecure})
+	forwarder := func(what, raw string, c *delivery.Client) (*listener.Forwarder, string, error) {
+		target, u, err := forwardTarget(what, raw)
+		if err != nil {
+			return nil, "", err
+		}
+		fw, err := listener.NewForwarder(u, pathRule(o.PathPrefix), c, extra)
+		if err != nil {
+			return nil, "", failErr(err) // forwardTarget made it absolute: not expected
+		}
+		return fw, target, nil
+	}
+	for _, rt := range routes {
+		fw, target, err := forwarder(rt.what, rt.to, client)
+		if err != nil {
+			return nil, err
+		}
+		h.Routes = append(h.Routes, listener.Route{Match: rt.match, Forward: fw})
+		s.routes = append(s.routes, view.ListenTarget{Match: rt.match.String(), URL: target})
+		s.targets = append(s.targets, probeTarget{fw, target, "route " + rt.match.String()})
 	}
 	if o.ForwardTo != "" {
-		fw, target, err := newForwarder(app, o)
+		fw, target, err := forwarder("--forward-to", o.ForwardTo, client)
 		if err != nil {
 			return nil, err
 		}
 		h.Forward, s.forward = fw, target
+		s.targets = append(s.targets, probeTarget{fw, target, "--forward-to"})
+	}
+	if h.Forward != nil || len(h.Routes) > 0 {
 		h.ForwardRetry = delivery.Doubling(o.ForwardRetryBackoff, time.Minute, o.ForwardRetry) // doubling, at most a minute apart
+	}
+	if len(o.Mirrors) > 0 {
+		mc := delivery.New(delivery.Options{Timeout: o.MirrorTimeout, UserAgent: "hooktool/" + app.Version, Insecure: o.ForwardInsecure})
+		for _, arg := range o.Mirrors {
+			match, raw, err := mirrorArg(arg)
+			if err != nil {
+				return nil, err
+			}
+			fw, target, err := forwarder("--mirror", raw, mc)
+			if err != nil {
+				return nil, err
+			}
+			h.Mirrors = append(h.Mirrors, listener.Mirror{Match: match, Forward: fw})
+			t := view.ListenTarget{URL: target}
+			if match != nil {
+				t.Match = match.String()
+			}
+			s.mirrors = append(s.mirrors, t)
+			s.targets = append(s.targets, probeTarget{fw, target, "--mirror"})
+		}
 	}
 	s.handler = h
 	return s, nil
+}
+
+// probeTarget is an app to see answering at start.
+type probeTarget struct {
+	fw     *listener.Forwarder
+	target string
+	// what names where it comes from: --forward-to, route MATCH, --mirror.
+	what string
+}
+
+// probeTimeout bounds the check at start that each app answers: ready is
+// late by at most this much (a refused connection on loopback is told at
+// once).
+const probeTimeout = 500 * time.Millisecond
+
+// probeApps tells, once at start, each app that nothing answers for yet
+// (the first delivery would tell it again, later). Each host and port is
+// tried once, all at the same time; the message names every flag or
+// route that sends there.
+func (app *App) probeApps(ctx context.Context, targets []probeTarget) {
+	type probe struct {
+		t     probeTarget
+		whats []string
+		err   error
+	}
+	var probes []*probe
+	byHost := map[string]*probe{}
+	for _, t := range targets {
+		u, _ := url.Parse(t.target)
+		hp := hostPort(u)
+		if p := byHost[hp]; p != nil {
+			p.whats = append(p.whats, t.what)
+			continue
+		}
+		p := &probe{t: t, whats: []string{t.what}}
+		byHost[hp] = p
+		probes = append(probes, p)
+	}
+	var wg sync.WaitGroup
+	for _, p := range probes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.err = p.t.fw.Probe(ctx, probeTimeout)
+		}()
+	}
+	wg.Wait()
+	for _, p := range probes {
+		var de *delivery.Error
+		if p.err == nil || !errors.As(p.err, &de) {
+			continue
+		}
+		u, _ := url.Parse(p.t.target)
+		msg := fmt.Sprintf("nothing answers on %s yet (%s)", hostPort(u), strings.Join(p.whats, ", "))
+		if de.Kind != delivery.KindRefused && de.Kind != delivery.KindTimeout {
+			msg = fmt.Sprintf("%s: %s (%s)", hostPort(u), de.Msg, strings.Join(p.whats, ", "))
+		}
+		app.warnOnce(msg, "start the app: until it answers, deliveries sent there are answered 502 (the capture keeps them)")
+	}
+}
+
+// hostPort is u's host with its port, the scheme's when it names none.
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	if u.Scheme == "https" {
+		return net.JoinHostPort(u.Hostname(), "443")
+	}
+	return net.JoinHostPort(u.Hostname(), "80")
+}
+
+// listenRoute is a route before its forwarder is built: what it takes,
+// where to, and what set it (for messages).
+type listenRoute struct {
+	match    listener.Match
+	to, what string
+}
+
+// listenRoutes reads the route table: the --route flags, then the
+// endpoint's routes: in the config.
+func listenRoutes(flags []string, r *resolvedSigning) ([]listenRoute, error) {
+	var out []listenRoute
+	for _, arg := range flags {
+		left, to, ok := listener.SplitRoute(arg)
+		if !ok || to == "" {
+			return nil, usageErr("--route %q is not MATCH=URL (MATCH: an event glob, path:/PREFIX or where:COND)", arg)
+		}
+		m, err := listener.ParseMatch(left)
+		if err != nil {
+			return nil, usageErr("--route %q: %v", arg, err)
+		}
+		out = append(out, listenRoute{m, to, "--route " + left})
+	}
+	if r.endpoint == "" {
+		return out, nil
+	}
+	for i, rt := range r.cfg.Endpoints[r.endpoint].Routes {
+		m, err := listener.ParseMatch(rt.Match)
+		if err != nil {
+			return nil, usageErr("endpoint %s: routes[%d]: %v", r.endpoint, i, err)
+		}
+		out = append(out, listenRoute{m, rt.To, fmt.Sprintf("endpoint %s: routes[%d]", r.endpoint, i)})
+	}
+	return out, nil
+}
+
+// mirrorArg reads --mirror: URL, or MATCH=URL when the part before the
+// first lone "=" is a match (path:…, where:…, or a glob: no "/" or ":" in
+// it, which a URL such as localhost:3000/x?a=b has).
+func mirrorArg(arg string) (*listener.Match, string, error) {
+	left, to, ok := listener.SplitRoute(arg)
+	routed := strings.HasPrefix(arg, "path:") || strings.HasPrefix(arg, "where:") || (ok && !strings.ContainsAny(left, "/:"))
+	if !routed {
+		return nil, arg, nil
+	}
+	if !ok || to == "" {
+		return nil, "", usageErr("--mirror %q is not URL or MATCH=URL", arg)
+	}
+	m, err := listener.ParseMatch(left)
+	if err != nil {
+		return nil, "", usageErr("--mirror %q: %v", arg, err)
+	}
+	return &m, to, nil
 }
 
 // maxForwardRetry bounds --forward-retry: the sender waits for every
 // attempt.
 const maxForwardRetry = 100
 
-// newForwarder builds the forwarder: "3000" and "/path" mean localhost.
-func newForwarder(app *App, o *ListenOptions) (*listener.Forwarder, string, error) {
-	target := o.ForwardTo
+// forwardTarget reads a URL to forward to (--forward-to, a route's,
+// --mirror's): "3000" and "/path" mean localhost, no scheme means http.
+func forwardTarget(what, raw string) (string, *url.URL, error) {
+	target := raw
 	if _, err := strconv.Atoi(target); err == nil {
 		target = "localhost:" + target
 	} else if strings.HasPrefix(target, "/") {
 		target = "localhost" + target
 	}
-	target, err := normalizeURL("--forward-to", target)
+	target, err := normalizeURL(what, target)
 	if err != nil {
-		return nil, "", err
+		return "", nil, err
 	}
 	u, _ := url.Parse(target)
-	extra, err := parseHeaderArgs(o.ForwardHeaders)
-	if err != nil {
-		return nil, "", err
-	}
-	client := delivery.New(delivery.Options{Timeout: o.ForwardTimeout, UserAgent: "hooktool/" + app.Version, Insecure: o.ForwardInsecure})
-	fw, err := listener.NewForwarder(u, pathRule(o.PathPrefix), client, extra)
-	if err != nil {
-		return nil, "", failErr(err) // normalizeURL made it absolute: not expected
-	}
-	return fw, target, nil
+	return target, u, nil
 }
 
 func urlPath(raw string) string {
@@ -484,7 +682,7 @@ func (app *App) announceReady(o *ListenOptions, s *listenSetup, printer view.Lis
 			return failErr(fmt.Errorf("--ready-file: %w", err))
 		}
 	}
-	r := view.ListenReady{URL: url, Save: o.Save, ForwardTo: s.forward, Unsigned: s.unsigned, Provider: s.handler.Provider}
+	r := view.ListenReady{URL: url, Save: o.Save, ForwardTo: s.forward, Routes: s.routes, Mirrors: s.mirrors, Unsigned: s.unsigned, Provider: s.handler.Provider}
 	if s.handler.Scheme != nil {
 		r.Scheme = s.handler.Scheme.Name()
 	}

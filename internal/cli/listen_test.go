@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/inspect"
 	"github.com/hooktool/hooktool/internal/term"
 )
@@ -37,7 +38,7 @@ func TestListenOptions(t *testing.T) {
 	defaults := func(o *ListenOptions) {
 		o.Host, o.Port, o.Status, o.MaxBody = "127.0.0.1", 4242, 200, "5MiB"
 		o.ForwardTimeout, o.HeaderTimeout, o.ReadTimeout, o.IdleTimeout = 30*time.Second, 10*time.Second, 60*time.Second, 120*time.Second
-		o.ForwardRetryBackoff = time.Second
+		o.ForwardRetryBackoff, o.MirrorTimeout = time.Second, 5*time.Second
 		o.UIPort, o.UIKeep = inspect.DefaultPort, inspect.DefaultKeep
 	}
 	for _, tc := range []struct {
@@ -52,6 +53,7 @@ func TestListenOptions(t *testing.T) {
 			"--allow-ip", "10.0.0.0/8", "--allow-ip", "::1", "--max-body", "64KiB", "--event-path", "type",
 			"--forward-to", "3000", "--path-prefix", "--forward-header", "X-A: 1", "--forward-header", "X-B: 2", "--forward-timeout", "5s",
 			"--forward-retry", "2", "--forward-retry-backoff", "50ms", "--forward-insecure",
+			"--route", "invoice.*=3001", "--route", "where:record.method==PUT=3002", "--mirror", "3003", "--mirror", "path:/gh=3004", "--mirror-timeout", "2s",
 			"--exit-after", "3", "--count-attempts", "--timeout", "1m", "--expect-valid", "--expect-app-2xx", "--ready-file", "ready", "-v",
 			"--header-timeout", "1s", "--read-timeout", "2s", "--idle-timeout", "3s",
 			"--provider", "aella", "--endpoint", "staging", "--secret-file", "keys",
@@ -63,6 +65,7 @@ func TestListenOptions(t *testing.T) {
 			o.AllowIPs, o.MaxBody, o.EventPath = []string{"10.0.0.0/8", "::1"}, "64KiB", "type"
 			o.ForwardTo, o.PathPrefix, o.ForwardHeaders, o.ForwardTimeout = "3000", true, []string{"X-A: 1", "X-B: 2"}, 5*time.Second
 			o.ForwardRetry, o.ForwardRetryBackoff, o.ForwardInsecure = 2, 50*time.Millisecond, true
+			o.Routes, o.Mirrors, o.MirrorTimeout = []string{"invoice.*=3001", "where:record.method==PUT=3002"}, []string{"3003", "path:/gh=3004"}, 2*time.Second
 			o.ExitAfter, o.CountAttempts, o.Timeout, o.ExpectValid, o.ExpectApp2xx, o.ReadyFile, o.Verbose = 3, true, time.Minute, true, true, "ready", true
 			o.HeaderTimeout, o.ReadTimeout, o.IdleTimeout = time.Second, 2*time.Second, 3*time.Second
 			o.signing.provider, o.signing.endpoint, o.signing.secretFile = "aella", "staging", "keys"
@@ -126,6 +129,15 @@ func TestListenSetup(t *testing.T) {
 		{"--forward-to", "3000", "--forward-retry", "-1"},
 		{"--forward-to", "3000", "--forward-retry", "101"},
 		{"--count-attempts"},
+		// Routes and mirrors: MATCH=URL, a match that parses, a URL.
+		{"--route", "3000"},
+		{"--route", "[a=3000"},
+		{"--route", "path:gh=3000"},
+		{"--route", "where:record.nope==1=3000"},
+		{"--route", "a.*=ftp://x"},
+		{"--mirror", "path:/gh"},
+		{"--mirror", "[a=3000"},
+		{"--mirror", "3000", "--mirror-timeout", "0s"},
 		// The inspector's flags need --ui; its port is never the listener's.
 		{"--open"},
 		{"--ui-port", "5000"},
@@ -137,5 +149,36 @@ func TestListenSetup(t *testing.T) {
 		if _, err := app.listenSetup(o); err == nil || exitCode(err) != ExitError {
 			t.Errorf("%v: error %v (exit %d), want a usage error", bad, err, exitCode(err))
 		}
+	}
+}
+
+// TestListenRouteSetup: --route and --mirror become the handler's route
+// table and mirrors, each URL read as --forward-to is; a mirror's
+// argument is MATCH=URL only when its left side is a match, so a URL
+// with a query stays a URL.
+func TestListenRouteSetup(t *testing.T) {
+	sandbox(t)
+	app, o := listenOptions(t, "--route", "invoice.*=3001", "--route", "where:record.method==PUT=/put?a=1&b=2",
+		"--mirror", "localhost:3003/m?a=b", "--mirror", "charge.*=3004", "--mirror", "path:/gh=https://gh.example/x")
+	s, err := app.listenSetup(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRoutes := []view.ListenTarget{{Match: "invoice.*", URL: "http://localhost:3001/"}, {Match: "where:record.method==PUT", URL: "http://localhost/put?a=1&b=2"}}
+	if !reflect.DeepEqual(s.routes, wantRoutes) || len(s.handler.Routes) != 2 || s.handler.Forward != nil {
+		t.Errorf("routes %+v (%d in the handler), want %+v", s.routes, len(s.handler.Routes), wantRoutes)
+	}
+	wantMirrors := []view.ListenTarget{{URL: "http://localhost:3003/m?a=b"}, {Match: "charge.*", URL: "http://localhost:3004/"}, {Match: "path:/gh", URL: "https://gh.example/x"}}
+	if !reflect.DeepEqual(s.mirrors, wantMirrors) || len(s.handler.Mirrors) != 3 || s.handler.Mirrors[0].Match != nil {
+		t.Errorf("mirrors %+v, want %+v", s.mirrors, wantMirrors)
+	}
+	if len(s.targets) != 5 {
+		t.Errorf("%d targets to probe, want 5", len(s.targets))
+	}
+	// --forward-retry, --path-prefix and --expect-app-2xx are about the
+	// apps forwarded to: a route is one.
+	app, o = listenOptions(t, "--route", "a.*=3001", "--forward-retry", "1", "--path-prefix", "--expect-app-2xx")
+	if _, err := app.listenSetup(o); err != nil {
+		t.Errorf("forward flags with a route: %v", err)
 	}
 }

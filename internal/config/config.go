@@ -71,6 +71,16 @@ type Endpoint struct {
 	Provider    string
 	URL         string
 	CallbackURL string
+	// Routes are the endpoint's routes: (listen --route), in order.
+	Routes []Route
+}
+
+// Route is one entry of an endpoint's routes: the deliveries Match takes
+// (an event glob, path:/PREFIX or where:COND, as listen --route's left
+// side) are forwarded To a URL (as --forward-to reads it).
+type Route struct {
+	Match string
+	To    string
 }
 
 // Signing is everything a scheme needs: its name and settings, the secrets
@@ -116,7 +126,7 @@ type Options struct {
 // Keys a config file may set at the top level and per endpoint.
 var (
 	signingKeys  = []string{"scheme", "secret", "secrets", "secret_file", "secret_env", "tolerance", "github_sha1", "hmac.header", "hmac.hash", "hmac.encoding", "hmac.prefix", "hmac.template", "hmac.id_header", "hmac.timestamp_header", "hmac.secret_encoding"}
-	endpointKeys = append([]string{"provider", "url", "callback_url"}, signingKeys...)
+	endpointKeys = append([]string{"provider", "url", "callback_url", "routes"}, signingKeys...)
 	topKeys      = append([]string{"catalog", "endpoint", "provider"}, signingKeys...)
 )
 
@@ -264,6 +274,10 @@ func checkKinds(file string, data []byte) (map[string]int, error) {
 				if err := walk(v, key+".", "hmac.", known); err != nil {
 					return err
 				}
+			case rel == "" && name == "routes" && strings.HasPrefix(prefix, "endpoints."):
+				if err := checkRoutes(file, key, v); err != nil {
+					return err
+				}
 			case rel == "" && (name == "secret" || name == "secrets"):
 				ok := v.Kind == yaml.ScalarNode || v.Kind == yaml.SequenceNode
 				for _, x := range v.Content {
@@ -286,6 +300,58 @@ func checkKinds(file string, data []byte) (map[string]int, error) {
 		return nil
 	}
 	return lines, walk(doc.Content[0], "", "", topKeys)
+}
+
+// checkRoutes refuses an endpoint's routes: that is not a list of {match,
+// to} mappings of two plain values, with the line of what is wrong.
+func checkRoutes(file, key string, v *yaml.Node) error {
+	if v.Kind != yaml.SequenceNode {
+		return fmt.Errorf("config file %s:%d: %s must be a list of {match, to}", file, v.Line, key)
+	}
+	for _, item := range v.Content {
+		if item.Kind != yaml.MappingNode {
+			return fmt.Errorf("config file %s:%d: %s must be a list of {match, to}", file, item.Line, key)
+		}
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(item.Content); i += 2 {
+			k, val := strings.ToLower(item.Content[i].Value), item.Content[i+1]
+			if k != "match" && k != "to" {
+				return fmt.Errorf("config file %s:%d: %s: unknown key %q in a route (match, to)", file, item.Content[i].Line, key, k)
+			}
+			if val.Kind == yaml.ScalarNode && val.Value != "" {
+				seen[k] = true
+			}
+		}
+		if !seen["match"] || !seen["to"] {
+			return fmt.Errorf("config file %s:%d: %s: a route needs match and to, each a single value", file, item.Line, key)
+		}
+	}
+	return nil
+}
+
+// routes reads an endpoint's routes: (checked by checkRoutes when they
+// come from the file).
+func (c *Config) routes(key string) []Route {
+	list, ok := c.v.Get(key).([]any)
+	if !ok {
+		return nil
+	}
+	var out []Route
+	for _, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			continue
+		}
+		out = append(out, Route{Match: scalar(m["match"]), To: scalar(m["to"])})
+	}
+	return out
+}
+
+func scalar(v any) string {
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
 }
 
 // inFile prefixes err with the file and line of key when the file sets it.
@@ -327,6 +393,7 @@ func (c *Config) resolve() error {
 			Provider:    c.v.GetString(p + "provider"),
 			URL:         c.v.GetString(p + "url"),
 			CallbackURL: c.v.GetString(p + "callback_url"),
+			Routes:      c.routes(p + "routes"),
 		}
 	}
 	return nil
@@ -666,6 +733,12 @@ func (c *Config) Settings() []Setting {
 					n = len(l)
 				}
 				add(key, fmt.Sprintf("%s (%d)", signature.Redacted, n))
+			case "routes":
+				var parts []string
+				for _, r := range c.routes(key) {
+					parts = append(parts, r.Match+" → "+r.To)
+				}
+				add(key, strings.Join(parts, "; "))
 			case "tolerance":
 				d, err := ParseTolerance(c.v.GetString(key))
 				if err != nil {

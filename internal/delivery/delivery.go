@@ -188,10 +188,69 @@ func newTransport(o Options) *http.Transport {
 	// HTTP/2 over https when the server offers it, --insecure's TLS
 	// configuration or not.
 	tr.ForceAttemptHTTP2 = true
+	tr.Proxy = noLoopbackProxy(http.ProxyFromEnvironment)
 	if o.Insecure {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
 	}
 	return tr
+}
+
+// noLoopbackProxy is env (the proxy variables HTTP_PROXY, HTTPS_PROXY and
+// NO_PROXY, as net/http reads them) for every target but a loopback one:
+// localhost, a name under .localhost (RFC 6761) or a loopback address is
+// never sent through a proxy, whatever NO_PROXY says. A local app is
+// reached directly; anything else goes the way the user's network says.
+func noLoopbackProxy(env func(*http.Request) (*url.URL, error)) func(*http.Request) (*url.URL, error) {
+	return func(r *http.Request) (*url.URL, error) {
+		if IsLoopbackHost(r.URL.Hostname()) {
+			return nil, nil
+		}
+		return env(r)
+	}
+}
+
+// IsLoopbackHost says whether host (no port) names this machine's loopback
+// interface by itself: localhost, a name under .localhost, or a loopback
+// address. A name that merely resolves to one is not known here.
+func IsLoopbackHost(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Probe says whether anything answers at target's host and port: a TCP
+// connection is opened (and closed at once, nothing sent), within timeout.
+// A target reached through a proxy is not probed: it answers nil. The
+// error is an *Error, as a delivery's would be (connection_refused, dns,
+// timeout).
+func (c *Client) Probe(ctx context.Context, target string, timeout time.Duration) error {
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" {
+		return &Error{Kind: KindOther, Msg: fmt.Sprintf("%q is not an absolute URL", target), Err: err}
+	}
+	if tr, ok := c.HTTP.Transport.(*http.Transport); ok && tr.Proxy != nil {
+		if p, err := tr.Proxy(&http.Request{URL: u}); err != nil || p != nil {
+			return nil
+		}
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(pctx, "tcp", net.JoinHostPort(u.Hostname(), port))
+	if err != nil {
+		return classify(err, u, timeout, ctx, pctx)
+	}
+	return conn.Close()
 }
 
 // Send delivers r, retrying as configured, and returns every attempt; the

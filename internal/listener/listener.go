@@ -84,7 +84,17 @@ type Options struct {
 	// Store keeps deliveries; nil keeps nothing.
 	Store Appender
 	// Forward passes matched deliveries on to the app; nil does not.
+	// With Routes, it is the default route: where a delivery no route
+	// takes goes.
 	Forward *Forwarder
+	// Routes send the deliveries each takes to its own app: the first
+	// whose Match holds (Forward after them all). A delivery none takes,
+	// with no Forward, is kept and answered as without forwarding.
+	Routes []Route
+	// Mirrors copy the deliveries each takes to a second target, at the
+	// same time as the forward; the answer waits for them (each bounded by
+	// its client's timeout) and records theirs (Record.Mirrors).
+	Mirrors []Mirror
 	// ForwardRetry is the wait before each retry of a forward, one retry
 	// per wait, when the app answers 5xx or cannot be reached, as a
 	// provider would retry it; the sender waits for the last attempt's
@@ -110,6 +120,9 @@ type Delivery struct {
 	// ForwardErr is set when the app could not be reached, or answered
 	// what cannot be relayed (a 101 or another 1xx), at the last attempt.
 	ForwardErr *delivery.Error
+	// Unrouted says the listener has routes and none took the delivery
+	// (nor a default): it was not forwarded.
+	Unrouted bool
 	// Key is the delivery's identity (capture.Identity): its repeats have
 	// the same. Zero for a refused request.
 	Key capture.Key
@@ -121,6 +134,7 @@ type Handler struct {
 	checker *signature.Checker // nil: deliveries are "unsigned"
 	redact  *signature.Redactor
 	repeats *capture.Repeats
+	table   routeTable
 }
 
 // New returns a Handler, or the *signature.SecretError of a secret the
@@ -144,7 +158,7 @@ func New(o Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{o: o, checker: checker, redact: signature.NewRedactor(o.Scheme, o.Secrets, o.Redact), repeats: o.Repeats}, nil
+	return &Handler{o: o, checker: checker, redact: signature.NewRedactor(o.Scheme, o.Secrets, o.Redact), repeats: o.Repeats, table: newRouteTable(o.Routes)}, nil
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -373,15 +387,33 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 		a.Status, a.Reason = http.StatusInternalServerError, "--fail-rate"
 		answerBody, contentType = `{"error":"simulated failure (--fail-rate)"}`, "application/json"
 	}
-	if h.o.Forward != nil && rec.Matched && !(h.o.RejectInvalid && invalid) {
-		fw, attempt := h.forward(ctx, r, body)
+	if !rec.Matched || (h.o.RejectInvalid && invalid) {
+		rec.Answer = a
+		return answerBody, contentType
+	}
+	mirrored := h.mirror(rec, body, func(fw *Forwarder) *capture.Forward {
+		m, _ := h.forward(ctx, fw, r, body)
+		return m
+	})
+	target, route := h.route(rec, body)
+	if target == nil && len(h.o.Routes) > 0 {
+		d.Unrouted = true
+	}
+	if target != nil {
+		fw, attempt := h.forward(ctx, target, r, body)
 		for _, wait := range h.o.ForwardRetry {
 			if !retryable(fw, attempt) {
 				break
 			}
 			_ = delivery.Sleep(context.WithoutCancel(ctx), wait)
 			rec.ForwardAttempts = append(rec.ForwardAttempts, *fw)
-			fw, attempt = h.forward(ctx, r, body)
+			fw, attempt = h.forward(ctx, target, r, body)
+		}
+		if len(h.o.Routes) > 0 {
+			fw.Route = route
+			for i := range rec.ForwardAttempts {
+				rec.ForwardAttempts[i].Route = route
+			}
 		}
 		if rec.ForwardAttempts != nil {
 			rec.ForwardAttempts = append(rec.ForwardAttempts, *fw)
@@ -411,13 +443,15 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 			}
 		}
 	}
+	rec.Mirrors = mirrored()
 	rec.Answer = a
 	return answerBody, contentType
 }
 
-// forward passes the delivery on once, its secrets hidden in the record.
-func (h *Handler) forward(ctx context.Context, r *http.Request, body []byte) (*capture.Forward, delivery.Attempt) {
-	fw, attempt := h.o.Forward.send(ctx, r, body)
+// forward passes the delivery on once to target, its secrets hidden in
+// the record.
+func (h *Handler) forward(ctx context.Context, target *Forwarder, r *http.Request, body []byte) (*capture.Forward, delivery.Attempt) {
+	fw, attempt := target.send(ctx, r, body)
 	// The URL holds the real query; the error and the app's answer may
 	// quote it.
 	fw.URL, fw.Error, fw.Body = h.redact.URL(fw.URL), h.redact.Text(fw.Error), h.redact.Text(fw.Body)

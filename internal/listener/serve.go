@@ -170,7 +170,9 @@ func (s *Server) count(d Delivery) {
 		st.Repeats++
 	}
 	accepted := appAccepted(rec)
-	if s.o.ExpectApp2xx && rec.Matched {
+	// A delivery no route took was not meant for an app: it is not
+	// judged, and counts as kept.
+	if s.o.ExpectApp2xx && rec.Matched && !d.Unrouted {
 		s.judge(d, accepted)
 	}
 	// Only deliveries that were kept count: a 503 (the file could not be
@@ -179,7 +181,7 @@ func (s *Server) count(d Delivery) {
 		return
 	}
 	if !s.o.CountAttempts {
-		if s.o.ExpectApp2xx && !accepted {
+		if s.o.ExpectApp2xx && !accepted && !d.Unrouted {
 			return
 		}
 		if _, done := s.countedKeys[d.Key]; done {

@@ -25,10 +25,20 @@ type ListenReady struct {
 	URL string
 	// Save is the --save file, ForwardTo the app's URL; "" when not.
 	Save, ForwardTo string
+	// Routes are the route table (--route, routes:), Mirrors the --mirror
+	// targets, in order.
+	Routes, Mirrors []ListenTarget
 	// Unsigned says why deliveries are not verified; when it is "",
 	// Scheme verifies them, with Provider's profile if not "".
 	Unsigned         string
 	Scheme, Provider string
+}
+
+// ListenTarget is a route or a mirror: what it takes (Match as written; ""
+// for a mirror of every delivery) and where it sends.
+type ListenTarget struct {
+	Match string `json:"match,omitempty"`
+	URL   string `json:"url"`
 }
 
 // ListenSummary is what `listen` tells when it stops.
@@ -111,6 +121,14 @@ func listenProblems(d listener.Delivery, redact *signature.Redactor) []listenPro
 		}
 		out = append(out, listenProblem{"forward: " + redact.Text(e.Error()), hint})
 	}
+	if d.Record != nil {
+		for _, m := range d.Record.Mirrors {
+			if m.Error != "" {
+				// Recorded redacted already.
+				out = append(out, listenProblem{"mirror: " + m.Error, "a mirror's answer is only recorded: the sender is answered as without it"})
+			}
+		}
+	}
 	return out
 }
 
@@ -158,11 +176,13 @@ type listenJSON struct {
 // The fields of these lines are in the order of their names, as they were
 // when written from maps.
 type listenReadyJSON struct {
-	ForwardTo string `json:"forward_to"`
-	Save      string `json:"save"`
-	Type      string `json:"type"`
-	URL       string `json:"url"`
-	Verifying bool   `json:"verifying"`
+	ForwardTo string         `json:"forward_to"`
+	Mirrors   []ListenTarget `json:"mirrors,omitempty"`
+	Routes    []ListenTarget `json:"routes,omitempty"`
+	Save      string         `json:"save"`
+	Type      string         `json:"type"`
+	URL       string         `json:"url"`
+	Verifying bool           `json:"verifying"`
 }
 
 type listenSummaryJSON struct {
@@ -204,7 +224,7 @@ type listenWarningJSON struct {
 }
 
 func (p *listenJSON) Ready(r ListenReady) error {
-	return JSONLine(p.out.Streams.Err, listenReadyJSON{Type: "ready", URL: r.URL, Save: r.Save, ForwardTo: r.ForwardTo, Verifying: r.Unsigned == ""})
+	return JSONLine(p.out.Streams.Err, listenReadyJSON{Type: "ready", URL: r.URL, Save: r.Save, ForwardTo: r.ForwardTo, Routes: r.Routes, Mirrors: r.Mirrors, Verifying: r.Unsigned == ""})
 }
 
 func (p *listenJSON) Delivery(d listener.Delivery) {
@@ -288,8 +308,26 @@ func (p *listenText) Ready(r ListenReady) error {
 	if r.Save != "" {
 		parts = append(parts, "saving to "+r.Save)
 	}
+	if len(r.Routes) > 0 {
+		routes := make([]string, len(r.Routes))
+		for i, t := range r.Routes {
+			routes[i] = term.Escape(t.Match) + " → " + term.Escape(t.URL)
+		}
+		parts = append(parts, "routing "+strings.Join(routes, ", "))
+	}
 	if r.ForwardTo != "" {
-		parts = append(parts, "forwarding to "+r.ForwardTo)
+		if len(r.Routes) > 0 {
+			parts = append(parts, "the rest to "+r.ForwardTo)
+		} else {
+			parts = append(parts, "forwarding to "+r.ForwardTo)
+		}
+	}
+	for _, m := range r.Mirrors {
+		mirror := "mirroring to " + term.Escape(m.URL)
+		if m.Match != "" {
+			mirror += " (" + term.Escape(m.Match) + ")"
+		}
+		parts = append(parts, mirror)
 	}
 	if !p.out.Shows(ProgressLine) {
 		return nil
@@ -387,10 +425,14 @@ func (p *listenText) line(d listener.Delivery) string {
 		b.WriteString("  " + c.Bad(status))
 	}
 	if fw := rec.Forward; fw != nil {
+		app := "app"
+		if fw.Route != "" {
+			app = "app (" + term.Escape(fw.Route) + ")"
+		}
 		if fw.Error != "" {
-			b.WriteString("  " + c.Bad("⇢ app ✘ "+term.Escape(fw.Error)))
+			b.WriteString("  " + c.Bad("⇢ "+app+" ✘ "+term.Escape(fw.Error)))
 		} else {
-			fmt.Fprintf(&b, "  ⇢ app %d %s", fw.Status, Latency(time.Duration(fw.LatencyMS*float64(time.Millisecond))))
+			fmt.Fprintf(&b, "  ⇢ %s %d %s", app, fw.Status, Latency(time.Duration(fw.LatencyMS*float64(time.Millisecond))))
 		}
 		if n := len(rec.ForwardAttempts); n > 1 {
 			before := make([]string, n-1)
@@ -405,6 +447,16 @@ func (p *listenText) line(d listener.Delivery) string {
 		}
 		if fw.Error == "" && fw.Body != "" {
 			b.WriteString("  " + c.Dim(Preview([]byte(fw.Body), 40)))
+		}
+	}
+	if d.Unrouted {
+		b.WriteString("  " + c.Dim("⇢ no route"))
+	}
+	for _, m := range rec.Mirrors {
+		if m.Error != "" {
+			b.WriteString("  " + c.Bad("⇉ mirror ✘ "+m.Kind()))
+		} else {
+			fmt.Fprintf(&b, "  ⇉ mirror %d %s", m.Status, Latency(time.Duration(m.LatencyMS*float64(time.Millisecond))))
 		}
 	}
 	if rec.RepeatOf != "" {
