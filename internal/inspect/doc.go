@@ -17,8 +17,10 @@
 //	GET /api/events?after=SEQ          Server-Sent Events: each new delivery (the same filter parameters)
 //	GET /api/diff?a=ID&b=ID            compare.Result, as `captures diff --json` prints it (header secrets "[redacted]")
 //	POST /api/deliveries/{id}/replay   {"to"?, "resign"}: sent once through replay.Run; an ActionResult
-//	POST /api/deliveries/{id}/resend   {"to"?, "set"?, "unset"?, "body"?}: edited (replay.EditBody), always
-//	                                   re-signed; ?preview=1 answers the edited body and its changes, sends nothing
+//	POST /api/deliveries/{id}/resend   {"to"?, "set"?, "unset"?, "body"?, "set_headers"?, "unset_headers"?}:
+//	                                   edited (replay.EditBody, replay.Options.Header), always re-signed;
+//	                                   ?preview=1 answers the edited body, how the body and the headers
+//	                                   change, and the headers no edit may name; sends nothing
 //
 // The POSTs take application/json, at most MaxActionBody bytes, behind
 // the guard of ServeHTTP (token, no foreign Origin). A replay goes to its
