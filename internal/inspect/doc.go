@@ -36,9 +36,9 @@
 // guards its assets statically.
 //
 // The page (ui/) is tested in a real Chromium by TestBrowserPage (the
-// list, a live delivery, a hostile one rendered as text); its actions'
-// browser steps, screenshots and the listen benchmark with the page open
-// are not done yet.
+// list, a live delivery, a hostile one rendered as text) and by the tests
+// of browser_edit_test.go: Edit and resend with headers to a sink, the HAR
+// of a selection, the JSON tree's numbers as sent.
 //
 // Files are followed as they grow by Index.Follow: capture.Follow (the
 // one follower, that of `captures list --follow`) from where NewIndex
