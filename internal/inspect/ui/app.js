@@ -683,6 +683,7 @@ function openPanel(which) {
     const b = state.open.body;
     const ta = $("edit-body");
     $("header-rows").replaceChildren();
+    $("header-rows").dataset.for = "";
     $("header-fixed").replaceChildren();
     if (b.encoding === "base64") {
       ta.value = "";
@@ -711,6 +712,7 @@ function openPanel(which) {
 // with no edits tells which.
 async function headerEditor(d) {
   const box = $("header-rows");
+  box.dataset.for = "";
   box.replaceChildren(el("p", { className: "note" }, "reading the headers…"));
   state.fixed = [];
   try {
@@ -729,6 +731,7 @@ async function headerEditor(d) {
     }
   }
   box.replaceChildren(...rows);
+  box.dataset.for = d.id;
   const absent = state.fixed.filter((f) => !d.headers.some((h) => h.name.toLowerCase() === f.name.toLowerCase()));
   if (absent.length) {
     $("header-fixed").replaceChildren("Also made anew on send: " + absent.map((f) => f.name).join(", ") + ".");
@@ -770,6 +773,8 @@ const sameValues = (a, b) => a.length === b.length && a.every((v, i) => v === b[
 // values changed is set (each value of its rows, in order), one no row
 // names any longer is unset. Fixed headers are no edit.
 function headerEdits(d) {
+  // Until the rows are drawn there is nothing to compare: no edits.
+  if ($("header-rows").dataset.for !== d.id) return { set: [], unset: [] };
   const fixed = new Set(state.fixed.map((f) => f.name.toLowerCase()));
   const orig = new Map();
   for (const h of d.headers) {
