@@ -214,4 +214,10 @@ func TestBrowserJSONTreeKeepsNumbers(t *testing.T) {
 	if strings.Join(keys, "|") != strings.Join(want, "|") {
 		t.Errorf("the tree's leaves are %q, want %q", leaves, want)
 	}
+
+	// What a preview says changed shows the numbers as written too.
+	b.run("press e", chromedp.KeyEvent("e"))
+	b.run("edit the amount", chromedp.SetValue(chromedp.ID("edit-body"), strings.Replace(body, "12345678901234567890", "12345678901234567891", 1)))
+	b.run("preview", chromedp.Click(chromedp.ID("edit-preview")))
+	b.waitText("the preview shows the numbers as written", "What would change", "amount", "12345678901234567890", "12345678901234567891")
 }

@@ -53,6 +53,18 @@ const state = {
 
 // ---- API -----------------------------------------------------------
 
+// keepNumbers, a JSON.parse reviver, keeps a number whose text says more
+// than its value (12345678901234567890, 1.50e2: a delivery's, in a diff)
+// as that text, which JSON.stringify writes back (JSON.rawJSON); where the
+// browser has no source text for the reviver, numbers are parsed as ever.
+function keepNumbers(key, v, ctx) {
+  if (typeof v === "number" && ctx && typeof ctx.source === "string" && String(v) !== ctx.source &&
+      typeof JSON.rawJSON === "function") {
+    return JSON.rawJSON(ctx.source);
+  }
+  return v;
+}
+
 async function api(path, opts) {
   let r;
   try {
@@ -62,7 +74,7 @@ async function api(path, opts) {
   }
   let body = null;
   try {
-    body = await r.json();
+    body = JSON.parse(await r.text(), keepNumbers);
   } catch (e) {
     throw new Error("HTTP " + r.status + ": the answer is not JSON");
   }
