@@ -9,6 +9,13 @@
 # no record: every 2xx answer it gave (matched by the id in its answer body)
 # has its record in F.
 #
+# hooktool+ui is the same listener with the inspector (`listen --save --ui`)
+# while a page-like client (bench/pageclient, on the load generator's CPU)
+# follows its live events as the open page does: the first page (GET
+# /api/deliveries), then /api/events with the run's token, listing again on
+# each reset. The table gives its requests/s and peak RSS next to
+# hooktool's, as ratios (target >= 0.9x the requests/s).
+#
 # Usage: bash bench/listen.sh     (from anywhere; see bench/README.md)
 #
 # Environment (defaults in brackets):
@@ -22,6 +29,9 @@
 #   HEY [1]           also cross-check hooktool with hey (0 skips it)
 #   HEY_DURATION [3]  seconds of the hey run
 #   KEEP [0]          1 keeps the work directory (records, logs) and prints it
+#   SERVERS [bare same-work hooktool hooktool+ui json2file-go]
+#                     the servers to run, in this order each round (a ratio
+#                     is printed when both of its servers ran)
 #
 # Installs wrk, hey and json2file-go from Debian's packages when missing (as
 # root, or through sudo). Loopback only; every load run is bounded in time.
@@ -40,11 +50,21 @@ PIN=${PIN:-1}
 HEY=${HEY:-1}
 HEY_DURATION=${HEY_DURATION:-3}
 KEEP=${KEEP:-0}
+SERVERS=${SERVERS:-bare same-work hooktool hooktool+ui json2file-go}
 BODY_SIZE=568
 SECRET="bench-listen-secret-6b1f0c2e9d"  # signs the aella deliveries
 J2F_TOKEN="bench-j2f-token-41d7"        # json2file-go's HMAC key
 
 need_positive_ints listen.sh ROUNDS DURATION WARMUP CONNECTIONS WRK_THREADS HEY_DURATION
+read -ra SERVER_LIST <<<"$SERVERS"
+((${#SERVER_LIST[@]})) || die "SERVERS names no server"
+for name in "${SERVER_LIST[@]}"; do
+  case $name in
+  bare | same-work | hooktool | hooktool+ui | json2file-go) ;;
+  *) die "SERVERS: unknown server $name (bare, same-work, hooktool, hooktool+ui, json2file-go)" ;;
+  esac
+done
+runs() { [[ " $SERVERS " == *" $1 "* ]]; }
 
 
 LUA="$REPO/bench/post.lua"
@@ -54,9 +74,9 @@ LUA="$REPO/bench/post.lua"
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v hey >/dev/null || missing+=(hey)
-command -v json2file-go >/dev/null || missing+=(json2file-go)
+if runs json2file-go; then command -v json2file-go >/dev/null || missing+=(json2file-go); fi
 apt_install ${missing[@]+"${missing[@]}"}
-J2F=$(command -v json2file-go)
+J2F=$(command -v json2file-go || true)
 
 # --- work directory, cleanup -------------------------------------------------
 
@@ -69,6 +89,7 @@ pin_cpus "servers on CPU 1, load generator on CPU 0"
 
 build
 (cd "$REPO" && go build -o "$W/samework" ./bench/samework)
+if runs hooktool+ui; then (cd "$REPO" && go build -o "$W/pageclient" ./bench/pageclient); fi
 
 # --- payload and signatures --------------------------------------------------
 
@@ -126,6 +147,7 @@ RECORDS_OK=1
 REC_ANSWERED=0 REC_MATCHED=0 REC_KEPT=0 REC_INFLIGHT=0 REC_MISSING=0
 J2F_FILES=0 J2F_OK=0
 SW_ANSWERED=0 SW_KEPT=0 SW_VALID=0 SW_OK=1
+UI_EVENTS=0 UI_RESETS=0 UI_LISTS=0 UI_RECORDS=0
 
 # --- one round per server ----------------------------------------------------
 
@@ -247,6 +269,43 @@ round_hooktool() {
   check_records "$r" "$f" "$W/hooktool.$r.ids"
 }
 
+# round_hookui ROUND: hooktool's round with the inspector (--ui on a free
+# port) and bench/pageclient following it as the open page does; the
+# records are checked as hooktool's are.
+round_hookui() {
+  local r=$1 f="$W/hookui.$1.jsonl" log="$W/hookui.$1.log" page="$W/hookui.$1.page"
+  rm -f "$W/hookui.url" "$W/page.ready" "$f" "$page"
+  HOOKTOOL_SECRET=$SECRET "${SRV[@]}" "${HK[@]}" listen --port 0 --provider aella \
+    --save "$f" --quiet --ui --ui-port 0 --ready-file "$W/hookui.url" >"$log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  local url ui
+  url=$(wait_url "$pid" "$W/hookui.url")
+  # The inspector's URL, with its token, said on stderr before the listener is ready.
+  ui=$(sed -nE 's#^hooktool: inspector on (http://127\.0\.0\.1:[0-9]+/\?token=[A-Za-z0-9]+) .*#\1#p' "$log" | head -1)
+  [[ -n $ui ]] || die "listen --ui said no inspector URL: $(tail -3 "$log")"
+  "${LOAD[@]}" "$W/pageclient" -url "$ui" -ready-file "$W/page.ready" >"$page" 2>>"$log" &
+  local cpid=$!
+  PIDS+=("$cpid")
+  wait_url "$cpid" "$W/page.ready" >/dev/null
+  measure hooktool+ui "$url/" "$W/aella.headers" "$pid" "$W/hookui.$r.ids"
+  stop "$pid" INT # graceful: the event stream ends, the file is closed
+  stop "$cpid"    # it has ended with the stream, and said what it saw
+  check_records "$r+ui" "$f" "$W/hookui.$r.ids"
+  local line events resets lists kept
+  line=$(grep '^PAGE ' "$page") || die "the page client said nothing: $(tail -3 "$log")"
+  events=$(field "$line" events)
+  resets=$(field "$line" resets)
+  lists=$(field "$line" lists)
+  kept=$(wc -l <"$f")
+  UI_EVENTS=$((UI_EVENTS + events))
+  UI_RESETS=$((UI_RESETS + resets))
+  UI_LISTS=$((UI_LISTS + lists))
+  UI_RECORDS=$((UI_RECORDS + kept))
+  note "page client round $r: $events delivery events, $resets resets, $lists lists, for $kept records"
+  [[ $KEEP == 1 ]] || rm -f "$f"
+}
+
 round_j2f() {
   local r=$1 base="$W/j2f.$1" port pid tries
   mkdir -p "$base/hooks"
@@ -274,17 +333,22 @@ say_load
 say "bench: ${BODY_SIZE}-byte signed body, $CONNECTIONS connections, wrk -t$WRK_THREADS, ${WARMUP}s warm-up + ${DURATION}s measured, $ROUNDS rounds, $placement"
 for ((r = 1; r <= ROUNDS; r++)); do
   say "round $r/$ROUNDS"
-  round_bare "$r"
-  round_samework "$r"
-  round_hooktool "$r"
-  round_j2f "$r"
+  for name in "${SERVER_LIST[@]}"; do
+    case $name in
+    bare) round_bare "$r" ;;
+    same-work) round_samework "$r" ;;
+    hooktool) round_hooktool "$r" ;;
+    hooktool+ui) round_hookui "$r" ;;
+    json2file-go) round_j2f "$r" ;;
+    esac
+  done
 done
 
 # hey: a second load generator on hooktool. hey finishes the requests in
 # flight when its time is up, so here the records must equal the 200s exactly.
 HEY_LINE=""
 HEY_OK=1
-if [[ $HEY == 1 ]]; then
+if [[ $HEY == 1 ]] && runs hooktool; then
   f="$W/hooktool.hey.jsonl"
   rm -f "$W/hooktool.url"
   HOOKTOOL_SECRET=$SECRET "${SRV[@]}" "${HK[@]}" listen --port 0 --provider aella \
@@ -317,7 +381,7 @@ declare -A MED PEAK MEDCPU
   printf '%-13s' server
   for ((r = 1; r <= ROUNDS; r++)); do printf ' %9s' "round $r"; done
   printf ' %9s %12s %10s\n' median "CPU us/req" "peak RSS"
-  for name in bare same-work hooktool json2file-go; do
+  for name in "${SERVER_LIST[@]}"; do
     read -ra v <<<"${RPS[$name]}"
     MED[$name]=$(printf '%s\n' "${v[@]}" | median)
     MEDCPU[$name]=$(tr ' ' '\n' <<<"${CPU[$name]}" | grep . | median)
@@ -329,18 +393,41 @@ declare -A MED PEAK MEDCPU
   echo "(requests/s in the measured runs; CPU us/req is the server's user+system CPU time per"
   echo " request, median of rounds; peak RSS is the largest VmHWM of a round's process)"
   echo
-  printf 'hooktool / same-work     %5.2fx   (target >= 1.0x; CPU per request %.2fx same-work'"'"'s)\n' \
-    "$(ratio "${MED[hooktool]}" "${MED[same-work]}")" "$(ratio "${MEDCPU[hooktool]}" "${MEDCPU[same-work]}")"
-  printf 'hooktool / bare          %5.2fx   (target >= 0.5x; CPU per request %.2fx bare'"'"'s)\n' \
-    "$(ratio "${MED[hooktool]}" "${MED[bare]}")" "$(ratio "${MEDCPU[hooktool]}" "${MEDCPU[bare]}")"
-  printf 'hooktool / json2file-go  %5.2fx   (target >= 3x)\n' "$(ratio "${MED[hooktool]}" "${MED[json2file-go]}")"
-  printf 'hooktool peak RSS        %5.1f MiB\n' "$(awk -v k="${PEAK[hooktool]}" 'BEGIN {print k / 1024}')"
+  both() { [[ -n ${MED[$1]:-} && -n ${MED[$2]:-} ]]; }
+  mib() { awk -v k="$1" 'BEGIN {print k / 1024}'; }
+  if both hooktool same-work; then
+    printf 'hooktool / same-work     %5.2fx   (target >= 1.0x; CPU per request %.2fx same-work'"'"'s)\n' \
+      "$(ratio "${MED[hooktool]}" "${MED[same-work]}")" "$(ratio "${MEDCPU[hooktool]}" "${MEDCPU[same-work]}")"
+  fi
+  if both hooktool bare; then
+    printf 'hooktool / bare          %5.2fx   (target >= 0.5x; CPU per request %.2fx bare'"'"'s)\n' \
+      "$(ratio "${MED[hooktool]}" "${MED[bare]}")" "$(ratio "${MEDCPU[hooktool]}" "${MEDCPU[bare]}")"
+  fi
+  if both hooktool json2file-go; then
+    printf 'hooktool / json2file-go  %5.2fx   (target >= 3x)\n' "$(ratio "${MED[hooktool]}" "${MED[json2file-go]}")"
+  fi
+  if both hooktool+ui hooktool; then
+    printf 'hooktool+ui / hooktool   %5.2fx   (target >= 0.9x: listen --save --ui, a client following its live events; CPU per request %.2fx)\n' \
+      "$(ratio "${MED[hooktool+ui]}" "${MED[hooktool]}")" "$(ratio "${MEDCPU[hooktool+ui]}" "${MEDCPU[hooktool]}")"
+    printf 'peak RSS +ui / without   %5.2fx   (%.1f MiB with --ui, %.1f MiB without)\n' \
+      "$(ratio "${PEAK[hooktool+ui]}" "${PEAK[hooktool]}")" "$(mib "${PEAK[hooktool+ui]}")" "$(mib "${PEAK[hooktool]}")"
+  fi
+  if runs hooktool; then
+    printf 'hooktool peak RSS        %5.1f MiB\n' "$(mib "${PEAK[hooktool]}")"
+  fi
+  if runs hooktool+ui; then
+    echo "page client              $UI_EVENTS delivery events, $UI_RESETS resets (each listed again: $UI_LISTS lists), for $UI_RECORDS records kept with --ui"
+  fi
   if ((RECORDS_OK)); then verdict=PASS; else verdict=FAIL; fi
   echo "zero lost records        $verdict: $REC_ANSWERED deliveries answered 2xx, $REC_MISSING of them without a record;"
   echo "                         $REC_KEPT records = $REC_MATCHED answered + $REC_INFLIGHT in flight when wrk stopped"
-  if ((SW_OK)); then verdict=PASS; else verdict=FAIL; fi
-  echo "same-work records        $verdict: $SW_KEPT records, $SW_VALID with a valid signature, for $SW_ANSWERED 2xx answers"
-  echo "json2file-go files       $J2F_FILES files for $J2F_OK 2xx answers (not checked: in-flight requests make the difference)"
+  if runs same-work; then
+    if ((SW_OK)); then verdict=PASS; else verdict=FAIL; fi
+    echo "same-work records        $verdict: $SW_KEPT records, $SW_VALID with a valid signature, for $SW_ANSWERED 2xx answers"
+  fi
+  if runs json2file-go; then
+    echo "json2file-go files       $J2F_FILES files for $J2F_OK 2xx answers (not checked: in-flight requests make the difference)"
+  fi
   [[ -z $HEY_LINE ]] || echo "$HEY_LINE"
 }
 

@@ -220,6 +220,8 @@ var recordFields = []struct {
 	{"route", func(r *Record) (string, bool) { return r.Route, true }},
 	{"verdict", func(r *Record) (string, bool) { return r.Verdict.Label(), true }},
 	{"repeat_of", func(r *Record) (string, bool) { return r.RepeatOf, true }},
+	// The original of a delivery the inspector replayed and recorded.
+	{"replay_of", func(r *Record) (string, bool) { return r.ReplayOf, true }},
 	{"body_size", func(r *Record) (string, bool) { return strconv.Itoa(r.BodySize), true }},
 	// status is answer.status, its older name.
 	{"status", func(r *Record) (string, bool) { return strconv.Itoa(r.Answer.Status), true }},

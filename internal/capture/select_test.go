@@ -90,7 +90,7 @@ func TestParseCondErrors(t *testing.T) {
 		{`record.forward.statu>=500`, `unknown record field "forward.statu"`},
 		{`record.Event==x`, `unknown record field "Event"`},
 		{`record.==x`, `unknown record field ""`},
-		{`record.bogus==1`, "record.FIELD is one of: id, event, method, path, query, host, remote_addr, provider, scheme, route, verdict, repeat_of, body_size, status, answer.status, answer.reason, forward.status, forward.error, forward.latency_ms, forward.url, forward.route"},
+		{`record.bogus==1`, "record.FIELD is one of: id, event, method, path, query, host, remote_addr, provider, scheme, route, verdict, repeat_of, replay_of, body_size, status, answer.status, answer.reason, forward.status, forward.error, forward.latency_ms, forward.url, forward.route"},
 		{`header.==x`, "header.NAME needs a name"},
 	}
 	for _, tc := range tests {
@@ -231,6 +231,8 @@ func TestSelectorMatchWhere(t *testing.T) {
 		{`record.body_size<100`, false},
 		{`record.host=="127.0.0.1:4242"`, true},
 		{`record.repeat_of==""`, true},
+		{`record.replay_of==""`, true},
+		{`record.replay_of!=""`, false},
 		{`record.answer.status==200`, true},
 		{`record.answer.reason==""`, true},
 		// Not forwarded: the forward fields are missing, only != holds.
@@ -300,6 +302,8 @@ func TestSelectorMatchForward(t *testing.T) {
 	repeat := selRecord()
 	repeat.RepeatOf = "01M84S1580ABCDEFGHJKMNPQRT"
 	repeat.Answer = Answer{Status: 503, Reason: "--fail-first"}
+	replayed := selRecord()
+	replayed.ReplayOf = "01M84S1580ABCDEFGHJKMNPQRS"
 	for _, tc := range []struct {
 		name string
 		r    *Record
@@ -323,6 +327,9 @@ func TestSelectorMatchForward(t *testing.T) {
 		{"repeat", repeat, `record.answer.status==503`, true},
 		{"repeat", repeat, `record.answer.reason=="--fail-first"`, true},
 		{"remote", repeat, `record.remote_addr=="127.0.0.1:50123"`, true},
+		{"replay", replayed, `record.replay_of=="01M84S1580ABCDEFGHJKMNPQRS"`, true},
+		{"replay", replayed, `record.replay_of!=""`, true},
+		{"replay", repeat, `record.replay_of~"01M84S*"`, false},
 	} {
 		c, err := ParseCond(tc.cond)
 		if err != nil {

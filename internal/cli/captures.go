@@ -39,8 +39,8 @@ of *.jsonl files, or - for stdin).
 Selection, for every subcommand: --id (a unique prefix is enough), --event
 GLOB, --where 'PATH OP VALUE' (a gjson path into the body, header.NAME, or
 record.FIELD: id, event, method, path, query, host, remote_addr, provider,
-scheme, route, verdict, repeat_of, body_size, status, answer.status,
-answer.reason, forward.status, forward.error, forward.latency_ms,
+scheme, route, verdict, repeat_of, replay_of, body_size, status,
+answer.status, answer.reason, forward.status, forward.error, forward.latency_ms,
 forward.url; OP ==, !=, <, >, <=, >=, ~ for a glob), --last N, --first N.`,
 		Example: `  hooktool captures list deliveries.jsonl
   hooktool captures show deliveries.jsonl 01J...

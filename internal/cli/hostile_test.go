@@ -142,7 +142,7 @@ func TestHostileSetExpressions(t *testing.T) {
 		{"--set-str without =", []string{"--set-str", "x"}, ExitError, `--set-str "x" is not path=value`},
 		{"an index 10^11 past the end", []string{"--set", "data.x.99999999999=1"}, ExitError, "would pad arrays with more than 10000 nulls"},
 		{"a numeric key on an object", []string{"--set", "data.77777757775=1"}, ExitOK, ""},
-		{"an index into a string", []string{"--set", "event.77777757775=1"}, ExitError, "would pad arrays"},
+		{"an index into a string", []string{"--set", "event.77777757775=1"}, ExitError, "event is a string, not an object or array"},
 		{"many indexes, each small", []string{"--set", strings.Repeat("9999.", 20) + "x=1"}, ExitError, "would pad arrays"},
 		{"a 1 MiB path of 524,289 parts", []string{"--set", deep + "=1"}, ExitError, "the path has more than 1000 parts"},
 		{"--unset of a 1 MiB path", []string{"--unset", deep}, ExitError, "no such field"},

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -34,6 +35,7 @@ type ReplayOptions struct {
 	Timeout       time.Duration
 	StopOnFailure bool
 	Headers       []string
+	UnsetHeaders  []string
 	Insecure      bool
 	// edits change each body (--set, --set-str, --unset); Edit opens the
 	// one selected body in the user's editor. Either re-signs.
@@ -66,7 +68,10 @@ receiver with a timestamp tolerance accepts it; the body stays byte-exact.
 
 --concurrency 1 (the default) keeps capture order. --rate limits requests
 per second; --retry, --retry-backoff and --timeout work as in trigger.
-Selection: --id, --event, --where, --last, as for captures.
+Selection: --id, --event, --where, --last, as for captures. -H adds a
+header or replaces the captured ones of its name; --unset-header leaves
+one out; a framing or hop-by-hop header (Content-Length, Host, ...) is
+refused for either. Re-signing makes the signature's headers anew.
 
 --set PATH=VALUE, --set-str PATH=VALUE and --unset PATH edit each selected
 body as trigger's do (a plain path; every other byte kept); --edit opens
@@ -106,7 +111,8 @@ as --resign: without a usable secret nothing is sent.` + exitStatus("every deliv
 	spanVar(fs, &o.RetryBackoff, "retry-backoff", time.Second, "wait before the first retry; it doubles each time, with jitter")
 	spanVar(fs, &o.Timeout, "timeout", 10*time.Second, "time allowed for each attempt")
 	fs.BoolVar(&o.StopOnFailure, "stop-on-failure", false, "send nothing more after a delivery is not acknowledged")
-	fs.StringArrayVarP(&o.Headers, "header", "H", nil, "an extra header, 'Name: value' (repeatable)")
+	fs.StringArrayVarP(&o.Headers, "header", "H", nil, "an extra header, 'Name: value', replacing captured ones of that name (repeatable)")
+	fs.StringArrayVar(&o.UnsetHeaders, "unset-header", nil, "leave out this captured header, any case (repeatable)")
 	fs.BoolVar(&o.Insecure, "insecure", false, "accept any TLS certificate")
 	o.edits.addFlags(fs)
 	fs.BoolVar(&o.Edit, "edit", false, "open the one selected body in $VISUAL or $EDITOR, then send it re-signed (needs a terminal)")
@@ -127,10 +133,27 @@ func (o *ReplayOptions) validate() error {
 	if _, err := o.edits.parse(); err != nil {
 		return err
 	}
+	if _, err := o.headerEdits(); err != nil {
+		return err
+	}
 	if o.Edit && slices.Contains(o.Files, "-") {
 		return usageErr("--edit needs stdin for the editor: give the capture file by name, not -")
 	}
 	return checkRate(o.Rate)
+}
+
+// headerEdits are -H's headers, checked with --unset-header's names by
+// the engine's rule (replay.CheckHeaderEdits: no framing, hop-by-hop or
+// invalid header).
+func (o *ReplayOptions) headerEdits() (http.Header, error) {
+	extra, err := parseHeaderArgs(o.Headers)
+	if err != nil {
+		return nil, err
+	}
+	if err := replay.CheckHeaderEdits(extra, o.UnsetHeaders); err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return extra, nil
 }
 
 // checkRate refuses a --rate that gives no usable interval between sends.
@@ -170,7 +193,7 @@ func runReplay(app *App, o *ReplayOptions) error {
 	if err != nil {
 		return failErr(err) // replayTarget normalised it: not expected
 	}
-	extra, err := parseHeaderArgs(o.Headers)
+	extra, err := o.headerEdits()
 	if err != nil {
 		return err
 	}
@@ -218,6 +241,7 @@ func runReplay(app *App, o *ReplayOptions) error {
 		Source:        source,
 		Target:        target,
 		Header:        extra,
+		UnsetHeader:   o.UnsetHeaders,
 		Client:        client,
 		Concurrency:   o.Concurrency,
 		Rate:          o.Rate,

@@ -27,12 +27,12 @@ func TestReplayOptions(t *testing.T) {
 		}},
 		{"every flag", []string{"a.jsonl", "b.jsonl", "--to", "localhost:3000", "--keep-path=false", "--resign", "-c", "32",
 			"--rate", "500", "--retry", "2", "--retry-backoff", "10ms", "--timeout", "5s", "--stop-on-failure",
-			"-H", "X-A: 1", "-H", "X-B: 2", "--insecure", "--id", "01J", "--event", "transfer.*", "--where", "data.amount>5",
+			"-H", "X-A: 1", "-H", "X-B: 2", "--unset-header", "X-C", "--insecure", "--id", "01J", "--event", "transfer.*", "--where", "data.amount>5",
 			"--last", "3", "--skip-bad", "--scheme", "stripe", "--endpoint", "staging",
 			"--set", "data.amount=5", "--set-str", "data.note=07", "--unset", "data.fee", "--edit"}, func(o *ReplayOptions) {
 			o.Files, o.To, o.KeepPath, o.Resign, o.Concurrency = []string{"a.jsonl", "b.jsonl"}, "localhost:3000", false, true, 32
 			o.Rate, o.Retry, o.RetryBackoff, o.Timeout, o.StopOnFailure = 500, 2, 10*time.Millisecond, 5*time.Second, true
-			o.Headers, o.Insecure = []string{"X-A: 1", "X-B: 2"}, true
+			o.Headers, o.UnsetHeaders, o.Insecure = []string{"X-A: 1", "X-B: 2"}, []string{"X-C"}, true
 			o.sel = selectFlags{ids: []string{"01J"}, event: "transfer.*", where: []string{"data.amount>5"}, last: 3, skipBad: true}
 			o.signing.scheme, o.signing.endpoint = "stripe", "staging"
 			o.edits = payloadEdits{sets: []string{"data.amount=5"}, setStrings: []string{"data.note=07"}, unsets: []string{"data.fee"}}
@@ -76,6 +76,10 @@ func TestReplayOptions(t *testing.T) {
 		{"a.jsonl", "--set", "novalue"},
 		{"a.jsonl", "--unset", "data..x"},
 		{"-", "--id", "01J", "--edit"},
+		{"a.jsonl", "-H", "Content-Length: 1"},
+		{"a.jsonl", "-H", "Connection: close"},
+		{"a.jsonl", "--unset-header", "Transfer-Encoding"},
+		{"a.jsonl", "--unset-header", "Bad Name"},
 	} {
 		called := false
 		cmd := newReplayCommand(optionsApp(), func(*ReplayOptions) error { called = true; return nil })

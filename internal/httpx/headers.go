@@ -3,6 +3,7 @@ package httpx
 import (
 	"net/http"
 	"net/textproto"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -101,4 +102,41 @@ func validValues(vv []string) bool {
 		}
 	}
 	return true
+}
+
+// Why Unsendable leaves a header out.
+const (
+	// ReasonFraming: a framing or hop-by-hop header (IsFraming, or named
+	// by Connection).
+	ReasonFraming = "a framing or hop-by-hop header: the sending client writes its own (Content-Length from the body, Host from the URL)"
+	// ReasonInvalid: a name that is not a token, or a value with a control
+	// byte.
+	ReasonInvalid = "not sendable: a name that is not a token, or a value with CR, LF, NUL or another control byte"
+)
+
+// Refusal is a header a request sent on or again may not carry, and why.
+type Refusal struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// Unsendable lists the headers of h that Sendable leaves out, sorted by
+// name, each with its reason (ReasonFraming or ReasonInvalid): for
+// headers a person set or unset on a re-sent request, refused with the
+// reason rather than dropped in silence. h is not changed.
+func Unsendable(h http.Header) []Refusal {
+	out, invalid := Sendable(h)
+	var refused []Refusal
+	for k := range h {
+		if _, kept := out[k]; kept {
+			continue
+		}
+		reason := ReasonFraming
+		if slices.Contains(invalid, k) {
+			reason = ReasonInvalid
+		}
+		refused = append(refused, Refusal{Name: k, Reason: reason})
+	}
+	sort.Slice(refused, func(i, j int) bool { return refused[i].Name < refused[j].Name })
+	return refused
 }

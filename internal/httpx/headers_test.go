@@ -64,3 +64,34 @@ func TestSendable(t *testing.T) {
 		t.Errorf("Sendable changed its argument: %v", h)
 	}
 }
+
+func TestUnsendable(t *testing.T) {
+	h := http.Header{
+		"content-length": {"3"}, "Host": {"evil"}, "Transfer-Encoding": {"chunked"}, "Connection": {"close"},
+		"X-Ok": {"fine"}, "Bad Name": {"x"}, "X-Lf": {"a\nb"}, "Content-Type": {"text/plain"},
+	}
+	before := h.Clone()
+	got := Unsendable(h)
+	var names []string
+	for _, r := range got {
+		names = append(names, r.Name)
+		if r.Reason == "" {
+			t.Errorf("%s: no reason", r.Name)
+		}
+	}
+	if want := []string{"Bad Name", "Connection", "Host", "Transfer-Encoding", "X-Lf", "content-length"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("Unsendable names %q, want %q", names, want)
+	}
+	for _, r := range got {
+		framing := IsFraming(r.Name)
+		if framing != (r.Reason == ReasonFraming) {
+			t.Errorf("%s: reason %q", r.Name, r.Reason)
+		}
+	}
+	if !reflect.DeepEqual(h, before) {
+		t.Errorf("Unsendable changed its argument")
+	}
+	if got := Unsendable(http.Header{"X-Ok": {"a"}}); len(got) != 0 {
+		t.Errorf("Unsendable(ok) = %v", got)
+	}
+}

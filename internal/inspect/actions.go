@@ -65,6 +65,95 @@ type ResendRequest struct {
 	// Body, when set, is the whole edited body (Set and Unset are made
 	// in it after).
 	Body *string `json:"body,omitempty"`
+	// SetHeaders replace the original's values of each name they name
+	// (several of one name: several values, in order); UnsetHeaders
+	// leave the original's out. Neither may name a header
+	// httpx.Unsendable refuses (framing, hop-by-hop, invalid) or one the
+	// re-signing makes anew (replay.Schemes.SignatureHeaders): refused
+	// with the reason.
+	SetHeaders   []HeaderEdit `json:"set_headers,omitempty"`
+	UnsetHeaders []string     `json:"unset_headers,omitempty"`
+}
+
+// HeaderEdit is one header value a resend sets.
+type HeaderEdit struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// ReasonSigned is why a resend cannot edit a signature's header.
+const ReasonSigned = "the signature's: it is made anew when the delivery is re-signed"
+
+// headerEdits are a resend's header edits as replay.Options takes them:
+// names canonical, checked by replay.CheckHeaderEdits (httpx.Unsendable)
+// and against the headers the re-signing of rec makes anew.
+type headerEdits struct {
+	set   http.Header
+	unset []string
+}
+
+func (s *Server) headerEdits(rec *capture.Record, req *ResendRequest) (headerEdits, error) {
+	var e headerEdits
+	if len(req.SetHeaders) > 0 {
+		e.set = http.Header{}
+	}
+	for _, h := range req.SetHeaders {
+		name := http.CanonicalHeaderKey(h.Name)
+		e.set[name] = append(e.set[name], h.Value)
+	}
+	for _, name := range req.UnsetHeaders {
+		name = http.CanonicalHeaderKey(name)
+		if _, both := e.set[name]; both {
+			return e, fmt.Errorf("header %q: both set and unset", name)
+		}
+		e.unset = append(e.unset, name)
+	}
+	if err := replay.CheckHeaderEdits(e.set, e.unset); err != nil {
+		return e, err
+	}
+	// Without a scheme nothing can be re-signed: the send says so.
+	signed, _ := s.o.Schemes.SignatureHeaders(rec)
+	for _, name := range append(slices.Sorted(maps.Keys(e.set)), e.unset...) {
+		for _, sig := range signed {
+			if strings.EqualFold(name, sig) {
+				return e, fmt.Errorf("header %q: %s", name, ReasonSigned)
+			}
+		}
+	}
+	return e, nil
+}
+
+// headerPreview is how the edits change rec's headers, and the headers of
+// rec (and the signature's) that cannot be edited, with why.
+func (s *Server) headerPreview(rec *capture.Record, e headerEdits) ([]compare.Header, []httpx.Refusal, error) {
+	kept, err := rec.HeaderBytes()
+	if err != nil {
+		return nil, nil, err
+	}
+	orig := make(http.Header, len(kept))
+	for k, vv := range kept {
+		name := http.CanonicalHeaderKey(k)
+		orig[name] = append(orig[name], vv...)
+	}
+	edited := orig.Clone()
+	for _, name := range e.unset {
+		delete(edited, name)
+	}
+	for name, vv := range e.set {
+		edited[name] = vv
+	}
+	fixed := httpx.Unsendable(orig)
+	signed, _ := s.o.Schemes.SignatureHeaders(rec)
+	seen := map[string]bool{}
+	for _, name := range signed {
+		name = http.CanonicalHeaderKey(name)
+		if !seen[name] {
+			seen[name] = true
+			fixed = append(fixed, httpx.Refusal{Name: name, Reason: ReasonSigned})
+		}
+	}
+	slices.SortFunc(fixed, func(a, b httpx.Refusal) int { return strings.Compare(a.Name, b.Name) })
+	return compare.Headers(orig, edited, compare.Options{Redactor: s.o.Redactor}), fixed, nil
 }
 
 // Preview is what a resend would send, without sending it.
@@ -73,6 +162,13 @@ type Preview struct {
 	// Changes is how the edited body differs from the original (the
 	// diff engine of `captures diff`).
 	Changes compare.Body `json:"changes"`
+	// Headers are how the edited headers differ from the original's
+	// (values hidden as the Redactor says); the signature's are made anew
+	// on send and not among them.
+	Headers []compare.Header `json:"headers"`
+	// Fixed are the headers an edit may not name: the original's framing
+	// and hop-by-hop ones, and the signature's, each with why.
+	Fixed []httpx.Refusal `json:"fixed"`
 }
 
 // ActionResult is what a replay or resend did.
@@ -195,7 +291,7 @@ func (s *Server) replayOne(w http.ResponseWriter, r *http.Request) {
 	if !readAction(w, r, &req) {
 		return
 	}
-	s.send(w, r, rec, req.To, req.Resign, nil)
+	s.send(w, r, rec, req.To, req.Resign, nil, headerEdits{})
 }
 
 // edits makes the request's edits into a replay Body: the whole body
@@ -245,6 +341,11 @@ func (s *Server) resend(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	hdr, err := s.headerEdits(rec, &req)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, s.o.Redactor.Text(err.Error()))
+		return
+	}
 	if p := r.URL.Query().Get("preview"); p != "" && p != "0" {
 		orig, err := rec.Bytes()
 		if err != nil {
@@ -261,10 +362,15 @@ func (s *Server) resend(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusUnprocessableEntity, err.Error())
 			return
 		}
-		writeJSON(w, Preview{Body: bodyShown(edited), Changes: changes})
+		headers, fixed, err := s.headerPreview(rec, hdr)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		writeJSON(w, Preview{Body: bodyShown(edited), Changes: changes, Headers: headers, Fixed: fixed})
 		return
 	}
-	s.send(w, r, rec, req.To, true, body)
+	s.send(w, r, rec, req.To, true, body, hdr)
 }
 
 // bodyShown is b as BodyShown shows a body.
@@ -284,7 +390,7 @@ func bodyShown(b []byte) BodyShown {
 // replay`), re-signed when resign (always with an edited body), and
 // answers what happened. Nothing is sent when anything is missing: no
 // target, no secret to re-sign with.
-func (s *Server) send(w http.ResponseWriter, r *http.Request, rec *capture.Record, to string, resign bool, body func(*capture.Record, []byte) ([]byte, error)) {
+func (s *Server) send(w http.ResponseWriter, r *http.Request, rec *capture.Record, to string, resign bool, body func(*capture.Record, []byte) ([]byte, error), hdr headerEdits) {
 	target, err := s.target(to)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, s.o.Redactor.Text(err.Error()))
@@ -321,6 +427,8 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, rec *capture.Recor
 	o := replay.Options{
 		Source:      func(each func(*capture.Record) error) error { return each(&own) },
 		Target:      target,
+		Header:      hdr.set,
+		UnsetHeader: hdr.unset,
 		Client:      s.o.Client,
 		Concurrency: 1,
 		Secrets:     s.o.Secrets,

@@ -17,8 +17,10 @@
 //	GET /api/events?after=SEQ          Server-Sent Events: each new delivery (the same filter parameters)
 //	GET /api/diff?a=ID&b=ID            compare.Result, as `captures diff --json` prints it (header secrets "[redacted]")
 //	POST /api/deliveries/{id}/replay   {"to"?, "resign"}: sent once through replay.Run; an ActionResult
-//	POST /api/deliveries/{id}/resend   {"to"?, "set"?, "unset"?, "body"?}: edited (replay.EditBody), always
-//	                                   re-signed; ?preview=1 answers the edited body and its changes, sends nothing
+//	POST /api/deliveries/{id}/resend   {"to"?, "set"?, "unset"?, "body"?, "set_headers"?, "unset_headers"?}:
+//	                                   edited (replay.EditBody, replay.Options.Header), always re-signed;
+//	                                   ?preview=1 answers the edited body, how the body and the headers
+//	                                   change, and the headers no edit may name; sends nothing
 //
 // The POSTs take application/json, at most MaxActionBody bytes, behind
 // the guard of ServeHTTP (token, no foreign Origin). A replay goes to its
@@ -46,8 +48,11 @@
 // the HAR of one and of all shown as the browser downloads them. It takes
 // the screenshots in docs/ (the list, the detail, the diff), which
 // -update-screenshots writes there. TestBrowserKeyboard does the actions
-// with keys only (j/k, Enter, m, d, r, e, Esc). The listen benchmark with
-// the page open is not done yet.
+// with keys only (j/k, Enter, m, d, r, e, Esc). The tests of
+// browser_edit_test.go do Edit and resend with headers to a sink, the HAR
+// of a selection, and the JSON tree's numbers as sent. bench/listen.sh
+// compares listen --save with and without --ui while bench/pageclient
+// follows the page's events.
 //
 // Files are followed as they grow by Index.Follow: capture.Follow (the
 // one follower, that of `captures list --follow`) from where NewIndex

@@ -18,6 +18,7 @@ import (
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
 )
 
@@ -35,8 +36,13 @@ type Options struct {
 	// Target is where they go.
 	Target *Target
 	// Header adds headers to every delivery, replacing captured ones of the
-	// same name (-H).
-	Header http.Header
+	// same name in any case (-H); UnsetHeader takes captured ones out
+	// (--unset-header), before Header is added. Neither may name a header
+	// httpx.Unsendable refuses (framing, hop-by-hop, invalid): Run refuses
+	// them. With re-signing, the signature's headers (Schemes.
+	// SignatureHeaders) are made anew whatever these say.
+	Header      http.Header
+	UnsetHeader []string
 	// Client sends.
 	Client *delivery.Client
 	// Concurrency is how many deliveries are in flight at once, 1 to
@@ -134,7 +140,29 @@ func (o *Options) check() error {
 	case o.resigns() && (o.Schemes == nil || len(o.Secrets) == 0 || o.Now == nil || o.NewID == nil):
 		return errors.New("replay: Resign (and an edited Body) needs Schemes, a secret, Now and NewID")
 	}
+	if err := CheckHeaderEdits(o.Header, o.UnsetHeader); err != nil {
+		return err
+	}
 	return delivery.CheckRate(o.Rate)
+}
+
+// CheckHeaderEdits refuses header edits of a re-sent delivery that
+// httpx.Unsendable refuses, with its reason: set (Options.Header) and
+// unset (Options.UnsetHeader) alike.
+func CheckHeaderEdits(set http.Header, unset []string) error {
+	h := set.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	for _, name := range unset {
+		if _, ok := h[name]; !ok {
+			h[name] = []string{""}
+		}
+	}
+	if refused := httpx.Unsendable(h); len(refused) > 0 {
+		return fmt.Errorf("header %q: %s", refused[0].Name, refused[0].Reason)
+	}
+	return nil
 }
 
 // resigns says every delivery is re-signed: asked for, or its body edited.

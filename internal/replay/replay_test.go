@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -311,6 +312,11 @@ func TestRunRefusesBadOptions(t *testing.T) {
 		},
 		"no client":          func(o *Options) { o.Client = nil },
 		"resign, no schemes": func(o *Options) { o.Resign, o.Secrets = true, []signature.Secret{signature.NewSecret("s")} },
+		"set Content-Length": func(o *Options) { o.Header = http.Header{"Content-Length": {"1"}} },
+		"set Host":           func(o *Options) { o.Header = http.Header{"Host": {"evil.example"}} },
+		"set a CR":           func(o *Options) { o.Header = http.Header{"X-A": {"a\rb"}} },
+		"unset Transfer-Enc": func(o *Options) { o.UnsetHeader = []string{"transfer-encoding"} },
+		"unset a bad name":   func(o *Options) { o.UnsetHeader = []string{"Bad Name"} },
 	} {
 		o := options(t, tg, records(1))
 		change(&o)
@@ -349,6 +355,49 @@ func TestRunHeaders(t *testing.T) {
 	}
 	if len(dropped) != 1 || dropped[0] != "Bad Name" {
 		t.Errorf("OnDropped saw %q, want the invalid name", dropped)
+	}
+}
+
+// TestRunHeaderEdits: UnsetHeader takes captured headers out whatever
+// their case, Header replaces them (all values of the name), and the
+// record itself is not changed.
+func TestRunHeaderEdits(t *testing.T) {
+	tg := newTarget(t, nil)
+	rec := records(1)[0]
+	rec.Headers = http.Header{"X-Gone": {"a"}, "x-lower": {"b"}, "X-Set": {"old1", "old2"}, "X-Kept": {"k"}}
+	before := rec.Headers.Clone()
+	o := options(t, tg, []*capture.Record{rec})
+	o.UnsetHeader = []string{"x-gone", "X-Lower", "X-Absent"}
+	o.Header = http.Header{"X-Set": {"new"}, "X-Added": {"1", "2"}}
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	h := tg.got()[0].header
+	if h.Get("X-Gone") != "" || h.Get("X-Lower") != "" || strings.Join(h["X-Set"], ",") != "new" ||
+		strings.Join(h["X-Added"], ",") != "1,2" || h.Get("X-Kept") != "k" {
+		t.Errorf("sent headers %v", h)
+	}
+	if !reflect.DeepEqual(rec.Headers, before) {
+		t.Errorf("the record's headers changed: %v", rec.Headers)
+	}
+}
+
+// TestSchemesSignatureHeaders: the headers a re-signing makes anew are
+// the resolved scheme's and the recorded one's.
+func TestSchemesSignatureHeaders(t *testing.T) {
+	github, _ := signature.Lookup("github", signature.Options{})
+	rec := records(1)[0]
+	rec.Scheme = "stripe"
+	got, err := NewSchemes(SchemeOptions{Fixed: github}).SignatureHeaders(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"X-Hub-Signature-256", "Stripe-Signature"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("SignatureHeaders = %q, want %q", got, want)
+	}
+	rec.Scheme, rec.Provider = "", ""
+	if _, err := NewSchemes(SchemeOptions{}).SignatureHeaders(rec); err == nil {
+		t.Errorf("no scheme: no error")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/delivery"
@@ -43,8 +44,16 @@ func (r *run) request(rec *capture.Record) (delivery.Request, error) {
 	if err != nil {
 		return delivery.Request{}, err
 	}
-	for k, v := range r.o.Header {
-		h[k] = v
+	if len(r.o.Header) > 0 || len(r.o.UnsetHeader) > 0 {
+		// Sendable may have returned the record's own map.
+		h = h.Clone()
+		for _, name := range r.o.UnsetHeader {
+			delFold(h, name)
+		}
+		for k, v := range r.o.Header {
+			delFold(h, k)
+			h[k] = v
+		}
 	}
 	req := delivery.Request{Method: rec.Method, URL: target, Header: h, Body: body}
 	if !r.o.resigns() {
@@ -65,6 +74,16 @@ func (r *run) request(rec *capture.Record) (delivery.Request, error) {
 	// as providers do when they redeliver.
 	req.Sign = rs.signer.PerAttempt(body, id, target, r.o.Now)
 	return req, nil
+}
+
+// delFold deletes name from h in any case: a capture keeps names as they
+// came.
+func delFold(h http.Header, name string) {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			delete(h, k)
+		}
+	}
 }
 
 // restore puts the configured secret back where the listener redacted it,
@@ -117,10 +136,11 @@ func (r *run) resigningFor(rec *capture.Record) (*resigning, error) {
 	if err != nil {
 		return nil, err
 	}
-	rs = &resigning{scheme: s, signer: signer, drop: s.HeaderNames()}
-	if old, err := r.o.Schemes.Recorded(rec); err == nil && old != nil {
-		rs.drop = append(rs.drop, old.HeaderNames()...)
+	drop, err := r.o.Schemes.SignatureHeaders(rec)
+	if err != nil {
+		return nil, err
 	}
+	rs = &resigning{scheme: s, signer: signer, drop: drop}
 	r.mu.Lock()
 	r.resign[key] = rs
 	r.mu.Unlock()

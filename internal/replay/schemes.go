@@ -77,6 +77,22 @@ func (s *Schemes) For(rec *capture.Record) (signature.Scheme, error) {
 	return sc, nil
 }
 
+// SignatureHeaders are the headers a re-signing of rec makes anew (and
+// drops from the capture): those of the scheme it is signed with (For),
+// then those of the scheme it was signed with (Recorded) when that is
+// another one. Its error is For's.
+func (s *Schemes) SignatureHeaders(rec *capture.Record) ([]string, error) {
+	sc, err := s.For(rec)
+	if err != nil {
+		return nil, err
+	}
+	names := sc.HeaderNames()
+	if old, err := s.Recorded(rec); err == nil && old != nil && old.Name() != sc.Name() {
+		names = append(names, old.HeaderNames()...)
+	}
+	return names, nil
+}
+
 // Recorded returns the scheme rec was signed with, whatever flag is given:
 // its provider's profile, else the scheme it recorded, else the configured
 // one (nil when there is none). Replay --resign drops this scheme's headers.

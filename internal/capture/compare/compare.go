@@ -187,7 +187,7 @@ func Records(a, b *capture.Record, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.Headers = compareHeaders(ha, hb, o.Redactor)
+	res.Headers = Headers(ha, hb, o)
 	ba, err := a.Bytes()
 	if err != nil {
 		return nil, err
@@ -225,7 +225,12 @@ func headersOf(r *capture.Record) (http.Header, error) {
 	return h, nil
 }
 
-func compareHeaders(a, b http.Header, red *signature.Redactor) []Header {
+// Headers says how headers b differ from headers a, both keyed by
+// canonical name, sorted by name, values shown as o.Redactor allows: the
+// header part of Records, for headers that are not a record's (an edit's
+// preview).
+func Headers(a, b http.Header, o Options) []Header {
+	red := o.Redactor
 	names := make([]string, 0, len(a)+len(b))
 	for k := range a {
 		names = append(names, k)

@@ -32,6 +32,9 @@ const MAX_ROWS = 2000;
 // The most JSON tree nodes and hex bytes drawn for one body.
 const MAX_TREE_NODES = 5000;
 const MAX_HEX_BYTES = 64 * 1024;
+// The most deliveries selected for one HAR download (their ids go in its
+// URL).
+const MAX_PICKED = 1000;
 
 const state = {
   filter: new URLSearchParams(),
@@ -43,12 +46,26 @@ const state = {
   selected: null, // tr
   open: null, // the Detail shown
   marked: null, // {id, label}
+  picked: new Set(), // ids selected for a HAR download
+  fixed: [], // the open delivery's headers an edit may not name: [{name, reason}]
   loading: false,
   total: 0, // deliveries indexed, as the last page and the stream tell
   skipped: 0,
 };
 
 // ---- API -----------------------------------------------------------
+
+// keepNumbers, a JSON.parse reviver, keeps a number whose text says more
+// than its value (12345678901234567890, 1.50e2: a delivery's, in a diff)
+// as that text, which JSON.stringify writes back (JSON.rawJSON); where the
+// browser has no source text for the reviver, numbers are parsed as ever.
+function keepNumbers(key, v, ctx) {
+  if (typeof v === "number" && ctx && typeof ctx.source === "string" && String(v) !== ctx.source &&
+      typeof JSON.rawJSON === "function") {
+    return JSON.rawJSON(ctx.source);
+  }
+  return v;
+}
 
 async function api(path, opts) {
   let r;
@@ -59,7 +76,7 @@ async function api(path, opts) {
   }
   let body = null;
   try {
-    body = await r.json();
+    body = JSON.parse(await r.text(), keepNumbers);
   } catch (e) {
     throw new Error("HTTP " + r.status + ": the answer is not JSON");
   }
@@ -115,6 +132,12 @@ function appCell(f) {
 function row(d) {
   const tr = el("tr", { tabIndex: -1 });
   const td = (content, cls) => tr.append(el("td", cls ? { className: cls } : null, content));
+  // Out of the Tab order: x selects the current row from the keyboard.
+  const box = el("input", { type: "checkbox", tabIndex: -1, checked: state.picked.has(d.id) });
+  box.setAttribute("aria-label", "select for a HAR download");
+  box.addEventListener("change", () => pick(d.id, box.checked));
+  td(box, "pick");
+  if (box.checked) tr.classList.add("picked");
   td(el("span", { title: fmtTime(d.received_at) + " " + d.received_at }, fmtTime(d.received_at).slice(0, 8)), "time");
   td(d.method);
   const path = d.path + (d.query ? "?" + d.query : "");
@@ -250,6 +273,38 @@ function reload() {
 function harAllLink() {
   const q = state.filter.toString();
   $("har-all").href = "/api/har" + (q ? "?" + q : "");
+}
+
+// pick selects the delivery id for a HAR download (or not, when on is
+// false); the link downloads the HAR of those selected.
+function pick(id, on) {
+  if (on && !state.picked.has(id) && state.picked.size >= MAX_PICKED) {
+    status("At most " + MAX_PICKED + " deliveries can be selected: download the HAR of all shown instead.", true);
+    on = false;
+  }
+  if (on) state.picked.add(id);
+  else state.picked.delete(id);
+  const tr = state.rows.get(id);
+  if (tr) {
+    tr.classList.toggle("picked", on);
+    const box = tr.querySelector("td.pick input");
+    if (box) box.checked = on;
+  }
+  pickedLink();
+}
+
+function pickedLink() {
+  const n = state.picked.size;
+  const q = new URLSearchParams();
+  for (const id of state.picked) q.append("id", id);
+  $("har-picked").href = "/api/har?" + q;
+  $("har-picked").textContent = "Download HAR (" + n + " selected)";
+  $("har-picked").hidden = n === 0;
+  $("unpick").hidden = n === 0;
+}
+
+function unpickAll() {
+  for (const id of Array.from(state.picked)) pick(id, false);
 }
 
 function select(tr, focus) {
@@ -421,7 +476,7 @@ function bodyView(b) {
   let tree = null;
   if (b.json) {
     try {
-      tree = jsonTree(JSON.parse(text)); // for display only: the bytes are never re-encoded
+      tree = jsonTree(parseJSON(text)); // for display only: the bytes are never re-encoded
     } catch (e) {
       tree = null;
     }
@@ -437,6 +492,86 @@ function bodyView(b) {
   return box;
 }
 
+// The deepest nesting parseJSON follows; a deeper body is shown raw.
+const MAX_JSON_DEPTH = 500;
+
+// parseJSON reads JSON text into a tree that keeps what JSON.parse would
+// lose: a number as its text (12345678901234567890 is not rounded to
+// 12345678901234567000, 1.50e2 stays 1.50e2), and every member of an
+// object in order, a repeated key included. Nodes: {t: "object",
+// members: [[key, node]...]}, {t: "array", items: [node...]},
+// {t: "string", v}, {t: "number", raw}, {t: "literal", raw}. Strings are
+// decoded by JSON.parse of their own token. It throws on text that is not
+// JSON.
+function parseJSON(text) {
+  let i = 0;
+  const ws = /[ \t\n\r]*/y;
+  const num = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+  const skip = () => { ws.lastIndex = i; ws.exec(text); i = ws.lastIndex; };
+  const fail = () => { throw new Error("not JSON at " + i); };
+  const str = () => {
+    const start = i++;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (isNaN(c)) fail();
+      if (c === 0x5c) i += 2;
+      else if (c === 0x22) break;
+      else i++;
+    }
+    i++;
+    return JSON.parse(text.slice(start, i));
+  };
+  const value = (depth) => {
+    if (depth > MAX_JSON_DEPTH) fail();
+    skip();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      const members = [];
+      skip();
+      if (text[i] === "}") { i++; return { t: "object", members }; }
+      for (;;) {
+        skip();
+        if (text[i] !== '"') fail();
+        const key = str();
+        skip();
+        if (text[i++] !== ":") fail();
+        members.push([key, value(depth + 1)]);
+        skip();
+        const d = text[i++];
+        if (d === "}") return { t: "object", members };
+        if (d !== ",") fail();
+      }
+    }
+    if (c === "[") {
+      i++;
+      const items = [];
+      skip();
+      if (text[i] === "]") { i++; return { t: "array", items }; }
+      for (;;) {
+        items.push(value(depth + 1));
+        skip();
+        const d = text[i++];
+        if (d === "]") return { t: "array", items };
+        if (d !== ",") fail();
+      }
+    }
+    if (c === '"') return { t: "string", v: str() };
+    for (const lit of ["true", "false", "null"]) {
+      if (text.startsWith(lit, i)) { i += lit.length; return { t: "literal", raw: lit }; }
+    }
+    num.lastIndex = i;
+    const m = num.exec(text);
+    if (!m) fail();
+    i = num.lastIndex;
+    return { t: "number", raw: m[0] };
+  };
+  const v = value(0);
+  skip();
+  if (i !== text.length) fail();
+  return v;
+}
+
 function jsonTree(value) {
   const budget = { n: MAX_TREE_NODES };
   const root = el("div", { className: "tree" });
@@ -446,32 +581,31 @@ function jsonTree(value) {
 }
 
 function scalar(v) {
-  if (v === null) return el("span", { className: "j-null" }, "null");
-  switch (typeof v) {
-    case "string": return el("span", { className: "j-str" }, JSON.stringify(v));
-    case "number": return el("span", { className: "j-num" }, String(v));
-    case "boolean": return el("span", { className: "j-bool" }, String(v));
+  switch (v.t) {
+    case "string": return el("span", { className: "j-str" }, JSON.stringify(v.v));
+    case "number": return el("span", { className: "j-num" }, v.raw);
+    case "literal": return el("span", { className: v.raw === "null" ? "j-null" : "j-bool" }, v.raw);
   }
-  return el("span", null, String(v));
+  return el("span", null, "");
 }
 
 function node(key, v, budget, depth) {
   budget.n--;
   const label = key === null ? null : el("span", { className: "j-key" }, key + ": ");
-  if (v === null || typeof v !== "object") {
+  if (v.t !== "object" && v.t !== "array") {
     return el("div", { className: "j-leaf" }, label, scalar(v));
   }
-  const arr = Array.isArray(v);
-  const keys = arr ? v.map((_, i) => i) : Object.keys(v);
+  const arr = v.t === "array";
+  const kids = arr ? v.items.map((x, i) => [String(i), x]) : v.members.map(([k, x]) => [JSON.stringify(k), x]);
   const summary = el("summary", null, label, el("span", { className: "note" },
-    arr ? "[" + keys.length + "]" : "{" + keys.length + "}"));
+    arr ? "[" + kids.length + "]" : "{" + kids.length + "}"));
   const det = el("details", { open: depth < 3 }, summary);
-  for (const k of keys) {
+  for (const [k, x] of kids) {
     if (budget.n <= 0) {
       det.append(el("div", { className: "note" }, "…"));
       break;
     }
-    det.append(node(arr ? String(k) : JSON.stringify(k), v[k], budget, depth + 1));
+    det.append(node(k, x, budget, depth + 1));
   }
   return det;
 }
@@ -577,21 +711,120 @@ function openPanel(which) {
   if (which === "edit") {
     const b = state.open.body;
     const ta = $("edit-body");
+    $("header-rows").replaceChildren();
+    $("header-rows").dataset.for = "";
+    $("header-fixed").replaceChildren();
     if (b.encoding === "base64") {
       ta.value = "";
       ta.disabled = true;
       $("edit-preview").disabled = true;
       $("edit-send").disabled = true;
+      $("add-header").disabled = true;
       $("action-out").append(el("p", { className: "note" }, "This body is not UTF-8 text: it cannot be edited here (replay it instead)."));
     } else {
       ta.disabled = false;
       $("edit-preview").disabled = false;
       $("edit-send").disabled = false;
+      $("add-header").disabled = false;
       ta.value = b.text || "";
       ta.dataset.for = state.open.id;
+      headerEditor(state.open);
       ta.focus();
     }
   }
+}
+
+// headerEditor fills the edit panel's header rows: one per value of the
+// delivery's headers, a name and a value box each with a Remove button.
+// The headers the server says no edit may name (framing ones, the
+// signature's, made anew on send) are shown as text with why; a preview
+// with no edits tells which.
+async function headerEditor(d) {
+  const box = $("header-rows");
+  box.dataset.for = "";
+  box.replaceChildren(el("p", { className: "note" }, "reading the headers…"));
+  state.fixed = [];
+  try {
+    const p = await post(idPath(d.id) + "/resend?preview=1", {});
+    state.fixed = p.fixed || [];
+  } catch (e) {
+    $("header-fixed").replaceChildren("Which headers are made anew is not known: " + e.message);
+  }
+  if (!state.open || state.open.id !== d.id) return;
+  const why = new Map(state.fixed.map((f) => [f.name.toLowerCase(), f.reason]));
+  const rows = [];
+  for (const h of d.headers) {
+    for (const v of h.values) {
+      const reason = why.get(h.name.toLowerCase());
+      rows.push(reason ? fixedRow(h.name, v, reason) : headerRow(h.name, v, true));
+    }
+  }
+  box.replaceChildren(...rows);
+  box.dataset.for = d.id;
+  const absent = state.fixed.filter((f) => !d.headers.some((h) => h.name.toLowerCase() === f.name.toLowerCase()));
+  if (absent.length) {
+    $("header-fixed").replaceChildren("Also made anew on send: " + absent.map((f) => f.name).join(", ") + ".");
+  }
+}
+
+function headerRow(name, value, original) {
+  const row = el("div", { className: "hrow" });
+  const n = el("input", { className: "h-name", value: name, spellcheck: false, autocomplete: "off", placeholder: "Name" });
+  n.setAttribute("aria-label", original ? "header name" : "new header name");
+  if (original) {
+    n.readOnly = true;
+    row.dataset.orig = name;
+  }
+  const v = el("input", { className: "h-value", value: value, spellcheck: false, autocomplete: "off", placeholder: "value" });
+  v.setAttribute("aria-label", original ? "value of " + name : "new header value");
+  const rm = el("button", { type: "button", className: "h-remove" }, "Remove");
+  rm.setAttribute("aria-label", "remove " + (name || "this") + " header");
+  rm.addEventListener("click", () => {
+    // Keep the keyboard's place: the next row's value, else Add header.
+    const next = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    const to = next && next.querySelector("input, .h-remove");
+    (to || $("add-header")).focus();
+  });
+  row.append(n, v, rm);
+  return row;
+}
+
+function fixedRow(name, value, reason) {
+  return el("div", { className: "hrow fixed", title: reason },
+    el("span", { className: "h-name" }, name), el("span", { className: "h-value" }, value),
+    el("span", { className: "note" }, "(" + reason + ")"));
+}
+
+const sameValues = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+// headerEdits compares the rows with the delivery's headers: a name whose
+// values changed is set (each value of its rows, in order), one no row
+// names any longer is unset. Fixed headers are no edit.
+function headerEdits(d) {
+  // Until the rows are drawn there is nothing to compare: no edits.
+  if ($("header-rows").dataset.for !== d.id) return { set: [], unset: [] };
+  const fixed = new Set(state.fixed.map((f) => f.name.toLowerCase()));
+  const orig = new Map();
+  for (const h of d.headers) {
+    if (!fixed.has(h.name.toLowerCase())) orig.set(h.name.toLowerCase(), h);
+  }
+  const now = new Map();
+  for (const row of $("header-rows").querySelectorAll(".hrow:not(.fixed)")) {
+    const name = row.querySelector(".h-name").value.trim();
+    if (!name) continue;
+    const k = name.toLowerCase();
+    if (!now.has(k)) now.set(k, { name: name, values: [] });
+    now.get(k).values.push(row.querySelector(".h-value").value);
+  }
+  const set = [], unset = [];
+  for (const [k, h] of orig) if (!now.has(k)) unset.push(h.name);
+  for (const [k, h] of now) {
+    const o = orig.get(k);
+    if (o && sameValues(o.values, h.values)) continue;
+    for (const v of h.values) set.push({ name: o ? o.name : h.name, value: v });
+  }
+  return { set, unset };
 }
 
 function closePanel() {
@@ -606,7 +839,7 @@ function closePanel() {
 }
 
 function busy(on) {
-  for (const id of ["replay-send", "edit-preview", "edit-send"]) $(id).disabled = on;
+  for (const id of ["replay-send", "edit-preview", "edit-send", "add-header"]) $(id).disabled = on;
 }
 
 async function doReplay() {
@@ -629,7 +862,15 @@ async function doReplay() {
 }
 
 function resendRequest() {
-  const req = { body: $("edit-body").value };
+  const d = state.open;
+  const req = {};
+  // A textarea gives line ends as LF: an untouched body is not sent back,
+  // so its bytes (CR LF included) go as they came.
+  const text = $("edit-body").value;
+  if (text !== (d.body.text || "").replace(/\r\n?/g, "\n")) req.body = text;
+  const h = headerEdits(d);
+  if (h.set.length) req.set_headers = h.set;
+  if (h.unset.length) req.unset_headers = h.unset;
   const to = $("edit-to").value.trim();
   if (to) req.to = to;
   return req;
@@ -642,8 +883,14 @@ async function doPreview() {
   busy(true);
   try {
     const p = await post(idPath(d.id) + "/resend?preview=1", resendRequest());
-    out.replaceChildren(el("h3", null, "What would change (nothing sent)"), bodyChanges(p.changes),
+    const kids = [el("h3", null, "What would change (nothing sent)"), el("h3", null, "Headers")];
+    kids.push(p.headers && p.headers.length ? headerChanges(p.headers) : el("p", { className: "note" }, "No header changes."));
+    if (p.fixed && p.fixed.length) {
+      kids.push(el("p", { className: "note" }, "Not edited: " + p.fixed.map((f) => f.name + " (" + f.reason + ")").join("; ") + "."));
+    }
+    kids.push(el("h3", null, "Body"), bodyChanges(p.changes),
       el("p", { className: "note" }, "The edited body: " + fmtSize(p.body.size) + (p.body.json ? ", JSON" : "")));
+    out.replaceChildren(...kids);
   } catch (e) {
     out.replaceChildren(el("p", { className: "bad-text" }, "No preview: " + e.message));
   } finally {
@@ -735,16 +982,19 @@ function diffView(r) {
     for (const f of r.request) t.append(el("tr", null, el("th", { scope: "row" }, f.field), el("td", { className: "del" }, f.old), el("td", { className: "ins" }, f.new)));
     kids.push(el("h3", null, "Request"), t);
   }
-  if (r.headers && r.headers.length) {
-    const t = el("table", { className: "diff" });
-    for (const h of r.headers) {
-      t.append(el("tr", null, el("th", { scope: "row" }, h.name), el("td", { className: "kind" }, h.kind),
-        el("td", { className: "del" }, (h.old || []).join("\n")), el("td", { className: "ins" }, (h.new || []).join("\n"))));
-    }
-    kids.push(el("h3", null, "Headers"), t);
-  }
+  if (r.headers && r.headers.length) kids.push(el("h3", null, "Headers"), headerChanges(r.headers));
   kids.push(el("h3", null, "Body"), bodyChanges(r.body));
   return el("div", { className: "result" }, ...kids);
+}
+
+// headerChanges shows compare.Header changes: name, kind, old, new.
+function headerChanges(headers) {
+  const t = el("table", { className: "diff" });
+  for (const h of headers) {
+    t.append(el("tr", null, el("th", { scope: "row" }, h.name), el("td", { className: "kind" }, h.kind),
+      el("td", { className: "del" }, (h.old || []).join("\n")), el("td", { className: "ins" }, (h.new || []).join("\n"))));
+  }
+  return t;
 }
 
 function rawJSON(v) {
@@ -809,7 +1059,7 @@ function readFilter() {
 }
 
 function typing(t) {
-  return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+  return t && ((t.tagName === "INPUT" && t.type !== "checkbox") || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
 }
 
 function onKey(e) {
@@ -838,6 +1088,9 @@ function onKey(e) {
       if (state.open) openPanel("edit");
       else if (cur()) show(cur().id).then(() => openPanel("edit"));
       break;
+    case "x":
+      if (cur()) pick(cur().id, !state.picked.has(cur().id));
+      break;
     case "m": mark(); break;
     case "d": doDiff(); break;
     default: return;
@@ -857,7 +1110,22 @@ function init() {
     reload();
   });
   $("more").addEventListener("click", loadPage);
+  $("unpick").addEventListener("click", unpickAll);
+  $("add-header").addEventListener("click", () => {
+    const row = headerRow("", "", false);
+    $("header-rows").append(row);
+    row.querySelector(".h-name").focus();
+  });
   $("rows").addEventListener("click", (e) => {
+    if (e.target.closest("td.pick")) {
+      // The box (or its cell) selects; it does not open the delivery.
+      const tr = e.target.closest("tr");
+      if (e.target.tagName !== "INPUT" && tr && state.data.has(tr)) {
+        const id = state.data.get(tr).id;
+        pick(id, !state.picked.has(id));
+      }
+      return;
+    }
     const tr = e.target.closest("tr");
     if (tr && state.data.has(tr)) show(state.data.get(tr).id);
   });
