@@ -37,9 +37,9 @@ type signingFlags struct {
 	privateKeyFile string
 	publicKey      string
 	publicKeyFile  string
-	tolerance  string
-	githubSHA1 bool
-	hmac       signature.HMACConfig
+	tolerance      string
+	githubSHA1     bool
+	hmac           signature.HMACConfig
 }
 
 func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
