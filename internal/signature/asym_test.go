@@ -328,3 +328,25 @@ func TestKeyPairsRedact(t *testing.T) {
 		}
 	}
 }
+
+// TestAsymmetricDiagnosis: a mismatch names another configured endpoint's
+// public key when the delivery verifies under it, and a delivery checked
+// under another scheme is pointed to the asymmetric scheme whose headers
+// it carries.
+func TestAsymmetricDiagnosis(t *testing.T) {
+	body := []byte(`{"event":"processed"}`)
+	for _, s := range asymSchemes(t) {
+		priv, pubs := testKeys(t, s)
+		_, other := testKeys(t, s)
+		m := Message{Header: headerOf(must(Sign(s, priv, SignInput{Body: body, ID: testID, Timestamp: signedAt}))), Body: body}
+		v, err := Verify(s, m, other, VerifyOptions{Now: signedAt, Alternates: []LabeledSecret{{Label: "endpoint staging", Secret: pubs[0]}, {Label: "endpoint hmac", Secret: NewSecret("s3cret")}}})
+		if err != nil || v.Reason != ReasonMismatch || !slices.Contains(v.Hints, "the signature matches the public key of endpoint staging: the delivery was signed for it") {
+			t.Errorf("%s, another endpoint's key: %+v, %v", s.Name(), v, err)
+		}
+		gh, _ := Lookup("github", Options{})
+		v, _ = Verify(gh, m, []Secret{NewSecret("s3cret")}, VerifyOptions{Now: signedAt})
+		if v.Reason != ReasonMissingHeader || !strings.Contains(strings.Join(v.Hints, " "), "try --scheme "+s.Name()) {
+			t.Errorf("%s under github: %+v", s.Name(), v)
+		}
+	}
+}

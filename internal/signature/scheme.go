@@ -1,6 +1,8 @@
 // Package signature signs and verifies webhook deliveries under the schemes
 // providers use (Standard Webhooks, Svix, Stripe, GitHub, Paystack, Shopify,
-// Slack, Flutterwave, and a generic HMAC scheme), and explains failures.
+// Slack, Flutterwave, and a generic HMAC scheme; and, signing with a private
+// key and verifying with a public one, Standard Webhooks v1a, Discord and
+// SendGrid), and explains failures.
 // Bodies are bytes throughout: nothing here parses and re-encodes a payload.
 package signature
 
@@ -66,6 +68,7 @@ type VerifyOptions struct {
 
 // Scheme is one way of signing webhooks. The methods that compute and parse
 // are unexported: new providers are described with the generic hmac scheme.
+// A Scheme is a macScheme (a shared secret) or an asymScheme (a key pair).
 type Scheme interface {
 	// Name is the scheme's identifier, as given to --scheme.
 	Name() string
