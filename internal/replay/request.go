@@ -75,7 +75,8 @@ func (r *run) restore(rec *capture.Record, h http.Header) {
 	if len(rec.Redacted) == 0 && !rec.RedactedQuery {
 		return
 	}
-	if len(r.o.Secrets) == 0 {
+	secret, ok := signature.Restorable(r.o.Secrets)
+	if !ok {
 		if r.o.OnUnrestored != nil {
 			r.mu.Lock()
 			r.o.OnUnrestored(rec)
@@ -83,7 +84,6 @@ func (r *run) restore(rec *capture.Record, h http.Header) {
 		}
 		return
 	}
-	secret := r.o.Secrets[0]
 	signature.RestoreHeaders(h, rec.Redacted, secret)
 	if rec.RedactedQuery {
 		rec.Query = signature.RestoreQuery(rec.Query, secret)

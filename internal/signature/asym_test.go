@@ -350,3 +350,27 @@ func TestAsymmetricDiagnosis(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysAndRedaction: a public key is no secret: the Redactor leaves it
+// in what is kept and shown, so nothing is marked to be put back. A private
+// key is hidden like a secret, and never put back into a request: a replay
+// restores only a shared secret (Restorable), so a delivery kept by a
+// listener that hid a key is never re-sent carrying the private key.
+func TestKeysAndRedaction(t *testing.T) {
+	s, _ := Lookup("discord", Options{})
+	kp, _ := NewKeyPair(s)
+	priv := strings.TrimSpace(kp.Private.Reveal())
+	r := NewRedactor(s, []Secret{NewPrivateKey(priv), NewPublicKey(kp.Public)})
+	if got := r.Text("key " + kp.Public); got != "key "+kp.Public {
+		t.Errorf("a public key was hidden: %q", got)
+	}
+	if got := r.Text("key " + priv); strings.Contains(got, priv[40:60]) {
+		t.Errorf("a private key was shown: %q", got)
+	}
+	if _, ok := Restorable([]Secret{NewPrivateKey(priv), NewPublicKey(kp.Public)}); ok {
+		t.Error("a key is restorable")
+	}
+	if sec, ok := Restorable([]Secret{NewPublicKey(kp.Public), NewSecret("s3cret")}); !ok || sec.Reveal() != "s3cret" {
+		t.Errorf("Restorable = %v, %v; want the shared secret", sec, ok)
+	}
+}
