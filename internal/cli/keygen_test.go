@@ -124,6 +124,28 @@ func TestUnusableKeys(t *testing.T) {
 	}
 }
 
+// TestUnusedKeyFlagIsSaid: with both kinds configured, each scheme takes
+// its own; a flag of the other kind is said to be unused, not ignored
+// silently.
+func TestUnusedKeyFlagIsSaid(t *testing.T) {
+	sandbox(t)
+	writeFile(t, "body.json", []byte(`{"a":1}`))
+	run(t, "", "keygen", "--scheme", "discord", "--out", "dc.pem")
+	t.Setenv("HOOKTOOL_SECRET", "s3cret")
+	code, out, errs := run(t, "", "sign", "--scheme", "github", "--private-key-file", "dc.pem", "--payload", "body.json")
+	if code != ExitOK || !strings.Contains(out, "X-Hub-Signature-256: sha256=") || !strings.Contains(errs, "hooktool: warning: --private-key-file is not used: the github scheme signs with a shared secret") {
+		t.Errorf("github with a key file: %d %q %q", code, out, errs)
+	}
+	code, out, errs = run(t, "", "sign", "--scheme", "discord", "--private-key-file", "dc.pem", "--payload", "body.json")
+	if code != ExitOK || !strings.Contains(out, "X-Signature-Ed25519: ") || errs != "" {
+		t.Errorf("discord with a key file and HOOKTOOL_SECRET set: %d %q %q", code, out, errs)
+	}
+	code, _, errs = run(t, "", "sign", "--scheme", "discord", "--private-key-file", "dc.pem", "--secret", "x", "--payload", "body.json")
+	if code != ExitOK || !strings.Contains(errs, "hooktool: warning: --secret is not used: the discord scheme signs with a key pair") {
+		t.Errorf("discord with --secret: %d %q", code, errs)
+	}
+}
+
 func TestKeygenOptions(t *testing.T) {
 	sandbox(t)
 	var o *KeygenOptions

@@ -182,6 +182,18 @@ func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
 		return usageErr("%v", err)
 	}
 	r.signing.UseScheme(r.scheme)
+	for _, sec := range r.signing.Unused {
+		// A flag given for the other kind of scheme is said, not silently
+		// ignored (a variable or the config may serve other endpoints).
+		if strings.HasPrefix(sec.Source(), "--") {
+			kind := "a shared secret"
+			if signature.Asymmetric(r.scheme) {
+				kind = "a key pair"
+			}
+			app.warn("%s is not used: the %s scheme signs with %s", strings.Fields(sec.Source())[0], r.scheme.Name(), kind)
+			break
+		}
+	}
 	return nil
 }
 
