@@ -527,19 +527,22 @@ func (c *Config) keys(endpoint string) ([]signature.Secret, error) {
 }
 
 // scopePublicKeys reads the public keys of one scope (prefix "" for the
-// top level, "endpoints.NAME." for an endpoint): public_key and
-// public_key_file both, and the best rank of their sources.
+// top level, "endpoints.NAME." for an endpoint) from its best-ranked source
+// (a flag over the environment over the file, as for secrets; public_key
+// and public_key_file both when they rank the same), and that rank.
 func (c *Config) scopePublicKeys(prefix string) ([]signature.Secret, Source, error) {
 	var out []signature.Secret
 	best := FromDefault
-	for _, name := range []string{"public_key", "public_key_file"} {
-		key := prefix + name
-		src, _ := c.source(key)
-		if src == FromDefault {
-			continue
-		}
-		if src.rank() > best.rank() {
+	names := []string{"public_key", "public_key_file"}
+	for _, name := range names {
+		if src, _ := c.source(prefix + name); src.rank() > best.rank() {
 			best = src
+		}
+	}
+	for _, name := range names {
+		key := prefix + name
+		if src, _ := c.source(key); src == FromDefault || src != best {
+			continue
 		}
 		from := c.secretSource(key)
 		if name == "public_key_file" {

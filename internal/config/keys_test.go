@@ -68,8 +68,16 @@ endpoints:
 	if got := sources(sg.Keys); !slices.Equal(got, []string{"config file hooktool.yaml:2: public_key item 1", "config file hooktool.yaml:2: public_key item 2"}) {
 		t.Errorf("top level: keys from %q", got)
 	}
-	// Only the other kind configured: it is handed over, to be refused by name.
+	// Within a scope the best-ranked source wins, as for secrets: the
+	// environment's public key over the file's public_key_file.
 	t.Setenv("HOOKTOOL_PUBLIC_KEY", "whpk_env")
+	write(t, FileName, "public_key_file: keys/lines.txt\n")
+	c, _ = Load(Options{})
+	sg, _ = c.Signing("")
+	if got := sources(sg.Keys); !slices.Equal(got, []string{"HOOKTOOL_PUBLIC_KEY"}) {
+		t.Errorf("top level with HOOKTOOL_PUBLIC_KEY: keys from %q", got)
+	}
+	// Only the other kind configured: it is handed over, to be refused by name.
 	write(t, FileName, "scheme: github\n")
 	c, _ = Load(Options{})
 	sg, _ = c.Signing("")

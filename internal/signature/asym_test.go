@@ -374,3 +374,26 @@ func TestKeysAndRedaction(t *testing.T) {
 		t.Errorf("Restorable = %v, %v; want the shared secret", sec, ok)
 	}
 }
+
+// TestPublicKeysVerifyBeforeThePrivateOne: with a public key configured, a
+// private key beside it (the one that signs) does not verify: the public
+// keys are what the receiver holds. Alone, the private key verifies.
+func TestPublicKeysVerifyBeforeThePrivateOne(t *testing.T) {
+	for _, s := range asymSchemes(t) {
+		priv, pubs := testKeys(t, s)
+		_, other := testKeys(t, s)
+		body := []byte(`{}`)
+		m := Message{Header: headerOf(must(Sign(s, priv, SignInput{Body: body, ID: testID, Timestamp: signedAt}))), Body: body}
+		o := VerifyOptions{Now: signedAt}
+		if v, _ := Verify(s, m, []Secret{priv, other[0]}, o); v.Valid || v.Reason != ReasonMismatch {
+			t.Errorf("%s: the private key verified beside another public key: %+v", s.Name(), v)
+		}
+		if v, _ := Verify(s, m, []Secret{priv}, o); !v.Valid {
+			t.Errorf("%s: the private key alone: %+v", s.Name(), v)
+		}
+		v, _ := Verify(s, m, []Secret{priv, other[0], pubs[0]}, o)
+		if !v.Valid || v.SecretIndex != 2 || v.Message != "signature verifies with public key 2 of 2" {
+			t.Errorf("%s: %+v", s.Name(), v)
+		}
+	}
+}

@@ -372,7 +372,13 @@ type Verifier struct {
 // NewVerifier returns a Verifier, or a *SecretError naming the first secret
 // the scheme cannot use (empty, or not in the scheme's form). With no
 // secrets at all, every verdict is no_secret.
+//
+// For an asymmetric scheme, the public keys verify; a private key among
+// them (the one that signs) verifies only when no public key is given.
 func NewVerifier(s Scheme, secrets []Secret) (*Verifier, error) {
+	if Asymmetric(s) && slices.ContainsFunc(secrets, func(sec Secret) bool { return sec.kind == publicKey }) {
+		secrets = slices.DeleteFunc(slices.Clone(secrets), func(sec Secret) bool { return sec.kind == privateKey })
+	}
 	ks, err := keys(s, secrets)
 	if err != nil {
 		return nil, err
@@ -428,6 +434,9 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 		v.Message = "signature matches"
 		if len(ks) > 1 {
 			v.Message = fmt.Sprintf("signature matches secret %d of %d", matched+1, len(ks))
+			if Asymmetric(s) {
+				v.Message = fmt.Sprintf("signature verifies with %s %d of %d", secrets[matched].kind.noun(), matched+1, len(ks))
+			}
 		}
 		if kh, ok := s.(interface{ keyHint(Secret) string }); ok {
 			if hint := kh.keyHint(secrets[matched]); hint != "" {
