@@ -65,6 +65,15 @@ func TestSignVerifyEveryScheme(t *testing.T) {
 				args = append(args, hmacFlags...)
 				vargs = append(vargs, hmacFlags...)
 			}
+			if s, _ := signature.Lookup(scheme, signature.Options{}); s != nil && signature.Asymmetric(s) {
+				// The key pair keygen makes: the private key signs, the public verifies.
+				code, pub, errs := run(t, "", "keygen", "--scheme", scheme, "--out", scheme+".key")
+				if code != ExitOK {
+					t.Fatalf("keygen: %d %s", code, errs)
+				}
+				args = append(args, "--private-key-file", scheme+".key")
+				vargs = append(vargs, "--public-key", strings.TrimSpace(pub))
+			}
 			code, out, errs := run(t, "", args...)
 			if code != ExitOK {
 				t.Fatalf("sign: %d %s", code, errs)

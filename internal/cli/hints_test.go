@@ -35,6 +35,7 @@ var hintScopes = map[string][]string{
 	"cli/captures_diff.go": {"captures diff"},
 	"cli/verify.go":        {"verify"},
 	"cli/init.go":          {"init"},
+	"cli/keygen.go":        {"keygen"},
 	"cli/inspect.go":       {"inspect"},
 	"cli/events.go":        {"events", "events show"},
 	"cli/scenario.go":      {"scenario list", "scenario run"},

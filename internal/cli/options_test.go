@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,6 +158,36 @@ func TestSignOptions(t *testing.T) {
 		}
 		if o.resolved.scheme.Name() != "shopify" || len(o.resolved.signing.Secrets) != 1 {
 			t.Errorf("scheme %q, %d secrets; want HOOKTOOL_SCHEME's shopify and HOOKTOOL_SECRET", o.resolved.scheme.Name(), len(o.resolved.signing.Secrets))
+		}
+	})
+	t.Run("keys", func(t *testing.T) {
+		// An asymmetric scheme signs and verifies with the keys (the private
+		// key first), an HMAC scheme with the secrets; the other kind is
+		// kept only to be redacted.
+		sandbox(t)
+		writeFile(t, "k.pem", []byte("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f\n-----END PRIVATE KEY-----\n"))
+		env := map[string]string{"HOOKTOOL_SECRET": "s3cret", "HOOKTOOL_PUBLIC_KEY": strings.Repeat("ab", 32)}
+		for _, c := range []struct {
+			scheme  string
+			secrets []string // sources
+			unused  int
+		}{
+			{"discord", []string{"--private-key-file k.pem", "HOOKTOOL_PUBLIC_KEY"}, 1},
+			{"github", []string{"HOOKTOOL_SECRET"}, 2},
+		} {
+			var o *SignOptions
+			code, stderr := seam(t, env, []string{"sign"}, func(app *App) *cobra.Command { return newSignCommand(app, keep(&o)) },
+				"sign", "-s", c.scheme, "--private-key-file", "k.pem")
+			if code != 0 || o == nil {
+				t.Fatalf("%s: exit %d: %s", c.scheme, code, stderr)
+			}
+			var got []string
+			for _, sec := range o.resolved.signing.Secrets {
+				got = append(got, sec.Source())
+			}
+			if !slices.Equal(got, c.secrets) || len(o.resolved.signing.Unused) != c.unused {
+				t.Errorf("%s: secrets from %q, %d unused; want %q, %d", c.scheme, got, len(o.resolved.signing.Unused), c.secrets, c.unused)
+			}
 		}
 	})
 	t.Run("usage errors stop before runF", func(t *testing.T) {

@@ -86,6 +86,7 @@ then defaults. Secrets are never printed.` + exitStatus("success", "the answer i
 		newCapturesCommand(app, nil),
 		newInspectCommand(app, nil),
 		newScenarioCommand(app),
+		newKeygenCommand(app, nil),
 		newVersionCommand(app, nil),
 		newInitCommand(app, nil),
 	)

@@ -33,9 +33,13 @@ type signingFlags struct {
 	scheme     string
 	secret     string
 	secretFile string
-	tolerance  string
-	githubSHA1 bool
-	hmac       signature.HMACConfig
+	// The asymmetric schemes' keys: never the private key itself on argv.
+	privateKeyFile string
+	publicKey      string
+	publicKeyFile  string
+	tolerance      string
+	githubSHA1     bool
+	hmac           signature.HMACConfig
 }
 
 func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
@@ -44,6 +48,9 @@ func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.provider, "provider", "P", "", "provider from the catalog (see hooktool providers); its profile gives the default scheme")
 	fs.StringVar(&f.secret, "secret", "", "the secret itself; visible to other processes in the process list, so prefer HOOKTOOL_SECRET or --secret-file")
 	fs.StringVar(&f.secretFile, "secret-file", "", "read the secret from this file (one a line for rotation: the first signs, any verifies; at most 64 KiB)")
+	fs.StringVar(&f.privateKeyFile, "private-key-file", "", "asymmetric schemes ("+strings.Join(signature.AsymmetricNames(), ", ")+"): the private key that signs (PEM, or whsk_...; see hooktool keygen)")
+	fs.StringVar(&f.publicKey, "public-key", "", "asymmetric schemes: the public key that verifies (whpk_..., hex or base64 DER, as the provider shows it)")
+	fs.StringVar(&f.publicKeyFile, "public-key-file", "", "asymmetric schemes: read the public key(s) that verify from this file (PEM blocks, or one a line)")
 	fs.BoolVar(&f.githubSHA1, "github-sha1", false, "github scheme: also send and accept the legacy X-Hub-Signature: sha1= header")
 	fs.StringVar(&f.hmac.Header, "hmac-header", "", "hmac scheme: the header that carries the signature")
 	fs.StringVar(&f.hmac.Hash, "hmac-hash", "", "hmac scheme: sha1, sha256 (default) or sha512")
@@ -78,6 +85,9 @@ var signingBindings = []string{
 	"scheme", "scheme",
 	"secret", "secret",
 	"secret_file", "secret-file",
+	"private_key_file", "private-key-file",
+	"public_key", "public-key",
+	"public_key_file", "public-key-file",
 	"tolerance", "tolerance",
 	"github_sha1", "github-sha1",
 	"hmac.header", "hmac-header",
@@ -117,7 +127,7 @@ func (r *resolvedSigning) redactor() *signature.Redactor {
 				others = append(others, alt.Secret)
 			}
 		}
-		r.redact = signature.NewRedactor(r.scheme, r.signing.Secrets, others)
+		r.redact = signature.NewRedactor(r.scheme, r.signing.Secrets, r.signing.Unused, others)
 	})
 	return r.redact
 }
@@ -162,6 +172,7 @@ func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
 		}
 	}
 	if r.signing.Scheme == "" {
+		r.signing.UseScheme(nil)
 		return &exitError{code: ExitError, err: fmt.Errorf("%w: give --scheme (%s), --provider, or --endpoint with a scheme in the config", errNoScheme, strings.Join(signature.Names(), ", ")), hints: []string{"see --help for usage"}}
 	}
 	if r.scheme, err = signature.Lookup(r.signing.Scheme, r.signing.Options); err != nil {
@@ -169,6 +180,19 @@ func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
 			return unknownNameErr(err, r.signing.Scheme, signature.Names(), "see --help for usage")
 		}
 		return usageErr("%v", err)
+	}
+	r.signing.UseScheme(r.scheme)
+	for _, sec := range r.signing.Unused {
+		// A flag given for the other kind of scheme is said, not silently
+		// ignored (a variable or the config may serve other endpoints).
+		if strings.HasPrefix(sec.Source(), "--") {
+			kind := "a shared secret"
+			if signature.Asymmetric(r.scheme) {
+				kind = "a key pair"
+			}
+			app.warn("%s is not used: the %s scheme signs with %s", strings.Fields(sec.Source())[0], r.scheme.Name(), kind)
+			break
+		}
 	}
 	return nil
 }
@@ -244,6 +268,13 @@ func unusableSecret(err error) error {
 func (r *resolvedSigning) needSecrets(verb string) error {
 	if len(r.signing.Secrets) > 0 {
 		return nil
+	}
+	if r.scheme != nil && signature.Asymmetric(r.scheme) {
+		what, where := "public key", "HOOKTOOL_PUBLIC_KEY, --public-key, --public-key-file, or public_key: in the config file"
+		if verb == "sign" {
+			what, where = "private key", "--private-key-file, HOOKTOOL_PRIVATE_KEY_FILE, or private_key_file: in the config file (`hooktool keygen --scheme "+r.scheme.Name()+"` makes a pair to test with)"
+		}
+		return failErr(fmt.Errorf("no %s to %s with: the %s scheme is asymmetric", what, verb, r.scheme.Name()), "set "+where)
 	}
 	where := "HOOKTOOL_SECRET, --secret-file, or secret: in the config file"
 	if r.endpoint != "" {

@@ -92,8 +92,37 @@ type Signing struct {
 	// top-level scheme (env, file) is only a fallback.
 	SchemeExplicit bool
 	Options        signature.Options
-	Secrets        []signature.Secret
-	Tolerance      time.Duration
+	// Secrets are what the scheme signs and verifies with (UseScheme):
+	// shared secrets for an HMAC scheme, keys for an asymmetric one.
+	Secrets []signature.Secret
+	// Keys are the asymmetric schemes' keys: the private key
+	// (private_key_file) first when there is one, then the public keys
+	// (public_key, public_key_file).
+	Keys []signature.Secret
+	// Unused are the secrets or keys configured that the scheme does not
+	// use: kept out of what is shown all the same.
+	Unused    []signature.Secret
+	Tolerance time.Duration
+}
+
+// UseScheme makes Secrets what scheme s signs and verifies with: the keys
+// for an asymmetric scheme, the shared secrets for the others (and for no
+// scheme). When only the other kind is configured, Secrets is that kind,
+// so that the scheme refuses it by name (an HMAC secret given to an Ed25519
+// scheme, a key file given to github) rather than finding nothing.
+func (sg *Signing) UseScheme(s signature.Scheme) {
+	secrets, keys := sg.Secrets, sg.Keys
+	if sg.Unused != nil {
+		return // already chosen
+	}
+	mine, other := secrets, keys
+	if s != nil && signature.Asymmetric(s) {
+		mine, other = keys, secrets
+	}
+	if len(mine) == 0 {
+		mine, other = other, nil
+	}
+	sg.Secrets, sg.Unused = mine, append([]signature.Secret{}, other...)
 }
 
 // Config is the effective configuration of one invocation.
@@ -125,7 +154,7 @@ type Options struct {
 
 // Keys a config file may set at the top level and per endpoint.
 var (
-	signingKeys  = []string{"scheme", "secret", "secrets", "secret_file", "secret_env", "tolerance", "github_sha1", "hmac.header", "hmac.hash", "hmac.encoding", "hmac.prefix", "hmac.template", "hmac.id_header", "hmac.timestamp_header", "hmac.secret_encoding"}
+	signingKeys  = []string{"scheme", "secret", "secrets", "secret_file", "secret_env", "private_key_file", "public_key", "public_key_file", "tolerance", "github_sha1", "hmac.header", "hmac.hash", "hmac.encoding", "hmac.prefix", "hmac.template", "hmac.id_header", "hmac.timestamp_header", "hmac.secret_encoding"}
 	endpointKeys = append([]string{"provider", "url", "callback_url", "routes"}, signingKeys...)
 	topKeys      = append([]string{"catalog", "endpoint", "provider"}, signingKeys...)
 )
@@ -278,7 +307,7 @@ func checkKinds(file string, data []byte) (map[string]int, error) {
 				if err := checkRoutes(file, key, v); err != nil {
 					return err
 				}
-			case rel == "" && (name == "secret" || name == "secrets"):
+			case rel == "" && (name == "secret" || name == "secrets" || name == "public_key"):
 				ok := v.Kind == yaml.ScalarNode || v.Kind == yaml.SequenceNode
 				for _, x := range v.Content {
 					ok = ok && x.Kind == yaml.ScalarNode
@@ -529,8 +558,142 @@ func (c *Config) signing(endpoint string) (Signing, error) {
 	} {
 		*dst = c.v.GetString(c.pick(endpoint, key))
 	}
-	sg.Secrets, err = c.secrets(endpoint)
+	if sg.Secrets, err = c.secrets(endpoint); err != nil {
+		return sg, err
+	}
+	sg.Keys, err = c.keys(endpoint)
 	return sg, err
+}
+
+// keys resolves the asymmetric keys: the private key file, then the public
+// keys, each where pick finds it (a flag, the endpoint, the top level).
+func (c *Config) keys(endpoint string) ([]signature.Secret, error) {
+	var out []signature.Secret
+	if key := c.pick(endpoint, "private_key_file"); c.set(key) {
+		k, err := ReadKeyFile(c.path(key), signature.NewPrivateKey)
+		if err != nil {
+			return nil, err
+		}
+		if len(k) > 1 {
+			return nil, fmt.Errorf("private key file %s holds %d keys: one signs, so give one", c.path(key), len(k))
+		}
+		out = append(out, k[0].From(c.secretSource(key)+" "+k[0].Source()))
+	}
+	top, topSrc, err := c.scopePublicKeys("")
+	if topSrc == FromFlag || endpoint == "" {
+		return append(out, top...), err
+	}
+	if ep, epSrc, err := c.scopePublicKeys("endpoints." + endpoint + "."); epSrc != FromDefault {
+		return append(out, ep...), err
+	}
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, top...)
+	return out, nil
+}
+
+// scopePublicKeys reads the public keys of one scope (prefix "" for the
+// top level, "endpoints.NAME." for an endpoint) from its best-ranked source
+// (a flag over the environment over the file, as for secrets; public_key
+// and public_key_file both when they rank the same), and that rank.
+func (c *Config) scopePublicKeys(prefix string) ([]signature.Secret, Source, error) {
+	var out []signature.Secret
+	best := FromDefault
+	names := []string{"public_key", "public_key_file"}
+	for _, name := range names {
+		if src, _ := c.source(prefix + name); src.rank() > best.rank() {
+			best = src
+		}
+	}
+	for _, name := range names {
+		key := prefix + name
+		if src, _ := c.source(key); src == FromDefault || src != best {
+			continue
+		}
+		from := c.secretSource(key)
+		if name == "public_key_file" {
+			ks, err := ReadKeyFile(c.path(key), signature.NewPublicKey)
+			if err != nil {
+				return nil, best, err
+			}
+			for _, k := range ks {
+				out = append(out, k.From(from+" "+k.Source()))
+			}
+			continue
+		}
+		var values []string
+		switch val := c.v.Get(key).(type) {
+		case string:
+			values = []string{val}
+		case []any:
+			for _, x := range val {
+				values = append(values, fmt.Sprint(x))
+			}
+		case []string:
+			values = val
+		}
+		for i, v := range values {
+			item := from
+			if len(values) > 1 {
+				item = fmt.Sprintf("%s item %d", from, i+1)
+			}
+			if strings.TrimSpace(v) == "" {
+				return nil, best, c.inFile(key, fmt.Errorf("%s is empty", key))
+			}
+			out = append(out, signature.NewPublicKey(v).From(item))
+		}
+	}
+	return out, best, nil
+}
+
+// ReadKeyFile reads keys from a file: PEM blocks, or else one key a line
+// (whpk_…, hex, base64 DER), blank lines and lines starting with # skipped.
+// Each key's Source is "PATH" for one PEM block or "PATH line N".
+func ReadKeyFile(path string, kind func(string) signature.Secret) ([]signature.Secret, error) {
+	data, err := userfile.Read(path, userfile.MaxSecret)
+	if err != nil {
+		return nil, fmt.Errorf("key file: %w", err)
+	}
+	var out []signature.Secret
+	text := string(data)
+	if strings.Contains(text, "-----BEGIN") {
+		// Each block from its BEGIN line to its END line, as written.
+		for n := 1; ; n++ {
+			start := strings.Index(text, "-----BEGIN")
+			if start < 0 {
+				break
+			}
+			end := strings.Index(text[start:], "-----END")
+			if end < 0 {
+				out = append(out, kind(text[start:]).From(fmt.Sprintf("%s block %d", path, n)))
+				break
+			}
+			stop := start + end + len("-----END")
+			if nl := strings.Index(text[stop:], "\n"); nl >= 0 {
+				stop += nl
+			} else {
+				stop = len(text)
+			}
+			out = append(out, kind(text[start:stop]).From(fmt.Sprintf("%s block %d", path, n)))
+			text = text[stop:]
+		}
+		if len(out) == 1 {
+			out[0] = out[0].From(path)
+		}
+		return out, nil
+	}
+	for n, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, kind(line).From(fmt.Sprintf("%s line %d", path, n+1)))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("key file %s holds no key", path)
+	}
+	return out, nil
 }
 
 // ParseTolerance reads a tolerance: a Go duration ("5m", "300s") or a
@@ -701,6 +864,9 @@ func (c *Config) Alternates(chosen string) []signature.LabeledSecret {
 		secrets, err := c.secrets(name)
 		if err != nil {
 			continue // reported when that endpoint is used
+		}
+		if keys, err := c.keys(name); err == nil {
+			secrets = append(secrets, keys...)
 		}
 		for i, s := range secrets {
 			label := "endpoint " + name

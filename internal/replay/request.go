@@ -94,7 +94,8 @@ func (r *run) restore(rec *capture.Record, h http.Header) {
 	if len(rec.Redacted) == 0 && !rec.RedactedQuery {
 		return
 	}
-	if len(r.o.Secrets) == 0 {
+	secret, ok := signature.Restorable(r.o.Secrets)
+	if !ok {
 		if r.o.OnUnrestored != nil {
 			r.mu.Lock()
 			r.o.OnUnrestored(rec)
@@ -102,7 +103,6 @@ func (r *run) restore(rec *capture.Record, h http.Header) {
 		}
 		return
 	}
-	secret := r.o.Secrets[0]
 	signature.RestoreHeaders(h, rec.Redacted, secret)
 	if rec.RedactedQuery {
 		rec.Query = signature.RestoreQuery(rec.Query, secret)

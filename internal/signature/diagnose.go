@@ -105,39 +105,42 @@ func indentBound(b []byte, w int) int64 {
 
 // diagnose looks for the usual causes of a mismatch: a changed body, another
 // configured secret, a secret used in the wrong form, or another scheme.
-func diagnose(s Scheme, secrets []Secret, ks []*macKey, p signed, m Message, o VerifyOptions) []string {
+func diagnose(s Scheme, secrets []Secret, ks []checkKey, p signed, m Message, o VerifyOptions) []string {
 	var hints []string
 variants:
 	for _, v := range bodyVariants {
 		for _, b := range v.apply(m.Body) {
-			if matchKeys(s, ks, p, b, m.URL) >= 0 {
+			if matchKeys(ks, p, b, m.URL) >= 0 {
 				hints = append(hints, v.hint)
 				break variants
 			}
 		}
 	}
 	for _, alt := range o.Alternates {
-		k, err := s.key(alt.Secret)
-		if err == nil && !alt.Secret.IsZero() && matchKeys(s, []*macKey{newMacKey(k)}, p, m.Body, m.URL) >= 0 {
-			hints = append(hints, "the signature matches the secret of "+alt.Label+": the delivery was signed for it")
+		k, err := checkKeyOf(s, alt.Secret)
+		if err == nil && matchKeys([]checkKey{k}, p, m.Body, m.URL) >= 0 {
+			hints = append(hints, "the signature matches the "+alt.Secret.kind.noun()+" of "+alt.Label+": the delivery was signed for it")
 		}
 	}
-	if _, ok := s.(standard); ok {
+	if std, ok := s.(standard); ok {
 		// Stripe's secrets look like Standard Webhooks ones (whsec_...) but
 		// are used as raw bytes; a sender may have done the same.
-		raw := make([]*macKey, len(secrets))
+		raw := make([]checkKey, len(secrets))
 		for i, sec := range secrets {
 			k, _ := rawKey(sec)
-			raw[i] = newMacKey(k)
+			raw[i] = macCheck{s: std, k: newMacKey(k)}
 		}
-		if matchKeys(s, raw, p, m.Body, m.URL) >= 0 {
+		if matchKeys(raw, p, m.Body, m.URL) >= 0 {
 			hints = append(hints, "the signature matches the secret used as raw bytes: the sender did not base64-decode the part after whsec_")
 		}
+	}
+	if a, ok := s.(asymScheme); ok && len(hints) == 0 {
+		hints = append(hints, mismatchHint(a))
 	}
 	for _, other := range otherSchemes(s, m.Header) {
 		op, _ := other.parse(m.Header)
 		oks, err := keys(other, secrets)
-		if err == nil && matchKeys(other, oks, op, m.Body, m.URL) >= 0 {
+		if err == nil && matchKeys(oks, op, m.Body, m.URL) >= 0 {
 			hints = append(hints, "the request also carries "+op.header+", and it verifies under --scheme "+other.Name())
 		}
 	}

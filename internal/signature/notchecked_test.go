@@ -16,7 +16,7 @@ func TestNotChecked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		secret := NewSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+		secret, _ := testKeys(t, s)
 		fields, err := Sign(s, secret, SignInput{Body: body, ID: "msg_1", Timestamp: time.Unix(1700000000, 0)})
 		if err != nil {
 			t.Fatal(name, err)

@@ -39,6 +39,9 @@ func NewRedactor(s Scheme, secrets ...[]Secret) *Redactor {
 	seen := map[string]bool{}
 	for _, list := range secrets {
 		for _, sec := range list {
+			if sec.kind == publicKey {
+				continue // not a secret: hiding it would only mark it to be put back
+			}
 			if v := sec.Reveal(); v != "" && !seen[v] {
 				seen[v] = true
 				r.secrets = append(r.secrets, v)
@@ -299,6 +302,18 @@ func unhex(c byte) byte {
 		return c - 'a' + 10
 	}
 	return c - 'A' + 10
+}
+
+// Restorable is the secret a replay puts back where the Redactor hid one
+// (RestoreHeaders, RestoreQuery): the first shared secret of secrets. A key
+// is never put back: a request must not carry a private key.
+func Restorable(secrets []Secret) (Secret, bool) {
+	for _, sec := range secrets {
+		if !sec.IsKey() && !sec.IsZero() {
+			return sec, true
+		}
+	}
+	return Secret{}, false
 }
 
 // RestoreHeaders puts secret back where Headers put "[redacted]", in the

@@ -42,7 +42,7 @@ func TestREADMESchemesTable(t *testing.T) {
 		section = section[:end+3]
 	}
 	var rows []string
-	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z][a-z-]*)` \\|").FindAllStringSubmatch(section, -1) {
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z][a-z0-9-]*)` \\|").FindAllStringSubmatch(section, -1) {
 		if !slices.Contains(rows, m[1]) {
 			rows = append(rows, m[1])
 		}

@@ -1,6 +1,8 @@
 // Package signature signs and verifies webhook deliveries under the schemes
 // providers use (Standard Webhooks, Svix, Stripe, GitHub, Paystack, Shopify,
-// Slack, Flutterwave, and a generic HMAC scheme), and explains failures.
+// Slack, Flutterwave, and a generic HMAC scheme; and, signing with a private
+// key and verifying with a public one, Standard Webhooks v1a, Discord and
+// SendGrid), and explains failures.
 // Bodies are bytes throughout: nothing here parses and re-encodes a payload.
 package signature
 
@@ -66,6 +68,7 @@ type VerifyOptions struct {
 
 // Scheme is one way of signing webhooks. The methods that compute and parse
 // are unexported: new providers are described with the generic hmac scheme.
+// A Scheme is a macScheme (a shared secret) or an asymScheme (a key pair).
 type Scheme interface {
 	// Name is the scheme's identifier, as given to --scheme.
 	Name() string
@@ -77,11 +80,17 @@ type Scheme interface {
 	UsesID() bool
 	UsesTimestamp() bool
 
-	key(Secret) ([]byte, error)
-	sign(key *macKey, id, ts string, body []byte, url string) []HeaderField
 	// parse finds the signed parts in the headers; it returns a failed
 	// verdict when a header is missing or malformed.
 	parse(h http.Header) (signed, *Verdict)
+}
+
+// macScheme is a scheme whose sender and receiver share a secret: the
+// receiver computes the same MAC and compares.
+type macScheme interface {
+	Scheme
+	key(Secret) ([]byte, error)
+	sign(key *macKey, id, ts string, body []byte, url string) []HeaderField
 	// mac computes the expected signature bytes for what parse found.
 	mac(key *macKey, p signed, body []byte, url string) []byte
 }
@@ -136,6 +145,9 @@ var registry = []struct {
 	{"slack", nil, func(Options) (Scheme, error) { return slack{}, nil }},
 	{"flutterwave", nil, func(Options) (Scheme, error) { return flutterwave{}, nil }},
 	{"hmac", nil, func(o Options) (Scheme, error) { return NewHMAC(o.HMAC) }},
+	{"standard-webhooks-v1a", []string{"standardwebhooks-v1a", "v1a"}, func(Options) (Scheme, error) { return standardV1a{standardWebhooks()}, nil }},
+	{"discord", []string{"ed25519"}, func(Options) (Scheme, error) { return discord{}, nil }},
+	{"sendgrid", []string{"ecdsa-p256"}, func(Options) (Scheme, error) { return sendgrid{}, nil }},
 }
 
 // Names lists the scheme identifiers, sorted.
@@ -178,35 +190,83 @@ func (e *SecretError) Error() string {
 
 func (e *SecretError) Unwrap() error { return e.Err }
 
-// keys derives the MAC keys of secrets; the first that cannot be used is a
-// *SecretError.
-func keys(s Scheme, secrets []Secret) ([]*macKey, error) {
-	out := make([]*macKey, 0, len(secrets))
-	for i, sec := range secrets {
-		var k []byte
-		var err error
-		if sec.IsZero() {
-			// An empty key is no secret: anyone can compute its MAC.
-			err = errors.New("it is empty")
-		} else {
-			k, err = s.key(sec)
+// checkKey is a decoded secret or public key: it tells whether one of the
+// signatures parse found is a signature of the message under it.
+type checkKey interface {
+	matches(p signed, body []byte, url string) bool
+}
+
+// macCheck checks by computing the MAC and comparing in constant time.
+type macCheck struct {
+	s macScheme
+	k *macKey
+}
+
+func (c macCheck) matches(p signed, body []byte, url string) bool {
+	want := c.s.mac(c.k, p, body, url)
+	for _, got := range p.sigs {
+		if hmac.Equal(want, got) {
+			return true
 		}
+	}
+	return false
+}
+
+// checkKeyOf decodes one secret or key for checking signatures of s.
+func checkKeyOf(s Scheme, sec Secret) (checkKey, error) {
+	if sec.IsZero() {
+		// An empty key is no secret: anyone can compute its MAC.
+		return nil, errors.New("it is empty")
+	}
+	switch s := s.(type) {
+	case asymScheme:
+		pub, err := verifyingKey(s, sec)
+		if err != nil {
+			return nil, err
+		}
+		return pubCheck{s: s, pub: pub}, nil
+	case macScheme:
+		if sec.IsKey() {
+			return nil, keyForSharedSecret(s, sec)
+		}
+		k, err := s.key(sec)
+		if err != nil {
+			return nil, err
+		}
+		return macCheck{s: s, k: newMacKey(k)}, nil
+	}
+	return nil, fmt.Errorf("the %s scheme neither signs nor checks", s.Name())
+}
+
+// keys decodes secrets for checking signatures of s; the first that cannot
+// be used is a *SecretError.
+func keys(s Scheme, secrets []Secret) ([]checkKey, error) {
+	out := make([]checkKey, 0, len(secrets))
+	for i, sec := range secrets {
+		k, err := checkKeyOf(s, sec)
 		if err != nil {
 			return nil, &SecretError{Secret: secretName(sec, i, len(secrets)), Scheme: s.Name(), Err: err}
 		}
-		out = append(out, newMacKey(k))
+		out = append(out, k)
 	}
 	return out, nil
 }
 
+// keyForSharedSecret is the error of a private or public key given to a
+// scheme that signs with a shared secret.
+func keyForSharedSecret(s Scheme, sec Secret) error {
+	return fmt.Errorf("it is a %s, and the %s scheme signs with a shared secret (secret, secret_file, HOOKTOOL_SECRET); keys are for %s", sec.kind.noun(), s.Name(), strings.Join(AsymmetricNames(), ", "))
+}
+
 func secretName(sec Secret, i, n int) string {
+	noun := sec.kind.noun()
 	switch {
 	case sec.Source() != "":
-		return "the secret from " + sec.Source()
+		return "the " + noun + " from " + sec.Source()
 	case n > 1:
-		return fmt.Sprintf("secret %d of %d", i+1, n)
+		return fmt.Sprintf("%s %d of %d", noun, i+1, n)
 	}
-	return "the secret"
+	return "the " + noun
 }
 
 // Sign computes the headers that carry a signature of in under secret.
@@ -218,27 +278,57 @@ func Sign(s Scheme, secret Secret, in SignInput) ([]HeaderField, error) {
 	return g.Sign(in)
 }
 
-// Signer signs many messages with one scheme and secret, decoding the
-// secret once and reusing keyed HMAC states (replay --resign signs every
-// delivery). It is safe for concurrent use.
+// Signer signs many messages with one scheme and secret (or private key),
+// decoding it once and reusing keyed HMAC states (replay --resign signs
+// every delivery). It is safe for concurrent use.
 type Signer struct {
-	s Scheme
-	k *macKey
+	s    Scheme
+	sign func(id, ts string, body []byte, url string) ([]HeaderField, error)
 }
 
 // NewSigner returns a Signer, or a *SecretError when the scheme cannot use
-// the secret (empty, or not in the scheme's form).
+// the secret (empty, not in the scheme's form, a public key, a key given to
+// a scheme that signs with a shared secret or the other way round).
 func NewSigner(s Scheme, secret Secret) (*Signer, error) {
-	ks, err := keys(s, []Secret{secret})
+	sign, err := signerOf(s, secret)
 	if err != nil {
-		return nil, err
+		return nil, &SecretError{Secret: secretName(secret, 0, 1), Scheme: s.Name(), Err: err}
 	}
-	return &Signer{s: s, k: ks[0]}, nil
+	return &Signer{s: s, sign: sign}, nil
+}
+
+func signerOf(s Scheme, sec Secret) (func(id, ts string, body []byte, url string) ([]HeaderField, error), error) {
+	if sec.IsZero() {
+		return nil, errors.New("it is empty")
+	}
+	switch s := s.(type) {
+	case asymScheme:
+		priv, err := signingKey(s, sec)
+		if err != nil {
+			return nil, err
+		}
+		return func(id, ts string, body []byte, _ string) ([]HeaderField, error) {
+			return s.signWith(priv, id, ts, body)
+		}, nil
+	case macScheme:
+		if sec.IsKey() {
+			return nil, keyForSharedSecret(s, sec)
+		}
+		b, err := s.key(sec)
+		if err != nil {
+			return nil, err
+		}
+		k := newMacKey(b)
+		return func(id, ts string, body []byte, url string) ([]HeaderField, error) {
+			return s.sign(k, id, ts, body, url), nil
+		}, nil
+	}
+	return nil, fmt.Errorf("the %s scheme does not sign", s.Name())
 }
 
 // Sign computes the headers that carry a signature of in.
 func (g *Signer) Sign(in SignInput) ([]HeaderField, error) {
-	s, k := g.s, g.k
+	s := g.s
 	if s.UsesID() && in.ID == "" {
 		return nil, errors.New("this scheme signs an id, and none was given")
 	}
@@ -249,7 +339,7 @@ func (g *Signer) Sign(in SignInput) ([]HeaderField, error) {
 		}
 		ts = strconv.FormatInt(in.Timestamp.Unix(), 10)
 	}
-	return s.sign(k, in.ID, ts, in.Body, in.URL), nil
+	return g.sign(in.ID, ts, in.Body, in.URL)
 }
 
 // Verify checks m against secrets (any one may match; rotation puts the new
@@ -276,13 +366,19 @@ func SignsURL(s Scheme) bool {
 type Verifier struct {
 	s       Scheme
 	secrets []Secret
-	ks      []*macKey
+	ks      []checkKey
 }
 
 // NewVerifier returns a Verifier, or a *SecretError naming the first secret
 // the scheme cannot use (empty, or not in the scheme's form). With no
 // secrets at all, every verdict is no_secret.
+//
+// For an asymmetric scheme, the public keys verify; a private key among
+// them (the one that signs) verifies only when no public key is given.
 func NewVerifier(s Scheme, secrets []Secret) (*Verifier, error) {
+	if Asymmetric(s) && slices.ContainsFunc(secrets, func(sec Secret) bool { return sec.kind == publicKey }) {
+		secrets = slices.DeleteFunc(slices.Clone(secrets), func(sec Secret) bool { return sec.kind == privateKey })
+	}
 	ks, err := keys(s, secrets)
 	if err != nil {
 		return nil, err
@@ -302,7 +398,7 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 	if len(secrets) == 0 {
 		return fail(s.Name(), ReasonNoSecret, p.header, "no secret is configured to check the signature with")
 	}
-	matched := matchKeys(s, ks, p, m.Body, m.URL)
+	matched := matchKeys(ks, p, m.Body, m.URL)
 	v := Verdict{Scheme: s.Name(), Header: p.header, SecretIndex: matched + 1}
 	var ahead string // a hint: a timestamp ahead that the scheme's libraries accept
 	if p.hasTS {
@@ -338,9 +434,17 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 		v.Message = "signature matches"
 		if len(ks) > 1 {
 			v.Message = fmt.Sprintf("signature matches secret %d of %d", matched+1, len(ks))
+			if Asymmetric(s) {
+				v.Message = fmt.Sprintf("signature verifies with %s %d of %d", secrets[matched].kind.noun(), matched+1, len(ks))
+			}
 		}
 		if kh, ok := s.(interface{ keyHint(Secret) string }); ok {
 			if hint := kh.keyHint(secrets[matched]); hint != "" {
+				v.Hints = append(v.Hints, hint)
+			}
+		}
+		if a, ok := s.(asymScheme); ok {
+			if hint := privateAsPublicHint(a, secrets[matched]); hint != "" {
 				v.Hints = append(v.Hints, hint)
 			}
 		}
@@ -353,6 +457,12 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 	v.Message = "signature does not match the body"
 	if len(ks) > 1 {
 		v.Message = fmt.Sprintf("signature matches none of the %d secrets", len(ks))
+	}
+	if _, ok := s.(asymScheme); ok {
+		v.Message = "signature does not verify with the public key"
+		if len(ks) > 1 {
+			v.Message = fmt.Sprintf("signature verifies with none of the %d public keys", len(ks))
+		}
 	}
 	v.Hints = append(p.hints, diagnose(s, secrets, ks, p, m, o)...)
 	if ahead != "" {
@@ -368,15 +478,12 @@ func ageOnly(s Scheme) bool {
 	return ok && a.ageOnly()
 }
 
-// matchKeys returns the index of the first key whose MAC equals one of the
-// candidate signatures, or -1. Comparisons are constant-time.
-func matchKeys(s Scheme, ks []*macKey, p signed, body []byte, url string) int {
+// matchKeys returns the index of the first key under which one of the
+// candidate signatures verifies, or -1. MACs are compared in constant time.
+func matchKeys(ks []checkKey, p signed, body []byte, url string) int {
 	for i, k := range ks {
-		want := s.mac(k, p, body, url)
-		for _, got := range p.sigs {
-			if hmac.Equal(want, got) {
-				return i
-			}
+		if k.matches(p, body, url) {
+			return i
 		}
 	}
 	return -1

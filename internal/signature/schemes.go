@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -48,7 +50,12 @@ func (s standard) HeaderNames() []string { return []string{s.idHeader, s.tsHeade
 func (standard) UsesID() bool            { return true }
 func (standard) UsesTimestamp() bool     { return true }
 
-func (s standard) key(sec Secret) ([]byte, error) { return base64Key(sec) }
+func (s standard) key(sec Secret) ([]byte, error) {
+	if v := sec.Reveal(); strings.HasPrefix(v, "whsk_") || strings.HasPrefix(v, "whpk_") {
+		return nil, errors.New("it is a Standard Webhooks Ed25519 key (" + v[:5] + "…), not a whsec_ secret: v1a signatures are checked with --scheme standard-webhooks-v1a and a public key")
+	}
+	return base64Key(sec)
+}
 
 // hasAll reports whether every one of names has a value in h.
 func hasAll(h http.Header, names []string) bool {
@@ -82,7 +89,12 @@ func (s standard) sign(key *macKey, id, ts string, body []byte, _ string) []Head
 	}
 }
 
-func (s standard) parse(h http.Header) (signed, *Verdict) {
+func (s standard) parse(h http.Header) (signed, *Verdict) { return s.parseVersion(h, "v1") }
+
+// parseVersion reads the signatures of one version ("v1": HMAC-SHA256,
+// "v1a": Ed25519) from the space-separated list; entries of other versions
+// are skipped, as the libraries skip them, and named when none is left.
+func (s standard) parseVersion(h http.Header, want string) (signed, *Verdict) {
 	if s.unbranded && !hasAll(h, s.HeaderNames()) {
 		// Svix's libraries read the svix-* headers when all three are
 		// there, and else the unbranded webhook-* ones.
@@ -107,7 +119,7 @@ func (s standard) parse(h http.Header) (signed, *Verdict) {
 		if !ok {
 			continue
 		}
-		if version != "v1" {
+		if version != want {
 			versions = append(versions, version)
 			continue
 		}
@@ -118,10 +130,20 @@ func (s standard) parse(h http.Header) (signed, *Verdict) {
 	switch {
 	case len(p.sigs) > 0:
 		return p, nil
+	case len(versions) > 0 && want == "v1":
+		bad := unsupported(s.sigHeader, "only "+strings.Join(versions, ", ")+" signatures, and hooktool checks v1 (HMAC-SHA256)")
+		if slices.Contains(versions, "v1a") && s.name == "standard-webhooks" {
+			bad.Hints = append(bad.Hints, "v1a signatures are Ed25519: check them with --scheme standard-webhooks-v1a and the sender's whpk_ public key (--public-key)")
+		}
+		return p, bad
 	case len(versions) > 0:
-		return p, unsupported(s.sigHeader, "only "+strings.Join(versions, ", ")+" signatures, and hooktool checks v1 (HMAC-SHA256)")
+		bad := unsupported(s.sigHeader, "only "+strings.Join(versions, ", ")+" signatures, and the "+s.name+"-v1a scheme checks v1a (Ed25519)")
+		if slices.Contains(versions, "v1") {
+			bad.Hints = append(bad.Hints, "v1 signatures are HMAC-SHA256: check them with --scheme "+s.name+" and the whsec_ secret")
+		}
+		return p, bad
 	}
-	return p, malformed(s.sigHeader, `expected space-separated "v1,<base64>" signatures`)
+	return p, malformed(s.sigHeader, `expected space-separated "`+want+`,<base64>" signatures`)
 }
 
 // stripe: Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>...], HMAC-SHA256 of

@@ -21,6 +21,30 @@ import (
 type Secret struct {
 	value  *string
 	source string
+	kind   keyKind
+}
+
+// keyKind says what a Secret holds: a shared secret (HMAC schemes), or one
+// half of an asymmetric key pair. Where the value came from decides it
+// (secret: or private_key_file:), not what it looks like, so a key given in
+// the wrong place is refused by name rather than guessed at.
+type keyKind uint8
+
+const (
+	sharedSecret keyKind = iota
+	privateKey
+	publicKey
+)
+
+// noun is how messages name a value of the kind.
+func (k keyKind) noun() string {
+	switch k {
+	case privateKey:
+		return "private key"
+	case publicKey:
+		return "public key"
+	}
+	return "secret"
 }
 
 // Redacted is what a secret prints as.
@@ -32,6 +56,27 @@ func NewSecret(v string) Secret {
 	v = strings.TrimSpace(v)
 	return Secret{value: &v}
 }
+
+// NewPrivateKey wraps a private key (PEM, or a scheme's own form such as
+// whsk_<base64>) that an asymmetric scheme signs with; verifying with it
+// uses the public key derived from it. It redacts itself as a Secret does.
+func NewPrivateKey(v string) Secret {
+	s := NewSecret(v)
+	s.kind = privateKey
+	return s
+}
+
+// NewPublicKey wraps a public key (PEM, or a scheme's own form: whpk_<base64>,
+// hex, base64 DER) that an asymmetric scheme verifies with. It cannot sign.
+func NewPublicKey(v string) Secret {
+	s := NewSecret(v)
+	s.kind = publicKey
+	return s
+}
+
+// IsKey reports whether s is a private or public key rather than a shared
+// secret.
+func (s Secret) IsKey() bool { return s.kind != sharedSecret }
 
 // Reveal returns the secret's value, for computing a MAC.
 func (s Secret) Reveal() string {
