@@ -204,11 +204,12 @@ func (r *aellaRig) verifies(got sunk, secrets ...signature.Secret) bool {
 	return v.Valid
 }
 
-// rowCells are the texts of the list's rows' cells, top (newest) first.
+// rowCells are the texts of the list's rows' cells, top (newest) first,
+// but for the selection's checkbox.
 func rowCells(b *browser) [][]string {
 	b.t.Helper()
 	return evalJSON[[][]string](b, "read the list",
-		`Array.from(document.querySelectorAll("#rows tr")).map((tr) => Array.from(tr.cells).map((td) => td.innerText.trim()))`)
+		`Array.from(document.querySelectorAll("#rows tr")).map((tr) => Array.from(tr.cells).filter((td) => !td.classList.contains("pick")).map((td) => td.innerText.trim()))`)
 }
 
 // tableRows are the texts of the cells (th and td) of the rows of the
