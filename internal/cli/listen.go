@@ -72,6 +72,17 @@ type ListenOptions struct {
 	UIPort int
 	UIKeep int
 	Open   bool
+	// Tunnel is --tunnel KIND: a public URL through that client (see
+	// listentunnel.go); the other Tunnel fields and PublicURLFile are its
+	// settings.
+	Tunnel              string
+	TunnelBin           string
+	TunnelTimeout       time.Duration
+	TunnelCheckInterval time.Duration
+	TunnelArgs          []string
+	TunnelURL           string
+	TunnelRemotePort    int
+	PublicURLFile       string
 }
 
 // newListenCommand builds `listen`; runF, when not nil, gets the options
@@ -168,12 +179,14 @@ browser (xdg-open, open or start); failing to is only a warning.` + exitStatus("
 	portVar(fs, &o.UIPort, "ui-port", inspect.DefaultPort, "with --ui: port to serve the inspector on; 0 picks a free one; never --port")
 	fs.IntVar(&o.UIKeep, "ui-keep", inspect.DefaultKeep, "with --ui: deliveries held in memory (the newest); older ones are read from the file when shown")
 	fs.BoolVar(&o.Open, "open", false, "with --ui: open the inspector in the browser (xdg-open, open or start)")
+	addTunnelFlags(fs, o)
 	return cmd
 }
 
 // listenSetup is everything runListen resolves before it binds.
 type listenSetup struct {
 	handler  listener.Options
+	tunnel   *tunnelSetup // nil without --tunnel
 	signing  *resolvedSigning
 	forward  string
 	unsigned string // why deliveries are not verified, when they are not
@@ -229,6 +242,21 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 	}
 	printer := view.NewListenPrinter(app.out(), view.ListenSettings{Verbose: o.Verbose, Redact: setup.signing.redactor()})
 	setup.handler.OnDelivery = printer.Delivery
+	ctx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	var tun *tunnelRun
+	tunnelStarted := false
+	if setup.tunnel != nil {
+		if tun, err = app.newTunnelRun(o, setup, ln.Addr().(*net.TCPAddr)); err != nil {
+			ln.Close()
+			if store != nil {
+				store.Close()
+			}
+			return err
+		}
+		setup.handler.CheckPath, setup.handler.OnCheck = tun.sup.CheckPath(), tun.sup.Arrived
+		defer tun.stop(false) // however listen ends: no client left behind
+	}
 	var readyErr error
 	srv, err := listener.NewServer(listener.ServerOptions{
 		Handler:       setup.handler,
@@ -243,7 +271,14 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		ExpectApp2xx:  o.ExpectApp2xx,
 		Timeout:       o.Timeout,
 		OnReady: func(url string) error {
-			readyErr = app.announceReady(o, setup, printer, url)
+			if tun != nil {
+				// Ready means reachable: announced once a request sent to
+				// the public URL arrived (the server is serving by then).
+				tunnelStarted = true
+				tun.start(ctx, func(public string) error { return app.announceReady(o, setup, printer, url, public) }, stopServing)
+				return nil
+			}
+			readyErr = app.announceReady(o, setup, printer, url, "")
 			return readyErr
 		},
 	})
@@ -261,6 +296,15 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		app.warn("listening on every network interface (--host %s): anyone who can reach this machine can send deliveries; use --allow-ip to limit who", cmp.Or(o.Host, `""`))
 	}
 	res, err := srv.Serve(ctx, ln)
+	if tun != nil {
+		stopServing()
+		if terr := tun.stop(tunnelStarted); terr != nil && err == nil {
+			if store != nil {
+				store.Close()
+			}
+			return terr
+		}
+	}
 	if err != nil {
 		if store != nil {
 			store.Close()
@@ -427,6 +471,9 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 		h.Forward, s.forward = fw, target
 		h.ForwardRetry = delivery.Doubling(o.ForwardRetryBackoff, time.Minute, o.ForwardRetry) // doubling, at most a minute apart
 	}
+	if s.tunnel, err = app.tunnelSetup(o, &h, r); err != nil {
+		return nil, err
+	}
 	s.handler = h
 	return s, nil
 }
@@ -478,13 +525,16 @@ func urlPath(raw string) string {
 }
 
 // announceReady writes the --ready-file, then says the listener is ready.
-func (app *App) announceReady(o *ListenOptions, s *listenSetup, printer view.ListenPrinter, url string) error {
+func (app *App) announceReady(o *ListenOptions, s *listenSetup, printer view.ListenPrinter, url, public string) error {
 	if o.ReadyFile != "" {
 		if err := os.WriteFile(o.ReadyFile, []byte(url+"\n"), 0o644); err != nil {
 			return failErr(fmt.Errorf("--ready-file: %w", err))
 		}
 	}
-	r := view.ListenReady{URL: url, Save: o.Save, ForwardTo: s.forward, Unsigned: s.unsigned, Provider: s.handler.Provider}
+	r := view.ListenReady{URL: url, Save: o.Save, ForwardTo: s.forward, Unsigned: s.unsigned, Provider: s.handler.Provider, PublicURL: public}
+	if public != "" {
+		r.WebhookURL, r.CallbackURL = underPublic(public, s.tunnel.webhook), underPublic(public, s.tunnel.callback)
+	}
 	if s.handler.Scheme != nil {
 		r.Scheme = s.handler.Scheme.Name()
 	}

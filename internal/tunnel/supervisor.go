@@ -96,9 +96,10 @@ type Supervisor struct {
 	arrived chan struct{}
 
 	mu      sync.Mutex
-	proc    *proc
-	url     string
-	stopped bool
+	proc     *proc
+	url      string
+	stopped  bool
+	launched bool // a client was started: Stop runs Cleanup
 	cancel  context.CancelFunc
 	watched chan struct{}
 }
@@ -212,10 +213,13 @@ func (s *Supervisor) Stop() error {
 		<-watched
 	}
 	s.mu.Lock()
-	p := s.proc
+	p, launched := s.proc, s.launched
 	s.proc = nil
 	s.mu.Unlock()
 	p.stop()
+	if !launched {
+		return nil
+	}
 	ctx, cancelCleanup := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancelCleanup()
 	return s.c.Kind.Cleanup(ctx, s.c.Bin, s.c.Target)
@@ -233,7 +237,7 @@ func (s *Supervisor) startOnce(ctx context.Context) (string, error) {
 		p.stop()
 		return "", errors.New("the tunnel was stopped")
 	}
-	s.proc = p
+	s.proc, s.launched = p, true
 	s.mu.Unlock()
 	return s.ready(ctx, p)
 }
