@@ -95,13 +95,13 @@ type Supervisor struct {
 	// arrived hears the listener's OnCheck: a self-check request came.
 	arrived chan struct{}
 
-	mu      sync.Mutex
+	mu       sync.Mutex
 	proc     *proc
 	url      string
 	stopped  bool
 	launched bool // a client was started: Stop runs Cleanup
-	cancel  context.CancelFunc
-	watched chan struct{}
+	cancel   context.CancelFunc
+	watched  chan struct{}
 }
 
 // New returns a Supervisor with a fresh, unguessable self-check path.
