@@ -21,6 +21,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
@@ -30,9 +31,11 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -139,8 +142,37 @@ func relay(dir, target, header string) string {
 	if mode("norelay") {
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 	}
-	go http.Serve(ln, h)
+	start(ln, h)
 	return "https://" + ln.Addr().String()
+}
+
+var (
+	serversMu sync.Mutex
+	servers   []*http.Server
+)
+
+func start(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h}
+	serversMu.Lock()
+	servers = append(servers, srv)
+	serversMu.Unlock()
+	go srv.Serve(ln)
+}
+
+// untilSignalled serves until SIGTERM or SIGINT, then, as cloudflared's
+// graceful shutdown does, finishes the requests in flight and exits.
+func untilSignalled() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	<-sig
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	serversMu.Lock()
+	defer serversMu.Unlock()
+	for _, srv := range servers {
+		srv.Shutdown(ctx)
+	}
+	os.Exit(0)
 }
 
 func serve(addr string, h http.Handler) string {
@@ -148,7 +180,7 @@ func serve(addr string, h http.Handler) string {
 	if err != nil {
 		fatal("%v", err)
 	}
-	go http.Serve(ln, h)
+	start(ln, h)
 	return ln.Addr().String()
 }
 
@@ -181,7 +213,7 @@ func cloudflared(dir string, args []string) {
 	}
 	log("Starting metrics server on " + metrics + "/metrics")
 	log("Registered tunnel connection connIndex=0 location=lo01 protocol=quic")
-	select {}
+	untilSignalled()
 }
 
 // ngrok: `ngrok http ADDR --log stdout --log-format json`.
@@ -216,7 +248,7 @@ func ngrok(dir string, args []string) {
 	if !mode("nolog") {
 		line(map[string]any{"lvl": "info", "msg": "started tunnel", "obj": "tunnels", "name": "command_line", "addr": target, "url": public})
 	}
-	select {}
+	untilSignalled()
 }
 
 // tailscale: `tailscale funnel --bg [--yes] TARGET` hands the funnel to
@@ -233,7 +265,11 @@ func tailscale(dir string, args []string) {
 	case len(args) >= 2 && args[0] == "funnel" && args[len(args)-1] == "off":
 		if b, err := os.ReadFile(filepath.Join(dir, "funnel.pid")); err == nil {
 			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-				syscall.Kill(pid, syscall.SIGKILL)
+				// As tailscaled, the funnel's requests in flight end first.
+				syscall.Kill(pid, syscall.SIGTERM)
+				for i := 0; i < 500 && syscall.Kill(pid, 0) == nil; i++ {
+					time.Sleep(10 * time.Millisecond)
+				}
 			}
 		}
 		os.Remove(filepath.Join(dir, "funnel.host"))
@@ -278,7 +314,7 @@ func funnelDaemon(dir string, args []string) {
 	tmp := filepath.Join(dir, "funnel.host.tmp")
 	os.WriteFile(tmp, []byte(strings.TrimPrefix(public, "https://")+"\n"), 0o644)
 	os.Rename(tmp, filepath.Join(dir, "funnel.host"))
-	select {}
+	untilSignalled()
 }
 
 func contains(args []string, s string) bool {
