@@ -107,7 +107,7 @@ func cmdTunnel(ts *testscript.TestScript, neg bool, args []string) {
 		if len(pids) == 0 {
 			ts.Fatalf("no run of %s", args[1])
 		}
-		ts.Check(killPid(pids[len(pids)-1]))
+		ts.Check(tunneltest.Kill(pids[len(pids)-1]))
 	case "runs":
 		n, err := strconv.Atoi(args[2])
 		ts.Check(err)
@@ -115,7 +115,7 @@ func cmdTunnel(ts *testscript.TestScript, neg bool, args []string) {
 	case "gone":
 		waitFor(ts, timeout(2), func() bool {
 			for _, pid := range standinPids(ts, state, args[1]) {
-				if pidAlive(pid) {
+				if tunneltest.Alive(pid) {
 					return false
 				}
 			}

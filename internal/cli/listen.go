@@ -125,13 +125,28 @@ default, never --port). Its URL, with the run's token, is said on stderr (a
 {"type":"ui"} line with --json) before the listener is ready. It follows
 the --save file; without --save, a private capture file (0600, in a new
 temporary directory) deleted when listen stops. --open opens the URL in the
-browser (xdg-open, open or start); failing to is only a warning.` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", "--timeout passed first, --expect-valid saw an invalid signature, or --expect-app-2xx a delivery the app did not accept", couldNotRun+" (the address cannot be bound)"),
+browser (xdg-open, open or start); failing to is only a warning.
+
+--tunnel KIND gives the listener a public URL through a tunnel client you
+already use: cloudflared (a quick tunnel), ngrok, tailscale (Funnel) or
+ssh:[USER@]HOST[:PORT]. listen starts the client (its output goes to a log
+file whose path is said; to stderr too with --verbose), learns the public
+URL, and is ready only once a request sent to that URL arrived (a random
+path, answered, neither kept nor shown): then it says "public URL: …  →
+http://127.0.0.1:PORT" and, for the endpoint, the webhook and callback URLs
+to paste. It checks again every --tunnel-check-interval; when the client
+exits or a check fails it says so at once, restarts the client with
+backoff, and says loudly when the URL changed. The client dies with listen,
+and what it left (a funnel) is removed. Behind a tunnel --allow-ip judges
+the sender's address the client passes on. The inspector is never
+tunnelled.` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", "--timeout passed first, --expect-valid saw an invalid signature, or --expect-app-2xx a delivery the app did not accept", couldNotRun+" (the address cannot be bound, the --tunnel client is missing or did not get a public URL that reaches the listener in --tunnel-timeout)"),
 		Example: `  hooktool listen
   hooktool listen --provider aella --forward-to localhost:3000/webhooks
   hooktool listen --port 9000 --save deliveries.jsonl --status 500
   hooktool listen --json --exit-after 3 --timeout 60s > got.jsonl
   hooktool listen --events 'transfer.*,mandate.debit.failed' --allow-ip 127.0.0.1/32
-  hooktool listen --ui --open --save deliveries.jsonl`,
+  hooktool listen --ui --open --save deliveries.jsonl
+  hooktool listen --endpoint local --tunnel cloudflared --forward-to 3000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.flags, o.StatusSet = cmd.Flags(), cmd.Flags().Changed("status")

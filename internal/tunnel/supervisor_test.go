@@ -168,7 +168,7 @@ func pids(t *testing.T, state, name string) []int {
 	return out
 }
 
-func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
+func alive(pid int) bool { return tunneltest.Alive(pid) }
 
 // Each kind learns the stand-in's public URL (from its local API, or from
 // its log when the API does not say it), checks it, and a delivery sent to
