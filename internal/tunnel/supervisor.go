@@ -345,6 +345,16 @@ func (s *Supervisor) check(ctx context.Context, public string) error {
 	return nil
 }
 
+// Check sends one self-check request through the tunnel now and says
+// whether it arrived (the watch does so every CheckInterval).
+func (s *Supervisor) Check(ctx context.Context) error {
+	u := s.URL()
+	if u == "" {
+		return errors.New("the tunnel is not ready")
+	}
+	return s.check(ctx, u)
+}
+
 // watch repeats the self-check and restarts the client when it exits or
 // a check fails, until ctx is done.
 func (s *Supervisor) watch(ctx context.Context) {
