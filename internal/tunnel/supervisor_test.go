@@ -357,3 +357,22 @@ func TestBackoffDoubles(t *testing.T) {
 		}
 	}
 }
+
+// --tunnel-url: a client that says no URL is reachable at the one given,
+// and Start checks that one.
+func TestStartWithTheURLGiven(t *testing.T) {
+	a := startApp(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	given := "https://127.0.0.1:" + port
+	s, _ := supervise(t, "cloudflared", "nolog,noapi", a, Config{Options: Options{URL: given}})
+	t.Setenv("STANDIN_PORT", port)
+	url, err := s.Start(context.Background())
+	if err != nil || url != given {
+		t.Fatalf("Start: %q, %v; want %s", url, err, given)
+	}
+}

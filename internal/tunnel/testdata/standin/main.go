@@ -16,6 +16,7 @@
 //	              says it); noapi: the local API does not say it (only the
 //	              log); norelay: the public port answers 200 itself, and
 //	              nothing reaches the target
+//	STANDIN_PORT  the public port (default: a free one)
 //
 // Every run ends by itself after five minutes.
 package main
@@ -117,7 +118,7 @@ func relay(dir, target, header string) string {
 	if err != nil {
 		fatal("%v", err)
 	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	ln, err := tls.Listen("tcp", "127.0.0.1:"+cmpOr(os.Getenv("STANDIN_PORT"), "0"), &tls.Config{Certificates: []tls.Certificate{cert}})
 	if err != nil {
 		fatal("%v", err)
 	}
@@ -315,6 +316,13 @@ func funnelDaemon(dir string, args []string) {
 	os.WriteFile(tmp, []byte(strings.TrimPrefix(public, "https://")+"\n"), 0o644)
 	os.Rename(tmp, filepath.Join(dir, "funnel.host"))
 	untilSignalled()
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func contains(args []string, s string) bool {
