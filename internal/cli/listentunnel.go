@@ -149,6 +149,9 @@ func (tr *tunnelRun) start(ctx context.Context, ready func(public string) error,
 	go func() {
 		defer close(tr.done)
 		public, err := tr.sup.Start(ctx)
+		if err != nil && ctx.Err() != nil {
+			return // listen was stopped (Ctrl-C, --timeout) before the tunnel was ready
+		}
 		if err != nil {
 			tr.err = failErr(fmt.Errorf("--tunnel %s: %w", tr.t.kind.Name(), err), "see what the client said in "+tr.log.Name())
 		} else if err := tr.writePublic(public); err != nil {
