@@ -380,7 +380,7 @@ func TestStartWithTheURLGiven(t *testing.T) {
 // A client whose output is still held by a process that left its group
 // (a daemon it started) does not hold up Stop.
 func TestStopDoesNotWaitForADaemonsOutput(t *testing.T) {
-	p, err := startProc("sh", []string{"-c", "setsid sleep 30 & echo $!"}, io.Discard, nil, func(line string) (string, bool) { return line, true })
+	p, err := startProc("sh", []string{"-c", "setsid sh -c 'echo $$; exec sleep 30' &"}, io.Discard, nil, func(line string) (string, bool) { return line, true })
 	if err != nil {
 		t.Fatal(err)
 	}
