@@ -26,6 +26,9 @@ type Message struct {
 	Body   []byte
 	// URL is the full request URL, for schemes whose signed content names it.
 	URL string
+	// Method is the request method, for a generic template with {method}
+	// (POST when empty).
+	Method string
 }
 
 // HeaderField is one header to send, in the scheme's own spelling.
@@ -44,6 +47,8 @@ type SignInput struct {
 	ID        string
 	Timestamp time.Time
 	URL       string
+	// Method is the request method {method} signs (POST when empty).
+	Method string
 }
 
 // LabeledSecret is a secret configured for something else (another
@@ -95,6 +100,7 @@ type signed struct {
 	hasTS  bool
 	sigs   [][]byte // decoded candidate signatures
 	legacy bool     // GitHub's sha1 header was used
+	method string   // the request method, for {method}
 	// hints tell how the header was read, for a verdict that is not valid.
 	hints []string
 }
@@ -218,6 +224,15 @@ func Sign(s Scheme, secret Secret, in SignInput) ([]HeaderField, error) {
 	return g.Sign(in)
 }
 
+// CanSign is nil when s can sign a delivery, else why it cannot (a
+// generic profile whose signature travels in the body only verifies).
+func CanSign(s Scheme) error {
+	if c, ok := s.(interface{ canSign() error }); ok {
+		return c.canSign()
+	}
+	return nil
+}
+
 // Signer signs many messages with one scheme and secret, decoding the
 // secret once and reusing keyed HMAC states (replay --resign signs every
 // delivery). It is safe for concurrent use.
@@ -239,6 +254,9 @@ func NewSigner(s Scheme, secret Secret) (*Signer, error) {
 // Sign computes the headers that carry a signature of in.
 func (g *Signer) Sign(in SignInput) ([]HeaderField, error) {
 	s, k := g.s, g.k
+	if err := CanSign(s); err != nil {
+		return nil, err
+	}
 	if s.UsesID() && in.ID == "" {
 		return nil, errors.New("this scheme signs an id, and none was given")
 	}
@@ -248,6 +266,11 @@ func (g *Signer) Sign(in SignInput) ([]HeaderField, error) {
 			return nil, errors.New("this scheme signs a timestamp, and none was given")
 		}
 		ts = strconv.FormatInt(in.Timestamp.Unix(), 10)
+	}
+	if rs, ok := s.(interface {
+		signRequest(key *macKey, id, ts string, in SignInput) []HeaderField
+	}); ok {
+		return rs.signRequest(k, in.ID, ts, in), nil
 	}
 	return s.sign(k, in.ID, ts, in.Body, in.URL), nil
 }
@@ -293,7 +316,7 @@ func NewVerifier(s Scheme, secrets []Secret) (*Verifier, error) {
 // Verify checks m, as the package-level Verify does.
 func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 	s, secrets, ks := vf.s, vf.secrets, vf.ks
-	p, bad := s.parse(m.Header)
+	p, bad := parseMessage(s, m)
 	if bad != nil {
 		bad.Scheme = s.Name()
 		bad.Hints = append(bad.Hints, otherSchemeHints(s, m.Header)...)
@@ -359,6 +382,22 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 		v.Hints = append(v.Hints, ahead)
 	}
 	return v
+}
+
+// parseMessage finds the signed parts of m: in its headers, or in its body
+// for a generic profile whose signature travels there.
+func parseMessage(s Scheme, m Message) (signed, *Verdict) {
+	var p signed
+	var bad *Verdict
+	if bp, ok := s.(interface {
+		parseBody(h http.Header, body []byte) (signed, *Verdict)
+	}); ok {
+		p, bad = bp.parseBody(m.Header, m.Body)
+	} else {
+		p, bad = s.parse(m.Header)
+	}
+	p.method = m.Method
+	return p, bad
 }
 
 // ageOnly reports whether s's official libraries check only how old a
