@@ -3,12 +3,14 @@ package signature
 import (
 	"crypto"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode"
 
@@ -89,6 +91,11 @@ type HMACConfig struct {
 	// PairsSeparator (default "&"). Billplz: "{key}{value}" and "|".
 	PairsFormat    string `json:"pairs_format,omitempty" mapstructure:"pairs_format" yaml:"pairs_format"`
 	PairsSeparator string `json:"pairs_separator,omitempty" mapstructure:"pairs_separator" yaml:"pairs_separator"`
+	// URLBodySHA256 names a query parameter of the request URL that carries
+	// the hex SHA-256 of the body (Twilio's bodySHA256, for JSON bodies,
+	// whose signature covers the URL alone): when the URL has it, it must
+	// match the body.
+	URLBodySHA256 string `json:"url_body_sha256,omitempty" mapstructure:"url_body_sha256" yaml:"url_body_sha256"`
 }
 
 // Modes of the generic scheme.
@@ -338,6 +345,9 @@ func (s hmacScheme) key(sec Secret) ([]byte, error) {
 }
 
 func (s hmacScheme) mac(key *macKey, p signed, body []byte, url string) []byte {
+	if !s.bodyHashMatches(body, url) {
+		return nil // no signature equals nothing: the body is not the one signed
+	}
 	switch s.mode {
 	case modeToken:
 		sum := sha256.Sum256(key.b)
@@ -382,6 +392,34 @@ func (s hmacScheme) writeContent(w io.Writer, key *macKey, p signed, body []byte
 			w.Write(key.b)
 		}
 	}
+}
+
+// bodyHashMatches: when the URL carries the body's hash (URLBodySHA256),
+// it is the hash of this body.
+func (s hmacScheme) bodyHashMatches(body []byte, rawURL string) bool {
+	want, ok := urlBodyHash(s.cfg.URLBodySHA256, rawURL)
+	if !ok {
+		return true
+	}
+	sum := sha256.Sum256(body)
+	got := hex.EncodeToString(sum[:])
+	return subtle.ConstantTimeCompare([]byte(strings.ToLower(want)), []byte(got)) == 1
+}
+
+// urlBodyHash is the value of the query parameter param of rawURL.
+func urlBodyHash(param, rawURL string) (string, bool) {
+	if param == "" {
+		return "", false
+	}
+	_, query, ok := strings.Cut(rawURL, "?")
+	if !ok {
+		return "", false
+	}
+	q, _ := url.ParseQuery(query)
+	if _, has := q[param]; !has {
+		return "", false
+	}
+	return q.Get(param), true
 }
 
 // methodOr is the request method, POST when it is not known (a delivery

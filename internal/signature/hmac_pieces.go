@@ -193,7 +193,7 @@ func isJSONObject(body []byte) bool {
 
 // writeForm writes a form body's parameters as Twilio signs them: sorted
 // by name, each name followed by its value, nothing between them (a name
-// sent several times: each of its values, sorted). A body that is not a
+// sent several times: each of its distinct values, sorted). A body that is not a
 // form contributes what url.ParseQuery makes of it (nothing, for JSON).
 func writeForm(w io.Writer, body []byte) {
 	if isJSONObject(body) {
@@ -208,7 +208,10 @@ func writeForm(w io.Writer, body []byte) {
 	for _, k := range keys {
 		vs := q[k]
 		sort.Strings(vs)
-		for _, v := range vs {
+		for i, v := range vs {
+			if i > 0 && v == vs[i-1] {
+				continue // twilio-node signs each distinct value once
+			}
 			io.WriteString(w, k)
 			io.WriteString(w, v)
 		}

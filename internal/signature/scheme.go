@@ -320,12 +320,15 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 	if bad != nil {
 		bad.Scheme = s.Name()
 		bad.Hints = append(bad.Hints, otherSchemeHints(s, m.Header)...)
+		if bad.Reason == ReasonMalformedHeader {
+			bad.Hints = append(bad.Hints, tokenHints(s, secrets, bad.Header, m)...)
+		}
 		return *bad
 	}
 	if len(secrets) == 0 {
 		return fail(s.Name(), ReasonNoSecret, p.header, "no secret is configured to check the signature with")
 	}
-	matched := matchKeys(s, ks, p, m.Body, m.URL)
+	matched := matchURL(s, ks, p, m.Body, m.URL)
 	v := Verdict{Scheme: s.Name(), Header: p.header, SecretIndex: matched + 1}
 	var ahead string // a hint: a timestamp ahead that the scheme's libraries accept
 	if p.hasTS {
@@ -376,6 +379,13 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 	v.Message = "signature does not match the body"
 	if len(ks) > 1 {
 		v.Message = fmt.Sprintf("signature matches none of the %d secrets", len(ks))
+	}
+	if len(SecretHeaders(s)) > 0 {
+		// The header is the secret itself: there is no body to match.
+		v.Message = "the token in " + p.header + " is not the configured secret (its value is not shown)"
+		if len(ks) > 1 {
+			v.Message = fmt.Sprintf("the token in %s matches none of the %d secrets (it is compared with each; its value is not shown)", p.header, len(ks))
+		}
 	}
 	v.Hints = append(p.hints, diagnose(s, secrets, ks, p, m, o)...)
 	if ahead != "" {
