@@ -396,5 +396,22 @@ func FuzzHMACPieces(f *testing.F) {
 			t.Fatal(err)
 		}
 		checkInvariants(t, s, v, 1)
+
+		// A profile whose signature travels in the body: what SignBody
+		// writes verifies.
+		if SignsInBody(s) {
+			g, err := NewSigner(s, NewSecret(fuzzSecret))
+			if err != nil {
+				t.Fatal(err)
+			}
+			signedBody, err := g.SignBody(SignInput{Body: body, URL: rawURL})
+			if err != nil {
+				return // not a body the signature can be written into
+			}
+			v, err := Verify(s, Message{Header: http.Header{}, Body: signedBody, URL: rawURL}, secretsOf(fuzzSecret), VerifyOptions{Now: fuzzNow})
+			if err != nil || !v.Valid {
+				t.Fatalf("SignBody(%q) = %q does not verify: %+v, %v", body, signedBody, v, err)
+			}
+		}
 	})
 }

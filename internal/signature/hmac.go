@@ -149,6 +149,9 @@ func NewHMAC(cfg HMACConfig) (Scheme, error) {
 	if cfg.Header != "" && cfg.SignatureField != "" {
 		return nil, errors.New("hmac scheme: the signature is in a header (hmac.header) or in a body field (hmac.signature_field), not both")
 	}
+	if f := cfg.SignatureField; f != "" && (len(f) > 64 || strings.ContainsAny(f, ".*?|#@\\!=&%+ \"{}[]") || strings.ContainsFunc(f, unicode.IsControl)) {
+		return nil, fmt.Errorf("hmac scheme: hmac.signature_field %q is a top-level field name: letters, digits, - and _", f)
+	}
 	for _, h := range []struct{ key, name string }{{"header", cfg.Header}, {"id_header", cfg.IDHeader}, {"timestamp_header", cfg.TimestampHeader}} {
 		if h.name != "" && !httpx.ValidHeaderName(h.name) {
 			return nil, fmt.Errorf("hmac scheme: hmac.%s %q is not a valid HTTP header name", h.key, h.name)
@@ -454,12 +457,18 @@ func (s hmacScheme) signRequest(key *macKey, id, ts string, in SignInput) []Head
 	return append(out, HeaderField{Name: s.cfg.Header, Value: s.cfg.Prefix + sig})
 }
 
-// canSign says why s cannot sign, if it cannot.
+// canSign says why s cannot sign headers, if it cannot.
 func (s hmacScheme) canSign() error {
 	if s.cfg.SignatureField != "" {
-		return fmt.Errorf("the signature travels in the body (field %s): hooktool verifies it, and does not rewrite bodies to sign them", s.cfg.SignatureField)
+		return fmt.Errorf("the signature travels in the body (field %s), not in a header: `hooktool trigger` writes it into the body it sends; sign prints headers only", s.cfg.SignatureField)
 	}
 	return nil
+}
+
+// signBody writes the signature of body into its SignatureField.
+func (s hmacScheme) signBody(key *macKey, body []byte, url, method string) ([]byte, error) {
+	sig := s.enc.encode(s.mac(key, signed{method: method}, body, url))
+	return setField(body, s.cfg.SignatureField, sig)
 }
 
 func (s hmacScheme) parse(h http.Header) (signed, *Verdict) {

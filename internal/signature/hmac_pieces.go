@@ -3,6 +3,7 @@ package signature
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/url"
 	"sort"
@@ -318,4 +319,41 @@ func (s hmacScheme) parseField(body []byte) (signed, *Verdict) {
 	}
 	p.sigs = [][]byte{raw}
 	return p, nil
+}
+
+// setField returns body with its top-level field name set to value, every
+// other byte kept: a JSON object's member is replaced in place (or added
+// first), a form's parameter of that name dropped and added at the end.
+func setField(body []byte, name, value string) ([]byte, error) {
+	if isJSONObject(body) {
+		if !gjson.ValidBytes(body) {
+			return nil, errors.New("the body is not valid JSON, so the signature cannot be written into it")
+		}
+		quoted, _ := json.Marshal(value)
+		if r := gjson.GetBytes(body, name); r.Exists() && r.Index > 0 {
+			out := append([]byte{}, body[:r.Index]...)
+			out = append(out, quoted...)
+			return append(out, body[r.Index+len(r.Raw):]...), nil
+		}
+		open := bytes.IndexByte(body, '{')
+		key, _ := json.Marshal(name)
+		member := append(append(key, ':'), quoted...)
+		rest := bytes.TrimLeft(body[open+1:], " \t\r\n")
+		out := append([]byte{}, body[:open+1]...)
+		out = append(out, member...)
+		if len(rest) > 0 && rest[0] != '}' {
+			out = append(out, ',')
+		}
+		return append(out, body[open+1:]...), nil
+	}
+	var kept [][]byte
+	for _, part := range bytes.Split(body, []byte("&")) {
+		k, _, _ := bytes.Cut(part, []byte("="))
+		if dk, err := url.QueryUnescape(string(k)); (err == nil && dk == name) || len(part) == 0 {
+			continue
+		}
+		kept = append(kept, part)
+	}
+	kept = append(kept, []byte(url.QueryEscape(name)+"="+url.QueryEscape(value)))
+	return bytes.Join(kept, []byte("&")), nil
 }

@@ -279,3 +279,56 @@ func TestTokenHints(t *testing.T) {
 		}
 	}
 }
+
+// TestSetField: the signature is written into a body's field, every other
+// byte kept.
+func TestSetField(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{`{"order_id":"o-1", "signature_key": "", "x":1}`, `{"order_id":"o-1", "signature_key": "SIG", "x":1}`},
+		{`{"order_id":"o-1","signature_key":null}`, `{"order_id":"o-1","signature_key":"SIG"}`},
+		{"{\n  \"order_id\": \"o-1\"\n}", "{\"signature_key\":\"SIG\",\n  \"order_id\": \"o-1\"\n}"},
+		{`{}`, `{"signature_key":"SIG"}`},
+		{`{ }`, `{"signature_key":"SIG" }`},
+		{"a=1&signature_key=old&b=2", "a=1&b=2&signature_key=SIG"},
+		{"", "signature_key=SIG"},
+	} {
+		got, err := setField([]byte(tc.body), "signature_key", "SIG")
+		if err != nil || string(got) != tc.want {
+			t.Errorf("setField(%q) = %q, %v; want %q", tc.body, got, err, tc.want)
+		}
+	}
+	if _, err := setField([]byte(`{"a":`), "k", "v"); err == nil {
+		t.Error("setField of broken JSON: no error")
+	}
+}
+
+// TestSignBodyRoundTrip: a body-field profile signs through SignBody and
+// verifies; Sign (headers only) refuses it.
+func TestSignBodyRoundTrip(t *testing.T) {
+	s := mustHMAC(t, HMACConfig{SignatureField: "signature_key", Mode: "digest", Hash: "sha512", Template: "{json:order_id}{json:status_code}{json:gross_amount}{secret}"})
+	if !SignsInBody(s) || SignsInBody(mustHMAC(t, HMACConfig{Header: "X-Sig"})) {
+		t.Fatal("SignsInBody is wrong")
+	}
+	g, err := NewSigner(s, NewSecret("server-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"order_id":"o-1","status_code":"200","gross_amount":"10000.00","signature_key":""}`)
+	signedBody, err := g.SignBody(SignInput{Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha512.Sum512([]byte("o-1" + "200" + "10000.00" + "server-key"))
+	if want := strings.Replace(string(body), `"signature_key":""`, `"signature_key":"`+hx(sum[:])+`"`, 1); string(signedBody) != want {
+		t.Fatalf("signed body %s, want %s", signedBody, want)
+	}
+	wantReason(t, verify(t, s, Message{Header: http.Header{}, Body: signedBody}, secretsOf("server-key"), signedAt, DefaultTolerance), ReasonValid)
+	if _, err := g.Sign(SignInput{Body: body}); err == nil {
+		t.Error("Sign of a body-field profile: no error")
+	}
+	// A header profile's body is left as it is.
+	hg, _ := NewSigner(mustHMAC(t, HMACConfig{Header: "X-Sig"}), NewSecret("k"))
+	if b, err := hg.SignBody(SignInput{Body: body}); err != nil || string(b) != string(body) {
+		t.Errorf("SignBody of a header profile changed the body: %s, %v", b, err)
+	}
+}

@@ -224,8 +224,8 @@ func Sign(s Scheme, secret Secret, in SignInput) ([]HeaderField, error) {
 	return g.Sign(in)
 }
 
-// CanSign is nil when s can sign a delivery, else why it cannot (a
-// generic profile whose signature travels in the body only verifies).
+// CanSign is nil when s can sign a delivery's headers, else why it cannot
+// (a generic profile whose signature travels in the body: SignBody).
 func CanSign(s Scheme) error {
 	if c, ok := s.(interface{ canSign() error }); ok {
 		return c.canSign()
@@ -249,6 +249,28 @@ func NewSigner(s Scheme, secret Secret) (*Signer, error) {
 		return nil, err
 	}
 	return &Signer{s: s, k: ks[0]}, nil
+}
+
+// SignsInBody says whether s carries its signature in the body (a generic
+// profile with a signature_field): SignBody signs it, Sign refuses.
+func SignsInBody(s Scheme) bool {
+	_, ok := s.(interface {
+		signBody(key *macKey, body []byte, url, method string) ([]byte, error)
+	})
+	return ok && CanSign(s) != nil
+}
+
+// SignBody returns in.Body with the signature written into the field that
+// carries it, every other byte kept; for a scheme that signs headers, the
+// body unchanged.
+func (g *Signer) SignBody(in SignInput) ([]byte, error) {
+	bs, ok := g.s.(interface {
+		signBody(key *macKey, body []byte, url, method string) ([]byte, error)
+	})
+	if !ok || !SignsInBody(g.s) {
+		return in.Body, nil
+	}
+	return bs.signBody(g.k, in.Body, in.URL, in.Method)
 }
 
 // Sign computes the headers that carry a signature of in.
