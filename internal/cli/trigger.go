@@ -170,7 +170,8 @@ func (app *App) planTrigger(o *TriggerOptions) (*triggerPlan, error) {
 		return nil, err
 	}
 	plan := &triggerPlan{events: events}
-	if !o.Unsigned {
+	// A provider that does not sign (scheme none) is sent unsigned.
+	if !o.Unsigned && !signature.Unsigned(r.scheme) {
 		if err := r.needSecrets("sign"); err != nil {
 			var e *exitError
 			if errors.As(err, &e) {
