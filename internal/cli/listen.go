@@ -21,6 +21,7 @@ import (
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/inspect"
 	"github.com/hooktool/hooktool/internal/listener"
+	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -431,6 +432,8 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 		s.unsigned = "no scheme is configured"
 	case err != nil:
 		return nil, err
+	case signature.Unsigned(r.scheme):
+		s.unsigned = "the provider does not sign"
 	case len(r.signing.Secrets) == 0:
 		s.unsigned = "no secret is configured"
 		// Still the scheme: a delivery that carries its signature is

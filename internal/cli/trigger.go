@@ -64,7 +64,7 @@ it.` + exitStatus("every delivery was acknowledged with 2xx (--print: the reques
   hooktool trigger mandate.debit.failed --set data.transaction.amount=2500 --set data.transaction.narration='"Rent"'
   hooktool trigger ACCOUNT_CREDITED --provider accounts --endpoint staging
   hooktool trigger --all --provider payments --to http://localhost:3000/hook
-  hooktool trigger transfer.failed --print --format curl
+  hooktool trigger transfer.failed --provider aella --print --format curl
   hooktool trigger loan.approved --endpoint adjutor --callback --retry 3 --json`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: app.completeEvents,
@@ -170,7 +170,8 @@ func (app *App) planTrigger(o *TriggerOptions) (*triggerPlan, error) {
 		return nil, err
 	}
 	plan := &triggerPlan{events: events}
-	if !o.Unsigned {
+	// A provider that does not sign (scheme none) is sent unsigned.
+	if !o.Unsigned && !signature.Unsigned(r.scheme) {
 		if err := r.needSecrets("sign"); err != nil {
 			var e *exitError
 			if errors.As(err, &e) {
@@ -207,6 +208,17 @@ func (app *App) planTrigger(o *TriggerOptions) (*triggerPlan, error) {
 			return nil, err
 		}
 		plan.names[i] = cmp.Or(ev.Provider().EventIn(plan.bodies[i]), ev.Name)
+	}
+	if plan.signer != nil && signature.SignsInBody(r.scheme) {
+		// The signature travels in the body (Billplz's x_signature,
+		// Midtrans's signature_key): it is written there once, and no
+		// header is signed per attempt.
+		for i := range plan.bodies {
+			if plan.bodies[i], err = plan.signer.SignBody(signature.SignInput{Body: plan.bodies[i], URL: plan.target}); err != nil {
+				return nil, failErr(err)
+			}
+		}
+		plan.signer = nil
 	}
 	return plan, nil
 }

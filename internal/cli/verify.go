@@ -96,7 +96,7 @@ func runVerify(app *App, o *VerifyOptions) error {
 	}
 	var msg signature.Message
 	if o.Request != "" {
-		if msg.Header, msg.Body, msg.URL, err = readRequestFile(o.Request); err != nil {
+		if msg.Header, msg.Body, msg.URL, msg.Method, err = readRequestFile(o.Request); err != nil {
 			return err
 		}
 	} else {

@@ -28,6 +28,9 @@ type Message struct {
 	Body   []byte
 	// URL is the full request URL, for schemes whose signed content names it.
 	URL string
+	// Method is the request method, for a generic template with {method}
+	// (POST when empty).
+	Method string
 }
 
 // HeaderField is one header to send, in the scheme's own spelling.
@@ -46,6 +49,8 @@ type SignInput struct {
 	ID        string
 	Timestamp time.Time
 	URL       string
+	// Method is the request method {method} signs (POST when empty).
+	Method string
 }
 
 // LabeledSecret is a secret configured for something else (another
@@ -104,6 +109,7 @@ type signed struct {
 	hasTS  bool
 	sigs   [][]byte // decoded candidate signatures
 	legacy bool     // GitHub's sha1 header was used
+	method string   // the request method, for {method}
 	// hints tell how the header was read, for a verdict that is not valid.
 	hints []string
 }
@@ -148,6 +154,7 @@ var registry = []struct {
 	{"standard-webhooks-v1a", []string{"standardwebhooks-v1a", "v1a"}, func(Options) (Scheme, error) { return standardV1a{standardWebhooks()}, nil }},
 	{"discord", []string{"ed25519"}, func(Options) (Scheme, error) { return discord{}, nil }},
 	{"sendgrid", []string{"ecdsa-p256"}, func(Options) (Scheme, error) { return sendgrid{}, nil }},
+	{"none", nil, func(Options) (Scheme, error) { return none{}, nil }},
 }
 
 // Names lists the scheme identifiers, sorted.
@@ -278,57 +285,102 @@ func Sign(s Scheme, secret Secret, in SignInput) ([]HeaderField, error) {
 	return g.Sign(in)
 }
 
+// CanSign is nil when s can sign a delivery's headers, else why it cannot
+// (a generic profile whose signature travels in the body: SignBody).
+func CanSign(s Scheme) error {
+	if c, ok := s.(interface{ canSign() error }); ok {
+		return c.canSign()
+	}
+	return nil
+}
+
 // Signer signs many messages with one scheme and secret (or private key),
 // decoding it once and reusing keyed HMAC states (replay --resign signs
 // every delivery). It is safe for concurrent use.
 type Signer struct {
-	s    Scheme
-	sign func(id, ts string, body []byte, url string) ([]HeaderField, error)
+	s Scheme
+	// k is a shared secret's key (nil for a private key), for SignBody.
+	k    *macKey
+	sign func(id, ts string, in SignInput) ([]HeaderField, error)
 }
 
 // NewSigner returns a Signer, or a *SecretError when the scheme cannot use
 // the secret (empty, not in the scheme's form, a public key, a key given to
 // a scheme that signs with a shared secret or the other way round).
 func NewSigner(s Scheme, secret Secret) (*Signer, error) {
-	sign, err := signerOf(s, secret)
+	sign, k, err := signerOf(s, secret)
 	if err != nil {
 		return nil, &SecretError{Secret: secretName(secret, 0, 1), Scheme: s.Name(), Err: err}
 	}
-	return &Signer{s: s, sign: sign}, nil
+	return &Signer{s: s, k: k, sign: sign}, nil
 }
 
-func signerOf(s Scheme, sec Secret) (func(id, ts string, body []byte, url string) ([]HeaderField, error), error) {
+func signerOf(s Scheme, sec Secret) (func(id, ts string, in SignInput) ([]HeaderField, error), *macKey, error) {
 	if sec.IsZero() {
-		return nil, errors.New("it is empty")
+		return nil, nil, errors.New("it is empty")
 	}
 	switch s := s.(type) {
 	case asymScheme:
 		priv, err := signingKey(s, sec)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return func(id, ts string, body []byte, _ string) ([]HeaderField, error) {
-			return s.signWith(priv, id, ts, body)
-		}, nil
+		return func(id, ts string, in SignInput) ([]HeaderField, error) {
+			return s.signWith(priv, id, ts, in.Body)
+		}, nil, nil
 	case macScheme:
 		if sec.IsKey() {
-			return nil, keyForSharedSecret(s, sec)
+			return nil, nil, keyForSharedSecret(s, sec)
 		}
 		b, err := s.key(sec)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		k := newMacKey(b)
-		return func(id, ts string, body []byte, url string) ([]HeaderField, error) {
-			return s.sign(k, id, ts, body, url), nil
-		}, nil
+		// A generic profile signing more than the body and URL (the
+		// method, form parameters) signs the whole request.
+		if rs, ok := s.(interface {
+			signRequest(key *macKey, id, ts string, in SignInput) []HeaderField
+		}); ok {
+			return func(id, ts string, in SignInput) ([]HeaderField, error) {
+				return rs.signRequest(k, id, ts, in), nil
+			}, k, nil
+		}
+		return func(id, ts string, in SignInput) ([]HeaderField, error) {
+			return s.sign(k, id, ts, in.Body, in.URL), nil
+		}, k, nil
 	}
-	return nil, fmt.Errorf("the %s scheme does not sign", s.Name())
+	return nil, nil, fmt.Errorf("the %s scheme does not sign", s.Name())
+}
+
+// SignsInBody says whether s carries its signature in the body (a generic
+// profile with a signature_field): SignBody signs it, Sign refuses.
+func SignsInBody(s Scheme) bool {
+	_, ok := s.(interface {
+		signBody(key *macKey, body []byte, url, method string) ([]byte, error)
+	})
+	return ok && CanSign(s) != nil
+}
+
+// SignBody returns in.Body with the signature written into the field that
+// carries it, every other byte kept; for a scheme that signs headers, the
+// body unchanged.
+func (g *Signer) SignBody(in SignInput) ([]byte, error) {
+	bs, ok := g.s.(interface {
+		signBody(key *macKey, body []byte, url, method string) ([]byte, error)
+	})
+	if !ok || !SignsInBody(g.s) {
+		return in.Body, nil
+	}
+	return bs.signBody(g.k, in.Body, in.URL, in.Method)
 }
 
 // Sign computes the headers that carry a signature of in.
 func (g *Signer) Sign(in SignInput) ([]HeaderField, error) {
 	s := g.s
+	if err := CanSign(s); err != nil {
+		return nil, err
+	}
 	if s.UsesID() && in.ID == "" {
 		return nil, errors.New("this scheme signs an id, and none was given")
 	}
@@ -339,7 +391,7 @@ func (g *Signer) Sign(in SignInput) ([]HeaderField, error) {
 		}
 		ts = strconv.FormatInt(in.Timestamp.Unix(), 10)
 	}
-	return g.sign(in.ID, ts, in.Body, in.URL)
+	return g.sign(in.ID, ts, in)
 }
 
 // Verify checks m against secrets (any one may match; rotation puts the new
@@ -389,16 +441,19 @@ func NewVerifier(s Scheme, secrets []Secret) (*Verifier, error) {
 // Verify checks m, as the package-level Verify does.
 func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 	s, secrets, ks := vf.s, vf.secrets, vf.ks
-	p, bad := s.parse(m.Header)
+	p, bad := parseMessage(s, m)
 	if bad != nil {
 		bad.Scheme = s.Name()
 		bad.Hints = append(bad.Hints, otherSchemeHints(s, m.Header)...)
+		if bad.Reason == ReasonMalformedHeader {
+			bad.Hints = append(bad.Hints, tokenHints(s, secrets, bad.Header, m)...)
+		}
 		return *bad
 	}
 	if len(secrets) == 0 {
 		return fail(s.Name(), ReasonNoSecret, p.header, "no secret is configured to check the signature with")
 	}
-	matched := matchKeys(ks, p, m.Body, m.URL)
+	matched := matchURL(s, ks, p, m.Body, m.URL)
 	v := Verdict{Scheme: s.Name(), Header: p.header, SecretIndex: matched + 1}
 	var ahead string // a hint: a timestamp ahead that the scheme's libraries accept
 	if p.hasTS {
@@ -458,10 +513,17 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 	if len(ks) > 1 {
 		v.Message = fmt.Sprintf("signature matches none of the %d secrets", len(ks))
 	}
-	if _, ok := s.(asymScheme); ok {
+	switch _, asym := s.(asymScheme); {
+	case asym:
 		v.Message = "signature does not verify with the public key"
 		if len(ks) > 1 {
 			v.Message = fmt.Sprintf("signature verifies with none of the %d public keys", len(ks))
+		}
+	case len(SecretHeaders(s)) > 0:
+		// The header is the secret itself: there is no body to match.
+		v.Message = "the token in " + p.header + " is not the configured secret (its value is not shown)"
+		if len(ks) > 1 {
+			v.Message = fmt.Sprintf("the token in %s matches none of the %d secrets (it is compared with each; its value is not shown)", p.header, len(ks))
 		}
 	}
 	v.Hints = append(p.hints, diagnose(s, secrets, ks, p, m, o)...)
@@ -469,6 +531,22 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 		v.Hints = append(v.Hints, ahead)
 	}
 	return v
+}
+
+// parseMessage finds the signed parts of m: in its headers, or in its body
+// for a generic profile whose signature travels there.
+func parseMessage(s Scheme, m Message) (signed, *Verdict) {
+	var p signed
+	var bad *Verdict
+	if bp, ok := s.(interface {
+		parseBody(h http.Header, body []byte) (signed, *Verdict)
+	}); ok {
+		p, bad = bp.parseBody(m.Header, m.Body)
+	} else {
+		p, bad = s.parse(m.Header)
+	}
+	p.method = m.Method
+	return p, bad
 }
 
 // ageOnly reports whether s's official libraries check only how old a
