@@ -94,6 +94,17 @@ type Record struct {
 	Mirrors []Forward `json:"mirrors,omitempty"`
 }
 
+// VerdictLabel is how the record's verdict is named in listings, HAR and
+// --where: the verdict's label ("valid", "unsigned", the reason), or
+// "sent" for a delivery hooktool sent again (replay_of), which no one
+// checked on receipt: re-signed or not, it is not "unsigned".
+func (r *Record) VerdictLabel() string {
+	if r.Verdict == nil && r.ReplayOf != "" {
+		return "sent"
+	}
+	return r.Verdict.Label()
+}
+
 // DefaultRoute is the route (Forward.Route) of a delivery forwarded to
 // listen --forward-to when it has a route table.
 const DefaultRoute = "default"

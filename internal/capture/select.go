@@ -218,7 +218,7 @@ var recordFields = []struct {
 	{"provider", func(r *Record) (string, bool) { return r.Provider, true }},
 	{"scheme", func(r *Record) (string, bool) { return r.Scheme, true }},
 	{"route", func(r *Record) (string, bool) { return r.Route, true }},
-	{"verdict", func(r *Record) (string, bool) { return r.Verdict.Label(), true }},
+	{"verdict", func(r *Record) (string, bool) { return r.VerdictLabel(), true }},
 	{"repeat_of", func(r *Record) (string, bool) { return r.RepeatOf, true }},
 	// The original of a delivery the inspector replayed and recorded.
 	{"replay_of", func(r *Record) (string, bool) { return r.ReplayOf, true }},

@@ -579,3 +579,35 @@ func TestSourcesSkipsSubdirectories(t *testing.T) {
 		t.Fatalf("%v %v", got, err)
 	}
 }
+
+// TestVerdictLabelOfASentDelivery: a delivery hooktool sent again
+// (replay_of) was checked by no one: "sent", not "unsigned", in listings
+// and --where; a received one keeps its verdict's label.
+func TestVerdictLabelOfASentDelivery(t *testing.T) {
+	sent := &Record{ID: "b", ReplayOf: "a"}
+	received := &Record{ID: "a"}
+	if got := sent.VerdictLabel(); got != "sent" {
+		t.Errorf("a replay's label: %q, want sent", got)
+	}
+	if got := received.VerdictLabel(); got != "unsigned" {
+		t.Errorf("an unsigned delivery's label: %q, want unsigned", got)
+	}
+	for _, c := range []struct {
+		rec  *Record
+		cond string
+		want bool
+	}{
+		{sent, "record.verdict==sent", true},
+		{sent, "record.verdict==unsigned", false},
+		{received, "record.verdict==unsigned", true},
+		{received, "record.verdict==sent", false},
+	} {
+		cond, err := ParseCond(c.cond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cond.HoldsFor(c.rec, nil, 0); got != c.want {
+			t.Errorf("%s on %+v: %v, want %v", c.cond, c.rec, got, c.want)
+		}
+	}
+}

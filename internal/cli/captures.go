@@ -123,7 +123,7 @@ func runCapturesFollow(app *App, o *CapturesOptions) error {
 		CaughtUp: func() error {
 			caughtUp = true
 			for _, r := range held {
-				if err := printer.Capture(r, r.Verdict.Label()); err != nil {
+				if err := printer.Capture(r, r.VerdictLabel()); err != nil {
 					return err
 				}
 			}
@@ -140,7 +140,7 @@ func runCapturesFollow(app *App, o *CapturesOptions) error {
 			}
 			return nil
 		}
-		return printer.Capture(r, r.Verdict.Label())
+		return printer.Capture(r, r.VerdictLabel())
 	})
 	return wrapCaptureErr(err)
 }
@@ -152,7 +152,7 @@ func runCapturesList(app *App, o *CapturesOptions) error {
 	}
 	printer := view.NewCaptureListPrinter(app.out())
 	err = app.eachCapture(q, func(r *capture.Record) error {
-		return printer.Capture(r, r.Verdict.Label())
+		return printer.Capture(r, r.VerdictLabel())
 	})
 	if ferr := printer.Close(); err == nil {
 		err = ferr

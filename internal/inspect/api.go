@@ -117,7 +117,7 @@ func (s *Server) summary(pos int, r *capture.Record) Summary {
 	q, _ := s.o.Redactor.Query(r.Query)
 	sum := Summary{
 		Seq: pos, ID: r.ID, ReceivedAt: r.ReceivedAt, Method: r.Method, Path: r.Path, Query: q,
-		Event: r.Event, Provider: r.Provider, Verdict: r.Verdict.Label(), Valid: r.Verdict != nil && r.Verdict.Valid,
+		Event: r.Event, Provider: r.Provider, Verdict: r.VerdictLabel(), Valid: r.Verdict != nil && r.Verdict.Valid,
 		BodySize: r.BodySize, Answer: r.Answer, RepeatOf: r.RepeatOf, ReplayOf: r.ReplayOf,
 	}
 	sum.Answer.Reason = s.o.Redactor.Text(sum.Answer.Reason)

@@ -482,11 +482,13 @@ func TestBrowserActions(t *testing.T) {
 	checkHAREntries(t, "the delivery's HAR", one, []*capture.Record{orig})
 	// All shown: the three sent again are listed (live) first.
 	b.waitTextIn("the replays are listed", "#status", fmt.Sprintf("%d deliveries indexed", len(r.records())))
-	// The three sent again are listed as such: no answer was given to
-	// them (nothing received them), the target's answer is the app's.
+	// The three sent again are listed as such: "sent" (no one checked
+	// them on receipt: re-signed, they are not "unsigned"), no answer
+	// given to them (nothing received them), the target's answer is the
+	// app's.
 	for i, row := range rowCells(b)[:3] {
-		if row[3] != "transfer.completed" || row[6] != "" || !strings.HasPrefix(row[7], "202 · ") {
-			t.Errorf("row %d, a replay: %q, want transfer.completed, no answer, the target's 202", i, row)
+		if row[3] != "transfer.completed" || row[4] != "sent" || row[6] != "" || !strings.HasPrefix(row[7], "202 · ") {
+			t.Errorf("row %d, a replay: %q, want transfer.completed, sent, no answer, the target's 202", i, row)
 		}
 	}
 	all := parseHAR(t, "the HAR of all shown", b.download("download the HAR of all shown", "#har-all"))

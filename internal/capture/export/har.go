@@ -118,7 +118,7 @@ func (h *HAR) Add(r *capture.Record) error {
 		Timings: harTimings{Send: 0, Wait: float64(r.Answer.DelayMS), Receive: 0},
 		Comment: r.ID,
 		Hooktool: map[string]any{
-			"id": r.ID, "event": r.Event, "provider": r.Provider, "verdict": r.Verdict.Label(),
+			"id": r.ID, "event": r.Event, "provider": r.Provider, "verdict": r.VerdictLabel(),
 		},
 	}
 	e.Time = e.Timings.Wait

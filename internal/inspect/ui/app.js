@@ -116,7 +116,7 @@ function fmtMS(ms) {
 function badge(d) {
   let cls = "badge ";
   if (d.valid) cls += "ok";
-  else if (!d.verdict || d.verdict === "unsigned") cls += "none";
+  else if (!d.verdict || d.verdict === "unsigned" || d.verdict === "sent") cls += "none";
   else cls += "bad";
   return el("span", { className: cls, title: d.verdict || "" }, d.verdict || "—");
 }
