@@ -623,17 +623,7 @@ func (c *Config) scopePublicKeys(prefix string) ([]signature.Secret, Source, err
 			}
 			continue
 		}
-		var values []string
-		switch val := c.v.Get(key).(type) {
-		case string:
-			values = []string{val}
-		case []any:
-			for _, x := range val {
-				values = append(values, fmt.Sprint(x))
-			}
-		case []string:
-			values = val
-		}
+		values, _ := stringsOf(c.v.Get(key))
 		for i, v := range values {
 			item := from
 			if len(values) > 1 {
@@ -755,17 +745,8 @@ func (c *Config) scopeSecrets(prefix string) ([]signature.Secret, Source, error)
 	case "":
 		return nil, FromDefault, nil
 	case "secret", "secrets":
-		var values []string
-		switch val := c.v.Get(key).(type) {
-		case string:
-			values = []string{val}
-		case []any:
-			for _, x := range val {
-				values = append(values, fmt.Sprint(x))
-			}
-		case []string:
-			values = val
-		default:
+		values, ok := stringsOf(c.v.Get(key))
+		if !ok {
 			return nil, bestSrc, c.inFile(key, fmt.Errorf("%s must be a string or a list of strings", key))
 		}
 		var out []signature.Secret
@@ -923,4 +904,21 @@ func (c *Config) Settings() []Setting {
 		scope("endpoints."+name+".", endpointKeys)
 	}
 	return out
+}
+
+// stringsOf reads a setting that is one string or a list of them (secrets,
+// public_key): ok is false for anything else.
+func stringsOf(v any) (values []string, ok bool) {
+	switch val := v.(type) {
+	case string:
+		return []string{val}, true
+	case []any:
+		for _, x := range val {
+			values = append(values, fmt.Sprint(x))
+		}
+		return values, true
+	case []string:
+		return val, true
+	}
+	return nil, false
 }
