@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/userfile"
 	"github.com/hooktool/hooktool/internal/yamlerr"
@@ -47,6 +49,10 @@ type Provider struct {
 	Regions []string `yaml:"regions"`
 	// EventPath is the gjson path of the event type in a payload.
 	EventPath string `yaml:"event_path"`
+	// EventHeader, for providers that send the event type in a header
+	// (GitHub's X-GitHub-Event, Shopify's X-Shopify-Topic), names it: it
+	// is read before EventPath, and trigger sends it with the event's name.
+	EventHeader string `yaml:"event_header"`
 	// EventIDPath, when the provider puts a unique event id in its
 	// payloads, is its gjson path: a delivery with the same event id is
 	// the same event delivered again (listen's repeat_of).
@@ -154,6 +160,35 @@ func FieldIn(body []byte, path string) string {
 // EventIn is the event type body names where the provider puts it.
 func (p *Provider) EventIn(body []byte) string { return FieldIn(body, p.EventPath) }
 
+// EventFrom is the event type of a delivery: the value of the header named
+// header when there is one, else the field at path in body (FieldIn). The
+// one way hooktool reads a delivery's event type: listen, and the catalog's
+// own checks.
+func EventFrom(h http.Header, body []byte, header, path string) string {
+	if header != "" {
+		if v := strings.TrimSpace(h.Get(header)); v != "" {
+			return v
+		}
+	}
+	return FieldIn(body, path)
+}
+
+// EventOf is the event type of a delivery of this provider.
+func (p *Provider) EventOf(h http.Header, body []byte) string {
+	return EventFrom(h, body, p.EventHeader, p.EventPath)
+}
+
+// Headers are the headers a delivery of the event carries besides its
+// signature: the provider's content type and, for a provider that sends the
+// event type in a header, that header with the event's name.
+func (p *Provider) Headers(event string) http.Header {
+	h := http.Header{"Content-Type": {p.ContentType}}
+	if p.EventHeader != "" {
+		h[http.CanonicalHeaderKey(p.EventHeader)] = []string{event}
+	}
+	return h
+}
+
 // Catalog is the set of providers in effect.
 type Catalog struct {
 	Providers []*Provider // sorted by id
@@ -258,8 +293,10 @@ func Parse(file string, data []byte) (*Provider, error) {
 		return nil, at(lineOf("id"), "id %q must be lower-case letters, digits, - and _", p.ID)
 	case strings.TrimSpace(p.Name) == "":
 		return nil, at(lineOf("name"), "name is missing")
-	case strings.TrimSpace(p.EventPath) == "":
-		return nil, at(lineOf("event_path"), "event_path (the gjson path of the event type in a payload) is missing")
+	case strings.TrimSpace(p.EventPath) == "" && strings.TrimSpace(p.EventHeader) == "":
+		return nil, at(lineOf("event_path"), "event_path (the gjson path of the event type in a payload) or event_header (the header that carries it) is missing")
+	case p.EventHeader != "" && !httpx.ValidHeaderName(p.EventHeader):
+		return nil, at(lineOf("event_header"), "event_header %q is not a valid HTTP header name", p.EventHeader)
 	case len(p.Events) == 0:
 		return nil, at(lineOf("events"), "no events")
 	}

@@ -105,7 +105,7 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"yaml syntax", "id: x\nname: [unclosed\n", "bad.yaml:"},
 		{"unknown field", "id: x\nname: X\nevent_path: e\nevnts: []\n", "bad.yaml:4: field evnts not found"},
 		{"bad id", "id: Bad Id\nname: X\n", "bad.yaml:1: id"},
-		{"no event path", "id: x\nname: X\nevents:\n  - name: a\n", "bad.yaml:1: event_path"},
+		{"no event path", "id: x\nname: X\nevents:\n  - name: a\n", "bad.yaml:1: event_path (the gjson path of the event type in a payload) or event_header"},
 		{"duplicate event", "id: x\nname: X\nevent_path: e\nevents:\n  - name: a\n    sample: '{}'\n  - name: a\n    sample: '{}'\n", "bad.yaml:7: event a is listed twice (first on line 5)"},
 		{"no sample", "id: x\nname: X\nevent_path: e\nevents:\n  - name: a\n", "bad.yaml:5: event a has no sample"},
 		{"bad template", "id: x\nname: X\nevent_path: e\nevents:\n  - name: a\n    sample: |\n      {\"a\": \"{{uuid \"x\"\"}\n", "bad.yaml:7: event a: sample: unterminated quoted string"},

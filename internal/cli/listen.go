@@ -371,10 +371,10 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 		h.Secrets = r.signing.Secrets
 	}
 	if p := r.provider; p != nil {
-		h.Provider, h.EventPath, h.EventIDPath = p.ID, p.EventPath, p.EventIDPath
+		h.Provider, h.EventPath, h.EventHeader, h.EventIDPath = p.ID, p.EventPath, p.EventHeader, p.EventIDPath
 	}
 	if o.EventPath != "" {
-		h.EventPath = o.EventPath
+		h.EventPath, h.EventHeader = o.EventPath, ""
 	}
 	if r.endpoint != "" {
 		ep := r.cfg.Endpoints[r.endpoint]

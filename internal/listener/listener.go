@@ -45,6 +45,9 @@ type Options struct {
 	Provider string
 	// EventPath is the gjson path of the event type in a JSON body.
 	EventPath string
+	// EventHeader, when set, is the header that carries the event type; it
+	// is read before EventPath (catalog.EventFrom).
+	EventHeader string
 	// EventIDPath is the gjson path of the provider's event id in a JSON
 	// body ("" when its profile names none): deliveries with the same one
 	// are the same delivery (capture.Identity).
@@ -320,7 +323,7 @@ func (h *Handler) discardRest(w http.ResponseWriter, body io.Reader) {
 
 // inspect finds the event type, the route and the verdict.
 func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) {
-	rec.Event = catalog.FieldIn(body, h.o.EventPath)
+	rec.Event = catalog.EventFrom(r.Header, body, h.o.EventHeader, h.o.EventPath)
 	switch {
 	case h.o.WebhookPath != "" && r.URL.Path == h.o.WebhookPath:
 		rec.Route = "webhook"
