@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -41,8 +42,7 @@ type Provider struct {
 	// DocsURL is the provider's own webhook documentation (the page the
 	// signing profile was read from).
 	DocsURL string `yaml:"docs_url"`
-	// Category groups the catalog: payments, banking, commerce, code,
-	// messaging, email, productivity, identity, infrastructure, media...
+	// Category groups the catalog: one of Categories.
 	Category string `yaml:"category"`
 	// Regions are where the provider mostly operates: ISO 3166 country
 	// codes (NG, MY, KE) or "global".
@@ -71,10 +71,22 @@ type Provider struct {
 	Builtin bool `yaml:"-"`
 }
 
+// Categories are the groups of the catalog, in the order `providers`
+// lists them; a provider file's category is one of them.
+var Categories = []string{
+	"payments", "banking", "finance", "commerce", "crypto", "code", "ci", "infrastructure",
+	"monitoring", "messaging", "email", "support", "crm", "productivity", "forms",
+	"identity", "media", "analytics", "ai", "other",
+}
+
 // Signing is a provider's default scheme and its settings.
 type Signing struct {
 	Scheme string               `yaml:"scheme"`
 	HMAC   signature.HMACConfig `yaml:"hmac"`
+	// Tolerance is how old a signed timestamp the provider's own
+	// libraries accept, as documented (a Go duration); zero when the
+	// scheme signs no timestamp or the provider publishes none.
+	Tolerance Wait `yaml:"tolerance"`
 	// Note says how sure the profile is: the seed providers do not publish
 	// their schemes, and their profiles say so.
 	Note string `yaml:"note"`
@@ -194,7 +206,10 @@ type Catalog struct {
 	Providers []*Provider // sorted by id
 }
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+var (
+	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	regionPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+)
 
 // Load reads the built-in providers, then every *.yaml file of each
 // directory in dirs; a file whose id is taken replaces that provider.
@@ -302,6 +317,14 @@ func Parse(file string, data []byte) (*Provider, error) {
 	}
 	if p.ContentType == "" {
 		p.ContentType = "application/json"
+	}
+	if p.Category != "" && !slices.Contains(Categories, p.Category) {
+		return nil, at(lineOf("category"), "category %q is not one of %s", p.Category, strings.Join(Categories, ", "))
+	}
+	for _, r := range p.Regions {
+		if r != "global" && !regionPattern.MatchString(r) {
+			return nil, at(lineOf("regions"), "region %q is neither global nor an ISO 3166 country code (NG, MY, KE)", r)
+		}
 	}
 	if len(p.Retry.Schedule) > MaxRetries {
 		return nil, at(lineOf("retry"), "retry: a schedule has at most %d waits", MaxRetries)

@@ -42,8 +42,8 @@ func TestBuiltinCatalogConsistent(t *testing.T) {
 				t.Errorf("%s %s: the sample is not valid JSON:\n%s", p.ID, e.Name, a)
 				continue
 			}
-			if got := p.EventIn(a); got != e.Name {
-				t.Errorf("%s %s: %s finds %q in the sample", p.ID, e.Name, p.EventPath, got)
+			if got := p.EventOf(p.Headers(e.Name), a); got != e.Name {
+				t.Errorf("%s %s: %s%s finds %q in the sample", p.ID, e.Name, p.EventHeader, p.EventPath, got)
 			}
 			b, _ := e.Render(now)
 			if bytes.Contains(a, []byte("{{")) || (bytes.Equal(a, b) && strings.Contains(e.Sample, "{{")) {

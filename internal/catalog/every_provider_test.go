@@ -1,0 +1,160 @@
+package catalog
+
+import (
+	"bytes"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hooktool/hooktool/internal/signature"
+)
+
+// testSecrets are what a profile is signed with in the tests: a raw secret
+// first, and a whsec_ base64 one for the schemes that take only that.
+var testSecrets = []signature.Secret{
+	signature.NewSecret("hooktool-test-secret-0123456789"),
+	signature.NewSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+}
+
+// signerFor is a signer for the profile with the first test secret it can
+// use.
+func signerFor(t *testing.T, s signature.Scheme) (*signature.Signer, signature.Secret) {
+	t.Helper()
+	var last error
+	for _, sec := range testSecrets {
+		g, err := signature.NewSigner(s, sec)
+		if err == nil {
+			return g, sec
+		}
+		last = err
+	}
+	t.Fatalf("no test secret suits the %s scheme: %v", s.Name(), last)
+	return nil, signature.Secret{}
+}
+
+// TestEveryProviderEveryEvent walks the whole catalog: each event's sample
+// renders to a body of the provider's content type; the event type is
+// where the profile says (event_path or event_header) and is the event's
+// name; a delivery signed with the profile verifies; and a one-byte change
+// (to the body, or to the token of a scheme that sends the secret itself)
+// is refused as a signature mismatch.
+func TestEveryProviderEveryEvent(t *testing.T) {
+	c := loadBuiltin(t)
+	now := time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)
+	for _, p := range c.Providers {
+		t.Run(p.ID, func(t *testing.T) {
+			if p.Signing.Scheme == "" {
+				t.Fatal("no signing scheme")
+			}
+			s, err := signature.Lookup(p.Signing.Scheme, p.Signing.Options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, sec := signerFor(t, s)
+			target := "https://hooks.example.com/webhooks/" + p.ID + "?env=test"
+			for i := range p.Events {
+				e := &p.Events[i]
+				body, err := e.Render(now)
+				if err != nil {
+					t.Errorf("%s: %v", e.Name, err)
+					continue
+				}
+				checkContentType(t, p, e.Name, body)
+				h := p.Headers(e.Name)
+				if got := p.EventOf(h, body); got != e.Name {
+					t.Errorf("%s: the event type found (%s%s) is %q", e.Name, p.EventHeader, p.EventPath, got)
+				}
+				fields, err := g.Sign(signature.SignInput{Body: body, ID: "msg_" + p.ID, Timestamp: now.Add(-time.Minute), URL: target})
+				if err != nil {
+					t.Fatalf("%s: sign: %v", e.Name, err)
+				}
+				for _, f := range fields {
+					h.Add(f.Name, f.Value)
+				}
+				verify := func(h http.Header, body []byte) signature.Verdict {
+					v, err := signature.Verify(s, signature.Message{Header: h, Body: body, URL: target}, []signature.Secret{sec}, signature.VerifyOptions{Now: now, Tolerance: signature.DefaultTolerance})
+					if err != nil {
+						t.Fatalf("%s: verify: %v", e.Name, err)
+					}
+					return v
+				}
+				if v := verify(h, body); !v.Valid {
+					t.Errorf("%s: a delivery signed with the profile does not verify: %s %s", e.Name, v.Reason, v.Message)
+				}
+				tampered, th := bytes.Clone(body), h.Clone()
+				if tokens := signature.SecretHeaders(s); len(tokens) > 0 {
+					v := []byte(th.Get(tokens[0]))
+					v[len(v)/2] ^= 1
+					th.Set(tokens[0], string(v))
+				} else {
+					tampered[len(tampered)/2] ^= 1
+				}
+				if v := verify(th, tampered); v.Valid || v.Reason != signature.ReasonMismatch {
+					t.Errorf("%s: a one-byte change gives %s (%s), want %s", e.Name, v.Reason, v.Message, signature.ReasonMismatch)
+				}
+			}
+		})
+	}
+}
+
+// checkContentType: a JSON body is valid JSON, a form body parses.
+func checkContentType(t *testing.T, p *Provider, event string, body []byte) {
+	t.Helper()
+	mt, _, err := mime.ParseMediaType(p.ContentType)
+	if err != nil {
+		t.Errorf("content_type %q: %v", p.ContentType, err)
+		return
+	}
+	switch {
+	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+		if !json.Valid(body) {
+			t.Errorf("%s: the sample is not valid JSON:\n%s", event, body)
+		}
+	case mt == "application/x-www-form-urlencoded":
+		if _, err := url.ParseQuery(string(body)); err != nil {
+			t.Errorf("%s: the sample is not a form: %v", event, err)
+		}
+	default:
+		t.Errorf("%s: no check for content type %s", event, mt)
+	}
+}
+
+// TestEveryProviderFileDescribesItself: every built-in provider names its
+// documentation (an https docs_url, or for the seeds whose provider is not
+// identified, the seed document in source), a category from Categories
+// and its regions.
+func TestEveryProviderFileDescribesItself(t *testing.T) {
+	for _, p := range loadBuiltin(t).Providers {
+		u, err := url.Parse(p.DocsURL)
+		switch {
+		case p.DocsURL == "" && strings.Contains(p.Source, "shared/seeds/"):
+		case err != nil || u.Scheme != "https" || u.Host == "":
+			t.Errorf("%s: docs_url %q is not an https URL", p.ID, p.DocsURL)
+		}
+		if !slices.Contains(Categories, p.Category) {
+			t.Errorf("%s: category %q is not one of %v", p.ID, p.Category, Categories)
+		}
+		if len(p.Regions) == 0 {
+			t.Errorf("%s: no regions (ISO country codes, or global)", p.ID)
+		}
+	}
+}
+
+// TestCategoryAndRegionsAreChecked: a provider file with a category
+// outside the set, or a region that is no country code, is refused with
+// its line.
+func TestCategoryAndRegionsAreChecked(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"id: x\nname: X\nevent_path: e\ncategory: banks\nevents:\n  - name: a\n    sample: '{}'\n", `bad.yaml:4: category "banks" is not one of payments`},
+		{"id: x\nname: X\nevent_path: e\nregions: [NG, nigeria]\nevents:\n  - name: a\n    sample: '{}'\n", `bad.yaml:4: region "nigeria"`},
+	} {
+		if _, err := Parse("bad.yaml", []byte(tc.yaml)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want %q", err, tc.want)
+		}
+	}
+}
