@@ -3,6 +3,7 @@ package catalog
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"mime"
 	"net/http"
 	"net/url"
@@ -155,6 +156,36 @@ func TestCategoryAndRegionsAreChecked(t *testing.T) {
 	} {
 		if _, err := Parse("bad.yaml", []byte(tc.yaml)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("got %v, want %q", err, tc.want)
+		}
+	}
+}
+
+// TestFindAmbiguousNamesEveryProvider: an event name several providers
+// share (GitHub's and Gitea's push) is found with --provider, and without
+// one is refused naming every provider that has it.
+func TestFindAmbiguousNamesEveryProvider(t *testing.T) {
+	c := loadBuiltin(t)
+	owners := map[string][]string{}
+	for _, p := range c.Providers {
+		for _, name := range p.EventNames() {
+			owners[name] = append(owners[name], p.ID)
+		}
+	}
+	for name, ids := range owners {
+		for _, id := range ids {
+			if e, err := c.Find(name, id); err != nil || e.Provider().ID != id {
+				t.Errorf("Find(%q, %s): %v", name, id, err)
+			}
+		}
+		_, err := c.Find(name, "")
+		if len(ids) == 1 {
+			if err != nil {
+				t.Errorf("Find(%q) without a provider: %v", name, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrAmbiguousEvent) || !strings.Contains(err.Error(), strings.Join(ids, ", ")) {
+			t.Errorf("Find(%q) without a provider: %v, want %v naming %v", name, err, ErrAmbiguousEvent, ids)
 		}
 	}
 }
