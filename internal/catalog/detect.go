@@ -20,6 +20,7 @@ type Candidate struct {
 // without a scheme).
 type Detector struct {
 	byHeader map[string][]detectEntry
+	schemes  map[string]signature.Scheme // by provider id
 	// order keeps the candidates in catalog order.
 	order map[*Provider]int
 }
@@ -31,7 +32,7 @@ type detectEntry struct {
 
 // NewDetector indexes the catalog's signing profiles.
 func NewDetector(c *Catalog) *Detector {
-	d := &Detector{byHeader: map[string][]detectEntry{}, order: map[*Provider]int{}}
+	d := &Detector{byHeader: map[string][]detectEntry{}, schemes: map[string]signature.Scheme{}, order: map[*Provider]int{}}
 	for i, p := range c.Providers {
 		if p.Signing.Scheme == "" {
 			continue
@@ -41,6 +42,7 @@ func NewDetector(c *Catalog) *Detector {
 			continue // Parse checked it; a profile that cannot be built points nowhere
 		}
 		d.order[p] = i
+		d.schemes[p.ID] = s
 		for _, name := range s.HeaderNames() {
 			key := http.CanonicalHeaderKey(name)
 			d.byHeader[key] = append(d.byHeader[key], detectEntry{p, s})
@@ -85,3 +87,6 @@ func ownHeader(s signature.Scheme, header string) bool {
 	}
 	return false
 }
+
+// Scheme is the scheme of a provider's profile, nil for one not indexed.
+func (d *Detector) Scheme(id string) signature.Scheme { return d.schemes[id] }
