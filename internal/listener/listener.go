@@ -141,8 +141,8 @@ type Handler struct {
 	checker *signature.Checker // nil: deliveries are "unsigned"
 	// detected are the checkers of DetectedSecrets, by provider id.
 	detected map[string]*signature.Checker
-	redact  *signature.Redactor
-	repeats *capture.Repeats
+	redact   *signature.Redactor
+	repeats  *capture.Repeats
 }
 
 // New returns a Handler, or the *signature.SecretError of a secret the
