@@ -348,7 +348,7 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	// shown as unsigned rather than refused.
 	switch err := app.finishSigning(r, r.cfg.Provider(r.endpoint)); {
 	case errors.Is(err, errNoScheme):
-		s.unsigned = "no scheme is configured; each delivery's provider is named from its headers"
+		s.unsigned = "no scheme is configured"
 		if err := app.listenDetect(r, &h); err != nil {
 			return nil, err
 		}

@@ -11,8 +11,8 @@ import (
 
 // TestDetectedProvider: with no scheme and a Detector, a delivery is
 // named after the provider its headers point to and checked with that
-// provider's secrets; one of a provider without secrets is "not checked";
-// headers of no provider leave it unsigned.
+// provider's secrets; one of a provider without secrets stays unsigned,
+// as do headers of no provider.
 func TestDetectedProvider(t *testing.T) {
 	parse := func(y string) *catalog.Provider {
 		p, err := catalog.Parse("x.yaml", []byte(y))
@@ -48,7 +48,7 @@ func TestDetectedProvider(t *testing.T) {
 	}{
 		// gh and fb both read X-Hub-Signature-256; fb has the secret.
 		{"shared header, the one with a secret", sign("github"), "fb", "feed", "valid", 2},
-		{"no secret: not checked", sign("stripe"), "st", "", "no_secret", 1},
+		{"no secret: unsigned", sign("stripe"), "st", "", "", 1},
 		{"no provider's headers", http.Header{"X-Other": {"1"}}, "", "", "", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
