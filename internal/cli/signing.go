@@ -303,20 +303,20 @@ func parseHeaderArgs(args []string) (http.Header, error) {
 
 // readRequestFile reads a raw HTTP request (as `sign --format http` writes
 // it, or a capture from a proxy): its headers and its body, byte for byte.
-func readRequestFile(path string) (http.Header, []byte, string, error) {
+func readRequestFile(path string) (http.Header, []byte, string, string, error) {
 	data, err := userfile.Read(path, userfile.MaxPayload)
 	if err != nil {
-		return nil, nil, "", failErr(fmt.Errorf("reading the request: %w", err))
+		return nil, nil, "", "", failErr(fmt.Errorf("reading the request: %w", err))
 	}
 	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(data)))
 	if err != nil {
 		// The parser's message quotes the offending line, which may hold a
 		// secret (Flutterwave's verif-hash): it is not shown.
-		return nil, nil, "", failErr(fmt.Errorf("%s is not an HTTP request", path), "expect a request line, 'Name: value' header lines, a blank line and the body, as `hooktool sign --format http` writes")
+		return nil, nil, "", "", failErr(fmt.Errorf("%s is not an HTTP request", path), "expect a request line, 'Name: value' header lines, a blank line and the body, as `hooktool sign --format http` writes")
 	}
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
-		return nil, nil, "", failErr(fmt.Errorf("%s: reading the body: %w", path, err))
+		return nil, nil, "", "", failErr(fmt.Errorf("%s: reading the body: %w", path, err))
 	}
 	h := http.Header(textproto.MIMEHeader(req.Header))
 	if req.Host != "" {
@@ -326,7 +326,7 @@ func readRequestFile(path string) (http.Header, []byte, string, error) {
 	if req.Host != "" {
 		url = "http://" + req.Host + req.URL.RequestURI()
 	}
-	return h, body, url, nil
+	return h, body, url, req.Method, nil
 }
 
 // parseTime reads unix seconds or RFC 3339.

@@ -208,6 +208,17 @@ func (app *App) planTrigger(o *TriggerOptions) (*triggerPlan, error) {
 		}
 		plan.names[i] = cmp.Or(ev.Provider().EventIn(plan.bodies[i]), ev.Name)
 	}
+	if plan.signer != nil && signature.SignsInBody(r.scheme) {
+		// The signature travels in the body (Billplz's x_signature,
+		// Midtrans's signature_key): it is written there once, and no
+		// header is signed per attempt.
+		for i := range plan.bodies {
+			if plan.bodies[i], err = plan.signer.SignBody(signature.SignInput{Body: plan.bodies[i], URL: plan.target}); err != nil {
+				return nil, failErr(err)
+			}
+		}
+		plan.signer = nil
+	}
 	return plan, nil
 }
 

@@ -129,7 +129,7 @@ func (app *App) readDelivery(o *VerifyOptions) (signature.Message, error) {
 	var msg signature.Message
 	var err error
 	if o.Request != "" {
-		if msg.Header, msg.Body, msg.URL, err = readRequestFile(o.Request); err != nil {
+		if msg.Header, msg.Body, msg.URL, msg.Method, err = readRequestFile(o.Request); err != nil {
 			return msg, err
 		}
 	} else {

@@ -115,7 +115,7 @@ type Options struct {
 
 // Keys a config file may set at the top level and per endpoint.
 var (
-	signingKeys  = []string{"scheme", "secret", "secrets", "secret_file", "secret_env", "tolerance", "github_sha1", "hmac.header", "hmac.hash", "hmac.encoding", "hmac.prefix", "hmac.template", "hmac.id_header", "hmac.timestamp_header", "hmac.secret_encoding"}
+	signingKeys  = []string{"scheme", "secret", "secrets", "secret_file", "secret_env", "tolerance", "github_sha1", "hmac.header", "hmac.hash", "hmac.encoding", "hmac.prefix", "hmac.template", "hmac.id_header", "hmac.timestamp_header", "hmac.secret_encoding", "hmac.format", "hmac.mode", "hmac.signature_field", "hmac.pairs_format", "hmac.pairs_separator", "hmac.url_body_sha256"}
 	endpointKeys = append([]string{"provider", "url", "callback_url"}, signingKeys...)
 	topKeys      = append([]string{"catalog", "endpoint", "provider"}, signingKeys...)
 )
@@ -458,7 +458,8 @@ func (c *Config) signing(endpoint string) (Signing, error) {
 	for key, dst := range map[string]*string{
 		"hmac.header": &h.Header, "hmac.hash": &h.Hash, "hmac.encoding": &h.Encoding, "hmac.prefix": &h.Prefix,
 		"hmac.template": &h.Template, "hmac.id_header": &h.IDHeader, "hmac.timestamp_header": &h.TimestampHeader,
-		"hmac.secret_encoding": &h.SecretEncoding,
+		"hmac.secret_encoding": &h.SecretEncoding, "hmac.format": &h.Format, "hmac.mode": &h.Mode,
+		"hmac.signature_field": &h.SignatureField, "hmac.pairs_format": &h.PairsFormat, "hmac.pairs_separator": &h.PairsSeparator, "hmac.url_body_sha256": &h.URLBodySHA256,
 	} {
 		*dst = c.v.GetString(c.pick(endpoint, key))
 	}

@@ -20,6 +20,7 @@ var bodyVariants = []bodyVariant{
 	{jsonIndent("  "), "the body verifies re-indented with 2 spaces: something re-serialized it after signing; keep the raw bytes"},
 	{jsonIndent("    "), "the body verifies re-indented with 4 spaces: something re-serialized it after signing; keep the raw bytes"},
 	{jsonIndent("\t"), "the body verifies re-indented with tabs: something re-serialized it after signing; keep the raw bytes"},
+	{formReencoded, "the body verifies with its form parameters written again (re-ordered by name, or with + and %20 swapped): something parsed the form and re-encoded it after signing; keep the raw bytes"},
 }
 
 // trimNewline drops one trailing LF, one CRLF, or every trailing newline.
@@ -110,12 +111,14 @@ func diagnose(s Scheme, secrets []Secret, ks []*macKey, p signed, m Message, o V
 variants:
 	for _, v := range bodyVariants {
 		for _, b := range v.apply(m.Body) {
-			if matchKeys(s, ks, p, b, m.URL) >= 0 {
+			if matchURL(s, ks, p, b, m.URL) >= 0 {
 				hints = append(hints, v.hint)
 				break variants
 			}
 		}
 	}
+	hints = append(hints, urlHints(s, ks, p, m)...)
+	hints = append(hints, tokenHints(s, secrets, p.header, m)...)
 	for _, alt := range o.Alternates {
 		k, err := s.key(alt.Secret)
 		if err == nil && !alt.Secret.IsZero() && matchKeys(s, []*macKey{newMacKey(k)}, p, m.Body, m.URL) >= 0 {

@@ -221,6 +221,43 @@ var schemeCases = []schemeCase{
 			return map[string]string{"X-Sig-B64key": hx(mac(sha256.New, whsecKey(s), string(body)))}
 		},
 	},
+	{
+		// Paddle: Paddle-Signature: ts=<unix>;h1=<hex HMAC-SHA256 of ts:body>.
+		name: "hmac format ts;h1 (Paddle)", scheme: "hmac", secret: rawNew, old: rawOld,
+		opts:      Options{HMAC: HMACConfig{Header: "Paddle-Signature", Format: "ts={timestamp};h1={signature}", Template: "{timestamp}:{body}"}},
+		sigHeader: "Paddle-Signature", timestamped: true, bodyBound: true,
+		want: func(s string, body []byte, ts string) map[string]string {
+			return map[string]string{"Paddle-Signature": "ts=" + ts + ";h1=" + hx(mac(sha256.New, []byte(s), ts+":"+string(body)))}
+		},
+	},
+	{
+		// The header is the secret itself (GitLab's X-Gitlab-Token).
+		name: "hmac mode token", scheme: "hmac", secret: rawNew, old: rawOld,
+		opts:      Options{HMAC: HMACConfig{Header: "X-Gitlab-Token", Mode: "token"}},
+		sigHeader: "X-Gitlab-Token",
+		want: func(s string, _ []byte, _ string) map[string]string {
+			return map[string]string{"X-Gitlab-Token": s}
+		},
+	},
+	{
+		// A plain hash of the content with the secret in it.
+		name: "hmac mode digest", scheme: "hmac", secret: rawNew, old: rawOld,
+		opts:      Options{HMAC: HMACConfig{Header: "X-Digest", Mode: "digest", Hash: "sha512", Template: "{body}.{secret}"}},
+		sigHeader: "X-Digest", bodyBound: true,
+		want: func(s string, body []byte, _ string) map[string]string {
+			sum := sha512.Sum512([]byte(string(body) + "." + s))
+			return map[string]string{"X-Digest": hx(sum[:])}
+		},
+	},
+	{
+		name: "hmac method url body_sha256", scheme: "hmac", secret: rawNew, old: rawOld,
+		opts:      Options{HMAC: HMACConfig{Header: "X-Request-Sig", Encoding: "base64", Template: "{method}\n{url}\n{body_sha256}"}},
+		sigHeader: "X-Request-Sig", usesURL: true, bodyBound: true,
+		want: func(s string, body []byte, _ string) map[string]string {
+			sum := sha256.Sum256(body)
+			return map[string]string{"X-Request-Sig": b64(mac(sha256.New, []byte(s), "POST\n"+testURL+"\n"+hx(sum[:])))}
+		},
+	},
 }
 
 func lookupCase(t testing.TB, c schemeCase) Scheme {
@@ -901,6 +938,26 @@ func TestNewHMACRejects(t *testing.T) {
 		{Header: "X-Sig", Template: "{nonce}.{body}"},
 		{Header: "X-Sig", Template: "{id}.{body}"},
 		{Header: "X-Sig", Template: "{timestamp}.{body}"},
+		{Header: "X-Sig", Mode: "rsa"},
+		{Header: "X-Sig", Mode: "digest"},
+		{Header: "X-Sig", Template: "{body}{secret}"},
+		{Header: "X-Sig", Mode: "token", Template: "{body}"},
+		{Header: "X-Sig", Mode: "token", Prefix: "Bearer "},
+		{Header: "X-Sig", Template: "{json:}"},
+		{Header: "X-Sig", Format: "{signature}"},
+		{Header: "X-Sig", Format: "v1={sig}"},
+		{Header: "X-Sig", Format: "t={timestamp}"},
+		{Header: "X-Sig", Format: "t={timestamp},v1={signature}"},
+		{Header: "X-Sig", Format: "t={timestamp},v1={signature};v2={signature}", Template: "{timestamp}.{body}"},
+		{Header: "X-Sig", Format: "v1={signature},v1={signature}"},
+		{Header: "X-Sig", Format: "v1={signature},", Template: "{body}"},
+		{Header: "X-Sig", Format: "t={timestamp},v1={signature}", Template: "{timestamp}.{body}", TimestampHeader: "X-Ts"},
+		{Header: "X-Sig", Format: "v1={signature}", Prefix: "v1="},
+		{Header: "X-Sig", SignatureField: "sig"},
+		{SignatureField: "sig", Template: "{body}"},
+		{SignatureField: "sig", Template: "{body_sha256}"},
+		{Header: "X-Sig", Template: "{pairs}", PairsFormat: "{key}"},
+		{Header: "X-Sig", Template: strings.Repeat("x", 5000)},
 	} {
 		if s, err := NewHMAC(cfg); err == nil {
 			t.Errorf("NewHMAC(%+v) = %v, want an error", cfg, s)

@@ -336,3 +336,82 @@ func FuzzHMACTemplate(f *testing.F) {
 		}
 	})
 }
+
+// piecesFuzzConfigs are generic profiles built from the pieces beyond the
+// raw body: a multi-item header, a form, sorted pairs, JSON fields, a
+// digest, a token, a signature in the body, the body hash in the URL.
+var piecesFuzzConfigs = []HMACConfig{
+	{Header: "Paddle-Signature", Format: "ts={timestamp};h1={signature}", Template: "{timestamp}:{body}"},
+	{Header: "X-Sig", Format: "t={timestamp},v1={signature},v0={signature},id={id}", Template: "{id}.{timestamp}.{method}.{body_sha256}"},
+	{Header: "X-Twilio-Signature", Hash: "sha1", Encoding: "base64", Template: "{url}{form}", URLBodySHA256: "bodySHA256"},
+	{SignatureField: "x_signature", Template: "{pairs}", PairsFormat: "{key}{value}", PairsSeparator: "|"},
+	{SignatureField: "signature_key", Mode: "digest", Hash: "sha512", Template: "{json:order_id}{json:status_code}{json:gross_amount}{secret}"},
+	{Header: "x-korapay-signature", Template: "{json:data}"},
+	{Header: "X-Gitlab-Token", Mode: "token"},
+}
+
+// FuzzHMACPieces: any header value, body and URL through the pieces'
+// parsers and content builders: no panic, and the verdict invariants.
+func FuzzHMACPieces(f *testing.F) {
+	schemes := make([]Scheme, len(piecesFuzzConfigs))
+	for i, cfg := range piecesFuzzConfigs {
+		schemes[i] = mustLookup(f, "hmac", Options{HMAC: cfg})
+		header := cfg.Header
+		if header == "" {
+			header = "X-Unused"
+		}
+		if CanSign(schemes[i]) == nil {
+			h := fuzzSeedMessage(f, schemes[i], testBody)
+			f.Add(uint8(i), h.Get(header), testBody, testURL)
+		}
+		f.Add(uint8(i), "", []byte("a=1&b=2&x_signature=00&signature_key=ff"), testURL)
+	}
+	for _, seed := range []struct {
+		v, body, url string
+	}{
+		{"ts=1;ts=2;h1=;h1==;;;", `{"data":{"a":[1,2,{"b":null}]}}`, "https://h/p?bodySHA256=zz"},
+		{"t=,v1=,v0=,id=", `{"order_id":1e999,"status_code":{"x":"\u0000"}}`, "http://[::1]:80/p?bodySHA256="},
+		{" , , ", "%zz=%&&=&a=%2", "://bad url"},
+		{"h1=" + strings.Repeat("0", 200), `{"data":` + strings.Repeat("[", 2000) + `}`, "https://h:443"},
+		{"x", "x_signature=" + strings.Repeat("a", 128) + "&b=%C3%28", "https://user:pw@h/p/"},
+	} {
+		for i := range piecesFuzzConfigs {
+			f.Add(uint8(i), seed.v, []byte(seed.body), seed.url)
+		}
+	}
+	f.Fuzz(func(t *testing.T, which uint8, value string, body []byte, rawURL string) {
+		i := int(which) % len(piecesFuzzConfigs)
+		cfg, s := piecesFuzzConfigs[i], schemes[i]
+		h := http.Header{}
+		if cfg.Header != "" {
+			h.Set(cfg.Header, value)
+		}
+		h.Set("X-Forwarded-Host", value)
+		h.Set("Forwarded", value)
+		m := Message{Header: h, Body: body}
+		fuzzCheck(t, s, m)
+		// With the URL as given (fuzzCheck sets testURL).
+		v, err := Verify(s, Message{Header: h, Body: body, URL: rawURL}, secretsOf(fuzzSecret), VerifyOptions{Now: fuzzNow, Tolerance: DefaultTolerance})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkInvariants(t, s, v, 1)
+
+		// A profile whose signature travels in the body: what SignBody
+		// writes verifies.
+		if SignsInBody(s) {
+			g, err := NewSigner(s, NewSecret(fuzzSecret))
+			if err != nil {
+				t.Fatal(err)
+			}
+			signedBody, err := g.SignBody(SignInput{Body: body, URL: rawURL})
+			if err != nil {
+				return // not a body the signature can be written into
+			}
+			v, err := Verify(s, Message{Header: http.Header{}, Body: signedBody, URL: rawURL}, secretsOf(fuzzSecret), VerifyOptions{Now: fuzzNow})
+			if err != nil || !v.Valid {
+				t.Fatalf("SignBody(%q) = %q does not verify: %+v, %v", body, signedBody, v, err)
+			}
+		}
+	})
+}

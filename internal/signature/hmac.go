@@ -2,11 +2,15 @@ package signature
 
 import (
 	"crypto"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode"
 
@@ -43,7 +47,8 @@ func (e encoding) decode(s string) ([]byte, error) {
 }
 
 // HMACConfig describes a provider that signs with an HMAC: which header, which
-// hash, how the MAC is written, and what content is signed.
+// hash, how the MAC is written, and what content is signed. The README's
+// "The generic hmac scheme" section is the user's manual of every field.
 type HMACConfig struct {
 	// Header carries the signature, e.g. "X-Signature".
 	Header string `json:"header" mapstructure:"header" yaml:"header"`
@@ -53,8 +58,10 @@ type HMACConfig struct {
 	Encoding string `json:"encoding" mapstructure:"encoding" yaml:"encoding"`
 	// Prefix comes before the encoded MAC, e.g. "sha256=".
 	Prefix string `json:"prefix,omitempty" mapstructure:"prefix" yaml:"prefix"`
-	// Template is the signed content, built from {id}, {timestamp}, {body}
-	// and {url}; the default is "{body}".
+	// Template is the signed content, built from literal text and the
+	// pieces {id}, {timestamp}, {body}, {url}, {method}, {body_sha256},
+	// {form}, {pairs}, {json:PATH} and, in digest mode, {secret}; the
+	// default is "{body}".
 	Template string `json:"template,omitempty" mapstructure:"template" yaml:"template"`
 	// IDHeader and TimestampHeader carry {id} and {timestamp} (unix seconds).
 	IDHeader        string `json:"id_header,omitempty" mapstructure:"id_header" yaml:"id_header"`
@@ -62,30 +69,88 @@ type HMACConfig struct {
 	// SecretEncoding is raw (the default: the secret's bytes are the key) or
 	// base64 (the key is the decoded secret, after any whsec_ prefix).
 	SecretEncoding string `json:"secret_encoding,omitempty" mapstructure:"secret_encoding" yaml:"secret_encoding"`
+	// Format is the signature header's value when it carries more than one
+	// thing: key=value items such as "ts={timestamp};h1={signature}"
+	// (Paddle) or "t={timestamp},v1={signature}" (Stripe-like), with one
+	// separator (, ; & or space) between items. {timestamp} and {id} are
+	// then read from the header itself; several {signature} items may
+	// arrive, and any one that matches is enough.
+	Format string `json:"format,omitempty" mapstructure:"format" yaml:"format"`
+	// Mode is hmac (the default: an HMAC of the template keyed with the
+	// secret), digest (a plain hash of the template, which names {secret}:
+	// Midtrans) or token (the header carries the secret itself, compared in
+	// constant time: GitLab, Xendit).
+	Mode string `json:"mode,omitempty" mapstructure:"mode" yaml:"mode"`
+	// SignatureField, when the signature travels in the body rather than a
+	// header, is the field that carries it: a gjson path in a JSON body, a
+	// key in a form body (Billplz's x_signature, Midtrans's
+	// signature_key). Such a scheme verifies; hooktool does not sign it.
+	SignatureField string `json:"signature_field,omitempty" mapstructure:"signature_field" yaml:"signature_field"`
+	// PairsFormat and PairsSeparator write {pairs}: each field of the body
+	// as PairsFormat (default "{key}={value}"), sorted, joined with
+	// PairsSeparator (default "&"). Billplz: "{key}{value}" and "|".
+	PairsFormat    string `json:"pairs_format,omitempty" mapstructure:"pairs_format" yaml:"pairs_format"`
+	PairsSeparator string `json:"pairs_separator,omitempty" mapstructure:"pairs_separator" yaml:"pairs_separator"`
+	// URLBodySHA256 names a query parameter of the request URL that carries
+	// the hex SHA-256 of the body (Twilio's bodySHA256, for JSON bodies,
+	// whose signature covers the URL alone): when the URL has it, it must
+	// match the body.
+	URLBodySHA256 string `json:"url_body_sha256,omitempty" mapstructure:"url_body_sha256" yaml:"url_body_sha256"`
 }
+
+// Modes of the generic scheme.
+const (
+	modeHMAC   = "hmac"
+	modeDigest = "digest"
+	modeToken  = "token"
+)
 
 // hmacScheme is the generic scheme built from an HMACConfig.
 type hmacScheme struct {
 	cfg    HMACConfig
+	mode   string
 	hash   crypto.Hash
 	enc    encoding
 	tmpl   []tmplPart
+	format *headerFormat // nil: the header value is Prefix + the signature
 	useID  bool
 	useTS  bool
 	useURL bool
+	// idInHeader and tsInHeader: {id} and {timestamp} travel in headers
+	// of their own (IDHeader, TimestampHeader), not in Format.
+	idInHeader, tsInHeader bool
 }
 
 // tmplPart is a literal or a placeholder of a signed-content template.
 type tmplPart struct {
 	lit         string
-	placeholder string // id, timestamp, body, url; empty for a literal
+	placeholder string // id, timestamp, body, url, ...; empty for a literal
+	arg         string // the gjson path of {json:PATH}
 }
+
+// maxTemplate bounds a template's length, so that a config cannot make
+// every delivery's signed content large.
+const maxTemplate = 4096
 
 // NewHMAC validates cfg and returns the generic scheme it describes.
 func NewHMAC(cfg HMACConfig) (Scheme, error) {
 	s := hmacScheme{cfg: cfg}
-	if strings.TrimSpace(cfg.Header) == "" {
+	s.mode = strings.ToLower(strings.TrimSpace(cfg.Mode))
+	switch s.mode {
+	case "":
+		s.mode = modeHMAC
+	case modeHMAC, modeDigest, modeToken:
+	default:
+		return nil, fmt.Errorf("hmac scheme: unknown mode %q (hmac, digest, token)", cfg.Mode)
+	}
+	if strings.TrimSpace(cfg.Header) == "" && cfg.SignatureField == "" {
 		return nil, errors.New("hmac scheme: no header is set (hmac.header)")
+	}
+	if cfg.Header != "" && cfg.SignatureField != "" {
+		return nil, errors.New("hmac scheme: the signature is in a header (hmac.header) or in a body field (hmac.signature_field), not both")
+	}
+	if f := cfg.SignatureField; f != "" && (len(f) > 64 || strings.ContainsAny(f, ".*?|#@\\!=&%+ \"{}[]") || strings.ContainsFunc(f, unicode.IsControl)) {
+		return nil, fmt.Errorf("hmac scheme: hmac.signature_field %q is a top-level field name: letters, digits, - and _", f)
 	}
 	for _, h := range []struct{ key, name string }{{"header", cfg.Header}, {"id_header", cfg.IDHeader}, {"timestamp_header", cfg.TimestampHeader}} {
 		if h.name != "" && !httpx.ValidHeaderName(h.name) {
@@ -115,15 +180,40 @@ func NewHMAC(cfg HMACConfig) (Scheme, error) {
 	default:
 		return nil, fmt.Errorf("hmac scheme: unknown secret_encoding %q (raw, base64)", cfg.SecretEncoding)
 	}
+	if s.mode == modeToken {
+		// The header is the secret: nothing is computed, so nothing else
+		// of the profile applies.
+		if cfg.Template != "" || cfg.Format != "" || cfg.SignatureField != "" || cfg.Prefix != "" || cfg.IDHeader != "" || cfg.TimestampHeader != "" {
+			return nil, errors.New("hmac scheme: mode token sends the secret itself in hmac.header: template, format, prefix, signature_field, id_header and timestamp_header do not apply")
+		}
+		return s, nil
+	}
+	if cfg.Format != "" {
+		if cfg.Prefix != "" {
+			return nil, errors.New("hmac scheme: hmac.format writes the whole header value; put a prefix in it, not in hmac.prefix")
+		}
+		if cfg.SignatureField != "" {
+			return nil, errors.New("hmac scheme: hmac.format describes a header, and hmac.signature_field puts the signature in the body")
+		}
+		f, err := parseFormat(cfg.Format)
+		if err != nil {
+			return nil, err
+		}
+		s.format = f
+	}
 	tmpl := cfg.Template
 	if tmpl == "" {
 		tmpl = "{body}"
+	}
+	if len(tmpl) > maxTemplate {
+		return nil, fmt.Errorf("hmac scheme: the template is longer than %d bytes", maxTemplate)
 	}
 	parts, err := parseTemplate(tmpl)
 	if err != nil {
 		return nil, err
 	}
 	s.tmpl = parts
+	secretUsed := false
 	for _, p := range parts {
 		switch p.placeholder {
 		case "id":
@@ -132,16 +222,52 @@ func NewHMAC(cfg HMACConfig) (Scheme, error) {
 			s.useTS = true
 		case "url":
 			s.useURL = true
+		case "secret":
+			secretUsed = true
+		case "body", "body_sha256":
+			if cfg.SignatureField != "" {
+				return nil, fmt.Errorf("hmac scheme: the template signs {%s}, and the signature travels in the body (hmac.signature_field): it cannot sign itself; use {pairs} or {json:PATH}", p.placeholder)
+			}
 		}
 	}
-	if s.useID && cfg.IDHeader == "" {
-		return nil, errors.New("hmac scheme: the template signs {id}, and no id_header says where it is sent")
+	switch {
+	case s.mode == modeDigest && !secretUsed:
+		return nil, errors.New("hmac scheme: mode digest hashes the template with no key, so it must name {secret}")
+	case s.mode == modeHMAC && secretUsed:
+		return nil, errors.New("hmac scheme: {secret} belongs to mode digest; an HMAC is keyed with the secret already")
 	}
-	if s.useTS && cfg.TimestampHeader == "" {
-		return nil, errors.New("hmac scheme: the template signs {timestamp}, and no timestamp_header says where it is sent")
+	inFormat := func(ph string) bool { return s.format != nil && s.format.has(ph) }
+	s.idInHeader = s.useID && !inFormat("id")
+	s.tsInHeader = s.useTS && !inFormat("timestamp")
+	if s.format != nil {
+		for _, ph := range []string{"id", "timestamp"} {
+			if inFormat(ph) && !map[string]bool{"id": s.useID, "timestamp": s.useTS}[ph] {
+				return nil, fmt.Errorf("hmac scheme: hmac.format carries {%s}, and the template does not sign it", ph)
+			}
+		}
+		if inFormat("timestamp") && cfg.TimestampHeader != "" {
+			return nil, errors.New("hmac scheme: hmac.format carries {timestamp}; hmac.timestamp_header says it is elsewhere: give one")
+		}
+		if inFormat("id") && cfg.IDHeader != "" {
+			return nil, errors.New("hmac scheme: hmac.format carries {id}; hmac.id_header says it is elsewhere: give one")
+		}
+	}
+	if s.idInHeader && cfg.IDHeader == "" {
+		return nil, errors.New("hmac scheme: the template signs {id}, and no id_header (or {id} in format) says where it is sent")
+	}
+	if s.tsInHeader && cfg.TimestampHeader == "" {
+		return nil, errors.New("hmac scheme: the template signs {timestamp}, and no timestamp_header (or {timestamp} in format) says where it is sent")
+	}
+	if cfg.PairsFormat != "" {
+		if !strings.Contains(cfg.PairsFormat, "{key}") || !strings.Contains(cfg.PairsFormat, "{value}") {
+			return nil, errors.New(`hmac scheme: hmac.pairs_format names {key} and {value}, e.g. "{key}={value}"`)
+		}
 	}
 	return s, nil
 }
+
+// placeholders are the template pieces, for messages.
+const placeholders = "{id}, {timestamp}, {body}, {url}, {method}, {body_sha256}, {form}, {pairs}, {json:PATH}, {secret}"
 
 func parseTemplate(t string) ([]tmplPart, error) {
 	var parts []tmplPart
@@ -160,10 +286,14 @@ func parseTemplate(t string) ([]tmplPart, error) {
 		}
 		name := t[i+1 : i+j]
 		switch name {
-		case "id", "timestamp", "body", "url":
+		case "id", "timestamp", "body", "url", "method", "body_sha256", "form", "pairs", "secret":
 			parts = append(parts, tmplPart{placeholder: name})
 		default:
-			return nil, fmt.Errorf("hmac scheme: template has unknown placeholder {%s} (known: {id}, {timestamp}, {body}, {url})", name)
+			path, ok := strings.CutPrefix(name, "json:")
+			if !ok || strings.TrimSpace(path) == "" {
+				return nil, fmt.Errorf("hmac scheme: template has unknown placeholder {%s} (known: %s)", name, placeholders)
+			}
+			parts = append(parts, tmplPart{placeholder: "json", arg: path})
 		}
 		t = t[i+j+1:]
 	}
@@ -172,20 +302,39 @@ func parseTemplate(t string) ([]tmplPart, error) {
 
 func (hmacScheme) Name() string { return "hmac" }
 func (s hmacScheme) Description() string {
-	return "generic: " + s.cfg.Header + ": " + s.cfg.Prefix + "<" + string(s.enc) + " HMAC>"
+	switch {
+	case s.mode == modeToken:
+		return "generic: " + s.cfg.Header + ": the secret itself, compared in constant time"
+	case s.cfg.SignatureField != "":
+		return "generic: body field " + s.cfg.SignatureField + ": <" + string(s.enc) + " " + s.mode + ">"
+	case s.format != nil:
+		return "generic: " + s.cfg.Header + ": " + s.cfg.Format + " (" + string(s.enc) + " " + s.mode + ")"
+	}
+	return "generic: " + s.cfg.Header + ": " + s.cfg.Prefix + "<" + string(s.enc) + " " + strings.ToUpper(s.mode) + ">"
 }
 func (s hmacScheme) HeaderNames() []string {
-	names := []string{s.cfg.Header}
-	if s.useID {
+	var names []string
+	if s.cfg.Header != "" {
+		names = append(names, s.cfg.Header)
+	}
+	if s.idInHeader {
 		names = append(names, s.cfg.IDHeader)
 	}
-	if s.useTS {
+	if s.tsInHeader {
 		names = append(names, s.cfg.TimestampHeader)
 	}
 	return names
 }
 func (s hmacScheme) UsesID() bool        { return s.useID }
 func (s hmacScheme) UsesTimestamp() bool { return s.useTS }
+
+// secretHeaders: in token mode the header is the secret itself.
+func (s hmacScheme) secretHeaders() []string {
+	if s.mode == modeToken {
+		return []string{s.cfg.Header}
+	}
+	return nil
+}
 
 func (s hmacScheme) key(sec Secret) ([]byte, error) {
 	if strings.ToLower(s.cfg.SecretEncoding) != "base64" {
@@ -199,40 +348,141 @@ func (s hmacScheme) key(sec Secret) ([]byte, error) {
 }
 
 func (s hmacScheme) mac(key *macKey, p signed, body []byte, url string) []byte {
+	if !s.bodyHashMatches(body, url) {
+		return nil // no signature equals nothing: the body is not the one signed
+	}
+	switch s.mode {
+	case modeToken:
+		sum := sha256.Sum256(key.b)
+		return sum[:]
+	case modeDigest:
+		m := s.hash.New()
+		s.writeContent(m, key, p, body, url)
+		return m.Sum(nil)
+	}
 	m := key.hmac(s.hash)
 	defer key.done(s.hash, m)
-	for _, part := range s.tmpl {
-		switch part.placeholder {
-		case "":
-			m.Write([]byte(part.lit))
-		case "id":
-			m.Write([]byte(p.id))
-		case "timestamp":
-			m.Write([]byte(p.tsRaw))
-		case "body":
-			m.Write(body)
-		case "url":
-			m.Write([]byte(url))
-		}
-	}
+	s.writeContent(m, key, p, body, url)
 	return m.Sum(nil)
 }
 
+// writeContent writes the signed content the template describes.
+func (s hmacScheme) writeContent(w io.Writer, key *macKey, p signed, body []byte, url string) {
+	for _, part := range s.tmpl {
+		switch part.placeholder {
+		case "":
+			io.WriteString(w, part.lit)
+		case "id":
+			io.WriteString(w, p.id)
+		case "timestamp":
+			io.WriteString(w, p.tsRaw)
+		case "body":
+			w.Write(body)
+		case "url":
+			io.WriteString(w, url)
+		case "method":
+			io.WriteString(w, methodOr(p.method))
+		case "body_sha256":
+			sum := sha256.Sum256(body)
+			io.WriteString(w, hex.EncodeToString(sum[:]))
+		case "form":
+			writeForm(w, body)
+		case "pairs":
+			writePairs(w, body, s.cfg)
+		case "json":
+			writeJSONField(w, body, part.arg)
+		case "secret":
+			w.Write(key.b)
+		}
+	}
+}
+
+// bodyHashMatches: when the URL carries the body's hash (URLBodySHA256),
+// it is the hash of this body.
+func (s hmacScheme) bodyHashMatches(body []byte, rawURL string) bool {
+	want, ok := urlBodyHash(s.cfg.URLBodySHA256, rawURL)
+	if !ok {
+		return true
+	}
+	sum := sha256.Sum256(body)
+	got := hex.EncodeToString(sum[:])
+	return subtle.ConstantTimeCompare([]byte(strings.ToLower(want)), []byte(got)) == 1
+}
+
+// urlBodyHash is the value of the query parameter param of rawURL.
+func urlBodyHash(param, rawURL string) (string, bool) {
+	if param == "" {
+		return "", false
+	}
+	_, query, ok := strings.Cut(rawURL, "?")
+	if !ok {
+		return "", false
+	}
+	q, _ := url.ParseQuery(query)
+	if _, has := q[param]; !has {
+		return "", false
+	}
+	return q.Get(param), true
+}
+
+// methodOr is the request method, POST when it is not known (a delivery
+// being signed is a POST).
+func methodOr(m string) string {
+	if m == "" {
+		return http.MethodPost
+	}
+	return m
+}
+
 func (s hmacScheme) sign(key *macKey, id, ts string, body []byte, url string) []HeaderField {
+	return s.signRequest(key, id, ts, SignInput{Body: body, URL: url})
+}
+
+// signRequest signs with the whole SignInput ({method} needs it).
+func (s hmacScheme) signRequest(key *macKey, id, ts string, in SignInput) []HeaderField {
+	if s.mode == modeToken {
+		return []HeaderField{{Name: s.cfg.Header, Value: string(key.b), Secret: true}}
+	}
 	var out []HeaderField
-	if s.useID {
+	if s.idInHeader {
 		out = append(out, HeaderField{Name: s.cfg.IDHeader, Value: id})
 	}
-	if s.useTS {
+	if s.tsInHeader {
 		out = append(out, HeaderField{Name: s.cfg.TimestampHeader, Value: ts})
 	}
-	m := s.mac(key, signed{id: id, tsRaw: ts}, body, url)
-	return append(out, HeaderField{Name: s.cfg.Header, Value: s.cfg.Prefix + s.enc.encode(m)})
+	sig := s.enc.encode(s.mac(key, signed{id: id, tsRaw: ts, method: in.Method}, in.Body, in.URL))
+	if s.format != nil {
+		return append(out, HeaderField{Name: s.cfg.Header, Value: s.format.write(sig, id, ts)})
+	}
+	return append(out, HeaderField{Name: s.cfg.Header, Value: s.cfg.Prefix + sig})
+}
+
+// canSign says why s cannot sign headers, if it cannot.
+func (s hmacScheme) canSign() error {
+	if s.cfg.SignatureField != "" {
+		return fmt.Errorf("the signature travels in the body (field %s), not in a header: `hooktool trigger` writes it into the body it sends; sign prints headers only", s.cfg.SignatureField)
+	}
+	return nil
+}
+
+// signBody writes the signature of body into its SignatureField.
+func (s hmacScheme) signBody(key *macKey, body []byte, url, method string) ([]byte, error) {
+	sig := s.enc.encode(s.mac(key, signed{method: method}, body, url))
+	return setField(body, s.cfg.SignatureField, sig)
 }
 
 func (s hmacScheme) parse(h http.Header) (signed, *Verdict) {
+	return s.parseBody(h, nil)
+}
+
+// parseBody reads the signature from the headers, or from the body when
+// it travels there.
+func (s hmacScheme) parseBody(h http.Header, body []byte) (signed, *Verdict) {
+	if s.cfg.SignatureField != "" {
+		return s.parseField(body)
+	}
 	p := signed{header: s.cfg.Header}
-	if s.useID {
+	if s.idInHeader {
 		p.id = h.Get(s.cfg.IDHeader)
 	}
 	for _, name := range s.HeaderNames() {
@@ -241,20 +491,40 @@ func (s hmacScheme) parse(h http.Header) (signed, *Verdict) {
 		}
 	}
 	v := strings.TrimSpace(h.Get(s.cfg.Header))
-	// v is trimmed (as HTTP trims header values), so the prefix's start is too.
-	rest, ok := strings.CutPrefix(v, strings.TrimLeftFunc(s.cfg.Prefix, unicode.IsSpace))
-	if !ok {
-		return p, malformed(s.cfg.Header, "expected the prefix "+s.cfg.Prefix)
+	switch {
+	case s.mode == modeToken:
+		sum := sha256.Sum256([]byte(v))
+		p.sigs = [][]byte{sum[:]}
+		return p, nil
+	case s.format != nil:
+		if bad := s.format.read(&p, s.cfg.Header, v, s.enc); bad != nil {
+			return p, bad
+		}
+	default:
+		// v is trimmed (as HTTP trims header values), so the prefix's start is too.
+		rest, ok := strings.CutPrefix(v, strings.TrimLeftFunc(s.cfg.Prefix, unicode.IsSpace))
+		if !ok {
+			return p, malformed(s.cfg.Header, "expected the prefix "+s.cfg.Prefix)
+		}
+		raw, err := s.enc.decode(rest)
+		if err != nil {
+			return p, malformed(s.cfg.Header, "the signature is not "+string(s.enc))
+		}
+		p.sigs = [][]byte{raw}
 	}
-	raw, err := s.enc.decode(rest)
-	if err != nil {
-		return p, malformed(s.cfg.Header, "the signature is not "+string(s.enc))
-	}
-	p.sigs = [][]byte{raw}
 	if s.useTS {
-		p.tsRaw = h.Get(s.cfg.TimestampHeader)
+		name := s.cfg.TimestampHeader
+		if s.tsInHeader {
+			p.tsRaw = h.Get(name)
+		} else {
+			name = s.cfg.Header + " " + s.format.key("timestamp") + "="
+		}
 		var bad *Verdict
-		if p.ts, bad = timestamp(s.cfg.TimestampHeader, p.tsRaw); bad != nil {
+		if p.ts, bad = timestamp(name, p.tsRaw); bad != nil {
+			bad.Header = s.cfg.Header
+			if s.tsInHeader {
+				bad.Header = s.cfg.TimestampHeader
+			}
 			return p, bad
 		}
 		p.hasTS = true

@@ -26,6 +26,9 @@ type Message struct {
 	Body   []byte
 	// URL is the full request URL, for schemes whose signed content names it.
 	URL string
+	// Method is the request method, for a generic template with {method}
+	// (POST when empty).
+	Method string
 }
 
 // HeaderField is one header to send, in the scheme's own spelling.
@@ -44,6 +47,8 @@ type SignInput struct {
 	ID        string
 	Timestamp time.Time
 	URL       string
+	// Method is the request method {method} signs (POST when empty).
+	Method string
 }
 
 // LabeledSecret is a secret configured for something else (another
@@ -95,6 +100,7 @@ type signed struct {
 	hasTS  bool
 	sigs   [][]byte // decoded candidate signatures
 	legacy bool     // GitHub's sha1 header was used
+	method string   // the request method, for {method}
 	// hints tell how the header was read, for a verdict that is not valid.
 	hints []string
 }
@@ -218,6 +224,15 @@ func Sign(s Scheme, secret Secret, in SignInput) ([]HeaderField, error) {
 	return g.Sign(in)
 }
 
+// CanSign is nil when s can sign a delivery's headers, else why it cannot
+// (a generic profile whose signature travels in the body: SignBody).
+func CanSign(s Scheme) error {
+	if c, ok := s.(interface{ canSign() error }); ok {
+		return c.canSign()
+	}
+	return nil
+}
+
 // Signer signs many messages with one scheme and secret, decoding the
 // secret once and reusing keyed HMAC states (replay --resign signs every
 // delivery). It is safe for concurrent use.
@@ -236,9 +251,34 @@ func NewSigner(s Scheme, secret Secret) (*Signer, error) {
 	return &Signer{s: s, k: ks[0]}, nil
 }
 
+// SignsInBody says whether s carries its signature in the body (a generic
+// profile with a signature_field): SignBody signs it, Sign refuses.
+func SignsInBody(s Scheme) bool {
+	_, ok := s.(interface {
+		signBody(key *macKey, body []byte, url, method string) ([]byte, error)
+	})
+	return ok && CanSign(s) != nil
+}
+
+// SignBody returns in.Body with the signature written into the field that
+// carries it, every other byte kept; for a scheme that signs headers, the
+// body unchanged.
+func (g *Signer) SignBody(in SignInput) ([]byte, error) {
+	bs, ok := g.s.(interface {
+		signBody(key *macKey, body []byte, url, method string) ([]byte, error)
+	})
+	if !ok || !SignsInBody(g.s) {
+		return in.Body, nil
+	}
+	return bs.signBody(g.k, in.Body, in.URL, in.Method)
+}
+
 // Sign computes the headers that carry a signature of in.
 func (g *Signer) Sign(in SignInput) ([]HeaderField, error) {
 	s, k := g.s, g.k
+	if err := CanSign(s); err != nil {
+		return nil, err
+	}
 	if s.UsesID() && in.ID == "" {
 		return nil, errors.New("this scheme signs an id, and none was given")
 	}
@@ -248,6 +288,11 @@ func (g *Signer) Sign(in SignInput) ([]HeaderField, error) {
 			return nil, errors.New("this scheme signs a timestamp, and none was given")
 		}
 		ts = strconv.FormatInt(in.Timestamp.Unix(), 10)
+	}
+	if rs, ok := s.(interface {
+		signRequest(key *macKey, id, ts string, in SignInput) []HeaderField
+	}); ok {
+		return rs.signRequest(k, in.ID, ts, in), nil
 	}
 	return s.sign(k, in.ID, ts, in.Body, in.URL), nil
 }
@@ -293,16 +338,19 @@ func NewVerifier(s Scheme, secrets []Secret) (*Verifier, error) {
 // Verify checks m, as the package-level Verify does.
 func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 	s, secrets, ks := vf.s, vf.secrets, vf.ks
-	p, bad := s.parse(m.Header)
+	p, bad := parseMessage(s, m)
 	if bad != nil {
 		bad.Scheme = s.Name()
 		bad.Hints = append(bad.Hints, otherSchemeHints(s, m.Header)...)
+		if bad.Reason == ReasonMalformedHeader {
+			bad.Hints = append(bad.Hints, tokenHints(s, secrets, bad.Header, m)...)
+		}
 		return *bad
 	}
 	if len(secrets) == 0 {
 		return fail(s.Name(), ReasonNoSecret, p.header, "no secret is configured to check the signature with")
 	}
-	matched := matchKeys(s, ks, p, m.Body, m.URL)
+	matched := matchURL(s, ks, p, m.Body, m.URL)
 	v := Verdict{Scheme: s.Name(), Header: p.header, SecretIndex: matched + 1}
 	var ahead string // a hint: a timestamp ahead that the scheme's libraries accept
 	if p.hasTS {
@@ -354,11 +402,34 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 	if len(ks) > 1 {
 		v.Message = fmt.Sprintf("signature matches none of the %d secrets", len(ks))
 	}
+	if len(SecretHeaders(s)) > 0 {
+		// The header is the secret itself: there is no body to match.
+		v.Message = "the token in " + p.header + " is not the configured secret (its value is not shown)"
+		if len(ks) > 1 {
+			v.Message = fmt.Sprintf("the token in %s matches none of the %d secrets (it is compared with each; its value is not shown)", p.header, len(ks))
+		}
+	}
 	v.Hints = append(p.hints, diagnose(s, secrets, ks, p, m, o)...)
 	if ahead != "" {
 		v.Hints = append(v.Hints, ahead)
 	}
 	return v
+}
+
+// parseMessage finds the signed parts of m: in its headers, or in its body
+// for a generic profile whose signature travels there.
+func parseMessage(s Scheme, m Message) (signed, *Verdict) {
+	var p signed
+	var bad *Verdict
+	if bp, ok := s.(interface {
+		parseBody(h http.Header, body []byte) (signed, *Verdict)
+	}); ok {
+		p, bad = bp.parseBody(m.Header, m.Body)
+	} else {
+		p, bad = s.parse(m.Header)
+	}
+	p.method = m.Method
+	return p, bad
 }
 
 // ageOnly reports whether s's official libraries check only how old a

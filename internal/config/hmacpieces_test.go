@@ -1,0 +1,45 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/hooktool/hooktool/internal/signature"
+)
+
+// TestHMACPiecesKeys: the generic scheme's format, mode, signature_field
+// and pairs_* keys reach the scheme's options, from the file and from the
+// environment.
+func TestHMACPiecesKeys(t *testing.T) {
+	isolate(t)
+	write(t, FileName, `
+endpoints:
+  paddle:
+    scheme: hmac
+    hmac: {header: Paddle-Signature, format: "ts={timestamp};h1={signature}", template: "{timestamp}:{body}"}
+  billplz:
+    scheme: hmac
+    hmac: {signature_field: x_signature, template: "{pairs}", pairs_format: "{key}{value}", pairs_separator: "|"}
+  gitlab:
+    scheme: hmac
+`)
+	t.Setenv("HOOKTOOL_ENDPOINTS_GITLAB_HMAC_MODE", "token")
+	t.Setenv("HOOKTOOL_ENDPOINTS_GITLAB_HMAC_HEADER", "X-Gitlab-Token")
+	c, err := Load(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]signature.HMACConfig{
+		"paddle":  {Header: "Paddle-Signature", Format: "ts={timestamp};h1={signature}", Template: "{timestamp}:{body}"},
+		"billplz": {SignatureField: "x_signature", Template: "{pairs}", PairsFormat: "{key}{value}", PairsSeparator: "|"},
+		"gitlab":  {Header: "X-Gitlab-Token", Mode: "token"},
+	}
+	for ep, w := range want {
+		sg, err := c.Signing(ep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sg.Options.HMAC != w {
+			t.Errorf("%s: hmac = %+v, want %+v", ep, sg.Options.HMAC, w)
+		}
+	}
+}
