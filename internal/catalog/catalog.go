@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -154,14 +155,25 @@ func (e *Event) Provider() *Provider { return e.provider }
 func (e *Event) IsIllustrative() bool { return e.Illustrative || e.provider.Illustrative }
 
 // FieldIn is the string or number at path (a gjson path: a profile's
-// event_path or event_id_path) in body, "" when the body is not JSON or
-// has none there. The one way hooktool reads an event type or an event id
+// event_path or event_id_path) in body, or for a form body the parameter
+// named path; "" when the body has none there. The one way hooktool reads an event type or an event id
 // from a body: listen from a delivery, trigger from what it sends.
 func FieldIn(body []byte, path string) string {
 	// gjson reads only as far as the path needs (no validation pass over the
 	// whole body); a body that is not JSON simply has no event type.
-	if path == "" || len(body) == 0 || !bytes.ContainsAny(body[:1], "{[ \n\r\t") {
+	if path == "" || len(body) == 0 {
 		return ""
+	}
+	if !bytes.ContainsAny(body[:1], "{[ \n\r\t") {
+		// A form body (Twilio's callbacks): the parameter of that name.
+		if bytes.IndexByte(body, '=') < 0 || strings.ContainsAny(path, ".*?|#@\\!") {
+			return ""
+		}
+		q, err := url.ParseQuery(string(body))
+		if err != nil {
+			return ""
+		}
+		return q.Get(path)
 	}
 	if v := gjson.GetBytes(body, path); v.Type == gjson.String || v.Type == gjson.Number {
 		return v.String()

@@ -32,3 +32,20 @@ func TestEventHeader(t *testing.T) {
 		t.Errorf("a bad header name: %v", err)
 	}
 }
+
+// TestFieldInForm: a form body (Twilio's callbacks) has its event type and
+// id at a parameter's name; a JSON body is read by gjson as before.
+func TestFieldInForm(t *testing.T) {
+	for _, tc := range []struct{ body, path, want string }{
+		{"MessageSid=SM1&MessageStatus=delivered", "MessageStatus", "delivered"},
+		{"MessageSid=SM1&MessageStatus=delivered", "MessageSid", "SM1"},
+		{"a=1&b=%20x", "b", " x"},
+		{"MessageStatus=delivered", "Other", ""},
+		{`{"MessageStatus":"sent"}`, "MessageStatus", "sent"},
+		{"not a form", "not a form", ""},
+	} {
+		if got := FieldIn([]byte(tc.body), tc.path); got != tc.want {
+			t.Errorf("FieldIn(%q, %q) = %q, want %q", tc.body, tc.path, got, tc.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package listener
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ func TestDetectedProvider(t *testing.T) {
 		parse("id: gh\nname: GH\nevent_header: X-GitHub-Event\nsigning: {scheme: github}\nevents:\n  - {name: push, sample: '{}'}\n"),
 		parse("id: fb\nname: FB\nevent_path: entry.0.changes.0.field\nsigning: {scheme: github}\nevents:\n  - {name: feed, sample: '{}'}\n"),
 		parse("id: st\nname: ST\nevent_path: type\nsigning: {scheme: stripe}\nevents:\n  - {name: x.y, sample: '{}'}\n"),
+		parse("id: tk\nname: TK\nevent_path: type\nsigning: {scheme: hmac, hmac: {header: X-Token, mode: token}}\nevents:\n  - {name: x.z, sample: '{}'}\n"),
 	}}
 	secret := signature.NewSecret("detect-secret")
 	body := []byte(`{"entry":[{"changes":[{"field":"feed"}]}]}`)
@@ -50,6 +52,7 @@ func TestDetectedProvider(t *testing.T) {
 		{"shared header, the one with a secret", sign("github"), "fb", "feed", "valid", 2},
 		{"no secret: unsigned", sign("stripe"), "st", "", "", 1},
 		{"no provider's headers", http.Header{"X-Other": {"1"}}, "", "", "", 0},
+		{"a token, not kept", http.Header{"X-Token": {"the-token-itself"}}, "tk", "", "", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := serve(t, Options{
@@ -65,6 +68,13 @@ func TestDetectedProvider(t *testing.T) {
 			}
 			if rec.Provider != tc.provider || rec.Event != tc.event || label != tc.label || len(d.Detected) != tc.detected {
 				t.Errorf("provider %q event %q verdict %q detected %v; want %q %q %q (%d)", rec.Provider, rec.Event, label, d.Detected, tc.provider, tc.event, tc.label, tc.detected)
+			}
+			for name, values := range rec.Headers {
+				for _, v := range values {
+					if strings.Contains(v, "the-token-itself") {
+						t.Errorf("the token is kept in %s", name)
+					}
+				}
 			}
 		})
 	}

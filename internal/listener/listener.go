@@ -209,10 +209,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.SetBody(body)
-	detected := h.inspect(rec, r, body)
+	cands := h.inspect(rec, r, body)
 	// The record keeps no secret; the request itself is untouched, so the
 	// app still gets the real headers and query when forwarding.
 	rec.Redact(h.redact)
+	var detected []string
+	for _, c := range cands {
+		detected = append(detected, c.Provider.ID)
+		// A detected scheme whose header is the secret itself (a token):
+		// that header is not kept either, whoever's it is.
+		if len(signature.SecretHeaders(c.Scheme)) > 0 {
+			rec.Redact(signature.NewRedactor(c.Scheme))
+		}
+	}
 	d := Delivery{Record: rec, Key: h.identity(rec, r, body).Key(), Detected: detected}
 	rec.RepeatOf = h.repeats.See(d.Key, rec.ID)
 	answerBody, contentType := h.answer(r.Context(), rec, r, body, &d)
@@ -355,16 +364,15 @@ func (h *Handler) discardRest(w http.ResponseWriter, body io.Reader) {
 // inspect finds the event type, the route and the verdict; with no scheme
 // and a Detector, the provider first, and it returns the providers the
 // headers point to.
-func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) (detected []string) {
+func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) (cands []catalog.Candidate) {
 	url := "http://" + r.Host + r.URL.RequestURI()
 	rec.Event = catalog.EventFrom(r.Header, body, h.o.EventHeader, h.o.EventPath)
 	rec.Verdict = h.checker.Check(r.Header, body, url, rec.ReceivedAt)
 	if h.checker == nil && h.o.Detector != nil {
-		if cands := h.o.Detector.Detect(r.Header); len(cands) > 0 {
+		if cands = h.o.Detector.Detect(r.Header); len(cands) > 0 {
 			// The candidate with secrets to check it, else the first.
 			pick := cands[0]
 			for _, c := range cands {
-				detected = append(detected, c.Provider.ID)
 				if h.detected[c.Provider.ID] != nil && h.detected[pick.Provider.ID] == nil {
 					pick = c
 				}
@@ -387,7 +395,7 @@ func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) (de
 		rec.Route = "callback"
 	}
 	rec.Matched = h.matches(rec.Event)
-	return detected
+	return cands
 }
 
 // identity is what makes the delivery the same as another
