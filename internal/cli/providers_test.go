@@ -75,3 +75,34 @@ func TestProvidersSearchAndShow(t *testing.T) {
 		t.Errorf("an unknown provider: exit %d\n%s", code, errs)
 	}
 }
+
+// TestProviderTolerance: a provider's documented tolerance is the one
+// checked when its profile gives the scheme, unless --tolerance (or the
+// environment, or the file) gives another.
+func TestProviderTolerance(t *testing.T) {
+	sandbox(t)
+	if err := os.Mkdir("cat", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, "cat/zzbank.yaml", []byte(zzCatalog))
+	t.Setenv("HOOKTOOL_SECRET", "zz-secret")
+	writeFile(t, "body.json", []byte(`{"type":"zz.deposit"}`))
+	code, out, errs := run(t, "", "sign", "--provider", "zzbank", "--catalog", "cat", "--payload", "body.json")
+	if code != 0 {
+		t.Fatalf("sign: exit %d\n%s%s", code, out, errs)
+	}
+	args := []string{"verify", "--provider", "zzbank", "--catalog", "cat", "--payload", "body.json", "--at", "1800000480"} // 8 minutes later
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		args = append(args, "--header", line)
+	}
+	if code, out, errs := run(t, "", args...); code != 0 || !strings.Contains(out, "✔ valid") {
+		t.Errorf("8 minutes within the provider's 10m: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := run(t, "", append(args, "--tolerance", "5m")...); code != 1 || !strings.Contains(out, "timestamp_too_old") {
+		t.Errorf("--tolerance 5m beats the provider's: exit %d\n%s%s", code, out, errs)
+	}
+	t.Setenv("HOOKTOOL_TOLERANCE", "5m")
+	if code, out, errs := run(t, "", args...); code != 1 || !strings.Contains(out, "timestamp_too_old") {
+		t.Errorf("HOOKTOOL_TOLERANCE beats the provider's: exit %d\n%s%s", code, out, errs)
+	}
+}
