@@ -66,7 +66,7 @@ func (d *Detector) Detect(h http.Header) []Candidate {
 			// Named on the scheme's own headers only: Svix's libraries read
 			// the unbranded webhook-* headers too, and a Standard Webhooks
 			// delivery is not therefore every Svix customer's.
-			if header, ok := signature.Carries(e.s, h); ok && ownHeader(e.s, header) {
+			if header, ok := signature.Carries(e.s, h); ok && ownHeader(e.s, header) && !bareToken(e.s, header) {
 				out = append(out, Candidate{Provider: e.p, Scheme: e.s, Header: header})
 			}
 		}
@@ -90,3 +90,9 @@ func ownHeader(s signature.Scheme, header string) bool {
 
 // Scheme is the scheme of a provider's profile, nil for one not indexed.
 func (d *Detector) Scheme(id string) signature.Scheme { return d.schemes[id] }
+
+// bareToken: a token in Authorization (Okta's, Auth0's) names no provider:
+// any value fits a token, and any API call carries one.
+func bareToken(s signature.Scheme, header string) bool {
+	return len(signature.SecretHeaders(s)) > 0 && http.CanonicalHeaderKey(header) == "Authorization"
+}

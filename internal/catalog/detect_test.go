@@ -10,7 +10,8 @@ import (
 )
 
 // TestDetectEveryProvider walks the catalog: a delivery signed with a
-// provider's profile is detected as that provider, and every candidate
+// provider's profile is detected as that provider (but for a bare token in
+// Authorization, which names none), and every candidate
 // named carries the signature in its own scheme's form. (A provider whose
 // scheme would also read another scheme's headers, Svix reading the
 // unbranded webhook-* ones, is named only on its own headers.)
@@ -41,7 +42,11 @@ func TestDetectEveryProvider(t *testing.T) {
 		for _, cand := range got {
 			ids = append(ids, cand.Provider.ID)
 		}
-		if !slices.Contains(ids, p.ID) {
+		if tokens := signature.SecretHeaders(s); len(tokens) > 0 && bareToken(s, tokens[0]) {
+			if slices.Contains(ids, p.ID) {
+				t.Errorf("%s: a bare token in %s names it", p.ID, tokens[0])
+			}
+		} else if !slices.Contains(ids, p.ID) {
 			t.Errorf("%s: a delivery signed with its profile is detected as %v", p.ID, ids)
 		}
 		for _, cand := range got {
@@ -69,6 +74,8 @@ func TestDetectAmbiguousAndNone(t *testing.T) {
 		parse("id: c\nname: C\nevent_path: e\nsigning: {scheme: hmac, hmac: {header: X-Signature}}\nevents:\n  - {name: x, sample: '{}'}\n"),
 		parse("id: d\nname: D\nevent_path: e\nsigning: {scheme: hmac, hmac: {header: X-Signature, hash: sha1}}\nevents:\n  - {name: x, sample: '{}'}\n"),
 		parse("id: e\nname: E\nevent_path: e\nsigning: {scheme: hmac, hmac: {header: X-Hub-Signature-256, prefix: 'v9='}}\nevents:\n  - {name: x, sample: '{}'}\n"),
+		parse("id: f\nname: F\nevent_path: e\nsigning: {scheme: hmac, hmac: {header: Authorization, mode: token}}\nevents:\n  - {name: x, sample: '{}'}\n"),
+		parse("id: g\nname: G\nevent_path: e\nsigning: {scheme: hmac, hmac: {header: X-Gitlab-Token, mode: token}}\nevents:\n  - {name: x, sample: '{}'}\n"),
 	}}
 	d := NewDetector(c)
 	ids := func(h http.Header) []string {
@@ -88,6 +95,10 @@ func TestDetectAmbiguousAndNone(t *testing.T) {
 		{http.Header{"X-Signature": {hex64[7:]}}, []string{"c:hmac:X-Signature"}},
 		{http.Header{"X-Signature": {hex64[7:47]}}, []string{"d:hmac:X-Signature"}},
 		{http.Header{"X-Other": {"1"}}, nil},
+		// Any Authorization value fits a token: it names no provider; a
+		// token header of a provider's own does.
+		{http.Header{"Authorization": {"Bearer abc"}}, nil},
+		{http.Header{"X-Gitlab-Token": {"abc"}}, []string{"g:hmac:X-Gitlab-Token"}},
 	} {
 		if got := ids(tc.h); !slices.Equal(got, tc.want) {
 			t.Errorf("%v: got %v, want %v", tc.h, got, tc.want)

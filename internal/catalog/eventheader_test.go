@@ -33,19 +33,25 @@ func TestEventHeader(t *testing.T) {
 	}
 }
 
-// TestFieldInForm: a form body (Twilio's callbacks) has its event type and
-// id at a parameter's name; a JSON body is read by gjson as before.
-func TestFieldInForm(t *testing.T) {
-	for _, tc := range []struct{ body, path, want string }{
-		{"MessageSid=SM1&MessageStatus=delivered", "MessageStatus", "delivered"},
-		{"MessageSid=SM1&MessageStatus=delivered", "MessageSid", "SM1"},
-		{"a=1&b=%20x", "b", " x"},
-		{"MessageStatus=delivered", "Other", ""},
-		{`{"MessageStatus":"sent"}`, "MessageStatus", "sent"},
-		{"not a form", "not a form", ""},
+// TestFormEvents: a provider that posts forms (Twilio) has its event type
+// at a parameter's name; FieldIn reads JSON only, so a form body elsewhere
+// has none.
+func TestFormEvents(t *testing.T) {
+	p, err := Parse("tw.yaml", []byte("id: tw\nname: TW\nevent_path: MessageStatus\ncontent_type: application/x-www-form-urlencoded\nevents:\n  - name: delivered\n    sample: 'MessageStatus={{.Event}}'\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ body, want string }{
+		{"MessageSid=SM1&MessageStatus=delivered", "delivered"},
+		{"a=1&MessageStatus=%20x", " x"},
+		{"MessageSid=SM1", ""},
+		{"not a form", ""},
 	} {
-		if got := FieldIn([]byte(tc.body), tc.path); got != tc.want {
-			t.Errorf("FieldIn(%q, %q) = %q, want %q", tc.body, tc.path, got, tc.want)
+		if got := p.EventOf(http.Header{}, []byte(tc.body)); got != tc.want {
+			t.Errorf("EventOf(%q) = %q, want %q", tc.body, got, tc.want)
 		}
+	}
+	if got := FieldIn([]byte("event=push"), "event"); got != "" {
+		t.Errorf("FieldIn reads a form: %q", got)
 	}
 }

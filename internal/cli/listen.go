@@ -377,7 +377,7 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 		h.Secrets = r.signing.Secrets
 	}
 	if p := r.provider; p != nil {
-		h.Provider, h.EventPath, h.EventHeader, h.EventIDPath = p.ID, p.EventPath, p.EventHeader, p.EventIDPath
+		h.Provider, h.EventPath, h.EventHeader, h.EventIDPath, h.FormEvents = p.ID, p.EventPath, p.EventHeader, p.EventIDPath, p.PostsForms()
 	}
 	if o.EventPath != "" {
 		h.EventPath, h.EventHeader = o.EventPath, ""
