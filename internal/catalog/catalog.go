@@ -155,48 +155,31 @@ func (e *Event) Provider() *Provider { return e.provider }
 func (e *Event) IsIllustrative() bool { return e.Illustrative || e.provider.Illustrative }
 
 // FieldIn is the string or number at path (a gjson path: a profile's
-// event_path or event_id_path) in body, "" when the body is not JSON or
-// has none there. The one way hooktool reads an event type or an event id
+// event_path or event_id_path) in a JSON body, or the parameter named path
+// in a form body; "" when the body has none there. The one way hooktool reads an event type or an event id
 // from a body: listen from a delivery, trigger from what it sends.
 func FieldIn(body []byte, path string) string {
-	// gjson reads only as far as the path needs (no validation pass over the
-	// whole body); a body that is not JSON simply has no event type.
-	if path == "" || len(body) == 0 || !bytes.ContainsAny(body[:1], "{[ \n\r\t") {
+	if path == "" || len(body) == 0 {
 		return ""
 	}
+	// A form body (Billplz's callbacks, Twilio's): path names a parameter.
+	if !bytes.ContainsAny(body[:1], "{[ \n\r\t") {
+		if !bytes.ContainsRune(body, '=') {
+			return ""
+		}
+		q, _ := url.ParseQuery(string(body))
+		return q.Get(path)
+	}
+	// gjson reads only as far as the path needs (no validation pass over the
+	// whole body).
 	if v := gjson.GetBytes(body, path); v.Type == gjson.String || v.Type == gjson.Number {
 		return v.String()
 	}
 	return ""
 }
 
-// FormField is the value of the parameter name in a form body (Twilio's
-// callbacks), "" when it has none.
-func FormField(body []byte, name string) string {
-	if name == "" || bytes.IndexByte(body, '=') < 0 {
-		return ""
-	}
-	q, err := url.ParseQuery(string(body))
-	if err != nil {
-		return ""
-	}
-	return q.Get(name)
-}
-
-// PostsForms reports whether the provider's bodies are forms: its event
-// path and event id path then name parameters.
-func (p *Provider) PostsForms() bool {
-	mt, _, _ := strings.Cut(p.ContentType, ";")
-	return strings.EqualFold(strings.TrimSpace(mt), "application/x-www-form-urlencoded")
-}
-
 // EventIn is the event type body names where the provider puts it.
-func (p *Provider) EventIn(body []byte) string {
-	if p.PostsForms() {
-		return FormField(body, p.EventPath)
-	}
-	return FieldIn(body, p.EventPath)
-}
+func (p *Provider) EventIn(body []byte) string { return FieldIn(body, p.EventPath) }
 
 // EventFrom is the event type of a delivery: the value of the header named
 // header when there is one, else the field at path in body (FieldIn). The

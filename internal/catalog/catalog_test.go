@@ -135,7 +135,7 @@ func TestUserDirectoryOverridesAndAdds(t *testing.T) {
 	if p := c.Provider("aella"); p == nil || p.Name != "My Aella" || p.Builtin || len(p.Events) != 1 {
 		t.Errorf("aella was not replaced: %+v", p)
 	}
-	if _, err := c.Find("transfer.completed", ""); err == nil {
+	if _, err := c.Find("transfer.completed", "aella"); err == nil {
 		t.Error("the replaced provider's events are still there")
 	}
 	if e, err := c.Find("thing.happened", ""); err != nil || e.Provider().ID != "acme" {

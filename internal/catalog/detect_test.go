@@ -11,7 +11,8 @@ import (
 
 // TestDetectEveryProvider walks the catalog: a delivery signed with a
 // provider's profile is detected as that provider (but for a bare token in
-// Authorization, which names none), and every candidate
+// Authorization, which names none, and profiles that put no signature in a
+// header), and every candidate
 // named carries the signature in its own scheme's form. (A provider whose
 // scheme would also read another scheme's headers, Svix reading the
 // unbranded webhook-* ones, is named only on its own headers.)
@@ -23,6 +24,9 @@ func TestDetectEveryProvider(t *testing.T) {
 		s, err := signature.Lookup(p.Signing.Scheme, p.Signing.Options())
 		if err != nil {
 			t.Fatal(err)
+		}
+		if signature.SignsInBody(s) || signature.Unsigned(s) {
+			continue // no header to point to it
 		}
 		g, _ := signerFor(t, s)
 		body, err := p.Events[0].Render(now)

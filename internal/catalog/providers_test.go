@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -197,7 +198,9 @@ func TestBuiltinEventNamesUnique(t *testing.T) {
 				continue
 			}
 			owner[name] = p.ID
-			if e, err := c.Find(name, ""); err != nil || e.Provider() != p {
+			// A seed's name that another provider shares (Paystack's
+			// transfer.failed) needs --provider, like any shared name.
+			if e, err := c.Find(name, ""); (err != nil || e.Provider() != p) && !errors.Is(err, ErrAmbiguousEvent) {
 				t.Errorf("Find(%q) without a provider: %v", name, err)
 			}
 		}

@@ -66,6 +66,17 @@ func TestSignVerifyEveryScheme(t *testing.T) {
 				vargs = append(vargs, hmacFlags...)
 			}
 			code, out, errs := run(t, "", args...)
+			if scheme == "none" {
+				// Nothing to sign or verify: both refuse, naming why.
+				if code != ExitError || !strings.Contains(errs, "does not sign") {
+					t.Fatalf("sign --scheme none: %d %s", code, errs)
+				}
+				writeFile(t, "req.http", []byte("POST /hook HTTP/1.1\r\nHost: h\r\nX-Sig: x\r\n\r\n{}"))
+				if code, _, errs = run(t, "", vargs...); code != ExitError || !strings.Contains(errs, "nothing to verify") {
+					t.Fatalf("verify --scheme none: %d %s", code, errs)
+				}
+				return
+			}
 			if code != ExitOK {
 				t.Fatalf("sign: %d %s", code, errs)
 			}

@@ -23,6 +23,7 @@ import (
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/inspect"
 	"github.com/hooktool/hooktool/internal/listener"
+	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -354,6 +355,8 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 		}
 	case err != nil:
 		return nil, err
+	case signature.Unsigned(r.scheme):
+		s.unsigned = "the provider does not sign"
 	case len(r.signing.Secrets) == 0:
 		s.unsigned = "no secret is configured"
 		// Still the scheme: a delivery that carries its signature is
@@ -377,7 +380,7 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 		h.Secrets = r.signing.Secrets
 	}
 	if p := r.provider; p != nil {
-		h.Provider, h.EventPath, h.EventHeader, h.EventIDPath, h.FormEvents = p.ID, p.EventPath, p.EventHeader, p.EventIDPath, p.PostsForms()
+		h.Provider, h.EventPath, h.EventHeader, h.EventIDPath = p.ID, p.EventPath, p.EventHeader, p.EventIDPath
 	}
 	if o.EventPath != "" {
 		h.EventPath, h.EventHeader = o.EventPath, ""

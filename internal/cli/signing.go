@@ -246,6 +246,9 @@ func unusableSecret(err error) error {
 }
 
 func (r *resolvedSigning) needSecrets(verb string) error {
+	if signature.Unsigned(r.scheme) {
+		return usageErr("the provider does not sign its deliveries (scheme none): there is nothing to %s", verb)
+	}
 	if len(r.signing.Secrets) > 0 {
 		return nil
 	}

@@ -64,7 +64,7 @@ it.` + exitStatus("every delivery was acknowledged with 2xx (--print: the reques
   hooktool trigger mandate.debit.failed --set data.transaction.amount=2500 --set data.transaction.narration='"Rent"'
   hooktool trigger ACCOUNT_CREDITED --provider accounts --endpoint staging
   hooktool trigger --all --provider payments --to http://localhost:3000/hook
-  hooktool trigger transfer.failed --print --format curl
+  hooktool trigger transfer.failed --provider aella --print --format curl
   hooktool trigger loan.approved --endpoint adjutor --callback --retry 3 --json`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: app.completeEvents,
@@ -170,7 +170,8 @@ func (app *App) planTrigger(o *TriggerOptions) (*triggerPlan, error) {
 		return nil, err
 	}
 	plan := &triggerPlan{events: events}
-	if !o.Unsigned {
+	// A provider that does not sign (scheme none) is sent unsigned.
+	if !o.Unsigned && !signature.Unsigned(r.scheme) {
 		if err := r.needSecrets("sign"); err != nil {
 			var e *exitError
 			if errors.As(err, &e) {

@@ -16,6 +16,9 @@ endpoints:
   paddle:
     scheme: hmac
     hmac: {header: Paddle-Signature, format: "ts={timestamp};h1={signature}", template: "{timestamp}:{body}"}
+  twilio:
+    scheme: hmac
+    hmac: {header: X-Twilio-Signature, template: "{url}{form}", url_body_sha256: bodySHA256}
   billplz:
     scheme: hmac
     hmac: {signature_field: x_signature, template: "{pairs}", pairs_format: "{key}{value}", pairs_separator: "|"}
@@ -32,6 +35,7 @@ endpoints:
 		"paddle":  {Header: "Paddle-Signature", Format: "ts={timestamp};h1={signature}", Template: "{timestamp}:{body}"},
 		"billplz": {SignatureField: "x_signature", Template: "{pairs}", PairsFormat: "{key}{value}", PairsSeparator: "|"},
 		"gitlab":  {Header: "X-Gitlab-Token", Mode: "token"},
+		"twilio":  {Header: "X-Twilio-Signature", Template: "{url}{form}", URLBodySHA256: "bodySHA256"},
 	}
 	for ep, w := range want {
 		sg, err := c.Signing(ep)

@@ -25,19 +25,3 @@ func TestEventFromHeader(t *testing.T) {
 		})
 	}
 }
-
-// TestEventFromForm: a provider that posts forms (FormEvents) has its event
-// type at the parameter EventPath names; without FormEvents a form has none.
-func TestEventFromForm(t *testing.T) {
-	for _, form := range []bool{true, false} {
-		h := serve(t, Options{Store: &memStore{}, EventPath: "MessageStatus", FormEvents: form})
-		h.post(t, "/in", []byte("MessageSid=SM1&MessageStatus=delivered"), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
-		want := ""
-		if form {
-			want = "delivered"
-		}
-		if d := h.one(t); d.Record.Event != want {
-			t.Errorf("FormEvents %v: event %q, want %q", form, d.Record.Event, want)
-		}
-	}
-}

@@ -296,8 +296,9 @@ func hostileCases(t *testing.T) []hostileCase {
 		// RFC 9112 6.3: Transfer-Encoding overrides Content-Length.
 		{name: "body: chunked and Content-Length both (raw)", raw: teAndCL,
 			wantStatus: 200, body: chunks, wantEvent: "chunked.ok", wantReason: signature.ReasonValid},
+		// A form body's event_path names a parameter (catalog.FieldIn).
 		{name: "body: form-encoded", req: hostileSignedReq(t, form, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}),
-			wantStatus: 200, body: form, wantEvent: "", wantReason: signature.ReasonValid},
+			wantStatus: 200, body: form, wantEvent: "push", wantReason: signature.ReasonValid},
 		{name: "body: empty, Content-Length 0", req: hostileSignedReq(t, []byte{}, nil),
 			wantStatus: 200, body: []byte{}, wantEvent: "", wantReason: signature.ReasonValid},
 		{name: "body: empty, no Content-Length (raw)", raw: "POST /hook HTTP/1.1\r\nHost: hooktool.test\r\nX-Hub-Signature-256: " + hostileGHSig(t, nil) + "\r\nConnection: close\r\n\r\n",

@@ -48,9 +48,6 @@ type Options struct {
 	// EventHeader, when set, is the header that carries the event type; it
 	// is read before EventPath (catalog.EventFrom).
 	EventHeader string
-	// FormEvents says the provider posts forms: EventPath and EventIDPath
-	// name parameters (catalog.FormField).
-	FormEvents bool
 	// Detector, when there is no Scheme, names each delivery's provider
 	// from its headers (catalog.Detector): the record takes the provider,
 	// its scheme and its event type. DetectedSecrets are the secrets (and
@@ -370,9 +367,6 @@ func (h *Handler) discardRest(w http.ResponseWriter, body io.Reader) {
 func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) (cands []catalog.Candidate) {
 	url := "http://" + r.Host + r.URL.RequestURI()
 	rec.Event = catalog.EventFrom(r.Header, body, h.o.EventHeader, h.o.EventPath)
-	if h.o.FormEvents && rec.Event == "" {
-		rec.Event = catalog.FormField(body, h.o.EventPath)
-	}
 	rec.Verdict = h.checker.Check(r.Header, body, url, rec.ReceivedAt)
 	if h.checker == nil && h.o.Detector != nil {
 		if cands = h.o.Detector.Detect(r.Header); len(cands) > 0 {
@@ -413,9 +407,6 @@ func (h *Handler) identity(rec *capture.Record, r *http.Request, body []byte) ca
 	id := capture.Identity{Method: rec.Method, Path: rec.Path, Query: r.URL.RawQuery, SignedID: signature.SignedID(h.o.Scheme, r.Header), Body: body}
 	if h.o.EventIDPath != "" {
 		id.EventID = catalog.FieldIn(body, h.o.EventIDPath)
-		if h.o.FormEvents {
-			id.EventID = catalog.FormField(body, h.o.EventIDPath)
-		}
 	}
 	return id
 }

@@ -719,7 +719,8 @@ func TestEventsFilter(t *testing.T) {
 		{"second glob matches", []string{"charge.failed", "charge.*"}, "event", `{"event":"charge.success"}`, "charge.success", true},
 		{"nested path", []string{"invoice.paid"}, "data.type", `{"data":{"type":"invoice.paid"}}`, "invoice.paid", true},
 		{"no event with globs", []string{"*"}, "event", `{"other":1}`, "", false},
-		{"body not JSON", []string{"*"}, "event", `event=transfer.success`, "", false},
+		{"body neither JSON nor a form", []string{"*"}, "event", `transfer.success`, "", false},
+		{"form body: the path names a parameter", []string{"transfer.*"}, "event", `event=transfer.success`, "transfer.success", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

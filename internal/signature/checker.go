@@ -20,10 +20,10 @@ type Checker struct {
 // NewChecker returns the Checker of scheme s with secrets, or the
 // *SecretError of a secret s cannot use. With no scheme it returns nil:
 // there is nothing to check with, and the record has no verdict
-// ("unsigned"). With a scheme and no secret, a delivery carrying the
+// ("unsigned"), as with the none scheme. With a scheme and no secret, a delivery carrying the
 // scheme's signature header is "not checked (no secret)" (NotChecked).
 func NewChecker(s Scheme, secrets []Secret, tolerance time.Duration) (*Checker, error) {
-	if s == nil {
+	if s == nil || Unsigned(s) {
 		return nil, nil
 	}
 	c := &Checker{scheme: s, signsURL: SignsURL(s), tolerance: tolerance}

@@ -129,14 +129,18 @@ func (f *headerFormat) write(sig, id, ts string) string {
 
 // read finds the items of v: every signature item that decodes is a
 // candidate; unknown keys are skipped (and named if nothing else is
-// there). Spaces around an item are trimmed.
+// there). Nothing is trimmed, as Stripe's and Paddle's libraries read
+// their headers: "ts=1; h1=…" has no h1 (with a hint saying why).
 func (f *headerFormat) read(p *signed, header, v string, enc encoding) *Verdict {
 	var others []string
-	notDecoded := false
+	notDecoded, spaced := false, false
 	for _, item := range strings.Split(v, string(f.sep)) {
-		k, val, ok := strings.Cut(strings.TrimSpace(item), "=")
+		k, val, ok := strings.Cut(item, "=")
 		if !ok {
 			continue
+		}
+		if strings.TrimSpace(k) != k && f.sep != ' ' {
+			spaced = true
 		}
 		known := false
 		for _, it := range f.items {
@@ -166,23 +170,30 @@ func (f *headerFormat) read(p *signed, header, v string, enc encoding) *Verdict 
 			others = append(others, k)
 		}
 	}
+	if spaced {
+		p.hints = append(p.hints, "an item's key has spaces around it: the providers' libraries split the header on "+quote(string(f.sep))+" and = without trimming, so they do not read that item")
+	}
+	withHints := func(bad *Verdict) *Verdict {
+		bad.Hints = append(bad.Hints, p.hints...)
+		return bad
+	}
 	for _, it := range f.items {
 		switch {
 		case it.placeholder == "timestamp" && p.tsRaw == "":
-			return malformed(header, "no "+it.key+"= timestamp (expected "+f.write("…", "…", "…")+")")
+			return withHints(malformed(header, "no "+it.key+"= timestamp (expected "+f.write("…", "…", "…")+")"))
 		case it.placeholder == "id" && p.id == "":
-			return malformed(header, "no "+it.key+"= id (expected "+f.write("…", "…", "…")+")")
+			return withHints(malformed(header, "no "+it.key+"= id (expected "+f.write("…", "…", "…")+")"))
 		}
 	}
 	switch {
 	case len(p.sigs) > 0:
 		return nil
 	case notDecoded:
-		return malformed(header, "no "+f.key("signature")+"= signature in "+string(enc))
-	case len(others) > 0:
-		return unsupported(header, "only "+strings.Join(others, ", ")+" items, and the profile reads "+f.key("signature")+"=")
+		return withHints(malformed(header, "no "+f.key("signature")+"= signature in "+string(enc)))
+	case len(others) > 0 && !spaced:
+		return withHints(unsupported(header, "only "+strings.Join(others, ", ")+" items, and the profile reads "+f.key("signature")+"="))
 	}
-	return malformed(header, "no "+f.key("signature")+"= signature (expected "+f.write("…", "…", "…")+")")
+	return withHints(malformed(header, "no "+f.key("signature")+"= signature (expected "+f.write("…", "…", "…")+")"))
 }
 
 // isJSONObject says whether body is a JSON object (by its first byte that

@@ -111,7 +111,7 @@ func TestPaddleFormat(t *testing.T) {
 	}{
 		{"ts=" + ts + ";h1=" + good, ReasonValid},
 		{"ts=" + ts + ";h1=" + other + ";h1=" + good, ReasonValid},
-		{"ts=" + ts + "; h1=" + good, ReasonValid},
+		{"ts=" + ts + "; h1=" + good, ReasonMalformedHeader}, // nothing trimmed, as Paddle's SDK reads it
 		{"ts=" + ts + ";h2=" + good, ReasonUnsupportedVersion},
 		{"ts=" + ts + ";h1=zz;h1=" + good, ReasonValid},
 		{"ts=" + ts + ";h1=zz", ReasonMalformedHeader},
@@ -133,8 +133,11 @@ func TestPaddleFormat(t *testing.T) {
 	if got := headerOf(fields).Get("Paddle-Signature"); got != "ts="+ts+";h1="+good {
 		t.Errorf("signed %q", got)
 	}
+	// A spaced item: not read, and the hint says why.
+	v := verify(t, s, Message{Header: http.Header{"Paddle-Signature": {"ts=" + ts + "; h1=" + good}}, Body: body}, secretsOf("pdl_ntfset_secret"), at, DefaultTolerance)
+	wantHint(t, v, "has spaces around it")
 	// Stale: the timestamp in the header is checked.
-	v := verify(t, s, Message{Header: headerOf(fields), Body: body}, secretsOf("pdl_ntfset_secret"), at.Add(time.Hour), DefaultTolerance)
+	v = verify(t, s, Message{Header: headerOf(fields), Body: body}, secretsOf("pdl_ntfset_secret"), at.Add(time.Hour), DefaultTolerance)
 	wantReason(t, v, ReasonTimestampTooOld)
 }
 

@@ -142,6 +142,7 @@ var registry = []struct {
 	{"slack", nil, func(Options) (Scheme, error) { return slack{}, nil }},
 	{"flutterwave", nil, func(Options) (Scheme, error) { return flutterwave{}, nil }},
 	{"hmac", nil, func(o Options) (Scheme, error) { return NewHMAC(o.HMAC) }},
+	{"none", nil, func(Options) (Scheme, error) { return none{}, nil }},
 }
 
 // Names lists the scheme identifiers, sorted.
