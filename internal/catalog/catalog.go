@@ -10,15 +10,18 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
 	"time"
 
+	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/userfile"
 	"github.com/hooktool/hooktool/internal/yamlerr"
@@ -40,14 +43,17 @@ type Provider struct {
 	// DocsURL is the provider's own webhook documentation (the page the
 	// signing profile was read from).
 	DocsURL string `yaml:"docs_url"`
-	// Category groups the catalog: payments, banking, commerce, code,
-	// messaging, email, productivity, identity, infrastructure, media...
+	// Category groups the catalog: one of Categories.
 	Category string `yaml:"category"`
 	// Regions are where the provider mostly operates: ISO 3166 country
 	// codes (NG, MY, KE) or "global".
 	Regions []string `yaml:"regions"`
 	// EventPath is the gjson path of the event type in a payload.
 	EventPath string `yaml:"event_path"`
+	// EventHeader, for providers that send the event type in a header
+	// (GitHub's X-GitHub-Event, Shopify's X-Shopify-Topic), names it: it
+	// is read before EventPath, and trigger sends it with the event's name.
+	EventHeader string `yaml:"event_header"`
 	// EventIDPath, when the provider puts a unique event id in its
 	// payloads, is its gjson path: a delivery with the same event id is
 	// the same event delivered again (listen's repeat_of).
@@ -66,10 +72,22 @@ type Provider struct {
 	Builtin bool `yaml:"-"`
 }
 
+// Categories are the groups of the catalog, in the order `providers`
+// lists them; a provider file's category is one of them.
+var Categories = []string{
+	"payments", "banking", "finance", "commerce", "crypto", "code", "ci", "infrastructure",
+	"monitoring", "messaging", "email", "support", "crm", "productivity", "forms",
+	"identity", "media", "analytics", "ai", "other",
+}
+
 // Signing is a provider's default scheme and its settings.
 type Signing struct {
 	Scheme string               `yaml:"scheme"`
 	HMAC   signature.HMACConfig `yaml:"hmac"`
+	// Tolerance is how old a signed timestamp the provider's own
+	// libraries accept, as documented (a Go duration); zero when the
+	// scheme signs no timestamp or the provider publishes none.
+	Tolerance Wait `yaml:"tolerance"`
 	// Note says how sure the profile is: the seed providers do not publish
 	// their schemes, and their profiles say so.
 	Note string `yaml:"note"`
@@ -163,12 +181,47 @@ func FieldIn(body []byte, path string) string {
 // EventIn is the event type body names where the provider puts it.
 func (p *Provider) EventIn(body []byte) string { return FieldIn(body, p.EventPath) }
 
+// EventFrom is the event type of a delivery: the value of the header named
+// header when there is one, else the field at path in body (FieldIn). The
+// one way hooktool reads a delivery's event type: listen, and the catalog's
+// own checks.
+func EventFrom(h http.Header, body []byte, header, path string) string {
+	if header != "" {
+		if v := strings.TrimSpace(h.Get(header)); v != "" {
+			return v
+		}
+	}
+	return FieldIn(body, path)
+}
+
+// EventOf is the event type of a delivery of this provider.
+func (p *Provider) EventOf(h http.Header, body []byte) string {
+	if v := EventFrom(h, nil, p.EventHeader, ""); v != "" {
+		return v
+	}
+	return p.EventIn(body)
+}
+
+// Headers are the headers a delivery of the event carries besides its
+// signature: the provider's content type and, for a provider that sends the
+// event type in a header, that header with the event's name.
+func (p *Provider) Headers(event string) http.Header {
+	h := http.Header{"Content-Type": {p.ContentType}}
+	if p.EventHeader != "" {
+		h[http.CanonicalHeaderKey(p.EventHeader)] = []string{event}
+	}
+	return h
+}
+
 // Catalog is the set of providers in effect.
 type Catalog struct {
 	Providers []*Provider // sorted by id
 }
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+var (
+	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	regionPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+)
 
 // Load reads the built-in providers, then every *.yaml file of each
 // directory in dirs; a file whose id is taken replaces that provider.
@@ -267,13 +320,23 @@ func Parse(file string, data []byte) (*Provider, error) {
 		return nil, at(lineOf("id"), "id %q must be lower-case letters, digits, - and _", p.ID)
 	case strings.TrimSpace(p.Name) == "":
 		return nil, at(lineOf("name"), "name is missing")
-	case strings.TrimSpace(p.EventPath) == "":
-		return nil, at(lineOf("event_path"), "event_path (the gjson path of the event type in a payload) is missing")
+	case strings.TrimSpace(p.EventPath) == "" && strings.TrimSpace(p.EventHeader) == "":
+		return nil, at(lineOf("event_path"), "event_path (the gjson path of the event type in a payload) or event_header (the header that carries it) is missing")
+	case p.EventHeader != "" && !httpx.ValidHeaderName(p.EventHeader):
+		return nil, at(lineOf("event_header"), "event_header %q is not a valid HTTP header name", p.EventHeader)
 	case len(p.Events) == 0:
 		return nil, at(lineOf("events"), "no events")
 	}
 	if p.ContentType == "" {
 		p.ContentType = "application/json"
+	}
+	if p.Category != "" && !slices.Contains(Categories, p.Category) {
+		return nil, at(lineOf("category"), "category %q is not one of %s", p.Category, strings.Join(Categories, ", "))
+	}
+	for _, r := range p.Regions {
+		if r != "global" && !regionPattern.MatchString(r) {
+			return nil, at(lineOf("regions"), "region %q is neither global nor an ISO 3166 country code (NG, MY, KE)", r)
+		}
 	}
 	if len(p.Retry.Schedule) > MaxRetries {
 		return nil, at(lineOf("retry"), "retry: a schedule has at most %d waits", MaxRetries)

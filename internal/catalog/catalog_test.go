@@ -2,8 +2,6 @@ package catalog
 
 import (
 	"bytes"
-	"encoding/json"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,16 +37,9 @@ func TestBuiltinCatalogConsistent(t *testing.T) {
 				t.Errorf("%s %s: %v", p.ID, e.Name, err)
 				continue
 			}
-			if p.ContentType == "application/x-www-form-urlencoded" {
-				if _, err := url.ParseQuery(string(a)); err != nil {
-					t.Errorf("%s %s: the sample is not a form: %v", p.ID, e.Name, err)
-				}
-			} else if !json.Valid(a) {
-				t.Errorf("%s %s: the sample is not valid JSON:\n%s", p.ID, e.Name, a)
-				continue
-			}
-			if got := p.EventIn(a); got != e.Name {
-				t.Errorf("%s %s: %s finds %q in the sample", p.ID, e.Name, p.EventPath, got)
+			checkContentType(t, p, e.Name, a)
+			if got := p.EventOf(p.Headers(e.Name), a); got != e.Name {
+				t.Errorf("%s %s: %s%s finds %q in the sample", p.ID, e.Name, p.EventHeader, p.EventPath, got)
 			}
 			b, _ := e.Render(now)
 			if bytes.Contains(a, []byte("{{")) || (bytes.Equal(a, b) && strings.Contains(e.Sample, "{{")) {
@@ -110,7 +101,7 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"yaml syntax", "id: x\nname: [unclosed\n", "bad.yaml:"},
 		{"unknown field", "id: x\nname: X\nevent_path: e\nevnts: []\n", "bad.yaml:4: field evnts not found"},
 		{"bad id", "id: Bad Id\nname: X\n", "bad.yaml:1: id"},
-		{"no event path", "id: x\nname: X\nevents:\n  - name: a\n", "bad.yaml:1: event_path"},
+		{"no event path", "id: x\nname: X\nevents:\n  - name: a\n", "bad.yaml:1: event_path (the gjson path of the event type in a payload) or event_header"},
 		{"duplicate event", "id: x\nname: X\nevent_path: e\nevents:\n  - name: a\n    sample: '{}'\n  - name: a\n    sample: '{}'\n", "bad.yaml:7: event a is listed twice (first on line 5)"},
 		{"no sample", "id: x\nname: X\nevent_path: e\nevents:\n  - name: a\n", "bad.yaml:5: event a has no sample"},
 		{"bad template", "id: x\nname: X\nevent_path: e\nevents:\n  - name: a\n    sample: |\n      {\"a\": \"{{uuid \"x\"\"}\n", "bad.yaml:7: event a: sample: unterminated quoted string"},

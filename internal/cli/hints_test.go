@@ -39,6 +39,7 @@ var hintScopes = map[string][]string{
 	"cli/keygen.go":        {"keygen"},
 	"cli/inspect.go":       {"inspect"},
 	"cli/events.go":        {"events", "events show"},
+	"cli/providers.go":     {"providers", "providers show"},
 	"cli/scenario.go":      {"scenario list", "scenario run"},
 	"cli/view/attempt.go":  {"trigger", "replay", "scenario run"},
 	"cli/urlflag.go":       {"trigger", "replay", "sign", "scenario run", "listen"}, // each names its own flag

@@ -5,18 +5,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"net/netip"
 	"net/url"
 	"os"
 	pathpkg "path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/inspect"
@@ -430,6 +433,9 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	switch err := app.finishSigning(r, r.cfg.Provider(r.endpoint)); {
 	case errors.Is(err, errNoScheme):
 		s.unsigned = "no scheme is configured"
+		if err := app.listenDetect(r, &h); err != nil {
+			return nil, err
+		}
 	case err != nil:
 		return nil, err
 	case signature.Unsigned(r.scheme):
@@ -457,10 +463,10 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 		h.Secrets = r.signing.Secrets
 	}
 	if p := r.provider; p != nil {
-		h.Provider, h.EventPath, h.EventIDPath = p.ID, p.EventPath, p.EventIDPath
+		h.Provider, h.EventPath, h.EventHeader, h.EventIDPath = p.ID, p.EventPath, p.EventHeader, p.EventIDPath
 	}
 	if o.EventPath != "" {
-		h.EventPath = o.EventPath
+		h.EventPath, h.EventHeader = o.EventPath, ""
 	}
 	if r.endpoint != "" {
 		ep := r.cfg.Endpoints[r.endpoint]
@@ -804,3 +810,29 @@ func parsePrefixes(values []string) ([]netip.Prefix, error) {
 }
 
 func pathMatch(glob string) (bool, error) { return pathpkg.Match(glob, "") }
+
+// listenDetect has a listener with no scheme name each delivery's provider
+// from its headers (catalog.Detector), and check it with the secret of an
+// endpoint of the config whose provider it is (the first by name).
+func (app *App) listenDetect(r *resolvedSigning, h *listener.Options) error {
+	c, err := app.loadCatalog(r)
+	if err != nil {
+		return err
+	}
+	h.Detector = catalog.NewDetector(c)
+	h.DetectedSecrets = map[string]listener.DetectedSigning{}
+	for _, name := range slices.Sorted(maps.Keys(r.cfg.Endpoints)) {
+		id := r.cfg.Endpoints[name].Provider
+		if _, done := h.DetectedSecrets[id]; id == "" || done {
+			continue
+		}
+		sg, err := r.cfg.Signing(name)
+		if err != nil {
+			return failErr(fmt.Errorf("endpoint %s: %w", name, err), "`hooktool config` lists the endpoints and settings in effect")
+		}
+		if len(sg.Secrets) > 0 {
+			h.DetectedSecrets[id] = listener.DetectedSigning{Secrets: sg.Secrets, Tolerance: sg.Tolerance}
+		}
+	}
+	return nil
+}

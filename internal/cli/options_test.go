@@ -412,6 +412,21 @@ func TestProvidersOptions(t *testing.T) {
 	if code, stderr := seam(t, map[string]string{"HOOKTOOL_CATALOG": "from-env"}, []string{"providers"}, twin, "providers", "--catalog", "from-flag"); code != 0 || o.signing.cfg.Catalog != "from-flag" {
 		t.Errorf("--catalog over the environment: exit %d, catalog %q: %s", code, o.signing.cfg.Catalog, stderr)
 	}
+	if code, stderr := seam(t, nil, []string{"providers"}, twin, "providers", "-s", "pay", "--region", "NG", "--category", "payments"); code != 0 || o.Search != "pay" || o.Region != "NG" || o.Category != "payments" {
+		t.Errorf("--search, --region, --category: exit %d, %+v: %s", code, o, stderr)
+	}
+	if code, stderr := seam(t, nil, []string{"providers"}, twin, "providers", "--category", "banks"); code != 2 || !strings.Contains(stderr, `unknown category "banks"`) {
+		t.Errorf("an unknown --category: exit %d: %s", code, stderr)
+	}
+}
+
+func TestProvidersShowOptions(t *testing.T) {
+	sandbox(t)
+	var o *ProvidersShowOptions
+	twin := func(app *App) *cobra.Command { return newProvidersShowCommand(app, keep(&o)) }
+	if code, stderr := seam(t, nil, []string{"providers", "show"}, twin, "providers", "show", "stripe", "--catalog", "dir"); code != 0 || o == nil || o.ID != "stripe" || o.signing.cfg.Catalog != "dir" {
+		t.Errorf("exit %d, %+v: %s", code, o, stderr)
+	}
 }
 
 func TestConfigOptions(t *testing.T) {

@@ -169,6 +169,10 @@ func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
 		}
 		if p := r.provider.Signing; p.Scheme != "" && !r.signing.SchemeExplicit {
 			r.signing.Scheme, r.signing.Options = p.Scheme, p.Options()
+			// The provider's documented tolerance, unless one is given.
+			if p.Tolerance > 0 && !r.signing.ToleranceSet {
+				r.signing.Tolerance = time.Duration(p.Tolerance)
+			}
 		}
 	}
 	if r.signing.Scheme == "" {

@@ -261,7 +261,7 @@ func (app *App) triggerEvents(r *resolvedSigning, o *TriggerOptions) ([]*catalog
 // afresh with the same id, as providers redeliver. A nil signer sends it
 // unsigned.
 func (r *resolvedSigning) deliveryRequest(now func() time.Time, ev *catalog.Event, target string, body []byte, extra http.Header, signer *signature.Signer) delivery.Request {
-	h := http.Header{"Content-Type": {ev.Provider().ContentType}}
+	h := ev.Provider().Headers(ev.Name)
 	for k, v := range extra {
 		h[k] = v
 	}
@@ -288,15 +288,21 @@ func (app *App) printRequest(printer view.TriggerPrinter, r *resolvedSigning, si
 			return failErr(err)
 		}
 	}
-	names := make([]string, 0, len(extra))
-	for k := range extra {
+	// The provider's own headers (an event header), then --header's, which
+	// win as they do when sending.
+	sent := ev.Provider().Headers(ev.Name)
+	for k, v := range extra {
+		sent[k] = v
+	}
+	names := make([]string, 0, len(sent))
+	for k := range sent {
 		if k != "Content-Type" {
 			names = append(names, k)
 		}
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		for _, v := range extra[k] {
+		for _, v := range sent[k] {
 			fields = append(fields, signature.HeaderField{Name: k, Value: v})
 		}
 	}

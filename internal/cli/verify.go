@@ -2,10 +2,14 @@ package cli
 
 import (
 	"errors"
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/cli/view"
 	"github.com/hooktool/hooktool/internal/replay"
 	"github.com/hooktool/hooktool/internal/signature"
@@ -25,6 +29,9 @@ type VerifyOptions struct {
 	Request string
 	At      string
 	URL     string
+	// Detect names the provider and scheme from the headers, and checks
+	// with the secret of an endpoint configured for that provider.
+	Detect bool
 
 	// flags come from the command, for the config's bindings.
 	flags *pflag.FlagSet
@@ -65,6 +72,9 @@ receive time (--at overrides); a line per delivery and a summary follow. Selecti
 			if len(o.Files) > 0 && (o.Request != "" || o.Payload != "" || len(o.Headers) > 0) {
 				return usageErr("--request, --payload and --header check one delivery; with capture files, each capture is checked")
 			}
+			if o.Detect && (len(o.Files) > 0 || o.flags.Changed("scheme") || o.flags.Changed("provider")) {
+				return usageErr("--detect finds the provider and scheme of one delivery: give it without --scheme, --provider and capture files")
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -83,6 +93,7 @@ receive time (--at overrides); a line per delivery and a summary follow. Selecti
 	fs.StringVar(&o.Request, "request", "", "file holding a raw HTTP request: headers and body (at most 64 MiB)")
 	fs.StringVar(&o.At, "at", "", "check timestamps as of this moment (unix seconds or RFC 3339) instead of now")
 	fs.StringVar(&o.URL, "url", "", "the URL the delivery was sent to, for schemes that sign it ({url} in an hmac template)")
+	fs.BoolVar(&o.Detect, "detect", false, "name the provider and scheme the headers point to, and check with the secret of an endpoint configured for it")
 	o.sel.addFlags(fs)
 	cmd.MarkFlagsMutuallyExclusive("request", "payload")
 	return cmd
@@ -90,24 +101,46 @@ receive time (--at overrides); a line per delivery and a summary follow. Selecti
 
 // runVerify checks one delivery.
 func runVerify(app *App, o *VerifyOptions) error {
+	if o.Detect {
+		msg, err := app.readDelivery(o)
+		if err != nil {
+			return err
+		}
+		return runVerifyDetect(app, o, msg)
+	}
 	r, err := app.resolveSigning(o.flags)
 	if err != nil {
 		return err
 	}
+	msg, err := app.readDelivery(o)
+	if err != nil {
+		return err
+	}
+	v, at, err := app.verdictOf(o, r, msg)
+	if err != nil {
+		return err
+	}
+	return printVerdict(app, v, at)
+}
+
+// readDelivery reads the one delivery verify checks: --request, or
+// --payload (or stdin) and --header.
+func (app *App) readDelivery(o *VerifyOptions) (signature.Message, error) {
 	var msg signature.Message
+	var err error
 	if o.Request != "" {
 		if msg.Header, msg.Body, msg.URL, msg.Method, err = readRequestFile(o.Request); err != nil {
-			return err
+			return msg, err
 		}
 	} else {
 		msg.Header = http.Header{}
 		if msg.Body, err = app.readPayload(o.Payload); err != nil {
-			return err
+			return msg, err
 		}
 	}
 	extra, err := parseHeaderArgs(o.Headers)
 	if err != nil {
-		return err
+		return msg, err
 	}
 	for name, values := range extra {
 		msg.Header[name] = values
@@ -116,26 +149,41 @@ func runVerify(app *App, o *VerifyOptions) error {
 		msg.URL = o.URL
 	}
 	if len(msg.Header) == 0 {
-		return usageErr("no headers to check: give --header 'Name: value' (repeatable) or --request FILE")
+		return msg, usageErr("no headers to check: give --header 'Name: value' (repeatable) or --request FILE")
 	}
+	return msg, nil
+}
+
+// verifyAt is the moment timestamps are checked against: --at, or now.
+func (app *App) verifyAt(o *VerifyOptions) (time.Time, error) {
+	if o.At != "" {
+		return parseTime("at", o.At)
+	}
+	return app.Now(), nil
+}
+
+// verdictOf checks msg with the scheme and secrets r resolved.
+func (app *App) verdictOf(o *VerifyOptions, r *resolvedSigning, msg signature.Message) (signature.Verdict, time.Time, error) {
 	if err := r.needSecrets("verify"); err != nil {
-		return err
+		return signature.Verdict{}, time.Time{}, err
 	}
 	vf, err := r.newVerifier(r.scheme)
 	if err != nil {
-		return err
+		return signature.Verdict{}, time.Time{}, err
 	}
-	now := app.Now()
-	if o.At != "" {
-		if now, err = parseTime("at", o.At); err != nil {
-			return err
-		}
+	now, err := app.verifyAt(o)
+	if err != nil {
+		return signature.Verdict{}, now, err
 	}
-	v := vf.Verify(msg, signature.VerifyOptions{
+	return vf.Verify(msg, signature.VerifyOptions{
 		Now:        now,
 		Tolerance:  r.signing.Tolerance,
 		Alternates: r.cfg.Alternates(r.endpoint),
-	})
+	}), now, nil
+}
+
+// printVerdict prints the verdict; an invalid one is exit 1.
+func printVerdict(app *App, v signature.Verdict, now time.Time) error {
 	if err := view.NewVerifyPrinter(app.out()).Verdict(v, now); err != nil {
 		return failErr(err)
 	}
@@ -143,6 +191,80 @@ func runVerify(app *App, o *VerifyOptions) error {
 		return silentExit(ExitInvalid)
 	}
 	return nil
+}
+
+// runVerifyDetect names the providers the headers point to
+// (catalog.Detector) and checks the delivery as one of them: the one an
+// endpoint of the config names, with that endpoint's secret; else each in
+// turn with the secret in effect, the first that verifies winning.
+func runVerifyDetect(app *App, o *VerifyOptions, msg signature.Message) error {
+	r, err := app.loadSigningConfig(o.flags)
+	if err != nil {
+		return err
+	}
+	c, err := app.loadCatalog(r)
+	if err != nil {
+		return err
+	}
+	cands := catalog.NewDetector(c).Detect(msg.Header)
+	p := view.NewVerifyPrinter(app.out())
+	if len(cands) == 0 {
+		if err := p.Detected(nil, nil, ""); err != nil {
+			return failErr(err)
+		}
+		return &exitError{code: ExitInvalid, err: errors.New("no provider of the catalog signs with these headers"), hints: []string{"give --scheme or --provider; `hooktool providers show ID` shows a provider's headers"}}
+	}
+	order, endpoint := detectOrder(r, cands)
+	if endpoint != "" {
+		r.endpoint = endpoint
+	}
+	var first signature.Verdict
+	var firstAt time.Time
+	for i, cand := range order {
+		if err := app.finishSigning(r, cand.Provider.ID); err != nil {
+			return err
+		}
+		// The profile's scheme, whatever the config's top-level scheme says.
+		r.scheme = cand.Scheme
+		v, at, err := app.verdictOf(o, r, msg)
+		if err != nil {
+			_ = p.Detected(cands, &order[i], endpoint)
+			return err
+		}
+		if i == 0 {
+			first, firstAt = v, at
+		}
+		if v.Valid || endpoint != "" || i == len(order)-1 {
+			if !v.Valid && endpoint == "" && len(order) > 1 {
+				v, at = first, firstAt
+				cand = order[0]
+				v.Hints = append(v.Hints, fmt.Sprintf("checked as each of the %d providers detected: none verified with the secret in effect", len(order)))
+			}
+			if err := p.Detected(cands, &cand, endpoint); err != nil {
+				return failErr(err)
+			}
+			return printVerdict(app, v, at)
+		}
+	}
+	return nil
+}
+
+// detectOrder puts first the candidate whose provider an endpoint of the
+// config names (the endpoint given, else the first by name), and returns
+// that endpoint; "" when none does, the candidates in catalog order.
+func detectOrder(r *resolvedSigning, cands []catalog.Candidate) ([]catalog.Candidate, string) {
+	names := slices.Sorted(maps.Keys(r.cfg.Endpoints))
+	if r.endpoint != "" {
+		names = []string{r.endpoint}
+	}
+	for _, name := range names {
+		for i, c := range cands {
+			if r.cfg.Endpoints[name].Provider == c.Provider.ID {
+				return []catalog.Candidate{cands[i]}, name
+			}
+		}
+	}
+	return cands, ""
 }
 
 // runVerifyCaptures checks every selected captured delivery.

@@ -18,6 +18,8 @@ func TestVerifyOptions(t *testing.T) {
 			VerifyOptions{Files: []string{}, Request: "req.http", signing: signingFlags{endpoint: "staging"}}},
 		{"captures", []string{"a.jsonl", "-", "--where", "record.verdict==valid", "--last", "2", "--provider", "aella"},
 			VerifyOptions{Files: []string{"a.jsonl", "-"}, sel: selectFlags{where: []string{"record.verdict==valid"}, last: 2}, signing: signingFlags{provider: "aella"}}},
+		{"detect", []string{"--detect", "--request", "req.http", "--endpoint", "fb"},
+			VerifyOptions{Files: []string{}, Request: "req.http", Detect: true, signing: signingFlags{endpoint: "fb"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got *VerifyOptions
@@ -41,6 +43,9 @@ func TestVerifyOptions(t *testing.T) {
 		{"a.jsonl", "--request", "r.http"},
 		{"a.jsonl", "-H", "A: b"},
 		{"--request", "r.http", "--payload", "b.json"},
+		{"--detect", "a.jsonl"},
+		{"--detect", "--scheme", "github", "-H", "A: b"},
+		{"--detect", "--provider", "github", "-H", "A: b"},
 	} {
 		called := false
 		cmd := newVerifyCommand(optionsApp(), func(*VerifyOptions) error { called = true; return nil })

@@ -103,6 +103,9 @@ type Signing struct {
 	// use: kept out of what is shown all the same.
 	Unused    []signature.Secret
 	Tolerance time.Duration
+	// ToleranceSet is true when the tolerance comes from a flag, the
+	// environment or the file, and so beats a provider's documented one.
+	ToleranceSet bool
 }
 
 // UseScheme makes Secrets what scheme s signs and verifies with: the keys
@@ -549,6 +552,9 @@ func (c *Config) signing(endpoint string) (Signing, error) {
 		return sg, c.inFile(tolKey, err)
 	}
 	sg.Tolerance = tol
+	if src, _ := c.source(tolKey); src != FromDefault {
+		sg.ToleranceSet = true
+	}
 	sg.Options.GitHubSHA1 = c.v.GetBool(c.pick(endpoint, "github_sha1"))
 	h := &sg.Options.HMAC
 	for key, dst := range map[string]*string{

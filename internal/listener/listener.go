@@ -46,6 +46,16 @@ type Options struct {
 	Provider string
 	// EventPath is the gjson path of the event type in a JSON body.
 	EventPath string
+	// EventHeader, when set, is the header that carries the event type; it
+	// is read before EventPath (catalog.EventFrom).
+	EventHeader string
+	// Detector, when there is no Scheme, names each delivery's provider
+	// from its headers (catalog.Detector): the record takes the provider,
+	// its scheme and its event type. DetectedSecrets are the secrets (and
+	// tolerance) to check a detected provider's deliveries with, by
+	// provider id; a provider's without any stay unsigned.
+	Detector        *catalog.Detector
+	DetectedSecrets map[string]DetectedSigning
 	// EventIDPath is the gjson path of the provider's event id in a JSON
 	// body ("" when its profile names none): deliveries with the same one
 	// are the same delivery (capture.Identity).
@@ -141,15 +151,27 @@ type Delivery struct {
 	// Key is the delivery's identity (capture.Identity): its repeats have
 	// the same. Zero for a refused request.
 	Key capture.Key
+	// Detected are the providers its headers point to, when the listener
+	// has no scheme and detects them (Options.Detector); the record names
+	// the one it was checked as.
+	Detected []string
+}
+
+// DetectedSigning is how a detected provider's deliveries are checked.
+type DetectedSigning struct {
+	Secrets   []signature.Secret
+	Tolerance time.Duration
 }
 
 // Handler receives deliveries.
 type Handler struct {
 	o       Options
 	checker *signature.Checker // nil: deliveries are "unsigned"
-	redact  *signature.Redactor
-	repeats *capture.Repeats
-	table   routeTable
+	// detected are the checkers of DetectedSecrets, by provider id.
+	detected map[string]*signature.Checker
+	redact   *signature.Redactor
+	repeats  *capture.Repeats
+	table    routeTable
 }
 
 // New returns a Handler, or the *signature.SecretError of a secret the
@@ -173,7 +195,19 @@ func New(o Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{o: o, checker: checker, redact: signature.NewRedactor(o.Scheme, o.Secrets, o.Redact), repeats: o.Repeats, table: newRouteTable(o.Routes)}, nil
+	h := &Handler{o: o, checker: checker, redact: signature.NewRedactor(o.Scheme, o.Secrets, o.Redact), repeats: o.Repeats, table: newRouteTable(o.Routes), detected: map[string]*signature.Checker{}}
+	if o.Scheme == nil && o.Detector != nil {
+		for id, ds := range o.DetectedSecrets {
+			s := o.Detector.Scheme(id)
+			if s == nil {
+				continue
+			}
+			if h.detected[id], err = signature.NewChecker(s, ds.Secrets, ds.Tolerance); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return h, nil
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -212,11 +246,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.SetBody(body)
-	h.inspect(rec, r, body)
+	cands := h.inspect(rec, r, body)
 	// The record keeps no secret; the request itself is untouched, so the
 	// app still gets the real headers and query when forwarding.
 	rec.Redact(h.redact)
-	d := Delivery{Record: rec, Key: h.identity(rec, r, body).Key()}
+	var detected []string
+	for _, c := range cands {
+		detected = append(detected, c.Provider.ID)
+		// A detected scheme whose header is the secret itself (a token):
+		// that header is not kept either, whoever's it is.
+		if len(signature.SecretHeaders(c.Scheme)) > 0 {
+			rec.Redact(signature.NewRedactor(c.Scheme))
+		}
+	}
+	d := Delivery{Record: rec, Key: h.identity(rec, r, body).Key(), Detected: detected}
 	rec.RepeatOf = h.repeats.See(d.Key, rec.ID)
 	answerBody, contentType := h.answer(r.Context(), rec, r, body, &d)
 	if h.o.Store != nil {
@@ -388,17 +431,41 @@ func (h *Handler) discardRest(w http.ResponseWriter, body io.Reader) {
 	_, _ = io.CopyN(io.Discard, body, limit)
 }
 
-// inspect finds the event type, the route and the verdict.
-func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) {
-	rec.Event = catalog.FieldIn(body, h.o.EventPath)
+// inspect finds the event type, the route and the verdict; with no scheme
+// and a Detector, the provider first, and it returns the providers the
+// headers point to.
+func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) (cands []catalog.Candidate) {
+	url := "http://" + r.Host + r.URL.RequestURI()
+	rec.Event = catalog.EventFrom(r.Header, body, h.o.EventHeader, h.o.EventPath)
+	rec.Verdict = h.checker.Check(r.Header, body, url, rec.ReceivedAt)
+	if h.checker == nil && h.o.Detector != nil {
+		if cands = h.o.Detector.Detect(r.Header); len(cands) > 0 {
+			// The candidate with secrets to check it, else the first.
+			pick := cands[0]
+			for _, c := range cands {
+				if h.detected[c.Provider.ID] != nil && h.detected[pick.Provider.ID] == nil {
+					pick = c
+				}
+			}
+			rec.Provider, rec.Scheme = pick.Provider.ID, pick.Scheme.Name()
+			if ev := pick.Provider.EventOf(r.Header, body); ev != "" {
+				rec.Event = ev
+			}
+			// Checked when a secret is configured for it; else unsigned, as
+			// a listener without a scheme has always shown it.
+			if ck := h.detected[pick.Provider.ID]; ck != nil {
+				rec.Verdict = ck.Check(r.Header, body, url, rec.ReceivedAt)
+			}
+		}
+	}
 	switch {
 	case h.o.WebhookPath != "" && r.URL.Path == h.o.WebhookPath:
 		rec.Route = "webhook"
 	case h.o.CallbackPath != "" && r.URL.Path == h.o.CallbackPath:
 		rec.Route = "callback"
 	}
-	rec.Verdict = h.checker.Check(r.Header, body, "http://"+r.Host+r.URL.RequestURI(), rec.ReceivedAt)
 	rec.Matched = h.matches(rec.Event)
+	return cands
 }
 
 // identity is what makes the delivery the same as another

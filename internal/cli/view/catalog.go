@@ -1,9 +1,12 @@
 package view
 
 import (
+	"cmp"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/signature"
@@ -72,9 +75,11 @@ func Sample(out Out, body []byte) error {
 }
 
 // ProvidersPrinter prints `hooktool providers`: a table for people, one
-// JSON line per provider for scripts.
+// JSON line per provider for scripts; and `providers show`: one
+// provider's profile and events.
 type ProvidersPrinter interface {
 	Providers(providers []*catalog.Provider) error
+	Provider(p *catalog.Provider) error
 }
 
 // NewProvidersPrinter returns the printer for out.
@@ -88,9 +93,13 @@ func NewProvidersPrinter(out Out) ProvidersPrinter {
 type providerJSON struct {
 	ID           string      `json:"id"`
 	Name         string      `json:"name"`
+	Category     string      `json:"category,omitempty"`
+	Regions      []string    `json:"regions,omitempty"`
+	DocsURL      string      `json:"docs_url,omitempty"`
 	Docs         string      `json:"docs"`
 	Source       string      `json:"source"`
 	EventPath    string      `json:"event_path"`
+	EventHeader  string      `json:"event_header,omitempty"`
 	EventIDPath  string      `json:"event_id_path,omitempty"`
 	ContentType  string      `json:"content_type"`
 	Illustrative bool        `json:"illustrative"`
@@ -104,7 +113,9 @@ type providerJSON struct {
 type signingJSON struct {
 	Scheme string                `json:"scheme"`
 	HMAC   *signature.HMACConfig `json:"hmac,omitempty"`
-	Note   string                `json:"note,omitempty"`
+	// Tolerance is the provider's documented one, as a Go duration.
+	Tolerance string `json:"tolerance,omitempty"`
+	Note      string `json:"note,omitempty"`
 }
 
 // retryJSON is what the provider documents about retries (schedule: the
@@ -135,34 +146,112 @@ func hmacOf(s catalog.Signing) *signature.HMACConfig {
 
 type providersJSON struct{ out Out }
 
+func providerJSONOf(pr *catalog.Provider) providerJSON {
+	out := providerJSON{
+		ID: pr.ID, Name: pr.Name, Category: pr.Category, Regions: pr.Regions, DocsURL: pr.DocsURL, Docs: pr.Docs, Source: pr.Source,
+		EventPath: pr.EventPath, EventHeader: pr.EventHeader,
+		EventIDPath: pr.EventIDPath, ContentType: pr.ContentType, Illustrative: pr.Illustrative, Events: pr.EventNames(), File: pr.File, Builtin: pr.Builtin,
+		Signing: signingJSON{Scheme: pr.Signing.Scheme, HMAC: hmacOf(pr.Signing), Note: pr.Signing.Note}, Retry: retryOf(pr.Retry),
+	}
+	if pr.Signing.Tolerance > 0 {
+		out.Signing.Tolerance = time.Duration(pr.Signing.Tolerance).String()
+	}
+	return out
+}
+
 func (p providersJSON) Providers(providers []*catalog.Provider) error {
 	for _, pr := range providers {
-		if err := JSONLine(p.out.Streams.Out, providerJSON{
-			ID: pr.ID, Name: pr.Name, Docs: pr.Docs, Source: pr.Source, EventPath: pr.EventPath,
-			EventIDPath: pr.EventIDPath, ContentType: pr.ContentType, Illustrative: pr.Illustrative, Events: pr.EventNames(), File: pr.File, Builtin: pr.Builtin,
-			Signing: signingJSON{Scheme: pr.Signing.Scheme, HMAC: hmacOf(pr.Signing), Note: pr.Signing.Note}, Retry: retryOf(pr.Retry),
-		}); err != nil {
+		if err := JSONLine(p.out.Streams.Out, providerJSONOf(pr)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// Provider is the same line as the list's, for one provider.
+func (p providersJSON) Provider(pr *catalog.Provider) error {
+	return JSONLine(p.out.Streams.Out, providerJSONOf(pr))
+}
+
 type providersText struct{ out Out }
 
+// Providers is one table, grouped by category (the providers come
+// grouped: catalog.Grouped), with each provider's documentation URL.
 func (p providersText) Providers(providers []*catalog.Provider) error {
-	tab := NewTable(p.out.Streams.Out, p.out.Palette, "ID", "NAME", "EVENTS", "SIGNING", "NOTE")
+	tab := NewTable(p.out.Streams.Out, p.out.Palette, "CATEGORY", "ID", "NAME", "EVENTS", "SIGNING", "DOCS", "NOTE")
 	for _, pr := range providers {
-		var notes []string
-		if pr.Illustrative {
-			notes = append(notes, "illustrative")
-		}
-		if !pr.Builtin {
-			notes = append(notes, "from "+pr.File)
-		}
-		tab.Row(term.Escape(pr.ID), term.Escape(pr.Name), strconv.Itoa(len(pr.Events)), term.Escape(describeSigning(pr.Signing)), term.Escape(strings.Join(notes, ", ")))
+		tab.Row(term.Escape(cmp.Or(pr.Category, "-")), term.Escape(pr.ID), term.Escape(pr.Name), strconv.Itoa(len(pr.Events)), term.Escape(describeSigning(pr.Signing)), term.Escape(cmp.Or(pr.DocsURL, "-")), term.Escape(strings.Join(providerNotes(pr), ", ")))
 	}
 	return tab.Flush()
+}
+
+func providerNotes(pr *catalog.Provider) []string {
+	var notes []string
+	if pr.Illustrative {
+		notes = append(notes, "illustrative")
+	}
+	if !pr.Builtin {
+		notes = append(notes, "from "+pr.File)
+	}
+	return notes
+}
+
+// Provider prints the profile as a FIELD VALUE table, then the events.
+func (p providersText) Provider(pr *catalog.Provider) error {
+	out, pal := p.out.Streams.Out, p.out.Palette
+	tab := NewTable(out, pal, "FIELD", "VALUE")
+	row := func(k, v string) {
+		if v != "" {
+			tab.Row(k, term.Escape(v))
+		}
+	}
+	row("id", pr.ID)
+	row("name", pr.Name)
+	row("category", pr.Category)
+	row("regions", strings.Join(pr.Regions, ", "))
+	row("docs url", pr.DocsURL)
+	row("scheme", cmp.Or(pr.Signing.Scheme, "-"))
+	if s, err := signature.Lookup(pr.Signing.Scheme, pr.Signing.Options()); err == nil {
+		row("scheme is", s.Description())
+	}
+	if pr.Signing.Scheme == "hmac" {
+		h := pr.Signing.HMAC
+		row("  header", h.Header)
+		row("  hash", cmp.Or(h.Hash, "sha256"))
+		row("  encoding", cmp.Or(h.Encoding, "hex"))
+		if h.Prefix != "" {
+			row("  prefix", strconv.Quote(h.Prefix))
+		}
+		row("  signed content", cmp.Or(h.Template, "{body}"))
+		row("  id header", h.IDHeader)
+		row("  timestamp header", h.TimestampHeader)
+		row("  secret encoding", h.SecretEncoding)
+	}
+	if pr.Signing.Tolerance > 0 {
+		row("tolerance", time.Duration(pr.Signing.Tolerance).String())
+	}
+	if pr.EventHeader != "" {
+		row("event type", "header "+pr.EventHeader)
+	}
+	if pr.EventPath != "" {
+		row("event type", "body "+pr.EventPath)
+	}
+	row("event id", pr.EventIDPath)
+	row("content type", pr.ContentType)
+	row("note", pr.Signing.Note)
+	row("retries", pr.Retry.Note)
+	row("source", pr.Source)
+	row("file", pr.File)
+	if len(providerNotes(pr)) > 0 {
+		row("marked", strings.Join(providerNotes(pr), ", "))
+	}
+	if err := tab.Flush(); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(out, "\n"); err != nil {
+		return err
+	}
+	return eventsText{p.out}.Events([]*catalog.Provider{pr})
 }
 
 // describeSigning is a provider's signing profile in a few words.

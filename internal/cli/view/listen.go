@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -434,6 +435,14 @@ func (p *listenText) line(d listener.Delivery) string {
 		ev = "-"
 	}
 	fmt.Fprintf(&b, "  %s", c.Bold(term.Escape(ev)))
+	if len(d.Detected) > 0 {
+		// The provider the headers point to, and any other they fit.
+		from := "from " + rec.Provider
+		if others := slices.DeleteFunc(slices.Clone(d.Detected), func(id string) bool { return id == rec.Provider }); len(others) > 0 {
+			from += " (or " + strings.Join(others, ", ") + ")"
+		}
+		b.WriteString("  " + c.Dim(term.Escape(from)))
+	}
 	switch vd := rec.Verdict; {
 	case !vd.Checked():
 		b.WriteString("  " + c.Dim(VerdictText(vd)))

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/replay"
 	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/term"
@@ -20,6 +21,10 @@ type VerifyPrinter interface {
 	// Unchecked is a capture that could not be checked, and why.
 	Unchecked(rec *capture.Record, why error) error
 	Summary(s replay.VerifySummary)
+	// Detected is what verify --detect found: the candidates the headers
+	// point to, and the one checked (nil: none) with the endpoint whose
+	// secret it was checked with ("" for the secret in effect).
+	Detected(cands []catalog.Candidate, checked *catalog.Candidate, endpoint string) error
 }
 
 // NewVerifyPrinter returns out's printer for verify.
@@ -153,4 +158,47 @@ func (p verifyJSON) Summary(s replay.VerifySummary) {
 		by = map[string]int{}
 	}
 	_ = JSONLine(p.out.Streams.Err, verifySummaryJSON{Checked: s.Checked, Invalid: s.Invalid, InvalidBy: by, Type: "summary", Unchecked: s.Unchecked, Valid: s.Valid})
+}
+
+// Detected prints a line per candidate, then which one is checked.
+func (p verifyText) Detected(cands []catalog.Candidate, checked *catalog.Candidate, endpoint string) error {
+	w := p.out.Streams.Out
+	for _, c := range cands {
+		if _, err := fmt.Fprintf(w, "detected: %s (%s scheme, %s)\n", term.Escape(c.Provider.ID), c.Scheme.Name(), term.Escape(c.Header)); err != nil {
+			return err
+		}
+	}
+	if checked == nil {
+		return nil
+	}
+	line := "checking as " + term.Escape(checked.Provider.ID)
+	if endpoint != "" {
+		line += " with the secret of endpoint " + term.Escape(endpoint)
+	}
+	_, err := fmt.Fprintln(w, line)
+	return err
+}
+
+// detectedJSON is verify --detect's line under --json.
+type detectedJSON struct {
+	Detected  []candidateJSON `json:"detected"`
+	CheckedAs string          `json:"checked_as,omitempty"`
+	Endpoint  string          `json:"endpoint,omitempty"`
+}
+
+type candidateJSON struct {
+	Provider string `json:"provider"`
+	Scheme   string `json:"scheme"`
+	Header   string `json:"header"`
+}
+
+func (p verifyJSON) Detected(cands []catalog.Candidate, checked *catalog.Candidate, endpoint string) error {
+	out := detectedJSON{Detected: []candidateJSON{}, Endpoint: endpoint}
+	for _, c := range cands {
+		out.Detected = append(out.Detected, candidateJSON{c.Provider.ID, c.Scheme.Name(), c.Header})
+	}
+	if checked != nil {
+		out.CheckedAs = checked.Provider.ID
+	}
+	return JSONLine(p.out.Streams.Out, out)
 }

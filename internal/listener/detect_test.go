@@ -1,0 +1,81 @@
+package listener
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hooktool/hooktool/internal/catalog"
+	"github.com/hooktool/hooktool/internal/signature"
+)
+
+// TestDetectedProvider: with no scheme and a Detector, a delivery is
+// named after the provider its headers point to and checked with that
+// provider's secrets; one of a provider without secrets stays unsigned,
+// as do headers of no provider.
+func TestDetectedProvider(t *testing.T) {
+	parse := func(y string) *catalog.Provider {
+		p, err := catalog.Parse("x.yaml", []byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	c := &catalog.Catalog{Providers: []*catalog.Provider{
+		parse("id: gh\nname: GH\nevent_header: X-GitHub-Event\nsigning: {scheme: github}\nevents:\n  - {name: push, sample: '{}'}\n"),
+		parse("id: fb\nname: FB\nevent_path: entry.0.changes.0.field\nsigning: {scheme: github}\nevents:\n  - {name: feed, sample: '{}'}\n"),
+		parse("id: st\nname: ST\nevent_path: type\nsigning: {scheme: stripe}\nevents:\n  - {name: x.y, sample: '{}'}\n"),
+		parse("id: tk\nname: TK\nevent_path: type\nsigning: {scheme: hmac, hmac: {header: X-Token, mode: token}}\nevents:\n  - {name: x.z, sample: '{}'}\n"),
+	}}
+	secret := signature.NewSecret("detect-secret")
+	body := []byte(`{"entry":[{"changes":[{"field":"feed"}]}]}`)
+	sign := func(scheme string) http.Header {
+		s, _ := signature.Lookup(scheme, signature.Options{})
+		fields, err := signature.Sign(s, secret, signature.SignInput{Body: body, Timestamp: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := http.Header{}
+		for _, f := range fields {
+			h.Set(f.Name, f.Value)
+		}
+		return h
+	}
+	for _, tc := range []struct {
+		name                   string
+		hdr                    http.Header
+		provider, event, label string
+		detected               int
+	}{
+		// gh and fb both read X-Hub-Signature-256; fb has the secret.
+		{"shared header, the one with a secret", sign("github"), "fb", "feed", "valid", 2},
+		{"no secret: unsigned", sign("stripe"), "st", "", "", 1},
+		{"no provider's headers", http.Header{"X-Other": {"1"}}, "", "", "", 0},
+		{"a token, not kept", http.Header{"X-Token": {"the-token-itself"}}, "tk", "", "", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := serve(t, Options{
+				Store: &memStore{}, EventPath: "event", Detector: catalog.NewDetector(c),
+				DetectedSecrets: map[string]DetectedSigning{"fb": {Secrets: []signature.Secret{secret}, Tolerance: time.Minute}},
+			})
+			h.post(t, "/in", body, tc.hdr)
+			d := h.one(t)
+			rec := d.Record
+			label := ""
+			if rec.Verdict != nil {
+				label = rec.Verdict.Label()
+			}
+			if rec.Provider != tc.provider || rec.Event != tc.event || label != tc.label || len(d.Detected) != tc.detected {
+				t.Errorf("provider %q event %q verdict %q detected %v; want %q %q %q (%d)", rec.Provider, rec.Event, label, d.Detected, tc.provider, tc.event, tc.label, tc.detected)
+			}
+			for name, values := range rec.Headers {
+				for _, v := range values {
+					if strings.Contains(v, "the-token-itself") {
+						t.Errorf("the token is kept in %s", name)
+					}
+				}
+			}
+		})
+	}
+}
