@@ -90,6 +90,7 @@ func startListenerStandIn(t *testing.T) *listenerStandIn {
 type sshClient struct {
 	lines  <-chan string
 	exited <-chan struct{}
+	kill   func()
 }
 
 // startSSH runs the real ssh client with k's arguments for target. It is
@@ -127,17 +128,23 @@ func startSSH(t *testing.T, k Kind, target Target) sshClient {
 			}
 		}
 	}()
+	var once sync.Once
+	kill := func() {
+		once.Do(func() {
+			cmd.Process.Kill()
+			<-done
+			cmd.Wait()
+		})
+	}
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-		cmd.Wait()
+		kill()
 		if t.Failed() {
 			mu.Lock()
 			t.Logf("ssh %q said:\n%s", args, said.String())
 			mu.Unlock()
 		}
 	})
-	return sshClient{lines: lines, exited: done}
+	return sshClient{lines: lines, exited: done, kill: kill}
 }
 
 // deliver posts body to url until the forward is up (a refused connection
@@ -229,6 +236,25 @@ func TestSSHRealServerFixedRemotePort(t *testing.T) {
 		t.Fatalf("the answer through the tunnel: %d", status)
 	}
 	checkArrived(t, ctx, local, body)
+
+	// The remote forward ends with the client (Cleanup has nothing to
+	// undo): once ssh is killed, sshd closes the port.
+	ssh.kill()
+	for {
+		_, open := server.Sessions()
+		conn, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(remote))
+		if err == nil {
+			conn.Close()
+		}
+		if open == 0 && err != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the remote-forwarded port still accepts (%d sessions open) after ssh was killed", open)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 func TestSSHRealServerAllocatesThePort(t *testing.T) {

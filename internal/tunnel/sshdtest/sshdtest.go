@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -186,18 +187,18 @@ func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.It
 // Dest is the ssh kind's destination for this server: USER@127.0.0.1:PORT.
 func (s *Server) Dest() string { return s.User + "@" + s.Addr() }
 
-// ClientArgs are the client's arguments (--tunnel-arg values) that log in
-// to this server with the throwaway key and check its host key against
-// the pinned one, reading no user configuration.
+// ClientArgs are the client's arguments (--tunnel-arg values, one word
+// each) that log in to this server with the throwaway key and check its
+// host key against the pinned one, reading no user configuration.
 func (s *Server) ClientArgs() []string {
 	return []string{
-		"-F", "/dev/null",
-		"-i", s.Identity,
-		"-o", "IdentitiesOnly=yes",
-		"-o", "IdentityAgent=none",
-		"-o", "UserKnownHostsFile=" + s.KnownHosts,
-		"-o", "GlobalKnownHostsFile=/dev/null",
-		"-o", "StrictHostKeyChecking=yes",
+		"-F/dev/null",
+		"-oIdentityFile=" + s.Identity,
+		"-oIdentitiesOnly=yes",
+		"-oIdentityAgent=none",
+		"-oUserKnownHostsFile=" + s.KnownHosts,
+		"-oGlobalKnownHostsFile=/dev/null",
+		"-oStrictHostKeyChecking=yes",
 	}
 }
 
@@ -205,6 +206,28 @@ func (s *Server) ClientArgs() []string {
 func (s *Server) Said() string {
 	b, _ := os.ReadFile(s.Log)
 	return string(b)
+}
+
+var (
+	loggedIn  = regexp.MustCompile(`(?m)^Accepted publickey for \S+ from 127\.0\.0\.1 port ([0-9]+) `)
+	loggedOut = regexp.MustCompile(`(?m)^(?:Disconnected from user \S+|Connection closed by|Connection reset by|Closing connection to) 127\.0\.0\.1 port ([0-9]+)\b`)
+)
+
+// Sessions counts the clients that logged in, and those of them still
+// connected, from what sshd logged (LogLevel VERBOSE): a client that ended
+// its connection or was killed is "Disconnected", "Connection closed" or
+// "Closing connection" in the log.
+func (s *Server) Sessions() (loggedInCount, open int) {
+	said := s.Said()
+	openPorts := map[string]bool{}
+	for _, m := range loggedIn.FindAllStringSubmatch(said, -1) {
+		openPorts[m[1]] = true
+		loggedInCount++
+	}
+	for _, m := range loggedOut.FindAllStringSubmatch(said, -1) {
+		delete(openPorts, m[1])
+	}
+	return loggedInCount, len(openPorts)
 }
 
 // Stop ends sshd (and with it every session it serves) and waits for it.
