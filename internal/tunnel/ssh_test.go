@@ -269,3 +269,59 @@ func TestSSHPollAndHeader(t *testing.T) {
 		}
 	}
 }
+
+// Whatever dest is, what NewSSH accepts becomes a destination ssh cannot
+// take for an option, with no byte a terminal or shell would act on.
+func FuzzNewSSH(f *testing.F) {
+	for _, s := range []string{"dev@127.0.0.1:2222", "nokey@localhost.run", "[::1]:22", "-oProxyCommand=x", "a@b@c", "h:0", "tok+qr@a.pinggy.io:443"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, dest string) {
+		k, err := NewSSH(dest, Options{})
+		if err != nil {
+			return
+		}
+		args, err := k.Args(Target{Host: "127.0.0.1", Port: 4242})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := args[len(args)-1]
+		if strings.HasPrefix(last, "-") || strings.ContainsFunc(last, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune("$`;'\"\\|&<>()*?/", r) }) {
+			t.Fatalf("%q became the destination %q", dest, last)
+		}
+		for i, a := range args {
+			if a == "-p" && (i+1 >= len(args) || strings.HasPrefix(args[i+1], "-")) {
+				t.Fatalf("%q: -p without a port: %q", dest, args)
+			}
+		}
+	})
+}
+
+// Whatever a server prints, a URL learnt from it is an https origin with a
+// DNS name (a service's) or http://HOST:PORT (OpenSSH's line).
+func FuzzSSHFromLine(f *testing.F) {
+	for _, s := range []string{
+		"5adf5e96447668.lhr.life tunneled with tls termination, https://5adf5e96447668.lhr.life",
+		"Forwarding HTTP traffic from https://relego.serveo.net",
+		"https://rnzjv-57-129-28-138.a.free.pinggy.link",
+		"Allocated port 33238 for remote forward to 127.0.0.1:4242",
+		"\x1b[32mhttps://a.b\x1b[0m",
+	} {
+		f.Add(s)
+	}
+	service, _ := NewSSH("nokey@localhost.run", Options{RemotePort: 80})
+	plain, _ := NewSSH("dev@203.0.113.9", Options{})
+	f.Fuzz(func(t *testing.T, line string) {
+		if got, ok := service.FromLine(line); ok {
+			if _, ok := publicOrigin(got, false); !ok {
+				t.Fatalf("%q gave %q", line, got)
+			}
+		}
+		if got, ok := plain.FromLine(line); ok {
+			port, found := strings.CutPrefix(got, "http://203.0.113.9:")
+			if !found || strings.ContainsFunc(port, func(r rune) bool { return r < '0' || r > '9' }) {
+				t.Fatalf("%q gave %q", line, got)
+			}
+		}
+	})
+}
