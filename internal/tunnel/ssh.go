@@ -27,9 +27,10 @@ import (
 // run the user's login shell, which ends (and ssh with it) as soon as its
 // input does. So ssh is run with -N (no session) unless the URL can only
 // come from the server's words: a fixed remote port (services want 80)
-// and no --tunnel-url. The user's --tunnel-arg values come first and win:
-// ssh keeps the first value given for an option (-o, -p), and
-// -oSessionType=default (or =none) decides the session either way.
+// and no --tunnel-url. The user's --tunnel-arg values come first (the
+// supervisor puts them there) and win: ssh keeps the first value given
+// for an option (-o, -p), and -oSessionType=default (or =none) decides
+// the session either way.
 
 // The keepalive: a connection that stops answering is given up after
 // interval × count (45 s), and the supervisor restarts the client.
@@ -89,7 +90,8 @@ func (k *sshKind) Args(t Target) ([]string, error) {
 	if t.Port < 1 || t.Port > 65535 {
 		return nil, fmt.Errorf("the target port %d is not a port", t.Port)
 	}
-	args := append([]string(nil), k.o.Args...)
+	// The supervisor puts the --tunnel-arg values (k.o.Args) first.
+	var args []string
 	if k.noSession {
 		args = append(args, "-N")
 	}

@@ -129,19 +129,25 @@ func TestSSHArgs(t *testing.T) {
 			want: cat(common, []string{"-R", "80:127.0.0.1:4242", "nokey@localhost.run"}),
 		},
 		{
-			// --tunnel-arg values come first: ssh keeps the first value of
-			// an option, so the user's win over the kind's.
-			name: "the user's arguments first",
+			// --tunnel-arg values are the supervisor's to put first (ssh
+			// keeps the first value of an option, so the user's win).
+			name: "the user's arguments are not the kind's",
 			dest: "dev@example.com",
 			o:    Options{Args: []string{"-i", "/keys/id", "-o", "ServerAliveInterval=5"}},
-			want: cat([]string{"-i", "/keys/id", "-o", "ServerAliveInterval=5", "-N"}, common, []string{"-R", "0:127.0.0.1:4242", "dev@example.com"}),
+			want: cat([]string{"-N"}, common, []string{"-R", "0:127.0.0.1:4242", "dev@example.com"}),
 		},
 		{
 			// ssh refuses -N with a SessionType: the user's choice stands.
 			name: "the user asks for a session",
 			dest: "a.pinggy.io:443",
 			o:    Options{Args: []string{"-oSessionType=default"}},
-			want: cat([]string{"-oSessionType=default"}, common, []string{"-p", "443", "-R", "0:127.0.0.1:4242", "a.pinggy.io"}),
+			want: cat(common, []string{"-p", "443", "-R", "0:127.0.0.1:4242", "a.pinggy.io"}),
+		},
+		{
+			name: "the user says no session",
+			dest: "nokey@localhost.run",
+			o:    Options{RemotePort: 80, Args: []string{"-o", "SessionType none"}},
+			want: cat(common, []string{"-R", "80:127.0.0.1:4242", "nokey@localhost.run"}),
 		},
 		{
 			name: "an IPv6 target",

@@ -93,14 +93,16 @@ type sshClient struct {
 	kill   func()
 }
 
-// startSSH runs the real ssh client with k's arguments for target. It is
+// startSSH runs the real ssh client with the user's arguments (o.Args:
+// --tunnel-arg values), then k's for target, as the supervisor does. It is
 // killed and waited for when the test ends.
-func startSSH(t *testing.T, k Kind, target Target) sshClient {
+func startSSH(t *testing.T, k Kind, o Options, target Target) sshClient {
 	t.Helper()
-	args, err := k.Args(target)
+	own, err := k.Args(target)
 	if err != nil {
 		t.Fatal(err)
 	}
+	args := append(append([]string(nil), o.Args...), own...)
 	cmd := exec.Command(k.Bin(), args...)
 	out, err := cmd.StderrPipe()
 	if err != nil {
@@ -219,14 +221,15 @@ func TestSSHRealServerFixedRemotePort(t *testing.T) {
 		t.Fatal(err)
 	}
 	publicURL := "http://127.0.0.1:" + strconv.Itoa(remote)
-	k, err := NewSSH(server.Dest(), Options{RemotePort: remote, URL: publicURL, Args: server.ClientArgs()})
+	o := Options{RemotePort: remote, URL: publicURL, Args: server.ClientArgs()}
+	k, err := NewSSH(server.Dest(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if url, err := k.Poll(ctx, http.DefaultClient, k.Bin()); err != nil || url != publicURL {
 		t.Fatalf("Poll = %q, %v; want the --tunnel-url", url, err)
 	}
-	ssh := startSSH(t, k, Target{Host: "127.0.0.1", Port: local.addr.Port})
+	ssh := startSSH(t, k, o, Target{Host: "127.0.0.1", Port: local.addr.Port})
 	body := hostileBody(t)
 	status, err := deliver(ctx, ssh, publicURL+"/webhooks/aella?x=1", body)
 	if err != nil {
@@ -262,11 +265,12 @@ func TestSSHRealServerAllocatesThePort(t *testing.T) {
 	defer cancel()
 	server := needSSHD(t, ctx)
 	local := startListenerStandIn(t)
-	k, err := NewSSH(server.Dest(), Options{Args: server.ClientArgs()})
+	o := Options{Args: server.ClientArgs()}
+	k, err := NewSSH(server.Dest(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ssh := startSSH(t, k, Target{Host: "127.0.0.1", Port: local.addr.Port})
+	ssh := startSSH(t, k, o, Target{Host: "127.0.0.1", Port: local.addr.Port})
 	var publicURL string
 	for publicURL == "" {
 		select {
