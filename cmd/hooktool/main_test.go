@@ -41,6 +41,7 @@ func TestScript(t *testing.T) {
 			"pty":           cmdPty,
 			"inspectget":    cmdInspectGet,
 			"inspectevents": cmdInspectEvents,
+			"tunnel":        cmdTunnel,
 			"sshd":          cmdSSHD,
 		},
 	})

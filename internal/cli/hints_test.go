@@ -28,6 +28,7 @@ var hintScopes = map[string][]string{
 	"cli/save.go":          {"listen", "scenario run"},
 	"cli/listen.go":        {"listen"},
 	"cli/listenui.go":      {"listen"},
+	"cli/listentunnel.go":  {"listen"},
 	"cli/view/listen.go":   {"listen"},
 	"cli/trigger.go":       {"trigger"},
 	"cli/replay.go":        {"replay"},

@@ -72,6 +72,17 @@ type ListenOptions struct {
 	UIPort int
 	UIKeep int
 	Open   bool
+	// Tunnel is --tunnel KIND: a public URL through that client (see
+	// listentunnel.go); the other Tunnel fields and PublicURLFile are its
+	// settings.
+	Tunnel              string
+	TunnelBin           string
+	TunnelTimeout       time.Duration
+	TunnelCheckInterval time.Duration
+	TunnelArgs          []string
+	TunnelURL           string
+	TunnelRemotePort    int
+	PublicURLFile       string
 }
 
 // newListenCommand builds `listen`; runF, when not nil, gets the options
@@ -114,13 +125,28 @@ default, never --port). Its URL, with the run's token, is said on stderr (a
 {"type":"ui"} line with --json) before the listener is ready. It follows
 the --save file; without --save, a private capture file (0600, in a new
 temporary directory) deleted when listen stops. --open opens the URL in the
-browser (xdg-open, open or start); failing to is only a warning.` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", "--timeout passed first, --expect-valid saw an invalid signature, or --expect-app-2xx a delivery the app did not accept", couldNotRun+" (the address cannot be bound)"),
+browser (xdg-open, open or start); failing to is only a warning.
+
+--tunnel KIND gives the listener a public URL through a tunnel client you
+already use: cloudflared (a quick tunnel), ngrok, tailscale (Funnel) or
+ssh:[USER@]HOST[:PORT]. listen starts the client (its output goes to a log
+file whose path is said; to stderr too with --verbose), learns the public
+URL, and is ready only once a request sent to that URL arrived (a random
+path, answered, neither kept nor shown): then it says "public URL: …  →
+http://127.0.0.1:PORT" and, for the endpoint, the webhook and callback URLs
+to paste. It checks again every --tunnel-check-interval; when the client
+exits or a check fails it says so at once, restarts the client with
+backoff, and says loudly when the URL changed. The client dies with listen,
+and what it left (a funnel) is removed. Behind a tunnel --allow-ip judges
+the sender's address the client passes on. The inspector is never
+tunnelled.` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", "--timeout passed first, --expect-valid saw an invalid signature, or --expect-app-2xx a delivery the app did not accept", couldNotRun+" (the address cannot be bound, the --tunnel client is missing or did not get a public URL that reaches the listener in --tunnel-timeout)"),
 		Example: `  hooktool listen
   hooktool listen --provider aella --forward-to localhost:3000/webhooks
   hooktool listen --port 9000 --save deliveries.jsonl --status 500
   hooktool listen --json --exit-after 3 --timeout 60s > got.jsonl
   hooktool listen --events 'transfer.*,mandate.debit.failed' --allow-ip 127.0.0.1/32
-  hooktool listen --ui --open --save deliveries.jsonl`,
+  hooktool listen --ui --open --save deliveries.jsonl
+  hooktool listen --endpoint local --tunnel cloudflared --forward-to 3000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.flags, o.StatusSet = cmd.Flags(), cmd.Flags().Changed("status")
@@ -168,12 +194,14 @@ browser (xdg-open, open or start); failing to is only a warning.` + exitStatus("
 	portVar(fs, &o.UIPort, "ui-port", inspect.DefaultPort, "with --ui: port to serve the inspector on; 0 picks a free one; never --port")
 	fs.IntVar(&o.UIKeep, "ui-keep", inspect.DefaultKeep, "with --ui: deliveries held in memory (the newest); older ones are read from the file when shown")
 	fs.BoolVar(&o.Open, "open", false, "with --ui: open the inspector in the browser (xdg-open, open or start)")
+	addTunnelFlags(fs, o)
 	return cmd
 }
 
 // listenSetup is everything runListen resolves before it binds.
 type listenSetup struct {
 	handler  listener.Options
+	tunnel   *tunnelSetup // nil without --tunnel
 	signing  *resolvedSigning
 	forward  string
 	unsigned string // why deliveries are not verified, when they are not
@@ -229,6 +257,21 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 	}
 	printer := view.NewListenPrinter(app.out(), view.ListenSettings{Verbose: o.Verbose, Redact: setup.signing.redactor()})
 	setup.handler.OnDelivery = printer.Delivery
+	ctx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	var tun *tunnelRun
+	tunnelStarted := false
+	if setup.tunnel != nil {
+		if tun, err = app.newTunnelRun(o, setup, ln.Addr().(*net.TCPAddr)); err != nil {
+			ln.Close()
+			if store != nil {
+				store.Close()
+			}
+			return err
+		}
+		setup.handler.CheckPath, setup.handler.OnCheck = tun.sup.CheckPath(), tun.sup.Arrived
+		defer tun.stop(false) // however listen ends: no client left behind
+	}
 	var readyErr error
 	srv, err := listener.NewServer(listener.ServerOptions{
 		Handler:       setup.handler,
@@ -243,7 +286,14 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		ExpectApp2xx:  o.ExpectApp2xx,
 		Timeout:       o.Timeout,
 		OnReady: func(url string) error {
-			readyErr = app.announceReady(o, setup, printer, url)
+			if tun != nil {
+				// Ready means reachable: announced once a request sent to
+				// the public URL arrived (the server is serving by then).
+				tunnelStarted = true
+				tun.start(ctx, func(public string) error { return app.announceReady(o, setup, printer, url, public) }, stopServing)
+				return nil
+			}
+			readyErr = app.announceReady(o, setup, printer, url, "")
 			return readyErr
 		},
 	})
@@ -261,6 +311,15 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		app.warn("listening on every network interface (--host %s): anyone who can reach this machine can send deliveries; use --allow-ip to limit who", cmp.Or(o.Host, `""`))
 	}
 	res, err := srv.Serve(ctx, ln)
+	if tun != nil {
+		stopServing()
+		if terr := tun.stop(tunnelStarted); terr != nil && err == nil {
+			if store != nil {
+				store.Close()
+			}
+			return terr
+		}
+	}
 	if err != nil {
 		if store != nil {
 			store.Close()
@@ -427,6 +486,9 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 		h.Forward, s.forward = fw, target
 		h.ForwardRetry = delivery.Doubling(o.ForwardRetryBackoff, time.Minute, o.ForwardRetry) // doubling, at most a minute apart
 	}
+	if s.tunnel, err = app.tunnelSetup(o, &h, r); err != nil {
+		return nil, err
+	}
 	s.handler = h
 	return s, nil
 }
@@ -478,13 +540,16 @@ func urlPath(raw string) string {
 }
 
 // announceReady writes the --ready-file, then says the listener is ready.
-func (app *App) announceReady(o *ListenOptions, s *listenSetup, printer view.ListenPrinter, url string) error {
+func (app *App) announceReady(o *ListenOptions, s *listenSetup, printer view.ListenPrinter, url, public string) error {
 	if o.ReadyFile != "" {
 		if err := os.WriteFile(o.ReadyFile, []byte(url+"\n"), 0o644); err != nil {
 			return failErr(fmt.Errorf("--ready-file: %w", err))
 		}
 	}
-	r := view.ListenReady{URL: url, Save: o.Save, ForwardTo: s.forward, Unsigned: s.unsigned, Provider: s.handler.Provider}
+	r := view.ListenReady{URL: url, Save: o.Save, ForwardTo: s.forward, Unsigned: s.unsigned, Provider: s.handler.Provider, PublicURL: public}
+	if public != "" {
+		r.WebhookURL, r.CallbackURL = underPublic(public, s.tunnel.webhook), underPublic(public, s.tunnel.callback)
+	}
 	if s.handler.Scheme != nil {
 		r.Scheme = s.handler.Scheme.Name()
 	}

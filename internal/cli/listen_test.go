@@ -39,6 +39,7 @@ func TestListenOptions(t *testing.T) {
 		o.ForwardTimeout, o.HeaderTimeout, o.ReadTimeout, o.IdleTimeout = 30*time.Second, 10*time.Second, 60*time.Second, 120*time.Second
 		o.ForwardRetryBackoff = time.Second
 		o.UIPort, o.UIKeep = inspect.DefaultPort, inspect.DefaultKeep
+		o.TunnelTimeout, o.TunnelCheckInterval = 30*time.Second, 30*time.Second
 	}
 	for _, tc := range []struct {
 		name string
@@ -66,6 +67,7 @@ func TestListenOptions(t *testing.T) {
 			o.ExitAfter, o.CountAttempts, o.Timeout, o.ExpectValid, o.ExpectApp2xx, o.ReadyFile, o.Verbose = 3, true, time.Minute, true, true, "ready", true
 			o.HeaderTimeout, o.ReadTimeout, o.IdleTimeout = time.Second, 2*time.Second, 3*time.Second
 			o.signing.provider, o.signing.endpoint, o.signing.secretFile = "aella", "staging", "keys"
+			o.TunnelTimeout, o.TunnelCheckInterval = 30*time.Second, 30*time.Second
 		}},
 		// --status 200 is asked for even though it is the default: then
 		// a forwarded delivery is answered 200, not with the app's status.

@@ -465,3 +465,29 @@ func TestInspectOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestListenTunnelOptions: the --tunnel flags become ListenOptions, with
+// their defaults.
+func TestListenTunnelOptions(t *testing.T) {
+	twin := func(o **ListenOptions) func(*App) *cobra.Command {
+		return func(app *App) *cobra.Command { return newListenCommand(app, keep(o)) }
+	}
+	sandbox(t)
+	var o *ListenOptions
+	code, stderr := seam(t, nil, []string{"listen"}, twin(&o), "listen")
+	if code != 0 || o == nil || o.Tunnel != "" || o.TunnelTimeout != 30*time.Second || o.TunnelCheckInterval != 30*time.Second || o.PublicURLFile != "" {
+		t.Fatalf("defaults: exit %d, %+v: %s", code, o, stderr)
+	}
+	o = nil
+	code, stderr = seam(t, nil, []string{"listen"}, twin(&o), "listen", "--tunnel", "ngrok", "--tunnel-bin", "/opt/ngrok",
+		"--tunnel-timeout", "45s", "--tunnel-check-interval", "5s", "--tunnel-arg", "--config", "--tunnel-arg", "ngrok.yml",
+		"--tunnel-url", "https://hooks.example.com", "--tunnel-remote-port", "8080", "--public-url-file", "public")
+	if code != 0 || o == nil {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if o.Tunnel != "ngrok" || o.TunnelBin != "/opt/ngrok" || o.TunnelTimeout != 45*time.Second || o.TunnelCheckInterval != 5*time.Second ||
+		!slices.Equal(o.TunnelArgs, []string{"--config", "ngrok.yml"}) || o.TunnelURL != "https://hooks.example.com" ||
+		o.TunnelRemotePort != 8080 || o.PublicURLFile != "public" {
+		t.Errorf("options %+v", o)
+	}
+}

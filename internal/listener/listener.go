@@ -8,6 +8,7 @@ package listener
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -74,6 +75,20 @@ type Options struct {
 	Events []string
 	// AllowIPs, when not empty, refuses (403) every other remote address.
 	AllowIPs []netip.Prefix
+	// SenderHeader, when not "", is the header in which a tunnel client
+	// passes on the real sender's address (Cf-Connecting-Ip,
+	// X-Forwarded-For: for the latter the last address, the one the client
+	// added). AllowIPs judges that address, and only on connections from a
+	// loopback address (the client's); on others, and whenever
+	// SenderHeader is "" (no tunnel), the header is never read.
+	SenderHeader string
+
+	// CheckPath, when not "", is the path of the tunnel's self-check
+	// (tunnel.Supervisor.CheckPath, 128 random bits): a request for it is
+	// answered 200, told to OnCheck, and neither kept, shown nor counted.
+	// It is compared in constant time.
+	CheckPath string
+	OnCheck   func()
 	// MaxBody is the largest body accepted; larger ones get 413.
 	MaxBody int64
 
@@ -148,12 +163,20 @@ func New(o Options) (*Handler, error) {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.selfCheck(r) {
+		if h.o.OnCheck != nil {
+			h.o.OnCheck()
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "hooktool\n")
+		return
+	}
 	rec := capture.NewRecord(r, h.o.Now())
 	rec.Provider = h.o.Provider
 	if h.o.Scheme != nil {
 		rec.Scheme = h.o.Scheme.Name()
 	}
-	if !h.allowed(r.RemoteAddr) {
+	if !h.allowed(r) {
 		h.refuse(w, rec, http.StatusForbidden, "remote address not in --allow-ip")
 		return
 	}
@@ -204,24 +227,57 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.o.OnDelivery(d)
 }
 
-func (h *Handler) allowed(remote string) bool {
+// selfCheck says whether r is the tunnel's self-check request.
+func (h *Handler) selfCheck(r *http.Request) bool {
+	return h.o.CheckPath != "" && subtle.ConstantTimeCompare([]byte(r.URL.Path), []byte(h.o.CheckPath)) == 1
+}
+
+func (h *Handler) allowed(r *http.Request) bool {
 	if len(h.o.AllowIPs) == 0 {
 		return true
 	}
-	ap, err := netip.ParseAddrPort(remote)
-	if err != nil {
+	addr, ok := h.sender(r)
+	if !ok {
 		return false
 	}
-	// Both sides unmapped: an IPv4 sender of a listener on "::" is
-	// ::ffff:a.b.c.d to the socket, and ::ffff:127.0.0.0/104 is how an
-	// IPv4 prefix is written for it.
-	addr := ap.Addr().Unmap().WithZone("")
 	for _, p := range h.o.AllowIPs {
 		if unmapPrefix(p).Contains(addr) {
 			return true
 		}
 	}
 	return false
+}
+
+// sender is the address --allow-ip judges: the connection's peer, or,
+// behind a tunnel, the address its client passed on in SenderHeader when
+// the peer is that client (loopback). Unmapped, without a zone.
+func (h *Handler) sender(r *http.Request) (netip.Addr, bool) {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	// Both sides unmapped: an IPv4 sender of a listener on "::" is
+	// ::ffff:a.b.c.d to the socket, and ::ffff:127.0.0.0/104 is how an
+	// IPv4 prefix is written for it.
+	peer := ap.Addr().Unmap().WithZone("")
+	if h.o.SenderHeader == "" || !peer.IsLoopback() {
+		return peer, true
+	}
+	values := r.Header.Values(h.o.SenderHeader)
+	if len(values) == 0 {
+		return peer, true // not through the tunnel: a program on this machine
+	}
+	// The client adds the sender last: what comes before it is the
+	// sender's own say.
+	last := values[len(values)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = last[i+1:]
+	}
+	a, err := netip.ParseAddr(strings.TrimSpace(last))
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return a.Unmap().WithZone(""), true
 }
 
 // unmapPrefix is p with an IPv4-mapped address (::ffff:a.b.c.d/n, n >= 96)

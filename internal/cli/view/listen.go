@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +30,10 @@ type ListenReady struct {
 	// Scheme verifies them, with Provider's profile if not "".
 	Unsigned         string
 	Scheme, Provider string
+	// PublicURL is the tunnel's (--tunnel), "" without one; WebhookURL and
+	// CallbackURL are the endpoint's URLs under it, to paste ("" when the
+	// endpoint names none).
+	PublicURL, WebhookURL, CallbackURL string
 }
 
 // ListenSummary is what `listen` tells when it stops.
@@ -158,11 +163,14 @@ type listenJSON struct {
 // The fields of these lines are in the order of their names, as they were
 // when written from maps.
 type listenReadyJSON struct {
-	ForwardTo string `json:"forward_to"`
-	Save      string `json:"save"`
-	Type      string `json:"type"`
-	URL       string `json:"url"`
-	Verifying bool   `json:"verifying"`
+	CallbackURL string `json:"callback_url,omitempty"`
+	ForwardTo   string `json:"forward_to"`
+	PublicURL   string `json:"public_url,omitempty"`
+	Save        string `json:"save"`
+	Type        string `json:"type"`
+	URL         string `json:"url"`
+	Verifying   bool   `json:"verifying"`
+	WebhookURL  string `json:"webhook_url,omitempty"`
 }
 
 type listenSummaryJSON struct {
@@ -204,7 +212,8 @@ type listenWarningJSON struct {
 }
 
 func (p *listenJSON) Ready(r ListenReady) error {
-	return JSONLine(p.out.Streams.Err, listenReadyJSON{Type: "ready", URL: r.URL, Save: r.Save, ForwardTo: r.ForwardTo, Verifying: r.Unsigned == ""})
+	return JSONLine(p.out.Streams.Err, listenReadyJSON{Type: "ready", URL: r.URL, Save: r.Save, ForwardTo: r.ForwardTo, Verifying: r.Unsigned == "",
+		PublicURL: r.PublicURL, WebhookURL: r.WebhookURL, CallbackURL: r.CallbackURL})
 }
 
 func (p *listenJSON) Delivery(d listener.Delivery) {
@@ -295,6 +304,22 @@ func (p *listenText) Ready(r ListenReady) error {
 		return nil
 	}
 	_, err := fmt.Fprintf(p.out.Streams.Err, "hooktool: listening on %s (%s)\n", r.URL, strings.Join(parts, "; "))
+	if err == nil && r.PublicURL != "" {
+		err = printPublic(p.out.Streams.Err, r.PublicURL, r.URL, r.WebhookURL, r.CallbackURL)
+	}
+	return err
+}
+
+// printPublic says the tunnel's public URL, and the endpoint's URLs
+// under it to paste in the provider's dashboard.
+func printPublic(w io.Writer, public, local, webhook, callback string) error {
+	_, err := fmt.Fprintf(w, "hooktool: public URL: %s  →  %s\n", term.Escape(public), term.Escape(local))
+	if webhook != "" {
+		fmt.Fprintf(w, "hooktool:   webhook URL to paste:  %s\n", term.Escape(webhook))
+	}
+	if callback != "" {
+		fmt.Fprintf(w, "hooktool:   callback URL to paste: %s\n", term.Escape(callback))
+	}
 	return err
 }
 
