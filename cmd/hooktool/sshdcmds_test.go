@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,14 +27,15 @@ import (
 //	    $SSHD_DEST (USER@127.0.0.1:PORT, for --tunnel ssh:) and
 //	    $SSHD_FWDPORT (a free loopback port for the remote forward). sshd
 //	    is stopped when the spec ends.
-//	sshd gone [TIMEOUT]
-//	    waits (10s by default) until every client that logged in has
-//	    disconnected (sshd's log says so) and $SSHD_FWDPORT refuses
-//	    connections: no ssh client is left and the forward is gone. Fails
-//	    if no client ever logged in.
+//	sshd gone [URL]
+//	    waits (10s at most) until every client that logged in has
+//	    disconnected (sshd's log says so) and the remote-forwarded port
+//	    (URL's, by default $SSHD_FWDPORT's) refuses connections: no ssh
+//	    client is left and the forward is gone. Fails if no client ever
+//	    logged in.
 func cmdSSHD(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
-		ts.Fatalf("usage: sshd need|start|gone [TIMEOUT]")
+		ts.Fatalf("usage: sshd need|start|gone [URL]")
 	}
 	switch args[0] {
 	case "need":
@@ -63,18 +65,18 @@ func cmdSSHD(ts *testscript.TestScript, neg bool, args []string) {
 	case "gone":
 		ts.Fatalf("sshd gone: no sshd started (sshd start)")
 	default:
-		ts.Fatalf("usage: sshd need|start|gone [TIMEOUT]")
+		ts.Fatalf("usage: sshd need|start|gone [URL]")
 	}
 }
 
 func sshdGone(ts *testscript.TestScript, server *sshdtest.Server, args []string) {
-	timeout := 10 * time.Second
-	if len(args) > 0 {
-		d, err := time.ParseDuration(args[0])
-		ts.Check(err)
-		timeout = d
-	}
+	const timeout = 10 * time.Second
 	fwd := net.JoinHostPort("127.0.0.1", ts.Getenv("SSHD_FWDPORT"))
+	if len(args) > 0 {
+		u, err := url.Parse(args[0])
+		ts.Check(err)
+		fwd = u.Host
+	}
 	deadline := time.Now().Add(timeout)
 	for {
 		in, open := server.Sessions()

@@ -210,13 +210,14 @@ func (s *Server) Said() string {
 
 var (
 	loggedIn  = regexp.MustCompile(`(?m)^Accepted publickey for \S+ from 127\.0\.0\.1 port ([0-9]+) `)
-	loggedOut = regexp.MustCompile(`(?m)^(?:Disconnected from user \S+|Connection closed by|Connection reset by|Closing connection to) 127\.0\.0\.1 port ([0-9]+)\b`)
+	loggedOut = regexp.MustCompile(`(?m)^(?:Disconnected from user \S+|Connection closed by|Connection reset by|Closing connection to|Read error from remote host) 127\.0\.0\.1 port ([0-9]+)\b`)
 )
 
 // Sessions counts the clients that logged in, and those of them still
 // connected, from what sshd logged (LogLevel VERBOSE): a client that ended
-// its connection or was killed is "Disconnected", "Connection closed" or
-// "Closing connection" in the log.
+// its connection or was killed is "Disconnected", "Connection closed",
+// "Closing connection" or "Read error from remote host" (a reset) in the
+// log.
 func (s *Server) Sessions() (loggedInCount, open int) {
 	said := s.Said()
 	openPorts := map[string]bool{}
