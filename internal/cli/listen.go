@@ -146,7 +146,8 @@ tunnelled.` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", 
   hooktool listen --json --exit-after 3 --timeout 60s > got.jsonl
   hooktool listen --events 'transfer.*,mandate.debit.failed' --allow-ip 127.0.0.1/32
   hooktool listen --ui --open --save deliveries.jsonl
-  hooktool listen --endpoint local --tunnel cloudflared --forward-to 3000`,
+  hooktool listen --endpoint local --tunnel cloudflared --forward-to 3000
+  hooktool listen --tunnel ssh:nokey@localhost.run --tunnel-remote-port 80`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.flags, o.StatusSet = cmd.Flags(), cmd.Flags().Changed("status")
