@@ -57,6 +57,9 @@ func (app *App) tunnelSetup(o *ListenOptions, h *listener.Options, r *resolvedSi
 		}
 		return nil, nil
 	}
+	if o.flags != nil && o.flags.Changed("tunnel-remote-port") && !strings.HasPrefix(o.Tunnel, "ssh:") {
+		return nil, usageErr("--tunnel-remote-port is about --tunnel ssh:…: the server's port to forward")
+	}
 	if o.TunnelTimeout <= 0 || o.TunnelCheckInterval <= 0 {
 		return nil, usageErr("--tunnel-timeout and --tunnel-check-interval must be positive")
 	}

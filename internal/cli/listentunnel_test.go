@@ -42,6 +42,9 @@ func TestListenTunnelSetup(t *testing.T) {
 		{[]string{"--tunnel-bin", bin}, "--tunnel-bin is about the tunnel: give --tunnel too"},
 		{[]string{"--public-url-file", "f"}, "--public-url-file is about the tunnel: give --tunnel too"},
 		{[]string{"--tunnel", "cloudflared", "--tunnel-timeout", "0s"}, "--tunnel-timeout and --tunnel-check-interval must be positive"},
+		{[]string{"--tunnel", "cloudflared", "--tunnel-remote-port", "8080"}, "--tunnel-remote-port is about --tunnel ssh:"},
+		{[]string{"--tunnel", "cloudflared", "--host", "192.0.2.1"}, "--host must be 127.0.0.1"},
+		{[]string{"--tunnel", "cloudflared", "--tunnel-url", "ftp://x"}, "is not an absolute https:// URL"},
 	} {
 		app, o := listenOptions(t, bad.args...)
 		_, err := app.listenSetup(o)

@@ -441,6 +441,7 @@ type proc struct {
 	exited chan struct{} // closed once it exited; err is then set
 	err    error
 	lines  sync.WaitGroup // the output reader
+	out    *os.File       // the read end of the client's output
 	mu     sync.Mutex
 	tail   []string // the last lines, for errors
 }
@@ -459,11 +460,10 @@ func startProc(bin string, args []string, log io.Writer, onLine func(string), fr
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
 	w.Close() // the client holds the write end; EOF once it (and its group) is gone
-	p := &proc{cmd: cmd, urls: make(chan string, 8), exited: make(chan struct{})}
+	p := &proc{cmd: cmd, urls: make(chan string, 8), exited: make(chan struct{}), out: r}
 	p.lines.Add(1)
 	go func() {
 		defer p.lines.Done()
-		defer r.Close()
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
@@ -530,5 +530,14 @@ func (p *proc) stop() {
 	}
 	kill(p.cmd) // the group: what the client started goes with it
 	<-p.exited
-	p.lines.Wait()
+	// A process that left the group (a daemon) may still hold the output's
+	// write end: what it says after a second is not waited for.
+	read := make(chan struct{})
+	go func() { p.lines.Wait(); close(read) }()
+	select {
+	case <-read:
+	case <-time.After(time.Second):
+		p.out.Close()
+		<-read
+	}
 }

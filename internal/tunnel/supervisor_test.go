@@ -376,3 +376,25 @@ func TestStartWithTheURLGiven(t *testing.T) {
 		t.Fatalf("Start: %q, %v; want %s", url, err, given)
 	}
 }
+
+// A client whose output is still held by a process that left its group
+// (a daemon it started) does not hold up Stop.
+func TestStopDoesNotWaitForADaemonsOutput(t *testing.T) {
+	p, err := startProc("sh", []string{"-c", "setsid sh -c 'echo $$; exec sleep 30' &"}, io.Discard, nil, func(line string) (string, bool) { return line, true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	daemon, err := strconv.Atoi(<-p.urls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tunneltest.Kill(daemon)
+	<-p.exited
+	done := make(chan struct{})
+	go func() { p.stop(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("stop waited for the daemon's output")
+	}
+}
