@@ -42,6 +42,7 @@ func TestScript(t *testing.T) {
 			"inspectget":    cmdInspectGet,
 			"inspectevents": cmdInspectEvents,
 			"tunnel":        cmdTunnel,
+			"sshd":          cmdSSHD,
 		},
 	})
 }
