@@ -305,6 +305,7 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		WriteTimeout: o.ReadTimeout + o.Delay + time.Duration(o.ForwardRetry+1)*o.ForwardTimeout +
 			setup.handler.ForwardRetry.Total() + o.MirrorTimeout + 10*time.Second,
 		IdleTimeout:   o.IdleTimeout,
+		Linger:        tunnelLinger(setup.tunnel != nil),
 		ExitAfter:     o.ExitAfter,
 		CountAttempts: o.CountAttempts,
 		ExpectApp2xx:  o.ExpectApp2xx,

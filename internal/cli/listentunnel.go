@@ -245,3 +245,14 @@ func (tr *tunnelRun) stop(started bool) error {
 	}
 	return err
 }
+
+// tunnelLinger is how long, when listen stops, the tunnel client has to
+// close the connections it relayed (listener.ServerOptions.Linger) before
+// it is stopped: it has passed the last answer on by then. A sender that
+// keeps its connection open makes listen wait that long.
+func tunnelLinger(tunnel bool) time.Duration {
+	if !tunnel {
+		return 0
+	}
+	return time.Second
+}

@@ -47,6 +47,14 @@ type ServerOptions struct {
 	// first request is served (a sender that reads the URL at once waits
 	// in the socket's backlog); an error stops Serve before it serves.
 	OnReady func(url string) error
+
+	// Linger, when positive, is for a relay in front of the listener (a
+	// tunnel client, stopped once Serve returns): a connection the server
+	// closes is half-closed, and given up to Linger for the relay to close
+	// its side, which it does once it has passed the answer on; Serve
+	// returns when each is closed. Without it, a relay stopped at once
+	// could drop the last answer it still held.
+	Linger time.Duration
 }
 
 // Stats count what a Server received.
@@ -261,6 +269,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) (Result, error) {
 			return Result{}, err
 		}
 	}
+	if s.o.Linger > 0 {
+		lg := &lingerListener{Listener: ln, max: s.o.Linger}
+		defer lg.wg.Wait() // after shutdown: every connection is closing
+		ln = lg
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	var timeout <-chan time.Time
@@ -387,4 +400,51 @@ func (c *connStates) closeNew() {
 			conn.Close()
 		}
 	}
+}
+
+// lingerListener is ServerOptions.Linger: its connections' Close half-closes
+// them and waits, in the background, for the peer to close its side (or for
+// max) before closing them; wg counts those still waiting.
+type lingerListener struct {
+	net.Listener
+	max time.Duration
+	wg  sync.WaitGroup
+}
+
+func (l *lingerListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		return c, nil
+	}
+	return &lingerConn{TCPConn: tc, l: l}, nil
+}
+
+type lingerConn struct {
+	*net.TCPConn
+	l    *lingerListener
+	once sync.Once
+}
+
+func (c *lingerConn) Close() error {
+	var err error
+	c.once.Do(func() {
+		if c.CloseWrite() != nil {
+			err = c.TCPConn.Close()
+			return
+		}
+		c.l.wg.Add(1)
+		go func() {
+			defer c.l.wg.Done()
+			_ = c.SetReadDeadline(time.Now().Add(c.l.max))
+			// Whatever the peer still sends is not read by anyone: at
+			// most a bounded amount is drained until its side closes.
+			_, _ = io.Copy(io.Discard, io.LimitReader(c.TCPConn, 1<<20))
+			c.TCPConn.Close()
+		}()
+	})
+	return err
 }
