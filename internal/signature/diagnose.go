@@ -3,7 +3,9 @@ package signature
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 )
 
 // bodyVariant is a cheap transformation of a body that explains a common
@@ -137,6 +139,9 @@ variants:
 			hints = append(hints, "the signature matches the secret used as raw bytes: the sender did not base64-decode the part after whsec_")
 		}
 	}
+	if _, ok := s.(stripe); ok {
+		hints = append(hints, stripeAPIKeyHints(secrets)...)
+	}
 	if a, ok := s.(asymScheme); ok && len(hints) == 0 {
 		hints = append(hints, mismatchHint(a))
 	}
@@ -177,6 +182,24 @@ func otherSchemeHints(s Scheme, h http.Header) []string {
 	for _, o := range otherSchemes(s, h) {
 		p, _ := o.parse(h)
 		hints = append(hints, "the request carries "+p.header+", the "+o.Name()+" scheme's header: try --scheme "+o.Name())
+	}
+	return hints
+}
+
+// stripeAPIKeyHints name the secrets that are Stripe API keys (sk_, rk_,
+// pk_): Stripe signs webhooks with the endpoint's signing secret (whsec_),
+// never with an API key. Only for the stripe scheme: for Paystack and
+// Korapay the sk_ key is the webhook secret.
+func stripeAPIKeyHints(secrets []Secret) []string {
+	var hints []string
+	for i, sec := range secrets {
+		v := sec.Reveal()
+		for _, prefix := range []string{"sk_", "rk_", "pk_"} {
+			if strings.HasPrefix(v, prefix) {
+				hints = append(hints, fmt.Sprintf("%s is a Stripe API key (%s…), not a webhook signing secret: Stripe signs with the endpoint's secret, whsec_…, shown in the Dashboard's webhook endpoint or by stripe listen", secretName(sec, i, len(secrets)), prefix))
+				break
+			}
+		}
 	}
 	return hints
 }

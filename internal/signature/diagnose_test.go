@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func indentJSON(t testing.TB, b []byte, indent string) []byte {
@@ -224,5 +225,46 @@ func TestCleanMismatchNoHints(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStripeAPIKeyAsSecret: a Stripe API key (sk_, rk_, pk_) configured as
+// the stripe scheme's secret is named as such; for Paystack, whose sk_ key
+// is the webhook secret, it is not.
+func TestStripeAPIKeyAsSecret(t *testing.T) {
+	body := []byte(`{"id":"evt_1","type":"charge.succeeded"}`)
+	now := time.Unix(1700000000, 0)
+	for _, c := range []struct {
+		scheme, secret string
+		want           bool
+	}{
+		{"stripe", "sk_test_51Habc", true},
+		{"stripe", "rk_live_51Habc", true},
+		{"stripe", "whsec_other", false},
+		{"paystack", "sk_test_abc", false},
+	} {
+		s, err := Lookup(c.scheme, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fields, err := Sign(s, NewSecret("whsec_the_real_one"), SignInput{Body: body, Timestamp: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := http.Header{}
+		for _, f := range fields {
+			h.Add(f.Name, f.Value)
+		}
+		v, err := Verify(s, Message{Header: h, Body: body}, []Secret{NewSecret(c.secret)}, VerifyOptions{Now: now, Tolerance: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Contains(strings.Join(v.Hints, "\n"), "is a Stripe API key")
+		if v.Reason != ReasonMismatch || got != c.want {
+			t.Errorf("%s with %s: %s, hints %q; want a mismatch, API key hint %v", c.scheme, c.secret, v.Reason, v.Hints, c.want)
+		}
+		if strings.Contains(strings.Join(v.Hints, "\n"), c.secret) {
+			t.Errorf("%s: a hint shows the secret: %q", c.scheme, v.Hints)
+		}
 	}
 }
