@@ -8,6 +8,7 @@ package signature
 
 import (
 	"crypto/hmac"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -498,6 +499,9 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 				v.Hints = append(v.Hints, hint)
 			}
 		}
+		if hint := upperHexHint(m.Header.Get(p.header), p.sigs); hint != "" {
+			v.Hints = append(v.Hints, hint)
+		}
 		if a, ok := s.(asymScheme); ok {
 			if hint := privateAsPublicHint(a, secrets[matched]); hint != "" {
 				v.Hints = append(v.Hints, hint)
@@ -590,4 +594,20 @@ func malformed(header, why string) *Verdict {
 func unsupported(header, why string) *Verdict {
 	v := fail("", ReasonUnsupportedVersion, header, header+": "+why)
 	return &v
+}
+
+// upperHexHint names what the official libraries disagree on about a hex
+// signature written in upper case (the header value holds a candidate's
+// hex in upper case): the MAC is the same, and hooktool accepts it as the
+// libraries that decode the hex do (stripe-go, go-github, slack-go); those
+// that compare the text with the lower-case hex they compute refuse it
+// (bench/interop/go and bench/interop/hmac hold both sides).
+func upperHexHint(value string, sigs [][]byte) string {
+	for _, sig := range sigs {
+		lower := hex.EncodeToString(sig)
+		if upper := strings.ToUpper(lower); upper != lower && strings.Contains(value, upper) {
+			return "the signature is upper-case hex: libraries that decode hex accept it (stripe-go, go-github, slack-go), those that compare it as text with the lower-case hex they compute refuse it (stripe-node, @octokit/webhooks-methods, @slack/bolt, Razorpay's SDKs); providers send lower case"
+		}
+	}
+	return ""
 }
