@@ -41,6 +41,7 @@ func TestGitHub(t *testing.T) {
 		return message{header: map[string]string{"X-Hub-Signature-256": "sha256=" + hex.EncodeToString(mac.Sum(nil))}, body: body}
 	}
 	common(j, secret, other, libSign, false, "")
+	upperHex(j, libSign([]byte(`{"zen":"Keep it logically awesome."}`), time.Time{}), secret, true)
 
 	// The legacy SHA-1 header: hooktool sends and reads it with --github-sha1.
 	body := []byte(`{"zen":"Design for failure."}`)

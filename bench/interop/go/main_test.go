@@ -3,11 +3,13 @@ package interop
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,10 +74,20 @@ func hooktool(t *testing.T, secrets []string, body []byte, args ...string) (stdo
 	return out.String(), 0
 }
 
+// selector is the flags that choose the scheme: a scheme's name, or
+// provider:ID for a catalog provider's profile.
+func selector(scheme string) []string {
+	if id, ok := strings.CutPrefix(scheme, "provider:"); ok {
+		return []string{"--provider", id}
+	}
+	return []string{"--scheme", scheme}
+}
+
 // sign is `hooktool sign --format json`: the headers it prints.
 func sign(t *testing.T, scheme string, secrets []string, body []byte, extra ...string) message {
 	t.Helper()
-	out, code := hooktool(t, secrets, body, append([]string{"sign", "--scheme", scheme, "--format", "json"}, extra...)...)
+	args := append(append([]string{"sign"}, selector(scheme)...), "--format", "json")
+	out, code := hooktool(t, secrets, body, append(args, extra...)...)
 	if code != 0 {
 		t.Fatalf("hooktool sign --scheme %s: exit %d: %s", scheme, code, out)
 	}
@@ -91,7 +103,7 @@ func sign(t *testing.T, scheme string, secrets []string, body []byte, extra ...s
 // verdict is what `hooktool verify --json` answers: valid, or the reason.
 func verify(t *testing.T, scheme string, secrets []string, m message, extra ...string) string {
 	t.Helper()
-	args := []string{"verify", "--scheme", scheme, "--json"}
+	args := append(append([]string{"verify"}, selector(scheme)...), "--json")
 	names := make([]string, 0, len(m.header))
 	for name := range m.header {
 		names = append(names, name)
@@ -279,4 +291,21 @@ func common(j judge, secret, other string, libSign func(body []byte, at time.Tim
 			j.check(b.name+": hooktool signs an hour ago", sign(j.t, j.scheme, []string{secret}, b.b, "--timestamp", unix(now.Add(-time.Hour))), []string{secret}, "timestamp_too_old")
 		}
 	}
+}
+
+// errRefused stands for a library's false where it returns a bool.
+var errRefused = errors.New("refused")
+
+var hexRun = regexp.MustCompile(`[0-9a-f]{40,}`)
+
+// upperHex is m with its hex signature written in upper case: the same
+// MAC. hooktool accepts it, with a hint that libraries comparing the text
+// refuse it; libraryAccepts is what this library does.
+func upperHex(j judge, m message, secret string, libraryAccepts bool) {
+	j.t.Helper()
+	up := message{header: map[string]string{}, body: m.body}
+	for name, value := range m.header {
+		up.header[name] = hexRun.ReplaceAllStringFunc(value, strings.ToUpper)
+	}
+	j.checkApart("the signature in upper-case hex", up, secret, libraryAccepts, []string{secret}, "valid")
 }

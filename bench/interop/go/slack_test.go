@@ -36,4 +36,5 @@ func TestSlack(t *testing.T) {
 		}, body: body}
 	}
 	common(j, secret, other, libSign, true, "timestamp_in_future")
+	upperHex(j, libSign([]byte("token=abc&team_id=T1"), time.Now()), secret, true)
 }

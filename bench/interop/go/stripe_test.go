@@ -25,6 +25,7 @@ func TestStripe(t *testing.T) {
 		return message{header: map[string]string{"Stripe-Signature": "t=" + unix(at) + ",v1=" + v1(at, body, secret)}, body: body}
 	}
 	common(j, secret, other, libSign, true, "valid")
+	upperHex(j, libSign([]byte(`{"id":"evt_2"}`), time.Now()), secret, true)
 
 	body := []byte(`{"id":"evt_1","type":"payment_intent.succeeded"}`)
 	now := time.Now()

@@ -6,10 +6,12 @@
 //                              webhooks.generateTestHeaderString      (stripe)
 //   @octokit/webhooks-methods  verify / sign                          (github)
 //   @slack/bolt                verifySlackRequest                     (slack)
+//   razorpay                   validateWebhookSignature   (--provider razorpay)
 //
 // Each case is one message (headers and body) judged by both sides: what
 // `hooktool sign` sends, both accept; what the library signs (Bolt has no
-// signer: its side is Node's crypto, as Slack's documentation says), both
+// and Razorpay have no signer: their side is Node's crypto, as the
+// providers' documentation says), both
 // accept; that signature with the body tampered or judged with another
 // secret, both refuse, hooktool with signature_mismatch; an hour-old
 // timestamp (where the scheme signs one), both refuse, hooktool with
@@ -55,13 +57,15 @@ function hooktool(args, secrets, body) {
     return { code: e.status, out: (e.stdout || "").toString(), err: (e.stderr || "").toString() };
   }
 }
+// A scheme's name, or provider:ID for a catalog provider's profile.
+const selector = (scheme) => (scheme.startsWith("provider:") ? ["--provider", scheme.slice(9)] : ["--scheme", scheme]);
 function hooktoolSign(scheme, secret, body, extra = []) {
-  const r = hooktool(["sign", "--scheme", scheme, "--format", "json", ...extra], [secret], body);
+  const r = hooktool(["sign", ...selector(scheme), "--format", "json", ...extra], [secret], body);
   if (r.code !== 0) throw new Error(`hooktool sign --scheme ${scheme}: exit ${r.code}: ${r.out}${r.err}`);
   return JSON.parse(r.out).headers;
 }
 function hooktoolVerify(scheme, secrets, headers, body) {
-  const args = ["verify", "--scheme", scheme, "--json"];
+  const args = ["verify", ...selector(scheme), "--json"];
   for (const name of Object.keys(headers).sort()) args.push("--header", `${name}: ${headers[name]}`);
   const r = hooktool(args, secrets, body);
   if (r.code === 2) throw new Error(`hooktool verify --scheme ${scheme}: exit 2: ${r.out}${r.err}`);
@@ -98,11 +102,12 @@ async function main() {
   const stripe = require("stripe")("sk_test_interop");
   const octokit = await import("@octokit/webhooks-methods");
   const { verifySlackRequest } = require("@slack/bolt");
+  const Razorpay = require("razorpay");
 
   const whsec = () => "whsec_" + crypto.randomBytes(24).toString("base64");
   const libs = [
     {
-      library: `svix ${version("svix")}`, scheme: "svix", secret: whsec(), other: whsec(), timestamped: true, ahead: "timestamp_in_future",
+      library: `svix ${version("svix")}`, scheme: "svix", secret: whsec(), other: whsec(), timestamped: true, ahead: "timestamp_in_future", base64: true,
       verify(h, body, secret) { new SvixWebhook(secret).verify(body, h); },
       sign(body, at, secret) {
         const id = "msg_interop";
@@ -137,6 +142,13 @@ async function main() {
       },
       sign(body, at, secret) { return { "X-Slack-Request-Timestamp": String(at), "X-Slack-Signature": "v0=" + hex(secret, `v0:${at}:`, body) }; },
     },
+    {
+      library: `razorpay ${version("razorpay")} (its side signed with Node's crypto)`, scheme: "provider:razorpay", secret: "razorpay_webhook_secret", other: "another_webhook_secret",
+      verify(h, body, secret) {
+        if (!Razorpay.validateWebhookSignature(body.toString(), h["X-Razorpay-Signature"], secret)) throw new Error("signature does not match");
+      },
+      sign(body, _at, secret) { return { "X-Razorpay-Signature": hex(secret, body) }; },
+    },
   ];
 
   const rows = [];
@@ -164,6 +176,15 @@ async function main() {
         await check(lib, `${name}: hooktool signs an hour ago`, old, b, lib.secret, "timestamp_too_old");
       }
     }
+  }
+  // A hex signature in upper case: the same MAC. hooktool accepts it (with
+  // a hint), as stripe-go, go-github and slack-go do; these libraries
+  // compare the text with the lower-case hex they compute and refuse it.
+  for (const lib of libs) {
+    if (lib.base64) continue;
+    const m = await lib.sign(json, now(), lib.secret);
+    for (const k of Object.keys(m)) m[k] = m[k].replace(/[0-9a-f]{40,}/g, (x) => x.toUpperCase());
+    await check(lib, "the signature in upper-case hex", m, json, lib.secret, "valid", false);
   }
   // Stripe-Signature headers stripe-node reads its own way.
   const s = libs[1], t = now();
