@@ -454,6 +454,7 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 	if len(secrets) == 0 {
 		return fail(s.Name(), ReasonNoSecret, p.header, "no secret is configured to check the signature with")
 	}
+	p, upper := splitUpperHex(m.Header.Get(p.header), p)
 	matched := matchURL(s, ks, p, m.Body, m.URL)
 	v := Verdict{Scheme: s.Name(), Header: p.header, SecretIndex: matched + 1}
 	var ahead string // a hint: a timestamp ahead that the scheme's libraries accept
@@ -499,9 +500,6 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 				v.Hints = append(v.Hints, hint)
 			}
 		}
-		if hint := upperHexHint(m.Header.Get(p.header), p.sigs); hint != "" {
-			v.Hints = append(v.Hints, hint)
-		}
 		if a, ok := s.(asymScheme); ok {
 			if hint := privateAsPublicHint(a, secrets[matched]); hint != "" {
 				v.Hints = append(v.Hints, hint)
@@ -530,7 +528,11 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 			v.Message = fmt.Sprintf("the token in %s matches none of the %d secrets (it is compared with each; its value is not shown)", p.header, len(ks))
 		}
 	}
-	v.Hints = append(p.hints, diagnose(s, secrets, ks, p, m, o)...)
+	v.Hints = p.hints
+	if len(upper.sigs) > 0 && matchURL(s, ks, upper, m.Body, m.URL) >= 0 {
+		v.Hints = append(v.Hints, upperHexHint)
+	}
+	v.Hints = append(v.Hints, diagnose(s, secrets, ks, p, m, o)...)
 	if ahead != "" {
 		v.Hints = append(v.Hints, ahead)
 	}
@@ -596,18 +598,28 @@ func unsupported(header, why string) *Verdict {
 	return &v
 }
 
-// upperHexHint names what the official libraries disagree on about a hex
-// signature written in upper case (the header value holds a candidate's
-// hex in upper case): the MAC is the same, and hooktool accepts it as the
-// libraries that decode the hex do (stripe-go, go-github, slack-go); those
-// that compare the text with the lower-case hex they compute refuse it
+// splitUpperHex takes out of p's candidates those written in upper-case
+// hex in the header value (a hex MAC is the same in either case) and
+// returns them apart, in a copy of p. The official libraries disagree on
+// them: stripe-go, go-github and slack-go decode the hex and accept upper
+// case; stripe-node, @octokit/webhooks-methods, @slack/bolt and both
+// Razorpay SDKs (the official ones, and the code providers' docs give to
+// copy) compare the text with the lower-case hex they compute and refuse
+// it. hooktool refuses it too, with upperHexHint when it would match
 // (bench/interop/go and bench/interop/hmac hold both sides).
-func upperHexHint(value string, sigs [][]byte) string {
-	for _, sig := range sigs {
+func splitUpperHex(value string, p signed) (kept, upper signed) {
+	kept, upper = p, p
+	kept.sigs, upper.sigs = nil, nil
+	for _, sig := range p.sigs {
 		lower := hex.EncodeToString(sig)
-		if upper := strings.ToUpper(lower); upper != lower && strings.Contains(value, upper) {
-			return "the signature is upper-case hex: libraries that decode hex accept it (stripe-go, go-github, slack-go), those that compare it as text with the lower-case hex they compute refuse it (stripe-node, @octokit/webhooks-methods, @slack/bolt, Razorpay's SDKs); providers send lower case"
+		if up := strings.ToUpper(lower); up != lower && strings.Contains(value, up) && !strings.Contains(value, lower) {
+			upper.sigs = append(upper.sigs, sig)
+			continue
 		}
+		kept.sigs = append(kept.sigs, sig)
 	}
-	return ""
+	return kept, upper
 }
+
+// upperHexHint says why a signature that matches in upper-case hex is refused.
+const upperHexHint = "the signature matches, but in upper-case hex: stripe-go, go-github and slack-go accept that; the official libraries of Node (stripe, @octokit/webhooks-methods, @slack/bolt, razorpay) and most receivers compare the text with the lower-case hex they compute and refuse it, as hooktool does; the providers send lower case, so the sender is not the provider's"

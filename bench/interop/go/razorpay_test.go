@@ -31,6 +31,6 @@ func TestRazorpay(t *testing.T) {
 		return message{header: map[string]string{"X-Razorpay-Signature": hex.EncodeToString(mac.Sum(nil))}, body: body}
 	}
 	common(j, secret, other, libSign, false, "")
-	// The SDK compares the hex as text: upper case is refused.
+	// The SDK compares the hex as text: upper case is refused, by both.
 	upperHex(j, libSign([]byte(`{"entity":"event","event":"payment.captured"}`), time.Time{}), secret, false)
 }
