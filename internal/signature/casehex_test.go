@@ -57,3 +57,25 @@ func TestUpperCaseHexSignatures(t *testing.T) {
 		}
 	}
 }
+
+// TestUpperCaseHexDiscord: the upper-case rule is the MAC schemes'. Discord's
+// Ed25519 signature is hex too, and discord-interactions (the official
+// library) reads it with parseInt(…, 16), which takes either case: hooktool
+// accepts it in upper case, with no hint.
+func TestUpperCaseHexDiscord(t *testing.T) {
+	s, err := Lookup("discord", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signKey, verifyKeys := testKeys(t, s)
+	fields, err := Sign(s, signKey, SignInput{Body: testBody, Timestamp: signedAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := headerOf(fields)
+	h.Set("X-Signature-Ed25519", strings.ToUpper(h.Get("X-Signature-Ed25519")))
+	v, err := Verify(s, Message{Header: h, Body: testBody}, verifyKeys, VerifyOptions{Now: signedAt})
+	if err != nil || !v.Valid || len(v.Hints) > 0 {
+		t.Fatalf("discord, upper-case hex: %v %+v; want valid with no hint", err, v)
+	}
+}

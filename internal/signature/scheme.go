@@ -454,7 +454,12 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 	if len(secrets) == 0 {
 		return fail(s.Name(), ReasonNoSecret, p.header, "no secret is configured to check the signature with")
 	}
-	p, upper := splitUpperHex(m.Header.Get(p.header), p)
+	var upper signed
+	if !Asymmetric(s) {
+		// MACs only: discord-interactions reads Discord's Ed25519 hex in
+		// either case.
+		p, upper = splitUpperHex(m.Header.Get(p.header), p)
+	}
 	matched := matchURL(s, ks, p, m.Body, m.URL)
 	v := Verdict{Scheme: s.Name(), Header: p.header, SecretIndex: matched + 1}
 	var ahead string // a hint: a timestamp ahead that the scheme's libraries accept
@@ -598,7 +603,7 @@ func unsupported(header, why string) *Verdict {
 	return &v
 }
 
-// splitUpperHex takes out of p's candidates those written in upper-case
+// splitUpperHex takes out of p's MAC candidates those written in upper-case
 // hex in the header value (a hex MAC is the same in either case) and
 // returns them apart, in a copy of p. The official libraries disagree on
 // them: stripe-go, go-github and slack-go decode the hex and accept upper
