@@ -8,6 +8,7 @@ package signature
 
 import (
 	"crypto/hmac"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -453,6 +454,12 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 	if len(secrets) == 0 {
 		return fail(s.Name(), ReasonNoSecret, p.header, "no secret is configured to check the signature with")
 	}
+	var upper signed
+	if !Asymmetric(s) {
+		// MACs only: discord-interactions reads Discord's Ed25519 hex in
+		// either case.
+		p, upper = splitUpperHex(m.Header.Get(p.header), p)
+	}
 	matched := matchURL(s, ks, p, m.Body, m.URL)
 	v := Verdict{Scheme: s.Name(), Header: p.header, SecretIndex: matched + 1}
 	var ahead string // a hint: a timestamp ahead that the scheme's libraries accept
@@ -526,7 +533,11 @@ func (vf *Verifier) Verify(m Message, o VerifyOptions) Verdict {
 			v.Message = fmt.Sprintf("the token in %s matches none of the %d secrets (it is compared with each; its value is not shown)", p.header, len(ks))
 		}
 	}
-	v.Hints = append(p.hints, diagnose(s, secrets, ks, p, m, o)...)
+	v.Hints = p.hints
+	if len(upper.sigs) > 0 && matchURL(s, ks, upper, m.Body, m.URL) >= 0 {
+		v.Hints = append(v.Hints, upperHexHint)
+	}
+	v.Hints = append(v.Hints, diagnose(s, secrets, ks, p, m, o)...)
 	if ahead != "" {
 		v.Hints = append(v.Hints, ahead)
 	}
@@ -591,3 +602,29 @@ func unsupported(header, why string) *Verdict {
 	v := fail("", ReasonUnsupportedVersion, header, header+": "+why)
 	return &v
 }
+
+// splitUpperHex takes out of p's MAC candidates those written in upper-case
+// hex in the header value (a hex MAC is the same in either case) and
+// returns them apart, in a copy of p. The official libraries disagree on
+// them: stripe-go, go-github and slack-go decode the hex and accept upper
+// case; stripe-node, @octokit/webhooks-methods, @slack/bolt and both
+// Razorpay SDKs (the official ones, and the code providers' docs give to
+// copy) compare the text with the lower-case hex they compute and refuse
+// it. hooktool refuses it too, with upperHexHint when it would match
+// (bench/interop/go and bench/interop/hmac hold both sides).
+func splitUpperHex(value string, p signed) (kept, upper signed) {
+	kept, upper = p, p
+	kept.sigs, upper.sigs = nil, nil
+	for _, sig := range p.sigs {
+		lower := hex.EncodeToString(sig)
+		if up := strings.ToUpper(lower); up != lower && strings.Contains(value, up) && !strings.Contains(value, lower) {
+			upper.sigs = append(upper.sigs, sig)
+			continue
+		}
+		kept.sigs = append(kept.sigs, sig)
+	}
+	return kept, upper
+}
+
+// upperHexHint says why a signature that matches in upper-case hex is refused.
+const upperHexHint = "the signature matches, but in upper-case hex: stripe-go, go-github and slack-go accept that; the official libraries of Node (stripe, @octokit/webhooks-methods, @slack/bolt, razorpay) and most receivers compare the text with the lower-case hex they compute and refuse it, as hooktool does; the providers send lower case, so the sender is not the provider's"
