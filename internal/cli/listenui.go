@@ -35,7 +35,8 @@ func privateCapture() (path string, remove func(), err error) {
 
 // listenUIActions are the inspector's options for its actions as the
 // listener sees them, as `hooktool replay` builds them: a replay goes to
-// the --forward-to app unless the page names another URL, re-signs with
+// the app the delivery was forwarded to (its --route, else --forward-to)
+// unless the page names another URL, re-signs with
 // the listener's secrets, sends as the forwarder does (--forward-timeout,
 // --forward-insecure), and is kept in the listener's capture file with
 // replay_of.
@@ -44,10 +45,14 @@ func (app *App) listenUIActions(o *ListenOptions, setup *listenSetup, store *cap
 	a := inspect.Options{
 		Redactor: setup.signing.redactor(),
 		Target:   setup.forward,
+		Routes:   map[string]string{},
 		Secrets:  setup.signing.signing.Secrets,
 		Schemes:  app.captureSchemes(setup.signing),
 		Client:   delivery.New(delivery.Options{Timeout: o.ForwardTimeout, UserAgent: "hooktool/" + app.Version, Insecure: o.ForwardInsecure}),
 		Now:      app.Now,
+	}
+	for _, rt := range setup.routes {
+		a.Routes[rt.Match] = rt.URL
 	}
 	if store != nil {
 		a.Store = store

@@ -268,9 +268,13 @@ func readAction(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-// target is where an action sends: to, else Options.Target, placed as
-// `hooktool replay` places a capture (replay.NewTarget, httpx.PathReplace).
-func (s *Server) target(to string) (*replay.Target, error) {
+// target is where an action on rec sends: to, else the URL of the route
+// rec took (Options.Routes), else Options.Target, placed as `hooktool
+// replay` places a capture (replay.NewTarget, httpx.PathReplace).
+func (s *Server) target(to string, rec *capture.Record) (*replay.Target, error) {
+	if to == "" && rec.Forward != nil && rec.Forward.Route != "" {
+		to = s.o.Routes[rec.Forward.Route]
+	}
 	if to == "" {
 		to = s.o.Target
 	}
@@ -391,7 +395,7 @@ func bodyShown(b []byte) BodyShown {
 // answers what happened. Nothing is sent when anything is missing: no
 // target, no secret to re-sign with.
 func (s *Server) send(w http.ResponseWriter, r *http.Request, rec *capture.Record, to string, resign bool, body func(*capture.Record, []byte) ([]byte, error), hdr headerEdits) {
-	target, err := s.target(to)
+	target, err := s.target(to, rec)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, s.o.Redactor.Text(err.Error()))
 		return

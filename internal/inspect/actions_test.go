@@ -330,3 +330,30 @@ func TestReplayPutsTheSecretBackAndNeverShowsIt(t *testing.T) {
 		t.Errorf("the index's record changed: %v %v", rec.Headers, err)
 	}
 }
+
+// TestReplayGoesWhereTheDeliveryWasRouted: with listen's route table, a
+// replay without its own `to` goes to the URL of the route the delivery
+// took (forward.route), not the default target; one no route took, or
+// forwarded by default, goes to the default.
+func TestReplayGoesWhereTheDeliveryWasRouted(t *testing.T) {
+	path := tempFile(t, "d.jsonl")
+	routed := delivery(0, "invoice.paid", amountBody(1))
+	routed.Forward = &capture.Forward{Status: 200, Route: "invoice.*"}
+	plain := delivery(1, "charge.succeeded", amountBody(2))
+	plain.Forward = &capture.Forward{Status: 200, Route: capture.DefaultRoute}
+	writeFile(t, path, routed, plain)
+	def, invoices := newSink(t), newSink(t)
+	in := startInspector(t, Options{Target: def.URL, Routes: map[string]string{"invoice.*": invoices.URL}}, path)
+
+	for _, id := range []string{routed.ID, plain.ID} {
+		if status, b := in.post("/api/deliveries/"+id+"/replay", `{}`, true, ""); status != http.StatusOK {
+			t.Fatalf("replay of %s: %d %s", id, status, b)
+		}
+	}
+	if got := invoices.got(); len(got) != 1 || string(got[0].body) != string(amountBody(1)) {
+		t.Errorf("the invoices route's app got %d requests, want the routed delivery", len(got))
+	}
+	if got := def.got(); len(got) != 1 || string(got[0].body) != string(amountBody(2)) {
+		t.Errorf("the default app got %d requests, want the delivery forwarded by default", len(got))
+	}
+}

@@ -43,6 +43,10 @@ type Options struct {
 	// Target is where a replay without its own `to` goes: the listener's
 	// forward target; "" makes `to` required.
 	Target string
+	// Routes are the listener's route table: a route's match, as a
+	// record's forward.route names it, to its URL. A replay without `to`
+	// of a delivery a route took goes to that route's URL, not Target.
+	Routes map[string]string
 	// Secrets are the configured secrets: the first re-signs (none: a
 	// re-signed replay or a resend is refused) and is put back where the
 	// listener redacted one. Schemes resolve each capture's scheme
