@@ -269,5 +269,16 @@ func describeSigning(s catalog.Signing) string {
 	if enc == "" {
 		enc = "hex"
 	}
-	return fmt.Sprintf("hmac %s %s in %s", hash, enc, s.HMAC.Header)
+	h := s.HMAC
+	switch {
+	case h.Mode == "token":
+		return "token in " + h.Header
+	case h.SignatureField != "":
+		kind := "hmac"
+		if h.Mode == "digest" {
+			kind = "digest"
+		}
+		return fmt.Sprintf("%s %s %s in body field %s", kind, hash, enc, h.SignatureField)
+	}
+	return fmt.Sprintf("hmac %s %s in %s", hash, enc, h.Header)
 }
