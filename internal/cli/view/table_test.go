@@ -186,3 +186,40 @@ func TestTablesAlignWithColour(t *testing.T) {
 		})
 	})
 }
+
+// TestTableCutsHugeCells: a cell other columns follow is cut at MaxCell
+// columns with "…" (colour kept whole and closed), so one 1 MiB name does
+// not pad every row of its column to a megabyte; the last cell of a line,
+// never padded, is kept whole.
+func TestTableCutsHugeCells(t *testing.T) {
+	out, b := colourOut()
+	tab := NewTable(out.Streams.Out, out.Palette, "ID", "NAME", "NOTE")
+	huge := strings.Repeat("A", 1<<20)
+	for i := 0; i < 50; i++ {
+		tab.Row("p", "short", "note")
+	}
+	tab.Row("q", out.Palette.Dim(huge), huge)
+	tab.Row("r", strings.Repeat("日", MaxCell), "z")
+	if err := tab.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.Len(); n > 1<<20+100*MaxCell {
+		t.Fatalf("the table is %d bytes: the huge cell padded the others", n)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	q := lines[len(lines)-2]
+	if !strings.HasSuffix(q, huge) {
+		t.Errorf("the last cell was cut")
+	}
+	// Both rows take ID's 2 columns and 2 spaces, NAME's MaxCell and 2
+	// spaces before their last cell: the cut name is MaxCell columns, the
+	// wide runes' one cut to MaxCell-1 (a wide rune does not fit in the
+	// last column), padded.
+	before := strings.TrimSuffix(q, huge)
+	if VisibleWidth(before) != 2+2+MaxCell+2 || !strings.HasSuffix(strings.TrimRight(before, " "), "…\x1b[0m") {
+		t.Errorf("the huge name's row is %d columns before its last cell (…%q), want %d, cut with … and its colour closed", VisibleWidth(before), before[len(before)-20:], 2+2+MaxCell+2)
+	}
+	if r := strings.TrimSuffix(lines[len(lines)-1], "z"); VisibleWidth(r) != 2+2+MaxCell+2 || !strings.Contains(r, "日…") {
+		t.Errorf("the wide runes' row is %d columns before its last cell, want %d, cut with …", VisibleWidth(r), 2+2+MaxCell+2)
+	}
+}
