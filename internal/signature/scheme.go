@@ -390,6 +390,9 @@ func (g *Signer) Sign(in SignInput) ([]HeaderField, error) {
 			return nil, errors.New("this scheme signs a timestamp, and none was given")
 		}
 		ts = strconv.FormatInt(in.Timestamp.Unix(), 10)
+		if f, ok := s.(interface{ formatTimestamp(time.Time) string }); ok {
+			ts = f.formatTimestamp(in.Timestamp)
+		}
 	}
 	return g.sign(in.ID, ts, in)
 }
@@ -568,14 +571,7 @@ func matchKeys(ks []checkKey, p signed, body []byte, url string) int {
 }
 
 // timestamp parses a unix-seconds header value.
-func timestamp(header, v string) (time.Time, *Verdict) {
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil {
-		bad := fail("", ReasonMalformedHeader, header, fmt.Sprintf("%s is not a unix timestamp in seconds", header))
-		return time.Time{}, &bad
-	}
-	return time.Unix(n, 0), nil
-}
+func timestamp(header, v string) (time.Time, *Verdict) { return parseTimestamp(tsUnix, header, v) }
 
 func missing(header string) *Verdict {
 	v := fail("", ReasonMissingHeader, header, "no "+header+" header")
