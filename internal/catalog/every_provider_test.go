@@ -23,9 +23,22 @@ var testSecrets = []signature.Secret{
 }
 
 // signerFor is a signer for the profile with the first test secret it can
-// use.
+// use, and the secret that verifies what it signs: for an asymmetric
+// scheme, a fresh key pair's private key signs and its public key
+// verifies.
 func signerFor(t *testing.T, s signature.Scheme) (*signature.Signer, signature.Secret) {
 	t.Helper()
+	if signature.Asymmetric(s) {
+		kp, err := signature.NewKeyPair(s)
+		if err != nil {
+			t.Fatalf("keygen for the %s scheme: %v", s.Name(), err)
+		}
+		g, err := signature.NewSigner(s, kp.Private)
+		if err != nil {
+			t.Fatalf("a %s key pair's private key does not sign: %v", s.Name(), err)
+		}
+		return g, signature.NewPublicKey(kp.Public)
+	}
 	var last error
 	for _, sec := range testSecrets {
 		g, err := signature.NewSigner(s, sec)
