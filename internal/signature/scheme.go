@@ -154,6 +154,7 @@ var registry = []struct {
 	{"standard-webhooks-v1a", []string{"standardwebhooks-v1a", "v1a"}, func(Options) (Scheme, error) { return standardV1a{standardWebhooks()}, nil }},
 	{"discord", []string{"ed25519"}, func(Options) (Scheme, error) { return discord{}, nil }},
 	{"sendgrid", []string{"ecdsa-p256"}, func(Options) (Scheme, error) { return sendgrid{}, nil }},
+	{"telnyx", nil, func(Options) (Scheme, error) { return telnyx{}, nil }},
 	{"none", nil, func(Options) (Scheme, error) { return none{}, nil }},
 }
 
