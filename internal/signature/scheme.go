@@ -112,6 +112,9 @@ type signed struct {
 	method string   // the request method, for {method}
 	// hints tell how the header was read, for a verdict that is not valid.
 	hints []string
+	// jws and bodySHA256: a JWS's signing input and its claim of the
+	// body's hash (netlify).
+	jws, bodySHA256 string
 }
 
 // Options configure the schemes that take settings.
@@ -155,6 +158,7 @@ var registry = []struct {
 	{"discord", []string{"ed25519"}, func(Options) (Scheme, error) { return discord{}, nil }},
 	{"sendgrid", []string{"ecdsa-p256"}, func(Options) (Scheme, error) { return sendgrid{}, nil }},
 	{"telnyx", nil, func(Options) (Scheme, error) { return telnyx{}, nil }},
+	{"netlify", []string{"netlify-jws"}, func(Options) (Scheme, error) { return netlify{}, nil }},
 	{"none", nil, func(Options) (Scheme, error) { return none{}, nil }},
 }
 
