@@ -16,10 +16,12 @@ import (
 )
 
 // testSecrets are what a profile is signed with in the tests: a raw secret
-// first, and a whsec_ base64 one for the schemes that take only that.
+// first, a whsec_ base64 one for the schemes that take only that, and a
+// hex one for a profile whose secret_encoding is hex (Adyen).
 var testSecrets = []signature.Secret{
 	signature.NewSecret("hooktool-test-secret-0123456789"),
 	signature.NewSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+	signature.NewSecret("44782def547aaa06c910c43932b1eb0c71fc68d9d0c057550c48ec2acf6ba056"),
 }
 
 // signerFor is a signer for the profile with the first test secret it can

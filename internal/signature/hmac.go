@@ -76,8 +76,9 @@ type HMACConfig struct {
 	// a form: it is read from there for the signed content and the
 	// tolerance, and signing takes the body's own value.
 	TimestampField string `json:"timestamp_field,omitempty" mapstructure:"timestamp_field" yaml:"timestamp_field"`
-	// SecretEncoding is raw (the default: the secret's bytes are the key) or
-	// base64 (the key is the decoded secret, after any whsec_ prefix).
+	// SecretEncoding is raw (the default: the secret's bytes are the key),
+	// base64 (the key is the decoded secret, after any whsec_ prefix) or
+	// hex (the key is the bytes its hex digits spell: Adyen).
 	SecretEncoding string `json:"secret_encoding,omitempty" mapstructure:"secret_encoding" yaml:"secret_encoding"`
 	// Format is the signature header's value when it carries more than one
 	// thing: key=value items such as "ts={timestamp};h1={signature}"
@@ -197,9 +198,9 @@ func NewHMAC(cfg HMACConfig) (Scheme, error) {
 		return nil, fmt.Errorf("hmac scheme: unknown encoding %q (hex, base64, base64url)", cfg.Encoding)
 	}
 	switch strings.ToLower(cfg.SecretEncoding) {
-	case "", "raw", "base64":
+	case "", "raw", "base64", "hex":
 	default:
-		return nil, fmt.Errorf("hmac scheme: unknown secret_encoding %q (raw, base64)", cfg.SecretEncoding)
+		return nil, fmt.Errorf("hmac scheme: unknown secret_encoding %q (raw, base64, hex)", cfg.SecretEncoding)
 	}
 	if s.mode == modeToken {
 		// The header is the secret: nothing is computed, so nothing else
@@ -369,7 +370,15 @@ func (s hmacScheme) secretHeaders() []string {
 }
 
 func (s hmacScheme) key(sec Secret) ([]byte, error) {
-	if strings.ToLower(s.cfg.SecretEncoding) != "base64" {
+	switch strings.ToLower(s.cfg.SecretEncoding) {
+	case "hex":
+		k, err := hex.DecodeString(strings.TrimSpace(sec.Reveal()))
+		if err != nil || len(k) == 0 {
+			return nil, errors.New("it is not hex (hmac.secret_encoding is hex: the key is the bytes its hex digits spell, as Adyen shows its HMAC key)")
+		}
+		return k, nil
+	case "base64":
+	default:
 		return rawKey(sec)
 	}
 	k, err := base64Key(sec)

@@ -209,3 +209,44 @@ func FuzzParseTimestamp(f *testing.F) {
 		}
 	})
 }
+
+// adyenProfile: the HMAC of the notification item's fields joined by
+// colons, keyed with the hex-decoded HMAC key, base64 in
+// additionalData.hmacSignature.
+var adyenProfile = HMACConfig{
+	SignatureField: "notificationItems.0.NotificationRequestItem.additionalData.hmacSignature",
+	Encoding:       "base64", SecretEncoding: "hex",
+	Template: "{json:notificationItems.0.NotificationRequestItem.pspReference}:{json:notificationItems.0.NotificationRequestItem.originalReference}:" +
+		"{json:notificationItems.0.NotificationRequestItem.merchantAccountCode}:{json:notificationItems.0.NotificationRequestItem.merchantReference}:" +
+		"{json:notificationItems.0.NotificationRequestItem.amount.value}:{json:notificationItems.0.NotificationRequestItem.amount.currency}:" +
+		"{json:notificationItems.0.NotificationRequestItem.eventCode}:{json:notificationItems.0.NotificationRequestItem.success}",
+}
+
+// TestAdyenPublishedVector: Adyen's published HMAC example (the key, the
+// notification, the signature, as in its docs and its libraries' tests)
+// verifies under the profile, and signing the same notification writes
+// the same signature; secret_encoding hex decodes the key.
+func TestAdyenPublishedVector(t *testing.T) {
+	const key = "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"
+	const want = "coqCmt/IZ4E3CzPvMY8zTjQVL5hYJUiBRg8UU+iCWo0="
+	body := `{"live":"false","notificationItems":[{"NotificationRequestItem":{"additionalData":{"hmacSignature":"` + want + `"},` +
+		`"amount":{"value":1130,"currency":"EUR"},"pspReference":"7914073381342284","eventCode":"AUTHORISATION","eventDate":"2019-05-06T17:15:34.121+02:00",` +
+		`"merchantAccountCode":"TestMerchant","operations":["CANCEL","CAPTURE","REFUND"],"merchantReference":"TestPayment-1407325143704","paymentMethod":"visa","success":"true"}}]}`
+	s := mustHMAC(t, adyenProfile)
+	v := verify(t, s, Message{Header: http.Header{}, Body: []byte(body)}, secretsOf(key), signedAt, DefaultTolerance)
+	wantReason(t, v, ReasonValid)
+	g, err := NewSigner(s, NewSecret(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blank := strings.Replace(body, want, "", 1)
+	signed, err := g.SignBody(SignInput{Body: []byte(blank)})
+	if err != nil || string(signed) != body {
+		t.Fatalf("signed %s, %v; want the published body", signed, err)
+	}
+	tampered := strings.Replace(body, `"value":1130`, `"value":1131`, 1)
+	wantReason(t, verify(t, s, Message{Header: http.Header{}, Body: []byte(tampered)}, secretsOf(key), signedAt, DefaultTolerance), ReasonMismatch)
+	if _, err := NewSigner(s, NewSecret("not-hex")); err == nil || !strings.Contains(err.Error(), "hex") {
+		t.Fatalf("a key that is not hex: %v", err)
+	}
+}
