@@ -64,11 +64,12 @@ func TestInteropAsymmetric(t *testing.T) {
 		{"v1a", "standard-webhooks-v1a"},
 		{"discord-interactions", "discord"},
 		{"sendgrid", "sendgrid"},
+		{"telnyx", "telnyx"},
 		{"standardwebhooks", "standard-webhooks"},
 	}
 	// Two key pairs per asymmetric scheme: one signs, the other is the wrong key.
 	keys := map[string][2]string{}
-	for _, l := range libs[:3] {
+	for _, l := range libs[:len(libs)-1] { // all but standardwebhooks
 		var pubs [2]string
 		for i := range pubs {
 			file := filepath.Join(dir, fmt.Sprintf("%s-%d.key", l.scheme, i))

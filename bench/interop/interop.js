@@ -17,6 +17,9 @@
 //   sendgrid              @sendgrid/eventwebhook (EventWebhook.verifySignature),
 //                         signatures made with starkbank-ecdsa, the ECDSA
 //                         library it verifies with
+//   telnyx                Telnyx's Ed25519 webhooks as its SDKs' docs
+//                         describe them, with Node's crypto: "timestamp|body",
+//                         base64 signature, base64 public key, 300 s
 'use strict';
 
 const crypto = require('node:crypto');
@@ -60,6 +63,17 @@ function v1aVerify(whpk, body, headers) {
   return false;
 }
 
+// Telnyx, as its SDKs describe it: Ed25519 of "timestamp|body", the
+// signature base64 in telnyx-signature-ed25519, the public key the base64
+// of its 32 bytes, timestamps within 300 s.
+function telnyxVerify(key, body, headers) {
+  const pub = edPublic(Buffer.from(key, 'base64'));
+  const ts = headers['telnyx-timestamp'];
+  if (!/^[0-9]+$/.test(String(ts)) || Math.abs(Date.now() / 1000 - Number(ts)) > 300) throw new Error('timestamp outside the 300 s tolerance');
+  const content = Buffer.concat([Buffer.from(`${ts}|`), body]);
+  return crypto.verify(null, content, pub, Buffer.from(String(headers['telnyx-signature-ed25519'] || ''), 'base64'));
+}
+
 async function verify(c) {
   const body = Buffer.from(c.body, 'base64');
   const h = {};
@@ -70,6 +84,8 @@ async function verify(c) {
       return true;
     case 'v1a':
       return v1aVerify(c.key, body, h);
+    case 'telnyx':
+      return telnyxVerify(c.key, body, h);
     case 'discord-interactions':
       return await verifyKey(body, h['x-signature-ed25519'], h['x-signature-timestamp'], c.key);
     case 'sendgrid': {
@@ -110,6 +126,15 @@ function sign(c) {
         headers: { 'X-Signature-Ed25519': sig, 'X-Signature-Timestamp': ts },
         key: k.raw.toString('hex'),
         otherKey: edPair().raw.toString('hex'),
+      };
+    }
+    case 'telnyx': {
+      const k = edPair();
+      const sig = crypto.sign(null, Buffer.concat([Buffer.from(`${ts}|`), body]), k.privateKey).toString('base64');
+      return {
+        headers: { 'telnyx-signature-ed25519': sig, 'telnyx-timestamp': ts },
+        key: k.raw.toString('base64'),
+        otherKey: edPair().raw.toString('base64'),
       };
     }
     case 'sendgrid': {

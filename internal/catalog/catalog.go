@@ -6,6 +6,7 @@ package catalog
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"errors"
 	"fmt"
@@ -199,7 +200,17 @@ func (p *Provider) EventOf(h http.Header, body []byte) string {
 	if v := EventFrom(h, nil, p.EventHeader, ""); v != "" {
 		return v
 	}
-	return p.EventIn(body)
+	return cmp.Or(p.EventIn(body), p.OnlyEvent())
+}
+
+// OnlyEvent is the name of every delivery of a provider whose payloads do
+// not say what they are (no event_path, no event_header: Dropbox's
+// notifications): its one event, named by hooktool. "" for the others.
+func (p *Provider) OnlyEvent() string {
+	if p.EventPath != "" || p.EventHeader != "" || len(p.Events) != 1 {
+		return ""
+	}
+	return p.Events[0].Name
 }
 
 // Headers are the headers a delivery of the event carries besides its
@@ -320,8 +331,8 @@ func Parse(file string, data []byte) (*Provider, error) {
 		return nil, at(lineOf("id"), "id %q must be lower-case letters, digits, - and _", p.ID)
 	case strings.TrimSpace(p.Name) == "":
 		return nil, at(lineOf("name"), "name is missing")
-	case strings.TrimSpace(p.EventPath) == "" && strings.TrimSpace(p.EventHeader) == "":
-		return nil, at(lineOf("event_path"), "event_path (the gjson path of the event type in a payload) or event_header (the header that carries it) is missing")
+	case strings.TrimSpace(p.EventPath) == "" && strings.TrimSpace(p.EventHeader) == "" && len(p.Events) != 1:
+		return nil, at(lineOf("event_path"), "event_path (the gjson path of the event type in a payload) or event_header (the header that carries it) is missing: only a provider with one event may leave both out (every delivery is that event)")
 	case p.EventHeader != "" && !httpx.ValidHeaderName(p.EventHeader):
 		return nil, at(lineOf("event_header"), "event_header %q is not a valid HTTP header name", p.EventHeader)
 	case len(p.Events) == 0:

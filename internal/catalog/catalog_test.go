@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,7 +102,7 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"yaml syntax", "id: x\nname: [unclosed\n", "bad.yaml:"},
 		{"unknown field", "id: x\nname: X\nevent_path: e\nevnts: []\n", "bad.yaml:4: field evnts not found"},
 		{"bad id", "id: Bad Id\nname: X\n", "bad.yaml:1: id"},
-		{"no event path", "id: x\nname: X\nevents:\n  - name: a\n", "bad.yaml:1: event_path (the gjson path of the event type in a payload) or event_header"},
+		{"no event path", "id: x\nname: X\nevents:\n  - {name: a, sample: '{}'}\n  - {name: b, sample: '{}'}\n", "bad.yaml:1: event_path (the gjson path of the event type in a payload) or event_header (the header that carries it) is missing: only a provider with one event may leave both out"},
 		{"duplicate event", "id: x\nname: X\nevent_path: e\nevents:\n  - name: a\n    sample: '{}'\n  - name: a\n    sample: '{}'\n", "bad.yaml:7: event a is listed twice (first on line 5)"},
 		{"no sample", "id: x\nname: X\nevent_path: e\nevents:\n  - name: a\n", "bad.yaml:5: event a has no sample"},
 		{"bad template", "id: x\nname: X\nevent_path: e\nevents:\n  - name: a\n    sample: |\n      {\"a\": \"{{uuid \"x\"\"}\n", "bad.yaml:7: event a: sample: unterminated quoted string"},
@@ -245,5 +246,30 @@ func TestRetrySchedule(t *testing.T) {
 		if len(r.Schedule) != 0 || !strings.Contains(r.Note, "publishes no schedule") {
 			t.Errorf("%s: schedule %v, note %q", id, r.Schedule, r.Note)
 		}
+	}
+}
+
+// TestOnlyEvent: a provider whose payloads do not say what they are (no
+// event_path, no event_header) has one event, and every delivery is it;
+// a provider with a path or a header has none.
+func TestOnlyEvent(t *testing.T) {
+	p, err := Parse("one.yaml", []byte("id: one\nname: One\nevents:\n  - {name: notification, sample: '{\"list_folder\": {}}'}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{`{"list_folder": {"accounts": ["dbid:1"]}}`, `{}`, ``, `not json`} {
+		if got := p.EventOf(http.Header{}, []byte(body)); got != "notification" {
+			t.Errorf("EventOf(%q) = %q, want notification", body, got)
+		}
+	}
+	q, err := Parse("two.yaml", []byte("id: two\nname: Two\nevent_path: type\nevents:\n  - {name: a, sample: '{}'}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := q.OnlyEvent(); got != "" {
+		t.Errorf("OnlyEvent of a provider with event_path: %q", got)
+	}
+	if got := q.EventOf(http.Header{}, []byte(`{"type": "b"}`)); got != "b" {
+		t.Errorf("EventOf with event_path: %q", got)
 	}
 }

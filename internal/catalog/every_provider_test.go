@@ -16,16 +16,31 @@ import (
 )
 
 // testSecrets are what a profile is signed with in the tests: a raw secret
-// first, and a whsec_ base64 one for the schemes that take only that.
+// first, a whsec_ base64 one for the schemes that take only that, and a
+// hex one for a profile whose secret_encoding is hex (Adyen).
 var testSecrets = []signature.Secret{
 	signature.NewSecret("hooktool-test-secret-0123456789"),
 	signature.NewSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+	signature.NewSecret("44782def547aaa06c910c43932b1eb0c71fc68d9d0c057550c48ec2acf6ba056"),
 }
 
 // signerFor is a signer for the profile with the first test secret it can
-// use.
+// use, and the secret that verifies what it signs: for an asymmetric
+// scheme, a fresh key pair's private key signs and its public key
+// verifies.
 func signerFor(t *testing.T, s signature.Scheme) (*signature.Signer, signature.Secret) {
 	t.Helper()
+	if signature.Asymmetric(s) {
+		kp, err := signature.NewKeyPair(s)
+		if err != nil {
+			t.Fatalf("keygen for the %s scheme: %v", s.Name(), err)
+		}
+		g, err := signature.NewSigner(s, kp.Private)
+		if err != nil {
+			t.Fatalf("a %s key pair's private key does not sign: %v", s.Name(), err)
+		}
+		return g, signature.NewPublicKey(kp.Public)
+	}
 	var last error
 	for _, sec := range testSecrets {
 		g, err := signature.NewSigner(s, sec)

@@ -31,7 +31,7 @@ The private key is written to --out (default hooktool-SCHEME.key), created
 0600; an existing file is left alone unless --force. It is never printed.
 The public key is printed on stdout in the form the scheme's receivers are
 given: whpk_<base64> (standard-webhooks-v1a), hex (discord), base64 DER
-(sendgrid). With --json, one object: scheme, private_key_file, public_key,
+(sendgrid), base64 (telnyx). With --json, one object: scheme, private_key_file, public_key,
 public_key_form.
 
 Then sign with --private-key-file FILE (or HOOKTOOL_PRIVATE_KEY_FILE) and

@@ -466,9 +466,10 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	}
 	if p := r.provider; p != nil {
 		h.Provider, h.EventPath, h.EventHeader, h.EventIDPath = p.ID, p.EventPath, p.EventHeader, p.EventIDPath
+		h.OnlyEvent = p.OnlyEvent()
 	}
 	if o.EventPath != "" {
-		h.EventPath, h.EventHeader = o.EventPath, ""
+		h.EventPath, h.EventHeader, h.OnlyEvent = o.EventPath, "", ""
 	}
 	if r.endpoint != "" {
 		ep := r.cfg.Endpoints[r.endpoint]

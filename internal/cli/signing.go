@@ -59,7 +59,7 @@ func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.hmac.Template, "hmac-template", "", "hmac scheme: the signed content from {id}, {timestamp}, {body}, {url} (default {body})")
 	fs.StringVar(&f.hmac.IDHeader, "hmac-id-header", "", "hmac scheme: the header that carries {id}")
 	fs.StringVar(&f.hmac.TimestampHeader, "hmac-timestamp-header", "", "hmac scheme: the header that carries {timestamp} (unix seconds)")
-	fs.StringVar(&f.hmac.SecretEncoding, "hmac-secret-encoding", "", "hmac scheme: raw (default) or base64 secrets")
+	fs.StringVar(&f.hmac.SecretEncoding, "hmac-secret-encoding", "", "hmac scheme: raw (default), base64 or hex secrets")
 }
 
 // addToleranceFlag adds --tolerance, for the commands that check a signed

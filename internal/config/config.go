@@ -157,7 +157,7 @@ type Options struct {
 
 // Keys a config file may set at the top level and per endpoint.
 var (
-	signingKeys  = []string{"scheme", "secret", "secrets", "secret_file", "secret_env", "private_key_file", "public_key", "public_key_file", "tolerance", "github_sha1", "hmac.header", "hmac.hash", "hmac.encoding", "hmac.prefix", "hmac.template", "hmac.id_header", "hmac.timestamp_header", "hmac.secret_encoding", "hmac.format", "hmac.mode", "hmac.signature_field", "hmac.pairs_format", "hmac.pairs_separator", "hmac.url_body_sha256"}
+	signingKeys  = []string{"scheme", "secret", "secrets", "secret_file", "secret_env", "private_key_file", "public_key", "public_key_file", "tolerance", "github_sha1", "hmac.header", "hmac.hash", "hmac.encoding", "hmac.prefix", "hmac.template", "hmac.id_header", "hmac.timestamp_header", "hmac.secret_encoding", "hmac.format", "hmac.mode", "hmac.signature_field", "hmac.pairs_format", "hmac.pairs_separator", "hmac.url_body_sha256", "hmac.timestamp_format", "hmac.timestamp_field"}
 	endpointKeys = append([]string{"provider", "url", "callback_url", "routes"}, signingKeys...)
 	topKeys      = append([]string{"catalog", "endpoint", "provider"}, signingKeys...)
 )
@@ -562,6 +562,7 @@ func (c *Config) signing(endpoint string) (Signing, error) {
 		"hmac.template": &h.Template, "hmac.id_header": &h.IDHeader, "hmac.timestamp_header": &h.TimestampHeader,
 		"hmac.secret_encoding": &h.SecretEncoding, "hmac.format": &h.Format, "hmac.mode": &h.Mode,
 		"hmac.signature_field": &h.SignatureField, "hmac.pairs_format": &h.PairsFormat, "hmac.pairs_separator": &h.PairsSeparator, "hmac.url_body_sha256": &h.URLBodySHA256,
+		"hmac.timestamp_format": &h.TimestampFormat, "hmac.timestamp_field": &h.TimestampField,
 	} {
 		*dst = c.v.GetString(c.pick(endpoint, key))
 	}

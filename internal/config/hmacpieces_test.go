@@ -24,6 +24,12 @@ endpoints:
     hmac: {signature_field: x_signature, template: "{pairs}", pairs_format: "{key}{value}", pairs_separator: "|"}
   gitlab:
     scheme: hmac
+  zendesk:
+    scheme: hmac
+    hmac: {header: X-Zendesk-Webhook-Signature, encoding: base64, template: "{timestamp}{body}", timestamp_header: X-Zendesk-Webhook-Signature-Timestamp, timestamp_format: rfc3339}
+  mailgun:
+    scheme: hmac
+    hmac: {signature_field: signature.signature, timestamp_field: signature.timestamp, template: "{timestamp}{json:signature.token}"}
 `)
 	t.Setenv("HOOKTOOL_ENDPOINTS_GITLAB_HMAC_MODE", "token")
 	t.Setenv("HOOKTOOL_ENDPOINTS_GITLAB_HMAC_HEADER", "X-Gitlab-Token")
@@ -36,6 +42,8 @@ endpoints:
 		"billplz": {SignatureField: "x_signature", Template: "{pairs}", PairsFormat: "{key}{value}", PairsSeparator: "|"},
 		"gitlab":  {Header: "X-Gitlab-Token", Mode: "token"},
 		"twilio":  {Header: "X-Twilio-Signature", Template: "{url}{form}", URLBodySHA256: "bodySHA256"},
+		"zendesk": {Header: "X-Zendesk-Webhook-Signature", Encoding: "base64", Template: "{timestamp}{body}", TimestampHeader: "X-Zendesk-Webhook-Signature-Timestamp", TimestampFormat: "rfc3339"},
+		"mailgun": {SignatureField: "signature.signature", TimestampField: "signature.timestamp", Template: "{timestamp}{json:signature.token}"},
 	}
 	for ep, w := range want {
 		sg, err := c.Signing(ep)

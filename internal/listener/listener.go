@@ -6,6 +6,7 @@
 package listener
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -49,6 +50,10 @@ type Options struct {
 	// EventHeader, when set, is the header that carries the event type; it
 	// is read before EventPath (catalog.EventFrom).
 	EventHeader string
+	// OnlyEvent names every delivery whose event type neither EventHeader
+	// nor EventPath finds: the one event of a provider whose payloads do
+	// not say what they are (catalog.Provider.OnlyEvent).
+	OnlyEvent string
 	// Detector, when there is no Scheme, names each delivery's provider
 	// from its headers (catalog.Detector): the record takes the provider,
 	// its scheme and its event type. DetectedSecrets are the secrets (and
@@ -436,7 +441,7 @@ func (h *Handler) discardRest(w http.ResponseWriter, body io.Reader) {
 // headers point to.
 func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) (cands []catalog.Candidate) {
 	url := "http://" + r.Host + r.URL.RequestURI()
-	rec.Event = catalog.EventFrom(r.Header, body, h.o.EventHeader, h.o.EventPath)
+	rec.Event = cmp.Or(catalog.EventFrom(r.Header, body, h.o.EventHeader, h.o.EventPath), h.o.OnlyEvent)
 	rec.Verdict = h.checker.Check(r.Header, body, url, rec.ReceivedAt)
 	if h.checker == nil && h.o.Detector != nil {
 		if cands = h.o.Detector.Detect(r.Header); len(cands) > 0 {

@@ -36,14 +36,14 @@ func testKeys(t testing.TB, s Scheme) (sign Secret, verify []Secret) {
 func asymSchemes(t testing.TB) []Scheme {
 	t.Helper()
 	var out []Scheme
-	for _, name := range []string{"standard-webhooks-v1a", "discord", "sendgrid"} {
+	for _, name := range []string{"standard-webhooks-v1a", "discord", "sendgrid", "telnyx"} {
 		s, err := Lookup(name, Options{})
 		if err != nil || !Asymmetric(s) {
 			t.Fatalf("Lookup(%s) = %v, %v; want an asymmetric scheme", name, s, err)
 		}
 		out = append(out, s)
 	}
-	if names := AsymmetricNames(); !slices.Equal(names, []string{"discord", "sendgrid", "standard-webhooks-v1a"}) {
+	if names := AsymmetricNames(); !slices.Equal(names, []string{"discord", "sendgrid", "standard-webhooks-v1a", "telnyx"}) {
 		t.Fatalf("AsymmetricNames() = %v", names)
 	}
 	return out
@@ -395,5 +395,48 @@ func TestPublicKeysVerifyBeforeThePrivateOne(t *testing.T) {
 		if !v.Valid || v.SecretIndex != 2 || v.Message != "signature verifies with public key 2 of 2" {
 			t.Errorf("%s: %+v", s.Name(), v)
 		}
+	}
+}
+
+// TestTelnyxSignature: what the telnyx scheme sends is Telnyx's form,
+// computed independently: the base64 Ed25519 signature of
+// "timestamp|body" in telnyx-signature-ed25519, the unix timestamp in
+// telnyx-timestamp; the public key it prints is the base64 of the 32-byte
+// key, and a hex (Discord-style) key is refused naming the form.
+func TestTelnyxSignature(t *testing.T) {
+	seed := make([]byte, ed25519.SeedSize)
+	for i := range seed {
+		seed[i] = byte(i * 11)
+	}
+	key := ed25519.NewKeyFromSeed(seed)
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv := NewPrivateKey(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})))
+	s, _ := Lookup("telnyx", Options{})
+	body := []byte(`{"data":{"event_type":"message.received","id":"b301ed3f"}}`)
+	fields, err := Sign(s, priv, SignInput{Body: body, Timestamp: signedAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := strconv.FormatInt(signedAt.Unix(), 10)
+	want := base64.StdEncoding.EncodeToString(ed25519.Sign(key, []byte(ts+"|"+string(body))))
+	if h := headerOf(fields); h.Get("telnyx-signature-ed25519") != want || h.Get("telnyx-timestamp") != ts {
+		t.Fatalf("headers %v, want telnyx-signature-ed25519 %s and telnyx-timestamp %s", h, want, ts)
+	}
+	pub := base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))
+	v, err := Verify(s, Message{Header: headerOf(fields), Body: body}, []Secret{NewPublicKey(pub)}, VerifyOptions{Now: signedAt, Tolerance: DefaultTolerance})
+	if err != nil || !v.Valid {
+		t.Fatalf("verify with the base64 public key: %+v, %v", v, err)
+	}
+	// Discord's signature of the same content without the | does not verify.
+	h := headerOf(fields)
+	h.Set("telnyx-signature-ed25519", base64.StdEncoding.EncodeToString(ed25519.Sign(key, []byte(ts+string(body)))))
+	if v, _ := Verify(s, Message{Header: h, Body: body}, []Secret{NewPublicKey(pub)}, VerifyOptions{Now: signedAt, Tolerance: DefaultTolerance}); v.Reason != ReasonMismatch {
+		t.Fatalf("timestamp+body without |: %+v", v)
+	}
+	if _, err := Verify(s, Message{Header: h, Body: body}, []Secret{NewPublicKey(hex.EncodeToString(key.Public().(ed25519.PublicKey)))}, VerifyOptions{}); err == nil || !strings.Contains(err.Error(), "holds 48 bytes") {
+		t.Fatalf("a hex public key: %v", err)
 	}
 }

@@ -931,7 +931,7 @@ func TestNewHMACRejects(t *testing.T) {
 		{Header: "  "},
 		{Header: "X-Sig", Hash: "md5"},
 		{Header: "X-Sig", Encoding: "base32"},
-		{Header: "X-Sig", SecretEncoding: "hex"},
+		{Header: "X-Sig", SecretEncoding: "base32"},
 		{Header: "X-Sig", Template: "{body"},
 		{Header: "X-Sig", Template: "{}"},
 		{Header: "X-Sig", Template: "{Body}"},

@@ -16,7 +16,7 @@ import (
 func FuzzAsymmetric(f *testing.F) {
 	var schemes []Scheme
 	var signers, publics, others []Secret
-	for _, name := range []string{"standard-webhooks-v1a", "discord", "sendgrid"} {
+	for _, name := range []string{"standard-webhooks-v1a", "discord", "sendgrid", "telnyx"} {
 		s := mustLookup(f, name, Options{})
 		kp, err := NewKeyPair(s)
 		if err != nil {
@@ -68,8 +68,11 @@ func FuzzAsymmetric(f *testing.F) {
 			p, _ := s.parse(h)
 			if pub, ok := mustPublic(t, s, publics[i]).(ed25519.PublicKey); ok {
 				content := timestamped(p.tsRaw, body)
-				if s.Name() == "standard-webhooks-v1a" {
+				switch s.Name() {
+				case "standard-webhooks-v1a":
 					content = standardContent(p.id, p.tsRaw, body)
+				case "telnyx":
+					content = []byte(p.tsRaw + "|" + string(body))
 				}
 				if !ed25519Any(pub, content, p.sigs) {
 					t.Fatalf("valid, and ed25519.Verify disagrees: %+v", v)

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/hooktool/hooktool/internal/httpx"
@@ -63,11 +64,21 @@ type HMACConfig struct {
 	// {form}, {pairs}, {json:PATH} and, in digest mode, {secret}; the
 	// default is "{body}".
 	Template string `json:"template,omitempty" mapstructure:"template" yaml:"template"`
-	// IDHeader and TimestampHeader carry {id} and {timestamp} (unix seconds).
+	// IDHeader and TimestampHeader carry {id} and {timestamp}.
 	IDHeader        string `json:"id_header,omitempty" mapstructure:"id_header" yaml:"id_header"`
 	TimestampHeader string `json:"timestamp_header,omitempty" mapstructure:"timestamp_header" yaml:"timestamp_header"`
-	// SecretEncoding is raw (the default: the secret's bytes are the key) or
-	// base64 (the key is the decoded secret, after any whsec_ prefix).
+	// TimestampFormat is how {timestamp} is written: unix (the default:
+	// seconds), unix_ms (milliseconds: HubSpot) or rfc3339 (Zendesk, Box,
+	// Twitch). Signing writes it; verifying reads it for the tolerance.
+	TimestampFormat string `json:"timestamp_format,omitempty" mapstructure:"timestamp_format" yaml:"timestamp_format"`
+	// TimestampField, when {timestamp} travels in the body (Mailgun's
+	// signature.timestamp), is its gjson path in a JSON body or its key in
+	// a form: it is read from there for the signed content and the
+	// tolerance, and signing takes the body's own value.
+	TimestampField string `json:"timestamp_field,omitempty" mapstructure:"timestamp_field" yaml:"timestamp_field"`
+	// SecretEncoding is raw (the default: the secret's bytes are the key),
+	// base64 (the key is the decoded secret, after any whsec_ prefix) or
+	// hex (the key is the bytes its hex digits spell: Adyen).
 	SecretEncoding string `json:"secret_encoding,omitempty" mapstructure:"secret_encoding" yaml:"secret_encoding"`
 	// Format is the signature header's value when it carries more than one
 	// thing: key=value items such as "ts={timestamp};h1={signature}"
@@ -119,6 +130,7 @@ type hmacScheme struct {
 	// idInHeader and tsInHeader: {id} and {timestamp} travel in headers
 	// of their own (IDHeader, TimestampHeader), not in Format.
 	idInHeader, tsInHeader bool
+	tsFormat               string // unix, unix_ms or rfc3339
 }
 
 // tmplPart is a literal or a placeholder of a signed-content template.
@@ -149,8 +161,18 @@ func NewHMAC(cfg HMACConfig) (Scheme, error) {
 	if cfg.Header != "" && cfg.SignatureField != "" {
 		return nil, errors.New("hmac scheme: the signature is in a header (hmac.header) or in a body field (hmac.signature_field), not both")
 	}
-	if f := cfg.SignatureField; f != "" && (len(f) > 64 || strings.ContainsAny(f, ".*?|#@\\!=&%+ \"{}[]") || strings.ContainsFunc(f, unicode.IsControl)) {
-		return nil, fmt.Errorf("hmac scheme: hmac.signature_field %q is a top-level field name: letters, digits, - and _", f)
+	for _, f := range []struct{ key, path string }{{"signature_field", cfg.SignatureField}, {"timestamp_field", cfg.TimestampField}} {
+		if f.path != "" && !validFieldPath(f.path) {
+			return nil, fmt.Errorf("hmac scheme: hmac.%s %q is a field name, or names joined by dots for a nested JSON field: letters, digits, - and _", f.key, f.path)
+		}
+	}
+	s.tsFormat = strings.ToLower(strings.TrimSpace(cfg.TimestampFormat))
+	switch s.tsFormat {
+	case "":
+		s.tsFormat = tsUnix
+	case tsUnix, tsUnixMS, tsRFC3339:
+	default:
+		return nil, fmt.Errorf("hmac scheme: unknown timestamp_format %q (unix, unix_ms, rfc3339)", cfg.TimestampFormat)
 	}
 	for _, h := range []struct{ key, name string }{{"header", cfg.Header}, {"id_header", cfg.IDHeader}, {"timestamp_header", cfg.TimestampHeader}} {
 		if h.name != "" && !httpx.ValidHeaderName(h.name) {
@@ -176,15 +198,15 @@ func NewHMAC(cfg HMACConfig) (Scheme, error) {
 		return nil, fmt.Errorf("hmac scheme: unknown encoding %q (hex, base64, base64url)", cfg.Encoding)
 	}
 	switch strings.ToLower(cfg.SecretEncoding) {
-	case "", "raw", "base64":
+	case "", "raw", "base64", "hex":
 	default:
-		return nil, fmt.Errorf("hmac scheme: unknown secret_encoding %q (raw, base64)", cfg.SecretEncoding)
+		return nil, fmt.Errorf("hmac scheme: unknown secret_encoding %q (raw, base64, hex)", cfg.SecretEncoding)
 	}
 	if s.mode == modeToken {
 		// The header is the secret: nothing is computed, so nothing else
 		// of the profile applies.
-		if cfg.Template != "" || cfg.Format != "" || cfg.SignatureField != "" || cfg.Prefix != "" || cfg.IDHeader != "" || cfg.TimestampHeader != "" {
-			return nil, errors.New("hmac scheme: mode token sends the secret itself in hmac.header: template, format, prefix, signature_field, id_header and timestamp_header do not apply")
+		if cfg.Template != "" || cfg.Format != "" || cfg.SignatureField != "" || cfg.Prefix != "" || cfg.IDHeader != "" || cfg.TimestampHeader != "" || cfg.TimestampFormat != "" || cfg.TimestampField != "" {
+			return nil, errors.New("hmac scheme: mode token sends the secret itself in hmac.header: template, format, prefix, signature_field, id_header, timestamp_header, timestamp_format and timestamp_field do not apply")
 		}
 		return s, nil
 	}
@@ -238,7 +260,15 @@ func NewHMAC(cfg HMACConfig) (Scheme, error) {
 	}
 	inFormat := func(ph string) bool { return s.format != nil && s.format.has(ph) }
 	s.idInHeader = s.useID && !inFormat("id")
-	s.tsInHeader = s.useTS && !inFormat("timestamp")
+	s.tsInHeader = s.useTS && !inFormat("timestamp") && cfg.TimestampField == ""
+	switch {
+	case !s.useTS && cfg.TimestampFormat != "":
+		return nil, errors.New("hmac scheme: hmac.timestamp_format is set, and the template signs no {timestamp}")
+	case !s.useTS && cfg.TimestampField != "":
+		return nil, errors.New("hmac scheme: hmac.timestamp_field is set, and the template signs no {timestamp}")
+	case cfg.TimestampField != "" && (cfg.TimestampHeader != "" || inFormat("timestamp")):
+		return nil, errors.New("hmac scheme: hmac.timestamp_field says {timestamp} is in the body; hmac.timestamp_header or format says it is in a header: give one")
+	}
 	if s.format != nil {
 		for _, ph := range []string{"id", "timestamp"} {
 			if inFormat(ph) && !map[string]bool{"id": s.useID, "timestamp": s.useTS}[ph] {
@@ -300,6 +330,9 @@ func parseTemplate(t string) ([]tmplPart, error) {
 	return parts, nil
 }
 
+// formatTimestamp writes t as {timestamp} is sent, in TimestampFormat.
+func (s hmacScheme) formatTimestamp(t time.Time) string { return formatTimestamp(s.tsFormat, t) }
+
 func (hmacScheme) Name() string { return "hmac" }
 func (s hmacScheme) Description() string {
 	switch {
@@ -337,7 +370,15 @@ func (s hmacScheme) secretHeaders() []string {
 }
 
 func (s hmacScheme) key(sec Secret) ([]byte, error) {
-	if strings.ToLower(s.cfg.SecretEncoding) != "base64" {
+	switch strings.ToLower(s.cfg.SecretEncoding) {
+	case "hex":
+		k, err := hex.DecodeString(strings.TrimSpace(sec.Reveal()))
+		if err != nil || len(k) == 0 {
+			return nil, errors.New("it is not hex (hmac.secret_encoding is hex: the key is the bytes its hex digits spell, as Adyen shows its HMAC key)")
+		}
+		return k, nil
+	case "base64":
+	default:
 		return rawKey(sec)
 	}
 	k, err := base64Key(sec)
@@ -444,6 +485,9 @@ func (s hmacScheme) signRequest(key *macKey, id, ts string, in SignInput) []Head
 		return []HeaderField{{Name: s.cfg.Header, Value: string(key.b), Secret: true}}
 	}
 	var out []HeaderField
+	if s.cfg.TimestampField != "" {
+		ts = bodyField(in.Body, s.cfg.TimestampField) // the body carries its own
+	}
 	if s.idInHeader {
 		out = append(out, HeaderField{Name: s.cfg.IDHeader, Value: id})
 	}
@@ -467,7 +511,11 @@ func (s hmacScheme) canSign() error {
 
 // signBody writes the signature of body into its SignatureField.
 func (s hmacScheme) signBody(key *macKey, body []byte, url, method string) ([]byte, error) {
-	sig := s.enc.encode(s.mac(key, signed{method: method}, body, url))
+	p := signed{method: method}
+	if s.cfg.TimestampField != "" {
+		p.tsRaw = bodyField(body, s.cfg.TimestampField)
+	}
+	sig := s.enc.encode(s.mac(key, p, body, url))
 	return setField(body, s.cfg.SignatureField, sig)
 }
 
@@ -479,7 +527,11 @@ func (s hmacScheme) parse(h http.Header) (signed, *Verdict) {
 // it travels there.
 func (s hmacScheme) parseBody(h http.Header, body []byte) (signed, *Verdict) {
 	if s.cfg.SignatureField != "" {
-		return s.parseField(body)
+		p, bad := s.parseField(body)
+		if bad != nil {
+			return p, bad
+		}
+		return s.readTimestamp(p, h, body)
 	}
 	p := signed{header: s.cfg.Header}
 	if s.idInHeader {
@@ -512,15 +564,32 @@ func (s hmacScheme) parseBody(h http.Header, body []byte) (signed, *Verdict) {
 		}
 		p.sigs = [][]byte{raw}
 	}
+	return s.readTimestamp(p, h, body)
+}
+
+// readTimestamp reads {timestamp} where it travels (its header, the
+// signature header's format, or a body field) and parses it in
+// TimestampFormat.
+func (s hmacScheme) readTimestamp(p signed, h http.Header, body []byte) (signed, *Verdict) {
 	if s.useTS {
 		name := s.cfg.TimestampHeader
-		if s.tsInHeader {
+		switch {
+		case s.cfg.TimestampField != "":
+			name = s.cfg.TimestampField
+			if p.tsRaw = bodyField(body, name); p.tsRaw == "" {
+				bad := fail("", ReasonMissingHeader, name, "no "+name+" field in the body (it carries the signed timestamp)")
+				return p, &bad
+			}
+		case s.tsInHeader:
 			p.tsRaw = h.Get(name)
-		} else {
+		default:
 			name = s.cfg.Header + " " + s.format.key("timestamp") + "="
 		}
 		var bad *Verdict
-		if p.ts, bad = timestamp(name, p.tsRaw); bad != nil {
+		if p.ts, bad = parseTimestamp(s.tsFormat, name, p.tsRaw); bad != nil {
+			if s.cfg.TimestampField != "" {
+				return p, bad
+			}
 			bad.Header = s.cfg.Header
 			if s.tsInHeader {
 				bad.Header = s.cfg.TimestampHeader

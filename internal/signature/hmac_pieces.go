@@ -332,9 +332,11 @@ func (s hmacScheme) parseField(body []byte) (signed, *Verdict) {
 	return p, nil
 }
 
-// setField returns body with its top-level field name set to value, every
-// other byte kept: a JSON object's member is replaced in place (or added
-// first), a form's parameter of that name dropped and added at the end.
+// setField returns body with its field name set to value, every other
+// byte kept: a JSON object's member is replaced in place (or, at the top
+// level, added first; a nested one must be there already, as a sample
+// carries it), a form's parameter of that name dropped and added at the
+// end.
 func setField(body []byte, name, value string) ([]byte, error) {
 	if isJSONObject(body) {
 		if !gjson.ValidBytes(body) {
@@ -345,6 +347,9 @@ func setField(body []byte, name, value string) ([]byte, error) {
 			out := append([]byte{}, body[:r.Index]...)
 			out = append(out, quoted...)
 			return append(out, body[r.Index+len(r.Raw):]...), nil
+		}
+		if strings.Contains(name, ".") {
+			return nil, errors.New("the body has no " + name + " field to write the signature into (a nested field is replaced, not added: put it in the payload)")
 		}
 		open := bytes.IndexByte(body, '{')
 		key, _ := json.Marshal(name)

@@ -113,6 +113,9 @@ type signed struct {
 	method string   // the request method, for {method}
 	// hints tell how the header was read, for a verdict that is not valid.
 	hints []string
+	// jws and bodySHA256: a JWS's signing input and its claim of the
+	// body's hash (netlify).
+	jws, bodySHA256 string
 }
 
 // Options configure the schemes that take settings.
@@ -155,6 +158,8 @@ var registry = []struct {
 	{"standard-webhooks-v1a", []string{"standardwebhooks-v1a", "v1a"}, func(Options) (Scheme, error) { return standardV1a{standardWebhooks()}, nil }},
 	{"discord", []string{"ed25519"}, func(Options) (Scheme, error) { return discord{}, nil }},
 	{"sendgrid", []string{"ecdsa-p256"}, func(Options) (Scheme, error) { return sendgrid{}, nil }},
+	{"telnyx", nil, func(Options) (Scheme, error) { return telnyx{}, nil }},
+	{"netlify", []string{"netlify-jws"}, func(Options) (Scheme, error) { return netlify{}, nil }},
 	{"none", nil, func(Options) (Scheme, error) { return none{}, nil }},
 }
 
@@ -391,6 +396,9 @@ func (g *Signer) Sign(in SignInput) ([]HeaderField, error) {
 			return nil, errors.New("this scheme signs a timestamp, and none was given")
 		}
 		ts = strconv.FormatInt(in.Timestamp.Unix(), 10)
+		if f, ok := s.(interface{ formatTimestamp(time.Time) string }); ok {
+			ts = f.formatTimestamp(in.Timestamp)
+		}
 	}
 	return g.sign(in.ID, ts, in)
 }
@@ -579,14 +587,7 @@ func matchKeys(ks []checkKey, p signed, body []byte, url string) int {
 }
 
 // timestamp parses a unix-seconds header value.
-func timestamp(header, v string) (time.Time, *Verdict) {
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil {
-		bad := fail("", ReasonMalformedHeader, header, fmt.Sprintf("%s is not a unix timestamp in seconds", header))
-		return time.Time{}, &bad
-	}
-	return time.Unix(n, 0), nil
-}
+func timestamp(header, v string) (time.Time, *Verdict) { return parseTimestamp(tsUnix, header, v) }
 
 func missing(header string) *Verdict {
 	v := fail("", ReasonMissingHeader, header, "no "+header+" header")

@@ -225,6 +225,9 @@ func (p providersText) Provider(pr *catalog.Provider) error {
 		row("  signed content", cmp.Or(h.Template, "{body}"))
 		row("  id header", h.IDHeader)
 		row("  timestamp header", h.TimestampHeader)
+		row("  timestamp field", h.TimestampField)
+		row("  timestamp format", h.TimestampFormat)
+		row("  signature field", h.SignatureField)
 		row("  secret encoding", h.SecretEncoding)
 	}
 	if pr.Signing.Tolerance > 0 {
