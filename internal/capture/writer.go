@@ -46,9 +46,17 @@ type Writer struct {
 	// the file was found deleted or replaced and was opened anew; err says
 	// why that failed, when it did (the records are then refused).
 	OnRecreate func(err error)
-	recreated  int   // times the file was opened anew
-	inFile     int64 // records written to the current file
-	lost       int64 // records acknowledged that are in no file (see Lost)
+	// OnAppend, when set (before the first Append), is called with each
+	// record once it is written, in file order, with its place in the file
+	// it was written to (Place.Line is not counted: 0): a reader in this
+	// process (the inspector beside listen) learns of it without reading
+	// the file again. It runs in the writer's turn, so it must be quick
+	// and must not Append; rec is the caller's and stays unchanged.
+	OnAppend  func(rec *Record, at Place)
+	size      int64 // the current file's size: where the next write lands
+	recreated int   // times the file was opened anew
+	inFile    int64 // records written to the current file
+	lost      int64 // records acknowledged that are in no file (see Lost)
 
 	// Whether the path still names the file is checked at most every
 	// checkEvery (after a write, or by a timer once writes stop), not at
@@ -71,6 +79,8 @@ type Writer struct {
 type pending struct {
 	line appender // the record's line, newline included
 	err  chan error
+	rec  *Record // the record, for OnAppend
+	off  int64   // where its line was written
 }
 
 // Create opens path for appending, creating it 0600, and takes an
@@ -126,6 +136,13 @@ func (w *Writer) open() error {
 	}
 	w.f, w.file, w.checkedAt = f, st, time.Now()
 	w.Repaired, w.NewlineAdded = repaired, newline
+	w.size = 0
+	if st.Mode().IsRegular() {
+		if w.size, err = f.Seek(0, io.SeekEnd); err != nil { // after prepareEnd's repairs
+			f.Close()
+			return err
+		}
+	}
 	return nil
 }
 
@@ -327,6 +344,8 @@ func (w *Writer) Append(rec *Record) error {
 		}
 	}()
 	me.line.b = me.line.b[:0]
+	me.rec = rec
+	defer func() { me.rec = nil }()
 	err := me.line.line(rec)
 	if err != nil {
 		return err
@@ -358,7 +377,13 @@ func (w *Writer) Append(rec *Record) error {
 	batch := w.queue
 	w.queue = nil
 	w.mu.Unlock()
+	file := w.file
 	err = w.writeBatch(batch)
+	if err == nil && w.OnAppend != nil {
+		for _, p := range batch {
+			w.OnAppend(p.rec, Place{File: file, Offset: p.off, Len: len(p.line.b) - 1})
+		}
+	}
 	for _, p := range batch {
 		if p != me {
 			p.err <- err
@@ -391,6 +416,11 @@ func (w *Writer) writeBatch(batch []*pending) error {
 			w.buf = append(w.buf, p.line.b...)
 		}
 		data = w.buf
+	}
+	off := w.size
+	for _, p := range batch {
+		p.off = off
+		off += int64(len(p.line.b))
 	}
 	if err := w.write(data); err != nil {
 		return err
@@ -560,8 +590,12 @@ func (w *Writer) write(buf []byte) error {
 				_ = w.f.Truncate(st.Size() - int64(n))
 			}
 		}
+		if end, serr := w.f.Seek(0, io.SeekEnd); serr == nil {
+			w.size = end
+		}
 		return fmt.Errorf("writing the capture file: %w", err)
 	}
+	w.size += int64(n)
 	if w.fsync {
 		if err := w.f.Sync(); err != nil {
 			return fmt.Errorf("syncing the capture file: %w", err)

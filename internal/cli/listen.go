@@ -271,7 +271,7 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		setup.handler.Store = store
 	}
 	if o.UI {
-		ui, err := app.startUI(save, o.UIPort, o.UIKeep, ln.Addr().(*net.TCPAddr).Port, o.Open, app.listenUIActions(o, setup, store))
+		ui, err := app.startUI(save, store, o.UIPort, o.UIKeep, ln.Addr().(*net.TCPAddr).Port, o.Open, app.listenUIActions(o, setup, store))
 		if err != nil {
 			ln.Close()
 			store.Close()

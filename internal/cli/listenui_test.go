@@ -28,7 +28,7 @@ func TestListenUIStopFreesItsPort(t *testing.T) {
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ui, err := app.startUI(path, 0, 10, -1, false, inspect.Options{})
+	ui, err := app.startUI(path, nil, 0, 10, -1, false, inspect.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -578,4 +578,7 @@ func (o *Options) defaults() {
 	if o.NewID == nil {
 		o.NewID = randid.MessageID
 	}
+	if o.EventEvery <= 0 {
+		o.EventEvery = DefaultEventEvery
+	}
 }

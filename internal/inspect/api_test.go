@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/signature"
@@ -644,5 +645,44 @@ func TestCloseBeforeServe(t *testing.T) {
 	}
 	if _, err := net.Dial("tcp", ls[0].Addr().String()); err == nil {
 		t.Fatal("still listening")
+	}
+}
+
+// TestAPIEventsFloodIsAReset: deliveries coming faster than EventEvery are
+// sent together; a batch of more than MaxLimit is a reset (the page lists
+// again), not an event each.
+func TestAPIEventsFloodIsAReset(t *testing.T) {
+	path := tempFile(t, "d.jsonl")
+	writeFile(t, path, deliveries(0, 1)...)
+	in := startInspector(t, Options{EventEvery: 2 * time.Second}, path)
+	stream := sse{bufio.NewReader(in.get("/api/events").Body)}
+	w, err := capture.Create(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Append(delivery(1, "e", "{}")); err != nil {
+		t.Fatal(err)
+	}
+	if ev, id, _ := stream.next(t); ev != "delivery" || id != "1" {
+		t.Fatalf("the first: %s %s, want delivery 1", ev, id)
+	}
+	// A flood, in three waves each indexed before the next (without the
+	// batching, each wave was sent as events of its own), all before the
+	// stream may write again.
+	n := 2
+	for range 3 {
+		for range MaxLimit/2 + 1 {
+			if err := w.Append(delivery(n, "e", "{}")); err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		for in.ix.Len() < n {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if ev, _, data := stream.next(t); ev != "reset" || data != `{"seq":`+strconv.Itoa(n-1)+`}` {
+		t.Fatalf("after the flood: %s %s, want a reset to %d", ev, data, n-1)
 	}
 }

@@ -12,11 +12,16 @@ import (
 // and the browser keep it open.
 const heartbeat = 15 * time.Second
 
+// DefaultEventEvery is Options.EventEvery's default: a delivery after a
+// quiet spell is sent at once, a flood ten times a second.
+const DefaultEventEvery = 100 * time.Millisecond
+
 // events is GET /api/events?after=SEQ&event=&where=&q=: Server-Sent
 // Events, one "delivery" event (id: its seq, data: its Summary as JSON)
 // for each delivery added after SEQ (or after the Last-Event-ID the
 // browser sends when it reconnects; without either, after the newest now)
-// that the filter matches, sent as soon as the index has it. When more
+// that the filter matches, sent as soon as the index has it, or, when they
+// come faster, in batches at most every Options.EventEvery. When more
 // than MaxLimit are behind, a "reset" event (data: {"seq": N}) tells the
 // page to list again, and the stream goes on after N.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
@@ -70,10 +75,22 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		if err := rc.Flush(); err != nil {
 			return
 		}
+		flushed := time.Now()
 		select {
 		case <-r.Context().Done():
 			return
 		case <-changed:
+			// More may come: they are sent together, at most every
+			// EventEvery.
+			if wait := s.o.EventEvery - time.Since(flushed); wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-r.Context().Done():
+					t.Stop()
+					return
+				case <-t.C:
+				}
+			}
 		case <-beat.C:
 			fmt.Fprint(w, ": still here\n\n")
 		}

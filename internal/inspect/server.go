@@ -53,6 +53,11 @@ type Options struct {
 	// (nil: the scheme the capture recorded).
 	Secrets []signature.Secret
 	Schemes *replay.Schemes
+	// EventEvery is the least time between two writes of an event stream
+	// (0: DefaultEventEvery): deliveries coming faster are told in
+	// batches, and a batch of more than MaxLimit as a reset, so a flood
+	// costs a list of the page, not an event each.
+	EventEvery time.Duration
 	// Client sends (nil: one with a 10 s timeout, no retries).
 	Client *deliv.Client
 	// Now and NewID are the clock and message ids of signatures and
