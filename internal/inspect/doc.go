@@ -57,5 +57,9 @@
 // Files are followed as they grow by Index.Follow: capture.Follow (the
 // one follower, that of `captures list --follow`) from where NewIndex
 // stopped reading each file, every record handed to Index.Add with its
-// place (file, offset, length).
+// place (file, offset, length). `listen --ui` writes the file itself, so
+// its writer hands each record to Index.Add as it writes it
+// (capture.Writer.OnAppend) and nothing is read back. Event streams write
+// at most every Options.EventEvery; a batch of more than MaxLimit is a
+// reset.
 package inspect
