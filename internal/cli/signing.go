@@ -58,7 +58,7 @@ func (f *signingFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.hmac.Prefix, "hmac-prefix", "", "hmac scheme: text before the signature, such as sha256=")
 	fs.StringVar(&f.hmac.Template, "hmac-template", "", "hmac scheme: the signed content from {id}, {timestamp}, {body}, {url} (default {body})")
 	fs.StringVar(&f.hmac.IDHeader, "hmac-id-header", "", "hmac scheme: the header that carries {id}")
-	fs.StringVar(&f.hmac.TimestampHeader, "hmac-timestamp-header", "", "hmac scheme: the header that carries {timestamp} (unix seconds)")
+	fs.StringVar(&f.hmac.TimestampHeader, "hmac-timestamp-header", "", "hmac scheme: the header that carries {timestamp} (unix seconds, or as hmac.timestamp_format says in the config)")
 	fs.StringVar(&f.hmac.SecretEncoding, "hmac-secret-encoding", "", "hmac scheme: raw (default), base64 or hex secrets")
 }
 
