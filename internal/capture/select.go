@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"path"
 	"path/filepath"
@@ -112,28 +113,8 @@ func (c Cond) String() string { return c.text }
 // findOp finds the first operator outside quotes and gjson queries
 // (#(...)), longest first where two start at the same place.
 func findOp(expr string) (string, int) {
-	depth, quote := 0, byte(0)
-	for i := 0; i < len(expr); i++ {
-		c := expr[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-			continue
-		case c == '"' || c == '\'':
-			quote = c
-			continue
-		case c == '(':
-			depth++
-			continue
-		case c == ')':
-			depth--
-			continue
-		}
-		if depth > 0 || i == 0 {
+	for i := range Unquoted(expr) {
+		if i == 0 {
 			continue
 		}
 		for _, op := range ops {
@@ -143,6 +124,43 @@ func findOp(expr string) (string, int) {
 		}
 	}
 	return "", -1
+}
+
+// Unquoted yields the places in expr outside quotes (' or ", a \ escaping
+// the byte after it) and outside gjson queries (#(...)): where an operator
+// of a condition may stand, or the "=" that ends one in a route
+// (listener.SplitRoute). The one reading of the language's quoting.
+func Unquoted(expr string) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		depth, quote := 0, byte(0)
+		for i := 0; i < len(expr); i++ {
+			c := expr[i]
+			switch {
+			case quote != 0:
+				if c == '\\' {
+					i++
+				} else if c == quote {
+					quote = 0
+				}
+				continue
+			case c == '"' || c == '\'':
+				quote = c
+				continue
+			case c == '(':
+				depth++
+				continue
+			case c == ')':
+				depth--
+				continue
+			}
+			if depth > 0 {
+				continue
+			}
+			if !yield(i) {
+				return
+			}
+		}
+	}
 }
 
 // Body says what is known of a body being JSON: a caller that evaluates

@@ -104,34 +104,15 @@ func (m Match) holds(rec *capture.Record, body []byte, kind capture.Body) bool {
 }
 
 // SplitRoute splits "MATCH=URL" at its first lone "=": one outside quotes
-// and not part of an operator (==, !=, <=, >=), so that
+// and gjson queries (capture.Unquoted) and not part of an operator (==,
+// !=, <=, >=), so that
 // where:record.method==PUT=3001 is the condition record.method==PUT and
 // the target 3001. A condition's value holding "=" is quoted
 // (where:data.note=="a=b"=3001). ok is false when there is no such "=".
 func SplitRoute(s string) (match, target string, ok bool) {
-	quote := byte(0)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-			continue
-		case c == '"' || c == '\'':
-			quote = c
-			continue
-		case c != '=':
-			continue
-		}
-		if i > 0 && strings.IndexByte("=!<>", s[i-1]) >= 0 {
-			continue
-		}
-		if i+1 < len(s) && s[i+1] == '=' {
-			i++ // an == operator
-			continue
+	for i := range capture.Unquoted(s) {
+		if s[i] != '=' || i > 0 && strings.IndexByte("=!<>", s[i-1]) >= 0 || i+1 < len(s) && s[i+1] == '=' {
+			continue // not a lone "=": part of an operator
 		}
 		return s[:i], s[i+1:], true
 	}
