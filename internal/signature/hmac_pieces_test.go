@@ -335,3 +335,24 @@ func TestSignBodyRoundTrip(t *testing.T) {
 		t.Errorf("SignBody of a header profile changed the body: %s, %v", b, err)
 	}
 }
+
+// TestEmptySignatureNeverMatches: a profile whose MAC can come out empty
+// (url_body_sha256 with a body that does not match the URL's hash) must
+// not take a header that decodes to no bytes ("sha256=" and nothing) as a
+// match: hmac.Equal(nil, []byte{}) is true.
+func TestEmptySignatureNeverMatches(t *testing.T) {
+	s, err := Lookup("hmac", Options{HMAC: HMACConfig{Header: "X-Sig", Prefix: "sha256=", Template: "{url}{body}", URLBodySHA256: "bodySHA256"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []string{"sha256="} {
+		v, err := Verify(s, Message{Header: http.Header{"X-Sig": {sig}}, Body: []byte(`{"a":1}`), URL: "https://example.com/hook?bodySHA256=00"},
+			[]Secret{NewSecret("s3cret")}, VerifyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Valid {
+			t.Errorf("X-Sig %q with a body hash that does not match: valid (%s)", sig, v.Message)
+		}
+	}
+}
