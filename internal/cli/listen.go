@@ -758,7 +758,7 @@ func (app *App) announceReady(o *ListenOptions, s *listenSetup, printer view.Lis
 	}
 	r := view.ListenReady{URL: url, Save: o.Save, ForwardTo: s.forward, Routes: s.routes, Mirrors: s.mirrors, Unsigned: s.unsigned, Provider: s.handler.Provider, PublicURL: public}
 	if public != "" {
-		r.WebhookURL, r.CallbackURL = underPublic(public, s.tunnel.webhook), underPublic(public, s.tunnel.callback)
+		r.WebhookURL, r.CallbackURL = s.tunnel.pasteURLs(public)
 	}
 	if s.handler.Scheme != nil {
 		r.Scheme = s.handler.Scheme.Name()

@@ -63,18 +63,20 @@ func (app *App) tunnelSetup(o *ListenOptions, h *listener.Options, r *resolvedSi
 	if o.TunnelTimeout <= 0 || o.TunnelCheckInterval <= 0 {
 		return nil, usageErr("--tunnel-timeout and --tunnel-check-interval must be positive")
 	}
-	if o.TunnelURL != "" {
-		if u, err := url.Parse(o.TunnelURL); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			return nil, usageErr("--tunnel-url %q is not an absolute https:// URL", o.TunnelURL)
+	publicURL := o.TunnelURL
+	if publicURL != "" {
+		var err error
+		if publicURL, err = tunnel.CheckURL(publicURL); err != nil {
+			return nil, usageErr("--tunnel-url %q is not an absolute https:// URL (http(s)://HOST[:PORT][/PATH], no user, query or fragment)", o.TunnelURL)
 		}
 	}
 	if ip := net.ParseIP(o.Host); ip == nil || !(ip.IsLoopback() || ip.IsUnspecified()) {
 		return nil, usageErr("--tunnel exposes the listener on loopback: --host must be 127.0.0.1 (the default), ::1, 0.0.0.0 or ::")
 	}
-	opts := tunnel.Options{RemotePort: o.TunnelRemotePort, URL: o.TunnelURL, Args: o.TunnelArgs}
+	opts := tunnel.Options{RemotePort: o.TunnelRemotePort, URL: publicURL, Args: o.TunnelArgs}
 	kind, err := tunnel.Parse(o.Tunnel, opts)
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "unknown tunnel kind") {
+		if errors.Is(err, tunnel.ErrUnknownKind) {
 			return nil, usageErr("--tunnel: %v", err)
 		}
 		return nil, failErr(fmt.Errorf("--tunnel %s: %w", o.Tunnel, err))
@@ -169,8 +171,8 @@ func (tr *tunnelRun) start(ctx context.Context, ready func(public string) error,
 }
 
 // pasteURLs are the endpoint's webhook and callback URLs under public.
-func (tr *tunnelRun) pasteURLs(public string) (webhook, callback string) {
-	return underPublic(public, tr.t.webhook), underPublic(public, tr.t.callback)
+func (t *tunnelSetup) pasteURLs(public string) (webhook, callback string) {
+	return underPublic(public, t.webhook), underPublic(public, t.callback)
 }
 
 // underPublic is configured's path and query under the public URL ("" when
@@ -209,7 +211,7 @@ func (tr *tunnelRun) writePublic(public string) error {
 func (tr *tunnelRun) event(e tunnel.Event) {
 	c := view.TunnelChange{State: string(e.State), Err: e.Err, Attempt: e.Attempt, Wait: e.Wait, PublicURL: e.URL, Local: tr.local, Changed: e.Changed}
 	if e.State == tunnel.Up {
-		c.Webhook, c.Callback = tr.pasteURLs(e.URL)
+		c.Webhook, c.Callback = tr.t.pasteURLs(e.URL)
 		if e.Changed {
 			if err := tr.writePublic(e.URL); err != nil {
 				tr.app.warn("%v", err)

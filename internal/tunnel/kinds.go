@@ -17,22 +17,22 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// Kinds are the --tunnel values besides ssh:DEST.
+// kindNames are the --tunnel values, for the error naming them.
 var kindNames = []string{"cloudflared", "ngrok", "tailscale", "ssh:[USER@]HOST[:PORT]"}
 
-// Names lists the kinds --tunnel accepts, for help and errors.
-func Names() []string { return append([]string(nil), kindNames...) }
+// ErrUnknownKind is the error of a --tunnel value that names no kind.
+var ErrUnknownKind = errors.New("unknown tunnel kind")
 
 // Parse maps a --tunnel value to its Kind: cloudflared, ngrok, tailscale,
 // or ssh:DEST (NewSSH).
 func Parse(kind string, o Options) (Kind, error) {
 	switch {
 	case kind == "cloudflared":
-		return &cloudflared{o: o}, nil
+		return &cloudflared{}, nil
 	case kind == "ngrok":
-		return &ngrok{o: o}, nil
+		return &ngrok{}, nil
 	case kind == "tailscale":
-		return &tailscale{o: o}, nil
+		return &tailscale{}, nil
 	case strings.HasPrefix(kind, "ssh:"):
 		dest := strings.TrimPrefix(kind, "ssh:")
 		if dest == "" {
@@ -40,7 +40,7 @@ func Parse(kind string, o Options) (Kind, error) {
 		}
 		return NewSSH(dest, o)
 	}
-	return nil, fmt.Errorf("unknown tunnel kind %q: use one of %s", kind, strings.Join(kindNames, ", "))
+	return nil, fmt.Errorf("%w %q: use one of %s", ErrUnknownKind, kind, strings.Join(kindNames, ", "))
 }
 
 func targetURL(t Target) string {
@@ -92,7 +92,6 @@ func getJSON(ctx context.Context, c *http.Client, url string) ([]byte, error) {
 // Cloudflare passes the sender's address in Cf-Connecting-Ip
 // (developers.cloudflare.com, "HTTP request headers").
 type cloudflared struct {
-	o       Options
 	mu      sync.Mutex
 	metrics string // host:port of the metrics server of the client running
 }
@@ -169,7 +168,6 @@ func (k *cloudflared) Install(goos string) string {
 // whose GET /api/tunnels lists {"tunnels":[{"public_url":…,"config":{"addr":…}}]}
 // (ngrok docs, "Agent API"). ngrok adds X-Forwarded-For.
 type ngrok struct {
-	o   Options
 	mu  sync.Mutex
 	web string // the agent API's host:port, from the log
 }
@@ -258,7 +256,7 @@ func (k *ngrok) Install(goos string) string {
 // trailing dot), and the funnel is https://NAME/; `tailscale funnel
 // --https=443 off` removes it. tailscaled's proxy sets X-Forwarded-For
 // (ipn/ipnlocal/serve.go).
-type tailscale struct{ o Options }
+type tailscale struct{}
 
 func (k *tailscale) Name() string   { return "tailscale" }
 func (k *tailscale) Bin() string    { return "tailscale" }

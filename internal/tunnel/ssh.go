@@ -62,7 +62,7 @@ func NewSSH(dest string, o Options) (Kind, error) {
 		return nil, fmt.Errorf("remote port %d: a port is 0 (the server picks) to 65535", o.RemotePort)
 	}
 	if o.URL != "" {
-		if o.URL, err = givenURL(o.URL); err != nil {
+		if o.URL, err = CheckURL(o.URL); err != nil {
 			return nil, err
 		}
 	}
@@ -317,9 +317,10 @@ func validHostName(h string) bool {
 	return true
 }
 
-// givenURL checks --tunnel-url: an absolute http or https URL with a host,
-// no user, query or fragment; a path is kept, without its final '/'.
-func givenURL(raw string) (string, error) {
+// CheckURL checks --tunnel-url, for every kind: an absolute http or https
+// URL with a host, no user, query or fragment; a path is kept, without its
+// final '/'. It returns the URL as the supervisor uses it.
+func CheckURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return "", fmt.Errorf("--tunnel-url %q: want the public URL, http(s)://HOST[:PORT][/PATH]", raw)
