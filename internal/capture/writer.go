@@ -79,8 +79,9 @@ type Writer struct {
 type pending struct {
 	line appender // the record's line, newline included
 	err  chan error
-	rec  *Record // the record, for OnAppend
-	off  int64   // where its line was written
+	rec  *Record     // the record, for OnAppend
+	off  int64       // where its line was written
+	file os.FileInfo // the file it was written to
 }
 
 // Create opens path for appending, creating it 0600, and takes an
@@ -377,11 +378,10 @@ func (w *Writer) Append(rec *Record) error {
 	batch := w.queue
 	w.queue = nil
 	w.mu.Unlock()
-	file := w.file
 	err = w.writeBatch(batch)
 	if err == nil && w.OnAppend != nil {
 		for _, p := range batch {
-			w.OnAppend(p.rec, Place{File: file, Offset: p.off, Len: len(p.line.b) - 1})
+			w.OnAppend(p.rec, Place{File: p.file, Offset: p.off, Len: len(p.line.b) - 1})
 		}
 	}
 	for _, p := range batch {
@@ -417,9 +417,11 @@ func (w *Writer) writeBatch(batch []*pending) error {
 		}
 		data = w.buf
 	}
+	// Placed here, after writeBatch's check may have opened the file
+	// anew: the offsets are in the file the data goes to.
 	off := w.size
 	for _, p := range batch {
-		p.off = off
+		p.off, p.file = off, w.file
 		off += int64(len(p.line.b))
 	}
 	if err := w.write(data); err != nil {

@@ -160,11 +160,13 @@ type Excerpt struct {
 // Records compares delivery b with delivery a. Its error is a record whose
 // body or headers do not decode (a malformed capture).
 func Records(a, b *capture.Record, o Options) (*Result, error) {
-	res := &Result{A: sideOf(a), B: sideOf(b), Request: []Field{}, Headers: []Header{}}
 	shownQuery := func(q string) string {
 		q, _ = o.Redactor.Query(q)
 		return q
 	}
+	// The sides' queries are shown as the request's are: a secret in one
+	// is "[redacted]".
+	res := &Result{A: sideOf(a, shownQuery), B: sideOf(b, shownQuery), Request: []Field{}, Headers: []Header{}}
 	for _, f := range []struct{ name, old, new string }{
 		{"method", a.Method, b.Method},
 		{"path", a.Path, b.Path},
@@ -203,8 +205,8 @@ func Records(a, b *capture.Record, o Options) (*Result, error) {
 	return res, nil
 }
 
-func sideOf(r *capture.Record) Side {
-	return Side{ID: r.ID, Method: r.Method, Path: r.Path, Query: r.Query, Event: r.Event, BodySize: r.BodySize}
+func sideOf(r *capture.Record, shownQuery func(string) string) Side {
+	return Side{ID: r.ID, Method: r.Method, Path: r.Path, Query: shownQuery(r.Query), Event: r.Event, BodySize: r.BodySize}
 }
 
 // headersOf are the headers as received (base64-kept ones decoded), by

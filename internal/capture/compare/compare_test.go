@@ -61,6 +61,10 @@ func TestRecordsDiffer(t *testing.T) {
 	if !reflect.DeepEqual(res.Request, wantReq) {
 		t.Errorf("request:\n got %q\nwant %q", res.Request, wantReq)
 	}
+	// The sides name the deliveries with their queries as shown too.
+	if res.A.Query != "x=1" || res.B.Query != "x=2&token=%5Bredacted%5D" {
+		t.Errorf("sides' queries %q and %q: the secret must be [redacted]", res.A.Query, res.B.Query)
+	}
 	wantH := []Header{
 		{Name: "Authorization", Kind: Changed, Old: []string{"[redacted]"}, New: []string{"[redacted]"}},
 		{Name: "X-Echo", Kind: Changed, Old: []string{"[redacted]"}, New: []string{"[redacted]"}},
