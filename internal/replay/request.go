@@ -64,7 +64,7 @@ func (r *run) request(rec *capture.Record) (delivery.Request, error) {
 		return req, err
 	}
 	for _, name := range rs.drop {
-		h.Del(name)
+		delFold(h, name) // as kept: a capture keeps names as they came
 	}
 	id := ""
 	if rs.scheme.UsesID() {
