@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/capture/export"
+	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
 )
 
@@ -303,6 +305,28 @@ func (s *Server) shownForExport(rec *capture.Record) (*capture.Record, error) {
 	}
 	out.Query, _ = s.o.Redactor.Query(rec.Query)
 	return &out, nil
+}
+
+// curlOne is GET /api/deliveries/{id}/curl: {"curl": TEXT}, the command
+// that sends the delivery again as `captures export --format curl` writes
+// it (export.Curl: every value shell-quoted, framing and invalid headers
+// left out), secrets "[redacted]".
+func (s *Server) curlOne(w http.ResponseWriter, r *http.Request) {
+	_, rec, ok := s.record(w, r)
+	if !ok {
+		return
+	}
+	shown, err := s.shownForExport(rec)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	var b strings.Builder
+	if _, err := export.Curl(&b, shown, nil, httpx.PathReplace); err != nil {
+		writeError(w, http.StatusInternalServerError, s.o.Redactor.Text(err.Error()))
+		return
+	}
+	writeJSON(w, map[string]string{"curl": b.String()})
 }
 
 // harOne is GET /api/deliveries/{id}/har.

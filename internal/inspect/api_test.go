@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/capture/export"
+	"github.com/hooktool/hooktool/internal/httpx"
 	"github.com/hooktool/hooktool/internal/signature"
 )
 
@@ -684,5 +686,38 @@ func TestAPIEventsFloodIsAReset(t *testing.T) {
 	}
 	if ev, _, data := stream.next(t); ev != "reset" || data != `{"seq":`+strconv.Itoa(n-1)+`}` {
 		t.Fatalf("after the flood: %s %s, want a reset to %d", ev, data, n-1)
+	}
+}
+
+// TestAPICurlIsTheExportersCommand: the page's "Copy curl" is export.Curl's
+// command (every value shell-quoted, framing headers left out), with the
+// secrets "[redacted]", served by GET /api/deliveries/{id}/curl; the page
+// no longer writes one of its own.
+func TestAPICurlIsTheExportersCommand(t *testing.T) {
+	path := tempFile(t, "d.jsonl")
+	d := delivery(0, "e", `{"note":"it's $(touch pwned)"}`)
+	d.Headers.Set("X-Evil", "a'b; rm -rf ~")
+	d.Headers.Set("Transfer-Encoding", "chunked")
+	d.Headers.Set("Authorization", "Bearer "+testSecret)
+	d.Host = "127.0.0.1:4242"
+	d.Query = "token=" + testSecret
+	writeFile(t, path, d)
+	secret := signature.NewSecret(testSecret)
+	in := startInspector(t, Options{Redactor: signature.NewRedactor(nil, []signature.Secret{secret})}, path)
+	var got struct{ Curl string }
+	in.getJSON("/api/deliveries/"+d.ID+"/curl", http.StatusOK, &got)
+	var want strings.Builder
+	shown := *d
+	shown.Headers = d.Headers.Clone()
+	shown.Headers.Set("Authorization", signature.Redacted)
+	shown.Query = "token=%5Bredacted%5D"
+	if _, err := export.Curl(&want, &shown, nil, httpx.PathReplace); err != nil {
+		t.Fatal(err)
+	}
+	if got.Curl != want.String() {
+		t.Errorf("curl:\n%s\nwant export.Curl's:\n%s", got.Curl, want.String())
+	}
+	if strings.Contains(got.Curl, testSecret) || strings.Contains(got.Curl, "Transfer-Encoding") || !strings.Contains(got.Curl, `'X-Evil: a'\''b; rm -rf ~'`) {
+		t.Errorf("curl command:\n%s", got.Curl)
 	}
 }

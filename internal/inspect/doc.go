@@ -13,6 +13,7 @@
 //	GET /api/deliveries/{id}           one delivery: headers (secrets "[redacted]"), body, verdict, forward
 //	GET /api/deliveries/{id}/body      its body's bytes as received, as a download
 //	GET /api/deliveries/{id}/har       HAR of one
+//	GET /api/deliveries/{id}/curl      {"curl"}: export.Curl's command to send it again, secrets "[redacted]"
 //	GET /api/har?id=A&id=B             HAR of those selected; without id=, of all the filter shows
 //	GET /api/events?after=SEQ          Server-Sent Events: each new delivery (the same filter parameters)
 //	GET /api/diff?a=ID&b=ID            compare.Result, as `captures diff --json` prints it (header secrets "[redacted]")

@@ -112,6 +112,7 @@ func New(o Options) *Server {
 	s.mux.HandleFunc("GET /api/deliveries/{id}", s.detail)
 	s.mux.HandleFunc("GET /api/deliveries/{id}/body", s.body)
 	s.mux.HandleFunc("GET /api/deliveries/{id}/har", s.harOne)
+	s.mux.HandleFunc("GET /api/deliveries/{id}/curl", s.curlOne)
 	s.mux.HandleFunc("GET /api/har", s.harMany)
 	s.mux.HandleFunc("GET /api/events", s.events)
 	s.mux.HandleFunc("GET /api/diff", s.diff)

@@ -635,57 +635,24 @@ function hexView(b64) {
 
 // ---- copying ---------------------------------------------------------
 
-// shellQuote mirrors export.ShellQuote: single quotes, each ' as '\''.
-function shellQuote(s) {
-  return "'" + String(s).split("'").join("'\\''") + "'";
-}
-
-// The headers curl must not be given: framing and hop-by-hop (as
-// httpx.Sendable takes out), and those the Connection header names.
-const FRAMING = ["host", "content-length", "transfer-encoding", "connection", "keep-alive",
-  "proxy-connection", "te", "trailer", "upgrade"];
-
-function curlOf(d) {
-  const base = "http://" + (d.local_addr || d.host || "localhost");
-  const url = base + d.path + (d.query ? "?" + d.query : "");
-  const named = [];
-  for (const h of d.headers) {
-    if (h.name.toLowerCase() === "connection") {
-      for (const v of h.values) for (const t of v.split(",")) named.push(t.trim().toLowerCase());
-    }
-  }
-  const lines = [];
-  const printable = (s) => (/[\u0000-\u001f\u007f]/.test(s) ? JSON.stringify(s) : s);
-  lines.push("# " + printable(d.id) + " " + d.received_at + " " + printable(d.event || ""));
-  let binary = d.body.encoding === "base64";
-  let b64 = d.body.base64 || "";
-  if (!binary && (d.body.text || "").indexOf("\u0000") >= 0) {
-    binary = true;
-    const bytes = new TextEncoder().encode(d.body.text);
-    let s = "";
-    for (const c of bytes) s += String.fromCharCode(c);
-    b64 = btoa(s);
-  }
-  let cmd = (binary ? "printf %s " + shellQuote(b64) + " | base64 -d | " : "") +
-    "curl -sS -X " + shellQuote(d.method) + " " + shellQuote(url);
-  for (const h of d.headers) {
-    const low = h.name.toLowerCase();
-    if (FRAMING.includes(low) || named.includes(low)) continue;
-    for (const v of h.values) cmd += " \\\n  -H " + shellQuote(h.name + ": " + v);
-  }
-  if (binary) cmd += " \\\n  --data-binary @-";
-  else if (d.body.size > 0) cmd += " \\\n  --data-raw " + shellQuote(d.body.text);
-  lines.push(cmd);
-  if (d.headers.some((h) => h.redacted)) lines.push("# [redacted] values stand where secrets were");
-  return lines.join("\n") + "\n";
-}
-
 function headersText(d) {
   return d.headers.map((h) => h.values.map((v) => h.name + ": " + v).join("\n")).join("\n") + "\n";
 }
 
 function bodyText(d) {
   return d.body.encoding === "base64" ? d.body.base64 || "" : d.body.text || "";
+}
+
+// copyCurl copies the server's curl command (export.Curl: the one
+// writer of shell commands from delivery bytes).
+async function copyCurl() {
+  if (!state.open) return;
+  try {
+    const r = await api(idPath(state.open.id) + "/curl");
+    await copy("curl command", r.curl);
+  } catch (e) {
+    $("copied").textContent = "could not copy: " + e.message;
+  }
 }
 
 async function copy(what, text) {
@@ -1140,7 +1107,7 @@ function init() {
   $("open-diff").addEventListener("click", doDiff);
   $("copy-body").addEventListener("click", () => state.open && copy("body", bodyText(state.open)));
   $("copy-headers").addEventListener("click", () => state.open && copy("headers", headersText(state.open)));
-  $("copy-curl").addEventListener("click", () => state.open && copy("curl command", curlOf(state.open)));
+  $("copy-curl").addEventListener("click", copyCurl);
   $("replay-form").addEventListener("submit", (e) => { e.preventDefault(); doReplay(); });
   $("edit-form").addEventListener("submit", (e) => { e.preventDefault(); doResend(); });
   $("edit-preview").addEventListener("click", doPreview);
