@@ -829,12 +829,18 @@ func (app *App) listenDetect(r *resolvedSigning, h *listener.Options) error {
 		if _, done := h.DetectedSecrets[id]; id == "" || done {
 			continue
 		}
-		sg, err := r.cfg.Signing(name)
-		if err != nil {
-			return failErr(fmt.Errorf("endpoint %s: %w", name, err), "`hooktool config` lists the endpoints and settings in effect")
+		if c.Provider(id) == nil {
+			continue // no profile to detect it by
 		}
-		if len(sg.Secrets) > 0 {
-			h.DetectedSecrets[id] = listener.DetectedSigning{Secrets: sg.Secrets, Tolerance: sg.Tolerance}
+		// The endpoint's signing as every command resolves it
+		// (finishSigning): its own scheme or the provider's, the keys of
+		// an asymmetric scheme, the provider's documented tolerance.
+		rs := &resolvedSigning{cfg: r.cfg, endpoint: name, catalog: c}
+		if err := app.finishSigning(rs, id); err != nil {
+			return fmt.Errorf("endpoint %s: %w", name, err)
+		}
+		if len(rs.signing.Secrets) > 0 {
+			h.DetectedSecrets[id] = listener.DetectedSigning{Scheme: rs.scheme, Secrets: rs.signing.Secrets, Tolerance: rs.signing.Tolerance}
 		}
 	}
 	return nil

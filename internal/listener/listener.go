@@ -164,6 +164,8 @@ type Delivery struct {
 
 // DetectedSigning is how a detected provider's deliveries are checked.
 type DetectedSigning struct {
+	// Scheme is the endpoint's (nil: the provider's, Detector.Scheme).
+	Scheme    signature.Scheme
 	Secrets   []signature.Secret
 	Tolerance time.Duration
 }
@@ -203,7 +205,10 @@ func New(o Options) (*Handler, error) {
 	h := &Handler{o: o, checker: checker, redact: signature.NewRedactor(o.Scheme, o.Secrets, o.Redact), repeats: o.Repeats, table: newRouteTable(o.Routes), detected: map[string]*signature.Checker{}}
 	if o.Scheme == nil && o.Detector != nil {
 		for id, ds := range o.DetectedSecrets {
-			s := o.Detector.Scheme(id)
+			s := ds.Scheme
+			if s == nil {
+				s = o.Detector.Scheme(id)
+			}
 			if s == nil {
 				continue
 			}
