@@ -113,6 +113,10 @@ func cmdTunnel(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		waitFor(ts, timeout(3), func() bool { return len(standinPids(ts, state, args[1])) >= n }, "%s started %d times", args[1], n)
 	case "gone":
+		// A client that never started (no pid written) is not one gone.
+		if len(standinPids(ts, state, args[1])) == 0 {
+			ts.Fatalf("tunnel gone %s: no run of it is known", args[1])
+		}
 		waitFor(ts, timeout(2), func() bool {
 			for _, pid := range standinPids(ts, state, args[1]) {
 				if tunneltest.Alive(pid) {

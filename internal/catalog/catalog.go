@@ -122,13 +122,14 @@ func (r Retry) Waits() []time.Duration {
 	return out
 }
 
-// Wait is one wait of a retry schedule, written as a Go duration.
+// Wait is one wait of a retry schedule, or a profile's tolerance, written
+// as a Go duration.
 type Wait time.Duration
 
 func (w *Wait) UnmarshalYAML(n *yaml.Node) error {
 	d, err := time.ParseDuration(n.Value)
 	if n.Kind != yaml.ScalarNode || err != nil || d <= 0 || d > MaxWait {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: retry: a wait is a duration such as 30s, 5m or 2h, more than 0 and at most %s", n.Line, MaxWait)}}
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: not a duration such as 30s, 5m or 2h, more than 0 and at most %s", n.Line, MaxWait)}}
 	}
 	*w = Wait(d)
 	return nil

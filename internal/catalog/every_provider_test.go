@@ -195,6 +195,9 @@ func TestCategoryAndRegionsAreChecked(t *testing.T) {
 	for _, tc := range []struct{ yaml, want string }{
 		{"id: x\nname: X\nevent_path: e\ncategory: banks\nevents:\n  - name: a\n    sample: '{}'\n", `bad.yaml:4: category "banks" is not one of payments`},
 		{"id: x\nname: X\nevent_path: e\nregions: [NG, nigeria]\nevents:\n  - name: a\n    sample: '{}'\n", `bad.yaml:4: region "nigeria"`},
+		// A tolerance that is not a duration is said as such (it was
+		// worded as a retry wait's error).
+		{"id: x\nname: X\nevent_path: e\nsigning:\n  scheme: github\n  tolerance: 5 minutes\nevents:\n  - name: a\n    sample: '{}'\n", `bad.yaml:6: not a duration such as 30s`},
 	} {
 		if _, err := Parse("bad.yaml", []byte(tc.yaml)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("got %v, want %q", err, tc.want)

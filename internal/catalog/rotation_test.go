@@ -32,8 +32,11 @@ func TestProviderSignatureListsVerify(t *testing.T) {
 		{"pagerduty", "X-PagerDuty-Signature", func(good string) string { return good + ",v1=" + other }},
 		// CircleCI: more comma-separated versions may be added to v1=.
 		{"circleci", "circleci-signature", func(good string) string { return good + ",v2=" + other }},
-		// Paddle: several h1 entries during a rotation.
+		{"circleci", "circleci-signature", func(good string) string { return "v1=" + other + "," + good }},
+		// Paddle: several h1 entries during a rotation, the good one last
+		// or first (a verifier reading one entry fails one of the two).
 		{"paddle", "Paddle-Signature", func(good string) string { return good + ";h1=" + other }},
+		{"paddle", "Paddle-Signature", func(good string) string { return strings.Replace(good, ";h1=", ";h1="+other+";h1=", 1) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.id, func(t *testing.T) {

@@ -45,11 +45,6 @@ func (e *payloadEdits) parse() ([]catalog.Edit, error) {
 	return edits, nil
 }
 
-// any says an edit was asked for.
-func (e *payloadEdits) any() bool {
-	return len(e.sets)+len(e.setStrings)+len(e.unsets) > 0
-}
-
 // apply makes the edits: --set, then --set-str, then --unset.
 func (e *payloadEdits) apply(body []byte) ([]byte, error) {
 	edits, err := e.parse()

@@ -47,8 +47,7 @@ type Index struct {
 	sources []*source
 	entries []entry
 	byID    map[string]int
-	cache   []slot // a ring: the record at position p is in cache[p%keep] when cache[p%keep].pos == p
-	dups    int
+	cache   []slot        // a ring: the record at position p is in cache[p%keep] when cache[p%keep].pos == p
 	changed chan struct{} // closed and replaced when entries are added
 	// unreadable are the positions whose record could not be read, said
 	// once each (a page asked for again does not say it again).
@@ -258,7 +257,6 @@ func (ix *Index) quickEntry(s *source, head []byte, off, length int64) (entry, b
 // by the caller, or ix is not shared yet.
 func (ix *Index) appendLocked(e entry, rec *capture.Record) bool {
 	if _, dup := ix.byID[e.id]; dup {
-		ix.dups++
 		return false
 	}
 	pos := len(ix.entries)

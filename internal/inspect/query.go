@@ -33,11 +33,6 @@ func NewFilter(event string, where []string, text string) (Filter, error) {
 	return f, nil
 }
 
-// Empty says the filter picks every delivery.
-func (f Filter) Empty() bool {
-	return f.Select.Event == "" && len(f.Select.Where) == 0 && f.Text == ""
-}
-
 // Match reports whether rec passes the filter.
 func (f Filter) Match(rec *capture.Record) bool {
 	if !f.Select.Match(rec) {

@@ -207,6 +207,9 @@ func TestKindsLearnTheURLAndRelay(t *testing.T) {
 				t.Fatal(err)
 			}
 			name := tc.kind
+			if len(pids(t, state, name)) == 0 {
+				t.Fatalf("no run of %s is known: nothing to find stopped", name)
+			}
 			for _, pid := range pids(t, state, name) {
 				if tc.kind != "tailscale" && alive(pid) {
 					t.Errorf("%s (pid %d) still runs after Stop", name, pid)

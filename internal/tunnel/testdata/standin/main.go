@@ -22,6 +22,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -34,6 +35,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,7 +120,7 @@ func relay(dir, target, header string) string {
 	if err != nil {
 		fatal("%v", err)
 	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:"+cmpOr(os.Getenv("STANDIN_PORT"), "0"), &tls.Config{Certificates: []tls.Certificate{cert}})
+	ln, err := tls.Listen("tcp", "127.0.0.1:"+cmp.Or(os.Getenv("STANDIN_PORT"), "0"), &tls.Config{Certificates: []tls.Certificate{cert}})
 	if err != nil {
 		fatal("%v", err)
 	}
@@ -189,7 +191,7 @@ func serve(addr string, h http.Handler) string {
 // It logs to stderr; /quicktunnel on the metrics address says the hostname.
 func cloudflared(dir string, args []string) {
 	target, metrics := flagValue(args, "--url"), flagValue(args, "--metrics")
-	if target == "" || metrics == "" || !contains(args, "tunnel") {
+	if target == "" || metrics == "" || !slices.Contains(args, "tunnel") {
 		fatal("usage: cloudflared tunnel --url URL --metrics ADDR")
 	}
 	writePid(dir, "cloudflared")
@@ -276,7 +278,7 @@ func tailscale(dir string, args []string) {
 		os.Remove(filepath.Join(dir, "funnel.host"))
 		os.Remove(filepath.Join(dir, "funnel.pid"))
 		appendFile(filepath.Join(dir, "funnel-off"), strings.Join(args, " ")+"\n")
-	case len(args) >= 2 && args[0] == "funnel" && contains(args, "--bg"):
+	case len(args) >= 2 && args[0] == "funnel" && slices.Contains(args, "--bg"):
 		writePid(dir, "tailscale")
 		target := args[len(args)-1]
 		if _, err := strconv.Atoi(target); err == nil {
@@ -316,20 +318,4 @@ func funnelDaemon(dir string, args []string) {
 	os.WriteFile(tmp, []byte(strings.TrimPrefix(public, "https://")+"\n"), 0o644)
 	os.Rename(tmp, filepath.Join(dir, "funnel.host"))
 	untilSignalled()
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-func contains(args []string, s string) bool {
-	for _, a := range args {
-		if a == s {
-			return true
-		}
-	}
-	return false
 }
