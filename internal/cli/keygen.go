@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/hooktool/hooktool/internal/cli/view"
@@ -59,13 +60,18 @@ verify with --public-key KEY (or HOOKTOOL_PUBLIC_KEY).` + exitStatus("the key pa
 }
 
 func runKeygen(app *App, o *KeygenOptions) error {
+	const sharedHint = "the HMAC schemes sign with a shared secret: any random string of 32 bytes or more will do"
 	s, err := signature.Lookup(o.Scheme, signature.Options{})
 	if err != nil {
+		if slices.Contains(signature.Names(), o.Scheme) {
+			// A scheme that needs a profile to exist (hmac): a shared secret's.
+			return failErr(fmt.Errorf("the %s scheme signs with a shared secret, not a key pair; key pairs are for %s", o.Scheme, strings.Join(signature.AsymmetricNames(), ", ")), sharedHint)
+		}
 		return unknownNameErr(err, o.Scheme, signature.AsymmetricNames(), "keygen makes key pairs for "+strings.Join(signature.AsymmetricNames(), ", "))
 	}
 	kp, err := signature.NewKeyPair(s)
 	if err != nil {
-		return failErr(err, "the HMAC schemes sign with a shared secret: any random string of 32 bytes or more will do")
+		return failErr(err, sharedHint)
 	}
 	out := o.Out
 	if out == "" {

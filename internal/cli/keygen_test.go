@@ -62,6 +62,11 @@ func TestKeygen(t *testing.T) {
 	if _, err := os.Stat("gh.key"); code != ExitError || !strings.Contains(errs, "the github scheme signs with a shared secret, not a key pair") || err == nil {
 		t.Errorf("keygen --scheme github: %d %s", code, errs)
 	}
+	// The generic hmac scheme too (it was refused for lacking a header).
+	code, _, errs = run(t, "", "keygen", "--scheme", "hmac", "--out", "h.key")
+	if _, err := os.Stat("h.key"); code != ExitError || !strings.Contains(errs, "the hmac scheme signs with a shared secret, not a key pair") || err == nil {
+		t.Errorf("keygen --scheme hmac: %d %s", code, errs)
+	}
 	// A symlink at --out is not followed, even dangling.
 	os.Symlink("elsewhere", "link.key")
 	if code, _, _ := run(t, "", "keygen", "--scheme", "discord", "--out", "link.key"); code != ExitError {
