@@ -398,15 +398,7 @@ func (discord) parsePublic(v string) (crypto.PublicKey, error) {
 		return nil, err
 	}
 	if b != nil {
-		k, err := parsePEMPublic(b)
-		if err != nil {
-			return nil, err
-		}
-		pub, ok := k.(ed25519.PublicKey)
-		if !ok {
-			return nil, errors.New("it is " + keyKindName(k) + ", and discord verifies Ed25519")
-		}
-		return pub, nil
+		return ed25519PEMPublic(b, "discord")
 	}
 	raw, err := hex.DecodeString(v)
 	if err != nil || len(raw) != ed25519.PublicKeySize {
@@ -415,13 +407,30 @@ func (discord) parsePublic(v string) (crypto.PublicKey, error) {
 	return ed25519.PublicKey(raw), nil
 }
 
-func (discord) parsePrivate(v string) (crypto.Signer, error) {
+func (discord) parsePrivate(v string) (crypto.Signer, error) { return ed25519PEMPrivate(v, "discord") }
+
+// ed25519PEMPublic is the Ed25519 public key of a PEM block, for scheme.
+func ed25519PEMPublic(b *pem.Block, scheme string) (ed25519.PublicKey, error) {
+	k, err := parsePEMPublic(b)
+	if err != nil {
+		return nil, err
+	}
+	pub, ok := k.(ed25519.PublicKey)
+	if !ok {
+		return nil, errors.New("it is " + keyKindName(k) + ", and " + scheme + " verifies Ed25519")
+	}
+	return pub, nil
+}
+
+// ed25519PEMPrivate is the Ed25519 private key in v, a PEM PRIVATE KEY as
+// `hooktool keygen --scheme SCHEME` writes it.
+func ed25519PEMPrivate(v, scheme string) (crypto.Signer, error) {
 	b, err := pemBlock(v)
 	if err != nil {
 		return nil, err
 	}
 	if b == nil {
-		return nil, errors.New("expected a PEM PRIVATE KEY (-----BEGIN PRIVATE KEY-----), as `hooktool keygen --scheme discord` writes")
+		return nil, errors.New("expected a PEM PRIVATE KEY (-----BEGIN PRIVATE KEY-----), as `hooktool keygen --scheme " + scheme + "` writes")
 	}
 	k, err := parsePEMPrivate(b)
 	if err != nil {
@@ -429,7 +438,7 @@ func (discord) parsePrivate(v string) (crypto.Signer, error) {
 	}
 	priv, ok := k.(ed25519.PrivateKey)
 	if !ok {
-		return nil, errors.New("it is " + keyKindName(k) + ", and discord signs with Ed25519")
+		return nil, errors.New("it is " + keyKindName(k) + ", and " + scheme + " signs with Ed25519")
 	}
 	return priv, nil
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -55,8 +54,10 @@ func (telnyx) parse(h http.Header) (signed, *Verdict) {
 }
 
 func (telnyx) parsePublic(v string) (crypto.PublicKey, error) {
-	if b, err := pemBlock(v); err != nil || b != nil {
-		return discord{}.parsePublic(v) // a PEM PUBLIC KEY, read as discord reads it
+	if b, err := pemBlock(v); err != nil {
+		return nil, err
+	} else if b != nil {
+		return ed25519PEMPublic(b, "telnyx")
 	}
 	raw, err := decodeBase64(strings.TrimSpace(v))
 	if err != nil {
@@ -68,13 +69,7 @@ func (telnyx) parsePublic(v string) (crypto.PublicKey, error) {
 	return ed25519.PublicKey(raw), nil
 }
 
-func (telnyx) parsePrivate(v string) (crypto.Signer, error) {
-	k, err := discord{}.parsePrivate(v)
-	if err != nil {
-		return nil, errors.New(strings.ReplaceAll(err.Error(), "discord", "telnyx"))
-	}
-	return k, nil
-}
+func (telnyx) parsePrivate(v string) (crypto.Signer, error) { return ed25519PEMPrivate(v, "telnyx") }
 
 // telnyxContent is what Telnyx signs: the timestamp, |, the body.
 func telnyxContent(ts string, body []byte) []byte {
