@@ -484,7 +484,7 @@ func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) (ca
 func (h *Handler) identity(rec *capture.Record, r *http.Request, body []byte) capture.Identity {
 	// The query as it came (hashed, never kept): the record's may be
 	// redacted.
-	id := capture.Identity{Method: rec.Method, Path: rec.Path, Query: r.URL.RawQuery, SignedID: signature.SignedID(h.o.Scheme, r.Header), Body: body}
+	id := capture.Identity{Method: rec.Method, Path: rec.Path, Query: r.URL.RawQuery, SignedID: signature.SignedID(h.o.Scheme, r.Header, body), Body: body}
 	if h.o.EventIDPath != "" {
 		id.EventID = catalog.FieldIn(body, h.o.EventIDPath)
 	}

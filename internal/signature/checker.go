@@ -46,7 +46,7 @@ func (c *Checker) Check(header http.Header, body []byte, url string, now time.Ti
 		return nil
 	}
 	if c.vf == nil {
-		return NotChecked(c.scheme, header)
+		return NotChecked(c.scheme, header, body)
 	}
 	m := Message{Header: header, Body: body}
 	if c.signsURL {

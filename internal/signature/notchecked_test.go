@@ -2,6 +2,7 @@ package signature
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -18,7 +19,7 @@ func TestNotChecked(t *testing.T) {
 		}
 		if Unsigned(s) {
 			// Nothing is signed: every delivery is unsigned.
-			if v := NotChecked(s, http.Header{"Stripe-Signature": {"t=1,v1=00"}}); v != nil {
+			if v := NotChecked(s, http.Header{"Stripe-Signature": {"t=1,v1=00"}}, nil); v != nil {
 				t.Errorf("none: %+v, want nil (unsigned)", v)
 			}
 			continue
@@ -32,19 +33,19 @@ func TestNotChecked(t *testing.T) {
 		for _, f := range fields {
 			signed.Add(f.Name, f.Value)
 		}
-		v := NotChecked(s, signed)
+		v := NotChecked(s, signed, nil)
 		if v == nil || v.Reason != ReasonNoSecret || v.Valid || v.Scheme != name || v.Header == "" || v.Checked() {
 			t.Errorf("%s, signed: %+v, want a no_secret verdict naming the header", name, v)
 		}
-		if v := NotChecked(s, http.Header{"Content-Type": {"application/json"}}); v != nil {
+		if v := NotChecked(s, http.Header{"Content-Type": {"application/json"}}, nil); v != nil {
 			t.Errorf("%s, no signature header: %+v, want nil (unsigned)", name, v)
 		}
 	}
-	if NotChecked(nil, http.Header{"Stripe-Signature": {"t=1,v1=00"}}) != nil {
+	if NotChecked(nil, http.Header{"Stripe-Signature": {"t=1,v1=00"}}, nil) != nil {
 		t.Error("no scheme: want nil")
 	}
 	// A malformed signature header is a signature header: not checked.
-	if v := NotChecked(stripe{}, http.Header{"Stripe-Signature": {"garbage"}}); v == nil || v.Reason != ReasonNoSecret {
+	if v := NotChecked(stripe{}, http.Header{"Stripe-Signature": {"garbage"}}, nil); v == nil || v.Reason != ReasonNoSecret {
 		t.Errorf("malformed: %+v", v)
 	}
 }
@@ -71,8 +72,26 @@ func TestSignedID(t *testing.T) {
 		{"stripe", stripe{}, http.Header{"Stripe-Signature": {"t=1,v1=00"}}, ""},
 		{"no scheme", nil, http.Header{"Webhook-Id": {"msg_1"}}, ""},
 	} {
-		if got := SignedID(tc.s, tc.h); got != tc.want {
+		if got := SignedID(tc.s, tc.h, nil); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestNotCheckedReadsTheBody: a profile whose signature travels in the
+// body (Billplz's x_signature) is "not checked" without a secret when the
+// body carries it, and unsigned when it does not: it was always unsigned,
+// NotChecked reading headers only.
+func TestNotCheckedReadsTheBody(t *testing.T) {
+	s, err := Lookup("hmac", Options{HMAC: HMACConfig{SignatureField: "x_signature", Template: "{pairs}", PairsFormat: "{key}{value}", PairsSeparator: "|"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	if v := NotChecked(s, h, []byte("id=1&paid=true&x_signature="+strings.Repeat("ab", 32))); v == nil || v.Reason != ReasonNoSecret {
+		t.Errorf("a body carrying x_signature: %+v, want not checked (no secret)", v)
+	}
+	if v := NotChecked(s, h, []byte("id=1&paid=true")); v != nil {
+		t.Errorf("a body without x_signature: %+v, want unsigned (nil)", v)
 	}
 }

@@ -59,12 +59,13 @@ func (v *Verdict) Checked() bool { return v != nil && v.Reason != ReasonNoSecret
 // NotChecked is the verdict on a message verified under s with no secret
 // configured: nil when it carries no signature of s at all (it is
 // unsigned), else a no_secret verdict naming the signature header, so a
-// signed delivery is not shown as unsigned.
-func NotChecked(s Scheme, h http.Header) *Verdict {
+// signed delivery is not shown as unsigned. body is read by a profile
+// whose signature travels in it (signature_field); nil for the others.
+func NotChecked(s Scheme, h http.Header, body []byte) *Verdict {
 	if s == nil {
 		return nil
 	}
-	p, bad := s.parse(h)
+	p, bad := parseMessage(s, Message{Header: h, Body: body})
 	header := p.header
 	if bad != nil && bad.Reason == ReasonMissingHeader && (header == "" || h.Get(header) == "") {
 		return nil // no signature header: another of the scheme's headers may be there, but nothing is signed

@@ -19,7 +19,7 @@ import (
 func TestListenNotChecked(t *testing.T) {
 	p, out, errb := listenPrinter(false, false)
 	rec := listenRecord("a", 200)
-	rec.Verdict = signature.NotChecked(mustScheme(t, "github"), map[string][]string{"X-Hub-Signature-256": {"sha256=00"}})
+	rec.Verdict = signature.NotChecked(mustScheme(t, "github"), map[string][]string{"X-Hub-Signature-256": {"sha256=00"}}, nil)
 	p.Delivery(listener.Delivery{Record: rec})
 	p.Delivery(listener.Delivery{Record: listenRecord("b", 200)})
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
