@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hooktool/hooktool/internal/capture"
+	"github.com/hooktool/hooktool/internal/capture/export"
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/listener"
 	"github.com/hooktool/hooktool/internal/signature"
@@ -288,11 +289,13 @@ func (p *listenJSON) AppFailures(f ListenAppFailures) {
 	JSONLine(p.out.Streams.Err, j)
 }
 
+// appFailuresHint names the command that shows what the app answered; the
+// --save path is one shell word in it (export.ShellQuote), whatever it holds.
 func appFailuresHint(f ListenAppFailures) string {
 	if f.Save == "" {
 		return ""
 	}
-	return "see what the app answered with `hooktool captures show " + f.Save + " ID`"
+	return "see what the app answered with `hooktool captures show " + export.ShellQuote(f.Save) + " ID`"
 }
 
 // ---- text ------------------------------------------------------------------

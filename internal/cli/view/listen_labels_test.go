@@ -3,7 +3,9 @@ package view
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,7 +91,7 @@ func TestListenAppFailures(t *testing.T) {
 		"hooktool:   01B  transfer.completed  → app 500  (3 attempts)\n" +
 		"hooktool:   01C  evil\\x1b[2J  → app ✘ connection refused by 127.0.0.1:3000  (1 attempt)\n" +
 		"hooktool:   and 1 more\n"
-	hint := "hooktool: hint: see what the app answered with `hooktool captures show got.jsonl ID`\n"
+	hint := "hooktool: hint: see what the app answered with `hooktool captures show 'got.jsonl' ID`\n"
 	for _, quiet := range []bool{false, true} {
 		p, out, errb := listenPrinter(false, quiet)
 		p.AppFailures(f)
@@ -103,7 +105,7 @@ func TestListenAppFailures(t *testing.T) {
 	}
 	p, _, errb := listenPrinter(true, false)
 	p.AppFailures(f)
-	wantJSON := `{"type":"error","message":"the app did not answer 2xx to the last attempt of 3 of 3 deliveries (--expect-app-2xx)","deliveries":[{"id":"01B","first_id":"01A","event":"transfer.completed","status":500,"attempts":3},{"id":"01C","first_id":"01C","event":"evil\u001b[2J","error":"connection refused by 127.0.0.1:3000","attempts":1}],"untold":1,"hints":["see what the app answered with ` + "`hooktool captures show got.jsonl ID`" + `"],"exit_code":1}` + "\n"
+	wantJSON := `{"type":"error","message":"the app did not answer 2xx to the last attempt of 3 of 3 deliveries (--expect-app-2xx)","deliveries":[{"id":"01B","first_id":"01A","event":"transfer.completed","status":500,"attempts":3},{"id":"01C","first_id":"01C","event":"evil\u001b[2J","error":"connection refused by 127.0.0.1:3000","attempts":1}],"untold":1,"hints":["see what the app answered with ` + "`hooktool captures show 'got.jsonl' ID`" + `"],"exit_code":1}` + "\n"
 	if errb.String() != wantJSON {
 		t.Errorf("JSON\n%s\nwant\n%s", errb, wantJSON)
 	}
@@ -118,5 +120,29 @@ func TestListenSelfSignedAppHint(t *testing.T) {
 	p.Delivery(listener.Delivery{Record: listenRecord("a", 502), ForwardErr: e})
 	if want := "hooktool: hint: for a local app with a self-signed certificate, pass --forward-insecure\n"; !strings.Contains(errb.String(), want) {
 		t.Errorf("stderr\n%s\nwant %q", errb, want)
+	}
+}
+
+// TestListenAppFailuresHintQuotesThePath: the --save path in the hint's
+// command is one shell word, quoted as every command hooktool prints is
+// (export.ShellQuote), so a path with a space or a `$` pastes as itself.
+func TestListenAppFailuresHintQuotesThePath(t *testing.T) {
+	f := ListenAppFailures{Distinct: 1, Save: "ci runs/$RUN it's.jsonl", Failures: []listener.AppFailure{
+		{ID: "01B", FirstID: "01A", Event: "transfer.completed", Status: 500, Attempts: 3},
+	}}
+	const cmd = `hooktool captures show 'ci runs/$RUN it'\''s.jsonl' ID`
+	p, _, errb := listenPrinter(false, false)
+	p.AppFailures(f)
+	if want := "hooktool: hint: see what the app answered with `" + cmd + "`\n"; !strings.HasSuffix(errb.String(), want) {
+		t.Errorf("stderr\n%s\nwant it to end\n%s", errb, want)
+	}
+	p, _, errb = listenPrinter(true, false)
+	p.AppFailures(f)
+	var j struct{ Hints []string }
+	if err := json.Unmarshal(errb.Bytes(), &j); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"see what the app answered with `" + cmd + "`"}; !slices.Equal(j.Hints, want) {
+		t.Errorf("JSON hints %q, want %q", j.Hints, want)
 	}
 }
