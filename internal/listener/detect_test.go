@@ -12,8 +12,9 @@ import (
 
 // TestDetectedProvider: with no scheme and a Detector, a delivery is
 // named after the provider its headers point to and checked with that
-// provider's secrets; one of a provider without secrets stays unsigned,
-// as do headers of no provider.
+// provider's secrets; one of a provider without secrets is not checked
+// (no_secret: a provider is detected by its signature, so the delivery is
+// signed); headers of no provider leave it unsigned.
 func TestDetectedProvider(t *testing.T) {
 	parse := func(y string) *catalog.Provider {
 		p, err := catalog.Parse("x.yaml", []byte(y))
@@ -50,9 +51,9 @@ func TestDetectedProvider(t *testing.T) {
 	}{
 		// gh and fb both read X-Hub-Signature-256; fb has the secret.
 		{"shared header, the one with a secret", sign("github"), "fb", "feed", "valid", 2},
-		{"no secret: unsigned", sign("stripe"), "st", "", "", 1},
+		{"no secret: not checked", sign("stripe"), "st", "", "no_secret", 1},
 		{"no provider's headers", http.Header{"X-Other": {"1"}}, "", "", "", 0},
-		{"a token, not kept", http.Header{"X-Token": {"the-token-itself"}}, "tk", "", "", 1},
+		{"a token, not kept", http.Header{"X-Token": {"the-token-itself"}}, "tk", "", "no_secret", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := serve(t, Options{

@@ -58,7 +58,8 @@ type Options struct {
 	// from its headers (catalog.Detector): the record takes the provider,
 	// its scheme and its event type. DetectedSecrets are the secrets (and
 	// tolerance) to check a detected provider's deliveries with, by
-	// provider id; a provider's without any stay unsigned.
+	// provider id; a provider's without any are not checked
+	// (signature.NotChecked: a provider is detected by its signature).
 	Detector        *catalog.Detector
 	DetectedSecrets map[string]DetectedSigning
 	// EventIDPath is the gjson path of the provider's event id in a JSON
@@ -461,10 +462,13 @@ func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) (ca
 			if ev := pick.Provider.EventOf(r.Header, body); ev != "" {
 				rec.Event = ev
 			}
-			// Checked when a secret is configured for it; else unsigned, as
-			// a listener without a scheme has always shown it.
+			// Checked when a secret is configured for it; else not checked
+			// (no secret): it was detected by its signature, so it is not
+			// unsigned.
 			if ck := h.detected[pick.Provider.ID]; ck != nil {
 				rec.Verdict = ck.Check(r.Header, body, url, rec.ReceivedAt)
+			} else {
+				rec.Verdict = signature.NotChecked(pick.Scheme, r.Header, body)
 			}
 		}
 	}
