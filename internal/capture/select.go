@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"iter"
 	"os"
 	"path"
@@ -17,6 +18,16 @@ import (
 	"github.com/tidwall/gjson"
 )
 
+// missingSource is a capture argument that names nothing: said in the
+// user's words, and still an fs.ErrNotExist to errors.Is.
+type missingSource string
+
+func (m missingSource) Error() string {
+	return string(m) + ": no such capture file or directory"
+}
+
+func (missingSource) Unwrap() error { return fs.ErrNotExist }
+
 // Sources expands capture file arguments: a file, a directory (its *.jsonl
 // files, in name order), or "-" for stdin (returned as is).
 func Sources(args []string) ([]string, error) {
@@ -27,6 +38,9 @@ func Sources(args []string) ([]string, error) {
 			continue
 		}
 		st, err := os.Stat(a)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, missingSource(a)
+		}
 		if err != nil {
 			return nil, err
 		}

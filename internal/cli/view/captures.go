@@ -184,7 +184,11 @@ func (s captureShowText) Show(r *capture.Record, body []byte) error {
 			fmt.Fprintf(out, "%s %s\n", p.Warn("hint:"), esc(h))
 		}
 	}
-	fmt.Fprintf(out, "%s %d %s\n", p.Dim("answered"), r.Answer.Status, esc(r.Answer.Reason))
+	if r.Answer.Reason == "" {
+		fmt.Fprintf(out, "%s %d\n", p.Dim("answered"), r.Answer.Status)
+	} else {
+		fmt.Fprintf(out, "%s %d %s\n", p.Dim("answered"), r.Answer.Status, esc(r.Answer.Reason))
+	}
 	if f := r.Forward; f != nil {
 		if f.Error != "" {
 			fmt.Fprintf(out, "%s %s: %s\n", p.Dim("forwarded"), esc(f.URL), esc(f.Error))

@@ -72,6 +72,6 @@ func (p triggerPrinter) Request(r PrintedRequest) error {
 // on stderr, for people only (the JSON lines say it delivery by delivery).
 func (p triggerPrinter) NotAcknowledged(failed, total int) {
 	if total > 1 && p.out.Shows(SummaryLine) && !p.out.JSON {
-		fmt.Fprintf(p.out.Streams.Err, "hooktool: %d of %d deliveries not acknowledged\n", failed, total)
+		fmt.Fprintf(p.out.Streams.Err, "hooktool: %d of %s not acknowledged\n", failed, Plural(total, "delivery", "deliveries"))
 	}
 }
