@@ -336,7 +336,7 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 		}
 		app.warn("--forward-insecure: the TLS certificate of %s is not checked", strings.Join(apps, ", "))
 	}
-	app.probeApps(ctx, setup.targets)
+	app.probeApps(ctx, setup.targets, o.StatusSet, o.Status)
 	if ip := net.ParseIP(o.Host); o.Host == "" || (ip != nil && ip.IsUnspecified()) {
 		app.warn("listening on every network interface (--host %s): anyone who can reach this machine can send deliveries; use --allow-ip to limit who", cmp.Or(o.Host, `""`))
 	}
@@ -604,7 +604,7 @@ const probeTimeout = 500 * time.Millisecond
 // (the first delivery would tell it again, later). Each host and port is
 // tried once, all at the same time; the message names every flag or
 // route that sends there.
-func (app *App) probeApps(ctx context.Context, targets []probeTarget) {
+func (app *App) probeApps(ctx context.Context, targets []probeTarget, statusSet bool, status int) {
 	type probe struct {
 		t     probeTarget
 		whats []string
@@ -642,8 +642,21 @@ func (app *App) probeApps(ctx context.Context, targets []probeTarget) {
 		if de.Kind != delivery.KindRefused && de.Kind != delivery.KindTimeout {
 			msg = fmt.Sprintf("%s: %s (%s)", hostPort(u), de.Msg, strings.Join(p.whats, ", "))
 		}
-		app.warnOnce(msg, "start the app: until it answers, deliveries sent there are answered 502 (the capture keeps them)")
+		app.warnOnce(msg, downHint(p.whats, statusSet, status))
 	}
+}
+
+// downHint says what becomes of deliveries sent to a target that does not
+// answer yet: the sender's answer is 502, or --status's when it was given;
+// a mirror's answer is only recorded, whatever it is.
+func downHint(whats []string, statusSet bool, status int) string {
+	if !slices.ContainsFunc(whats, func(w string) bool { return w != "--mirror" }) {
+		return "start it: a mirror's answer is only recorded, so the sender is answered as if it were not there (the capture keeps each delivery)"
+	}
+	if statusSet {
+		return fmt.Sprintf("start the app: until it answers, deliveries sent there are answered %d as --status says (the capture keeps them)", status)
+	}
+	return "start the app: until it answers, deliveries sent there are answered 502 (the capture keeps them)"
 }
 
 // hostPort is u's host with its port, the scheme's when it names none.
