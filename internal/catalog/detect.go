@@ -1,7 +1,10 @@
 package catalog
 
 import (
+	"maps"
 	"net/http"
+	"slices"
+	"time"
 
 	"github.com/hooktool/hooktool/internal/signature"
 )
@@ -21,6 +24,7 @@ type Candidate struct {
 type Detector struct {
 	byHeader map[string][]detectEntry
 	schemes  map[string]signature.Scheme // by provider id
+	byID     map[string]*Provider
 	// order keeps the candidates in catalog order.
 	order map[*Provider]int
 }
@@ -32,7 +36,7 @@ type detectEntry struct {
 
 // NewDetector indexes the catalog's signing profiles.
 func NewDetector(c *Catalog) *Detector {
-	d := &Detector{byHeader: map[string][]detectEntry{}, schemes: map[string]signature.Scheme{}, order: map[*Provider]int{}}
+	d := &Detector{byHeader: map[string][]detectEntry{}, schemes: map[string]signature.Scheme{}, byID: map[string]*Provider{}, order: map[*Provider]int{}}
 	for i, p := range c.Providers {
 		if p.Signing.Scheme == "" {
 			continue
@@ -43,6 +47,7 @@ func NewDetector(c *Catalog) *Detector {
 		}
 		d.order[p] = i
 		d.schemes[p.ID] = s
+		d.byID[p.ID] = p
 		for _, name := range s.HeaderNames() {
 			key := http.CanonicalHeaderKey(name)
 			d.byHeader[key] = append(d.byHeader[key], detectEntry{p, s})
@@ -86,6 +91,18 @@ func ownHeader(s signature.Scheme, header string) bool {
 		}
 	}
 	return false
+}
+
+// IDs are the ids of the providers it can name, sorted.
+func (d *Detector) IDs() []string { return slices.Sorted(maps.Keys(d.schemes)) }
+
+// Tolerance is the timestamp tolerance a provider documents, 0 for none
+// (the scheme's default) or one not indexed.
+func (d *Detector) Tolerance(id string) time.Duration {
+	if p := d.byID[id]; p != nil {
+		return time.Duration(p.Signing.Tolerance)
+	}
+	return 0
 }
 
 // Scheme is the scheme of a provider's profile, nil for one not indexed.

@@ -829,7 +829,8 @@ func pathMatch(glob string) (bool, error) { return pathpkg.Match(glob, "") }
 
 // listenDetect has a listener with no scheme name each delivery's provider
 // from its headers (catalog.Detector), and check it with the secret of an
-// endpoint of the config whose provider it is (the first by name).
+// endpoint of the config whose provider it is (the first by name), else
+// with the secret in effect.
 func (app *App) listenDetect(r *resolvedSigning, h *listener.Options) error {
 	c, err := app.loadCatalog(r)
 	if err != nil {
@@ -855,6 +856,16 @@ func (app *App) listenDetect(r *resolvedSigning, h *listener.Options) error {
 		if len(rs.signing.Secrets) > 0 {
 			h.DetectedSecrets[id] = listener.DetectedSigning{Scheme: rs.scheme, Secrets: rs.signing.Secrets, Tolerance: rs.signing.Tolerance}
 		}
+	}
+	// The secret in effect (--secret, HOOKTOOL_SECRET, the config's own)
+	// checks the providers no endpoint names, as verify --detect does: a
+	// secret given is used, never reported as missing.
+	if len(r.signing.Secrets) > 0 {
+		fb := &listener.DetectedSigning{Secrets: r.signing.Secrets}
+		if r.signing.ToleranceSet {
+			fb.Tolerance = r.signing.Tolerance
+		}
+		h.DetectedFallback = fb
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package listener
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +77,63 @@ func TestDetectedProvider(t *testing.T) {
 						t.Errorf("the token is kept in %s", name)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestDetectedFallbackSecret: with no endpoint's secret for the providers
+// detected, the secret in effect (Options.DetectedFallback) checks the
+// delivery as each in turn, and the first that verifies names it; when
+// none does, the first is shown with a hint that each was tried.
+func TestDetectedFallbackSecret(t *testing.T) {
+	parse := func(y string) *catalog.Provider {
+		p, err := catalog.Parse("x.yaml", []byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// gh and fb read the same header; the second (by catalog order) has
+	// an event path the body fits.
+	c := &catalog.Catalog{Providers: []*catalog.Provider{
+		parse("id: gh\nname: GH\nevent_header: X-GitHub-Event\nsigning: {scheme: github}\nevents:\n  - {name: push, sample: '{}'}\n"),
+		parse("id: fb\nname: FB\nevent_path: entry.0.changes.0.field\nsigning: {scheme: github}\nevents:\n  - {name: feed, sample: '{}'}\n"),
+	}}
+	secret := signature.NewSecret("effect-secret")
+	body := []byte(`{"entry":[{"changes":[{"field":"feed"}]}]}`)
+	s, _ := signature.Lookup("github", signature.Options{})
+	signed := func(sec signature.Secret) http.Header {
+		fields, err := signature.Sign(s, sec, signature.SignInput{Body: body, Timestamp: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := http.Header{}
+		for _, f := range fields {
+			h.Set(f.Name, f.Value)
+		}
+		return h
+	}
+	for _, tc := range []struct {
+		name         string
+		fallback     *DetectedSigning
+		hdr          http.Header
+		label, hint  string
+		providerWant string
+	}{
+		{"no secret in effect", nil, signed(secret), "no_secret", "", "gh"},
+		{"the secret in effect verifies", &DetectedSigning{Secrets: []signature.Secret{secret}}, signed(secret), "valid", "", "gh"},
+		{"another secret", &DetectedSigning{Secrets: []signature.Secret{secret}}, signed(signature.NewSecret("other")), "signature_mismatch", "checked as each of the 2 providers detected: none verified with the secret in effect", "gh"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := serve(t, Options{Store: &memStore{}, EventPath: "event", Detector: catalog.NewDetector(c), DetectedFallback: tc.fallback})
+			h.post(t, "/in", body, tc.hdr)
+			rec := h.one(t).Record
+			if rec.Verdict == nil || rec.Verdict.Label() != tc.label || rec.Provider != tc.providerWant {
+				t.Fatalf("verdict %+v provider %q; want %s as %s", rec.Verdict, rec.Provider, tc.label, tc.providerWant)
+			}
+			if tc.hint != "" && !slices.Contains(rec.Verdict.Hints, tc.hint) {
+				t.Errorf("hints %q lack %q", rec.Verdict.Hints, tc.hint)
 			}
 		})
 	}

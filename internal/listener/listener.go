@@ -62,6 +62,13 @@ type Options struct {
 	// (signature.NotChecked: a provider is detected by its signature).
 	Detector        *catalog.Detector
 	DetectedSecrets map[string]DetectedSigning
+	// DetectedFallback, when set, checks a detected delivery whose
+	// providers DetectedSecrets does not cover, as verify --detect does:
+	// with its secrets (the secret in effect) as each provider detected in
+	// turn, the first that verifies winning. Its Scheme is unused; a zero
+	// Tolerance is each provider's documented one. A scheme that cannot
+	// use them leaves the delivery not checked, saying why.
+	DetectedFallback *DetectedSigning
 	// EventIDPath is the gjson path of the provider's event id in a JSON
 	// body ("" when its profile names none): deliveries with the same one
 	// are the same delivery (capture.Identity).
@@ -175,8 +182,12 @@ type DetectedSigning struct {
 type Handler struct {
 	o       Options
 	checker *signature.Checker // nil: deliveries are "unsigned"
-	// detected are the checkers of DetectedSecrets, by provider id.
+	// detected are the checkers of DetectedSecrets, by provider id;
+	// fallback DetectedFallback's, and unusable why it could not be used,
+	// for the others.
 	detected map[string]*signature.Checker
+	fallback map[string]*signature.Checker
+	unusable map[string]error
 	redact   *signature.Redactor
 	repeats  *capture.Repeats
 	table    routeTable
@@ -215,6 +226,24 @@ func New(o Options) (*Handler, error) {
 			}
 			if h.detected[id], err = signature.NewChecker(s, ds.Secrets, ds.Tolerance); err != nil {
 				return nil, err
+			}
+		}
+		if fb := o.DetectedFallback; fb != nil && len(fb.Secrets) > 0 {
+			h.fallback, h.unusable = map[string]*signature.Checker{}, map[string]error{}
+			for _, id := range o.Detector.IDs() {
+				if h.detected[id] != nil {
+					continue
+				}
+				tol := fb.Tolerance
+				if tol == 0 {
+					tol = o.Detector.Tolerance(id)
+				}
+				ck, err := signature.NewChecker(o.Detector.Scheme(id), fb.Secrets, tol)
+				if err != nil {
+					h.unusable[id] = err
+					continue
+				}
+				h.fallback[id] = ck
 			}
 		}
 	}
@@ -458,17 +487,19 @@ func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) (ca
 					pick = c
 				}
 			}
+			// Checked when a secret is configured for it, else with the
+			// secret in effect; else not checked (no secret): it was
+			// detected by its signature, so it is not unsigned.
+			if ck := h.detected[pick.Provider.ID]; ck != nil {
+				rec.Verdict = ck.Check(r.Header, body, url, rec.ReceivedAt)
+			} else if h.fallback != nil {
+				pick, rec.Verdict = h.checkFallback(cands, r.Header, body, url, rec.ReceivedAt)
+			} else {
+				rec.Verdict = signature.NotChecked(pick.Scheme, r.Header, body)
+			}
 			rec.Provider, rec.Scheme = pick.Provider.ID, pick.Scheme.Name()
 			if ev := pick.Provider.EventOf(r.Header, body); ev != "" {
 				rec.Event = ev
-			}
-			// Checked when a secret is configured for it; else not checked
-			// (no secret): it was detected by its signature, so it is not
-			// unsigned.
-			if ck := h.detected[pick.Provider.ID]; ck != nil {
-				rec.Verdict = ck.Check(r.Header, body, url, rec.ReceivedAt)
-			} else {
-				rec.Verdict = signature.NotChecked(pick.Scheme, r.Header, body)
 			}
 		}
 	}
@@ -480,6 +511,42 @@ func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) (ca
 	}
 	rec.Matched = h.matches(rec.Event)
 	return cands
+}
+
+// checkFallback checks a delivery as each provider detected in turn with
+// the secret in effect (Options.DetectedFallback), and returns the first
+// that verifies; when none does, the first checked and its verdict, with a
+// hint when several were tried. A provider whose scheme cannot use the
+// secret is not checked, and its verdict says why.
+func (h *Handler) checkFallback(cands []catalog.Candidate, header http.Header, body []byte, url string, now time.Time) (catalog.Candidate, *signature.Verdict) {
+	var first *signature.Verdict
+	firstAt, tried := -1, 0
+	for i, c := range cands {
+		ck := h.fallback[c.Provider.ID]
+		if ck == nil {
+			continue
+		}
+		v := ck.Check(header, body, url, now)
+		if v != nil && v.Valid {
+			return c, v
+		}
+		tried++
+		if first == nil {
+			first, firstAt = v, i
+		}
+	}
+	if first != nil {
+		if tried > 1 {
+			first.Hints = append(first.Hints, fmt.Sprintf("checked as each of the %d providers detected: none verified with the secret in effect", tried))
+		}
+		return cands[firstAt], first
+	}
+	v := signature.NotChecked(cands[0].Scheme, header, body)
+	if err := h.unusable[cands[0].Provider.ID]; v != nil && err != nil {
+		v.Message = fmt.Sprintf("not checked: the secret in effect cannot check %s's %s signature: %v", cands[0].Provider.ID, cands[0].Scheme.Name(), err)
+		v.Hints = append(v.Hints, fmt.Sprintf("give an endpoint with provider: %s its own secret in the config, or listen --provider %s with its secret", cands[0].Provider.ID, cands[0].Provider.ID))
+	}
+	return cands[0], v
 }
 
 // identity is what makes the delivery the same as another

@@ -410,7 +410,7 @@ func (p *listenText) Delivery(d listener.Delivery) {
 	}
 	// The first hint at why a signature failed, as verify gives it: the
 	// hints may quote the delivery, so they are escaped.
-	if vd := d.Record.Verdict; vd.Checked() && !vd.Valid && len(vd.Hints) > 0 {
+	if vd := d.Record.Verdict; vd != nil && !vd.Valid && len(vd.Hints) > 0 {
 		fmt.Fprintf(p.out.Streams.Out, "    %s %s\n", p.out.Palette.Warn("hint:"), term.Escape(vd.Hints[0]))
 	}
 }
