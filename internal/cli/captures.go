@@ -115,9 +115,10 @@ func runCapturesFollow(app *App, o *CapturesOptions) error {
 	}
 	printer := view.NewCaptureFollowPrinter(app.out())
 	// With --last, the records the file holds at the start are gathered,
-	// and the last of them printed once it is read.
+	// and the last of them printed once it is read; the printer prints
+	// them all as one table then, and each later one as it comes.
 	var held []*capture.Record
-	caughtUp := q.last == 0
+	caughtUp := false
 	err = capture.Follow(ctx, q.files[0], capture.FollowOptions{
 		ReadOptions: q.opts,
 		CaughtUp: func() error {
@@ -128,13 +129,13 @@ func runCapturesFollow(app *App, o *CapturesOptions) error {
 				}
 			}
 			held = nil
-			return nil
+			return printer.CaughtUp()
 		},
 	}, func(r *capture.Record, _ capture.Place) error {
 		if !q.sel.Match(r) {
 			return nil
 		}
-		if !caughtUp {
+		if !caughtUp && q.last > 0 {
 			if held = append(held, r); len(held) > q.last {
 				held = held[1:]
 			}
@@ -142,6 +143,9 @@ func runCapturesFollow(app *App, o *CapturesOptions) error {
 		}
 		return printer.Capture(r, r.VerdictLabel())
 	})
+	if cerr := printer.Close(); err == nil {
+		err = cerr
+	}
 	return wrapCaptureErr(err)
 }
 
