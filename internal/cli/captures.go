@@ -41,7 +41,7 @@ GLOB, --where 'PATH OP VALUE' (a gjson path into the body, header.NAME, or
 record.FIELD: id, event, method, path, query, host, remote_addr, provider,
 scheme, route, verdict, repeat_of, replay_of, body_size, status,
 answer.status, answer.reason, forward.status, forward.error, forward.latency_ms,
-forward.url; OP ==, !=, <, >, <=, >=, ~ for a glob), --last N, --first N.`,
+forward.url; OP ==, !=, <, >, <=, >=, ~ for a glob), --last N, --first N.` + groupExitStatus,
 		Example: `  hooktool captures list deliveries.jsonl
   hooktool captures show deliveries.jsonl 01J...
   hooktool captures list deliveries.jsonl --where 'data.amount>5000' --event 'transfer.*'

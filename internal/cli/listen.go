@@ -164,7 +164,7 @@ tunnelled.` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", 
   hooktool listen --forward-to 3000 --mirror 'where:data.amount>5000=staging.example:8080/hooks'
   hooktool listen --endpoint local --tunnel cloudflared --forward-to 3000
   hooktool listen --tunnel ssh:nokey@localhost.run --tunnel-remote-port 80`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.flags, o.StatusSet = cmd.Flags(), cmd.Flags().Changed("status")
 			if runF != nil {
