@@ -37,7 +37,7 @@ It binds 127.0.0.1 and [::1] on --ui-port (4243 by default: not ngrok's
 4040) and prints the URL to open on stderr (a {"type":"ui"} line with
 --json). The URL carries a token for this run only, which the page keeps
 in a cookie: requests without it, from another site, or naming another
-host are refused.` + exitStatus("stopped (Ctrl-C)", "", couldNotRun+" (a file cannot be read, the port cannot be bound)"),
+host are refused.` + exitStatus("stopped (Ctrl-C or SIGTERM)", "", couldNotRun+" (a file cannot be read, the port cannot be bound)"),
 		Example: `  hooktool inspect deliveries.jsonl
   hooktool inspect captures/ --ui-port 0`,
 		Args: cobra.MinimumNArgs(1),

@@ -153,7 +153,7 @@ exits or a check fails it says so at once, restarts the client with
 backoff, and says loudly when the URL changed. The client dies with listen,
 and what it left (a funnel) is removed. Behind a tunnel --allow-ip judges
 the sender's address the client passes on. The inspector is never
-tunnelled.` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", "--timeout passed first, --expect-valid saw an invalid signature, or --expect-app-2xx a delivery the app did not accept", couldNotRun+" (the address cannot be bound, the --tunnel client is missing or did not get a public URL that reaches the listener in --tunnel-timeout)"),
+tunnelled.` + exitStatus("stopped (Ctrl-C, SIGTERM, or --timeout without --exit-after), or --exit-after's deliveries came", "--timeout passed before --exit-after's deliveries came, --expect-valid saw an invalid signature, or --expect-app-2xx a delivery the app did not accept", couldNotRun+" (the address cannot be bound, the --tunnel client is missing or did not get a public URL that reaches the listener in --tunnel-timeout)"),
 		Example: `  hooktool listen
   hooktool listen --provider aella --forward-to localhost:3000/webhooks
   hooktool listen --port 9000 --save deliveries.jsonl --status 500
