@@ -59,7 +59,7 @@ func newCapturesListCommand(app *App, runF func(*CapturesOptions) error) *cobra.
 		Long: `List captured deliveries: id, receive time, request, event, verdict, the
 answer given (ANSWER), what the app answered when the delivery was forwarded
 (APP: its status, or the kind of error: timeout, connection_refused, ...)
-and size; --json prints each record as a JSON line.` + exitStatus("the deliveries were listed", "", couldNotRun+" (an unreadable or malformed capture file)"),
+and size; --json prints each record as a JSON line.` + exitStatus("the deliveries were listed (--follow: stopped with Ctrl-C or SIGTERM)", "", couldNotRun+" (an unreadable or malformed capture file)"),
 		Example: `  hooktool captures list deliveries.jsonl
   hooktool captures list captures/ --event 'mandate.*' --last 20
   hooktool captures list deliveries.jsonl --where 'record.verdict!="valid"' --json | jq -r .id
