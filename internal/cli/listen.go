@@ -196,7 +196,7 @@ tunnelled.` + exitStatus("stopped (Ctrl-C, SIGTERM, or --timeout without --exit-
 	spanVar(fs, &o.ForwardTimeout, "forward-timeout", 30*time.Second, "time the app has to answer a forwarded delivery")
 	fs.IntVar(&o.ForwardRetry, "forward-retry", 0, "forward a delivery again, up to this many times, when the app answers 5xx or cannot be reached")
 	spanVar(fs, &o.ForwardRetryBackoff, "forward-retry-backoff", time.Second, "wait before the first --forward-retry; it doubles each time, up to 1m")
-	fs.BoolVar(&o.ForwardInsecure, "forward-insecure", false, "do not check the --forward-to app's TLS certificate (a local app's self-signed one)")
+	fs.BoolVar(&o.ForwardInsecure, "forward-insecure", false, "do not check the TLS certificate of the --forward-to app and the --mirror targets (a local one's self-signed certificate)")
 	fs.StringArrayVar(&o.Routes, "route", nil, "forward the deliveries MATCH takes to URL instead, 'MATCH=URL' (MATCH: an event glob, path:/PREFIX or where:COND; repeatable; the first that matches wins, --forward-to is the default)")
 	fs.StringArrayVar(&o.Mirrors, "mirror", nil, "also send a copy of each delivery to URL, or of those MATCH takes with 'MATCH=URL'; its answer is recorded, never returned (repeatable)")
 	spanVar(fs, &o.MirrorTimeout, "mirror-timeout", 5*time.Second, "time a --mirror target has to answer: the sender's answer waits no longer for it")
