@@ -25,6 +25,7 @@ import (
 	"github.com/hooktool/hooktool/internal/inspect"
 	"github.com/hooktool/hooktool/internal/listener"
 	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/suggest"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -467,6 +468,7 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	if p := r.provider; p != nil {
 		h.Provider, h.EventPath, h.EventHeader, h.EventIDPath = p.ID, p.EventPath, p.EventHeader, p.EventIDPath
 		h.OnlyEvent = p.OnlyEvent()
+		app.warnUnmatchedEvents(o.Events, p)
 	}
 	if o.EventPath != "" {
 		h.EventPath, h.EventHeader, h.OnlyEvent = o.EventPath, "", ""
@@ -810,6 +812,25 @@ func parsePrefixes(values []string) ([]netip.Prefix, error) {
 		}
 	}
 	return out, nil
+}
+
+// warnUnmatchedEvents says which --events globs match none of the
+// provider's events, with the nearest name: a mistyped one would
+// otherwise hide every delivery of it, and an --exit-after wait end only
+// at --timeout. A warning, not an error: a provider may send events its
+// profile does not list.
+func (app *App) warnUnmatchedEvents(globs []string, p *catalog.Provider) {
+	names := p.EventNames()
+	for _, g := range globs {
+		if slices.ContainsFunc(names, func(n string) bool { ok, _ := pathpkg.Match(g, n); return ok }) {
+			continue
+		}
+		hint := suggest.DidYouMean(g, names)
+		if hint == "" {
+			hint = "`hooktool events --provider " + p.ID + "` lists them"
+		}
+		app.warnOnce(fmt.Sprintf("--events %q matches none of %s's events", g, p.ID), hint)
+	}
 }
 
 func pathMatch(glob string) (bool, error) { return pathpkg.Match(glob, "") }
