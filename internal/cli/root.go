@@ -103,8 +103,30 @@ then defaults. Secrets are never printed.` + exitStatus("success", "the answer i
 			}
 		}
 	}
+	root.InitDefaultHelpCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "help" {
+			helpOf(c)
+		}
+	}
 	refuseUnknownSubcommands(root)
 	return root
+}
+
+// helpOf makes `hooktool help TOPIC` refuse a topic that is no command as
+// an unknown command (noArgs: exit 2, "did you mean …?"), where cobra
+// prints the top help and exits 0.
+func helpOf(help *cobra.Command) {
+	run := help.Run
+	help.Run = nil
+	help.RunE = func(c *cobra.Command, args []string) error {
+		if cmd, rest, err := c.Root().Find(args); err == nil && len(rest) > 0 {
+			return noArgs(cmd, rest)
+		}
+		run(c, args)
+		return nil
+	}
+	help.Long += exitStatus("the help was printed", "", couldNotRun+" (a topic that is no command)")
 }
 
 // refuseUnknownSubcommands makes each command that only groups others
