@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"syscall"
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/cli/view"
@@ -77,10 +75,10 @@ func runInspect(ctx context.Context, app *App, o *InspectOptions) error {
 	srv := inspect.New(inspect.Options{Index: ix, Version: app.Version, Warn: func(m string) { app.warn("%s", m) }})
 	ls, err := srv.Listen(o.Port)
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return failErr(err, "another program uses this port: --ui-port 0 picks a free one")
+		if h := bindHint("--ui-port", o.Port, err); h != "" {
+			return failErr(fmt.Errorf("cannot serve the inspector: %w", err), h)
 		}
-		return failErr(err)
+		return failErr(fmt.Errorf("cannot serve the inspector: %w", err))
 	}
 	if o.ReadyFile != "" {
 		if err := os.WriteFile(o.ReadyFile, []byte(srv.URL()+"\n"), 0o600); err != nil {

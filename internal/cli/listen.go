@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
@@ -246,12 +247,14 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)))
 	if err != nil {
-		hint := "another program may be using the port: pick another with --port, or --port 0 for a free one"
+		var hints []string
 		var dnsErr *net.DNSError
-		if errors.As(err, &dnsErr) || strings.Contains(err.Error(), "assign requested address") {
-			hint = "--host must be an address of this machine, such as 127.0.0.1 (the default), ::1 or 0.0.0.0"
+		if h := bindHint("--port", o.Port, err); h != "" {
+			hints = append(hints, h)
+		} else if errors.As(err, &dnsErr) || errors.Is(err, syscall.EADDRNOTAVAIL) {
+			hints = append(hints, "--host must be an address of this machine, such as 127.0.0.1 (the default), ::1 or 0.0.0.0")
 		}
-		return failErr(fmt.Errorf("cannot listen on %s: %w", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)), err), hint)
+		return failErr(fmt.Errorf("cannot listen on %s: %w", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)), err), hints...)
 	}
 	var store *capture.Writer
 	save := o.Save
