@@ -471,7 +471,7 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	if p := r.provider; p != nil {
 		h.Provider, h.EventPath, h.EventHeader, h.EventIDPath = p.ID, p.EventPath, p.EventHeader, p.EventIDPath
 		h.OnlyEvent = p.OnlyEvent()
-		app.warnUnmatchedEvents(o.Events, p)
+		app.warnUnmatchedEvents("--events", o.Events, p)
 	}
 	if o.EventPath != "" {
 		h.EventPath, h.EventHeader, h.OnlyEvent = o.EventPath, "", ""
@@ -490,6 +490,17 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	routes, err := listenRoutes(o.Routes, r)
 	if err != nil {
 		return nil, err
+	}
+	if p := r.provider; p != nil {
+		for _, rt := range routes {
+			if g := rt.match.EventGlob(); g != "" {
+				what := rt.what // endpoint E: routes[i]
+				if strings.HasPrefix(what, "--route ") {
+					what = "--route"
+				}
+				app.warnUnmatchedEvents(what, []string{g}, p)
+			}
+		}
 	}
 	if o.ForwardTo == "" && len(routes) == 0 {
 		for _, f := range []struct {
@@ -817,12 +828,12 @@ func parsePrefixes(values []string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// warnUnmatchedEvents says which --events globs match none of the
-// provider's events, with the nearest name: a mistyped one would
-// otherwise hide every delivery of it, and an --exit-after wait end only
-// at --timeout. A warning, not an error: a provider may send events its
-// profile does not list.
-func (app *App) warnUnmatchedEvents(globs []string, p *catalog.Provider) {
+// warnUnmatchedEvents says which event globs of flag (--events, a
+// --route's match) match none of the provider's events, with the nearest
+// name: a mistyped one would otherwise hide or misroute every delivery of
+// it, and an --exit-after wait end only at --timeout. A warning, not an
+// error: a provider may send events its profile does not list.
+func (app *App) warnUnmatchedEvents(flag string, globs []string, p *catalog.Provider) {
 	names := p.EventNames()
 	for _, g := range globs {
 		if slices.ContainsFunc(names, func(n string) bool { ok, _ := pathpkg.Match(g, n); return ok }) {
@@ -832,7 +843,7 @@ func (app *App) warnUnmatchedEvents(globs []string, p *catalog.Provider) {
 		if hint == "" {
 			hint = "`hooktool events --provider " + p.ID + "` lists them"
 		}
-		app.warnOnce(fmt.Sprintf("--events %q matches none of %s's events", g, p.ID), hint)
+		app.warnOnce(fmt.Sprintf("%s %q matches none of %s's events", flag, g, p.ID), hint)
 	}
 }
 
