@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"net/url"
 	"os"
 
@@ -207,6 +209,11 @@ exact bytes and nothing else; --json prints the record.` + exitStatus("the deliv
 
 func runCapturesShow(app *App, o *CapturesOptions) error {
 	q, err := app.newCaptureQuery(o.Files, &o.sel)
+	var e *exitError
+	if o.sel.picksByFlag() && len(o.Files) > 1 && errors.Is(err, fs.ErrNotExist) && errors.As(err, &e) {
+		// show FILE ID --last 1: the ID was taken for a file.
+		e.hints = append(e.hints, "with --last, --first or --id every argument is a capture file: give the ID alone (FILE ID), or as --id ID")
+	}
 	if err != nil {
 		return err
 	}

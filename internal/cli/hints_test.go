@@ -34,6 +34,7 @@ var hintScopes = map[string][]string{
 	"cli/replay.go":        {"replay"},
 	"cli/replay_edit.go":   {"replay"},
 	"cli/captures_diff.go": {"captures diff"},
+	"cli/captures.go":      {"captures show"},
 	"cli/verify.go":        {"verify"},
 	"cli/init.go":          {"init"},
 	"cli/keygen.go":        {"keygen"},
