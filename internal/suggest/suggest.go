@@ -8,12 +8,13 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/agnivade/levenshtein"
+	"github.com/hbollon/go-edlib"
 )
 
 // Nearest returns the known name nearest to name, or "" when none is near
 // enough to be a typo of it. Names are compared without case; near means
-// at most two edits (a swap of two letters is two), and a third for names
+// at most two edits (a letter added, dropped or changed, or two neighbours
+// swapped: the optimal string alignment distance), and a third for names
 // of a dozen letters or more, but never so many that a short name could
 // become any other. A name without a "/" is also compared with the part of
 // each known name after its last "/": a scenario named without its
@@ -31,9 +32,9 @@ func Nearest(name string, known []string) string {
 	bare := !strings.Contains(name, "/")
 	for _, k := range known {
 		kl := strings.ToLower(k)
-		d := levenshtein.ComputeDistance(lower, kl)
+		d := edlib.OSADamerauLevenshteinDistance(lower, kl)
 		if i := strings.LastIndexByte(kl, '/'); bare && i >= 0 {
-			d = min(d, levenshtein.ComputeDistance(lower, kl[i+1:]))
+			d = min(d, edlib.OSADamerauLevenshteinDistance(lower, kl[i+1:]))
 		}
 		if d < bestDist {
 			best, bestDist = k, d

@@ -60,3 +60,20 @@ func TestNearestWithoutPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestNearestSwap: two letters swapped are one edit, as people mistype
+// them: short names get their guess too.
+func TestNearestSwap(t *testing.T) {
+	subcommands := []string{"list", "show", "export", "diff", "run"}
+	for _, tc := range []struct{ name, want string }{
+		{"lsit", "list"},
+		{"rnu", "run"},
+		{"shwo", "show"},
+		{"exprot", "export"},
+		{"xx", ""},
+	} {
+		if got := Nearest(tc.name, subcommands); got != tc.want {
+			t.Errorf("Nearest(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
