@@ -3,12 +3,12 @@ module github.com/hooktool/hooktool
 go 1.26.8
 
 require (
-	github.com/agnivade/levenshtein v1.2.2
 	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/creack/pty v1.1.24
 	github.com/fatih/color v1.19.0
 	github.com/goccy/go-json v0.12.0
+	github.com/hbollon/go-edlib v1.7.0
 	github.com/mattn/go-isatty v0.0.24
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/spf13/cobra v1.10.2

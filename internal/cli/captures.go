@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"net/url"
 	"os"
 
@@ -41,7 +43,7 @@ GLOB, --where 'PATH OP VALUE' (a gjson path into the body, header.NAME, or
 record.FIELD: id, event, method, path, query, host, remote_addr, provider,
 scheme, route, verdict, repeat_of, replay_of, body_size, status,
 answer.status, answer.reason, forward.status, forward.error, forward.latency_ms,
-forward.url; OP ==, !=, <, >, <=, >=, ~ for a glob), --last N, --first N.`,
+forward.url; OP ==, !=, <, >, <=, >=, ~ for a glob), --last N, --first N.` + groupExitStatus,
 		Example: `  hooktool captures list deliveries.jsonl
   hooktool captures show deliveries.jsonl 01J...
   hooktool captures list deliveries.jsonl --where 'data.amount>5000' --event 'transfer.*'
@@ -59,7 +61,7 @@ func newCapturesListCommand(app *App, runF func(*CapturesOptions) error) *cobra.
 		Long: `List captured deliveries: id, receive time, request, event, verdict, the
 answer given (ANSWER), what the app answered when the delivery was forwarded
 (APP: its status, or the kind of error: timeout, connection_refused, ...)
-and size; --json prints each record as a JSON line.` + exitStatus("the deliveries were listed", "", couldNotRun+" (an unreadable or malformed capture file)"),
+and size; --json prints each record as a JSON line.` + exitStatus("the deliveries were listed (--follow: stopped with Ctrl-C or SIGTERM)", "", couldNotRun+" (an unreadable or malformed capture file)"),
 		Example: `  hooktool captures list deliveries.jsonl
   hooktool captures list captures/ --event 'mandate.*' --last 20
   hooktool captures list deliveries.jsonl --where 'record.verdict!="valid"' --json | jq -r .id
@@ -115,9 +117,10 @@ func runCapturesFollow(app *App, o *CapturesOptions) error {
 	}
 	printer := view.NewCaptureFollowPrinter(app.out())
 	// With --last, the records the file holds at the start are gathered,
-	// and the last of them printed once it is read.
+	// and the last of them printed once it is read; the printer prints
+	// them all as one table then, and each later one as it comes.
 	var held []*capture.Record
-	caughtUp := q.last == 0
+	caughtUp := false
 	err = capture.Follow(ctx, q.files[0], capture.FollowOptions{
 		ReadOptions: q.opts,
 		CaughtUp: func() error {
@@ -128,13 +131,13 @@ func runCapturesFollow(app *App, o *CapturesOptions) error {
 				}
 			}
 			held = nil
-			return nil
+			return printer.CaughtUp()
 		},
 	}, func(r *capture.Record, _ capture.Place) error {
 		if !q.sel.Match(r) {
 			return nil
 		}
-		if !caughtUp {
+		if !caughtUp && q.last > 0 {
 			if held = append(held, r); len(held) > q.last {
 				held = held[1:]
 			}
@@ -142,6 +145,9 @@ func runCapturesFollow(app *App, o *CapturesOptions) error {
 		}
 		return printer.Capture(r, r.VerdictLabel())
 	})
+	if cerr := printer.Close(); err == nil {
+		err = cerr
+	}
 	return wrapCaptureErr(err)
 }
 
@@ -203,6 +209,11 @@ exact bytes and nothing else; --json prints the record.` + exitStatus("the deliv
 
 func runCapturesShow(app *App, o *CapturesOptions) error {
 	q, err := app.newCaptureQuery(o.Files, &o.sel)
+	var e *exitError
+	if o.sel.picksByFlag() && len(o.Files) > 1 && errors.Is(err, fs.ErrNotExist) && errors.As(err, &e) {
+		// show FILE ID --last 1: the ID was taken for a file.
+		e.hints = append(e.hints, "with --last, --first or --id every argument is a capture file: give the ID alone (FILE ID), or as --id ID")
+	}
 	if err != nil {
 		return err
 	}

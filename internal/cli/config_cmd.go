@@ -46,7 +46,7 @@ HOOKTOOL_ENDPOINTS_STAGING_URL, and so on.` + exitStatus("the configuration in e
 		Example: `  hooktool config
   HOOKTOOL_SCHEME=github hooktool config --json
   hooktool config --config ./ci/hooktool.yaml --endpoint staging`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if o.Config, err = app.loadConfig(cmd.Flags(), bindings(cmd.Flags(), signingBindings...)); err != nil {
@@ -67,6 +67,9 @@ HOOKTOOL_ENDPOINTS_STAGING_URL, and so on.` + exitStatus("the configuration in e
 func runConfig(app *App, o *ConfigOptions) error {
 	cfg := o.Config
 	if name := cfg.DefaultEndpoint(); name != "" {
+		if err := checkEndpoint(cfg, name); err != nil {
+			return err
+		}
 		if _, err := cfg.Signing(name); err != nil {
 			return failErr(err)
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/suggest"
+	"github.com/spf13/cobra"
 )
 
 // Exit codes, the same for every command. Documented in each command's
@@ -39,6 +40,26 @@ func exitStatus(ok, no, cannot string) string {
 		cannot = couldNotRun
 	}
 	return s + "\n  2  " + cannot
+}
+
+// groupExitStatus ends the help of a command that only groups others
+// (captures, scenario, completion).
+var groupExitStatus = exitStatus("this help was printed (each subcommand's --help says what its codes mean)", "", couldNotRun+" (an unknown subcommand)")
+
+// noArgs is the Args of a command that takes no arguments: a first
+// argument is taken for a subcommand it does not have, an unknown command
+// (exit 2), with the nearest subcommand's name.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	var names []string
+	for _, sub := range cmd.Commands() {
+		if sub.IsAvailableCommand() {
+			names = append(append(names, sub.Name()), sub.Aliases...)
+		}
+	}
+	return unknownNameErr(fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath()), args[0], names, "see --help for usage")
 }
 
 // exitError carries an exit code and, optionally, hints for the user.

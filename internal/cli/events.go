@@ -27,7 +27,7 @@ documents name without showing a payload.` + exitStatus("the events were listed"
 		Example: `  hooktool events --provider aella
   hooktool events show transfer.completed
   hooktool events --json | jq -r 'select(.provider=="accounts") | .name'`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if o.signing, err = app.loadSigningConfig(cmd.Flags()); err != nil {

@@ -34,6 +34,7 @@ var hintScopes = map[string][]string{
 	"cli/replay.go":        {"replay"},
 	"cli/replay_edit.go":   {"replay"},
 	"cli/captures_diff.go": {"captures diff"},
+	"cli/captures.go":      {"captures show"},
 	"cli/verify.go":        {"verify"},
 	"cli/init.go":          {"init"},
 	"cli/keygen.go":        {"keygen"},
@@ -43,6 +44,7 @@ var hintScopes = map[string][]string{
 	"cli/scenario.go":      {"scenario list", "scenario run"},
 	"cli/view/attempt.go":  {"trigger", "replay", "scenario run"},
 	"cli/urlflag.go":       {"trigger", "replay", "sign", "scenario run", "listen"}, // each names its own flag
+	"cli/port.go":          {"listen", "inspect"},                                   // each names its own port flag
 	"listener":             {"listen"},
 	"replay":               {"replay", "verify"}, // the replay engine, and verify over captures
 	// The delivery client's errors reach whoever sends.
@@ -87,7 +89,7 @@ func TestHintsNameRealFlags(t *testing.T) {
 		"or pass --unsigned",                                  // append to a hints slice
 		"pass --insecure",                                     // a positional Hint field
 		"answer deliveries with a final status",               // a keyed Hint field
-		"pick another with --port",                            // hint := ...
+		"raise --forward-timeout",                             // hint = ...
 		"the body verifies with its trailing newline removed", // a positional hint field in a slice literal
 		"`hooktool events` lists the event types",             // unknownNameErr's argument
 		"see --help for usage",                                // hints: []string{...}

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"syscall"
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/cli/view"
@@ -37,7 +35,7 @@ It binds 127.0.0.1 and [::1] on --ui-port (4243 by default: not ngrok's
 4040) and prints the URL to open on stderr (a {"type":"ui"} line with
 --json). The URL carries a token for this run only, which the page keeps
 in a cookie: requests without it, from another site, or naming another
-host are refused.` + exitStatus("stopped (Ctrl-C)", "", couldNotRun+" (a file cannot be read, the port cannot be bound)"),
+host are refused.` + exitStatus("stopped (Ctrl-C or SIGTERM)", "", couldNotRun+" (a file cannot be read, the port cannot be bound)"),
 		Example: `  hooktool inspect deliveries.jsonl
   hooktool inspect captures/ --ui-port 0`,
 		Args: cobra.MinimumNArgs(1),
@@ -77,10 +75,10 @@ func runInspect(ctx context.Context, app *App, o *InspectOptions) error {
 	srv := inspect.New(inspect.Options{Index: ix, Version: app.Version, Warn: func(m string) { app.warn("%s", m) }})
 	ls, err := srv.Listen(o.Port)
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return failErr(err, "another program uses this port: --ui-port 0 picks a free one")
+		if h := bindHint("--ui-port", o.Port, err); h != "" {
+			return failErr(fmt.Errorf("cannot serve the inspector: %w", err), h)
 		}
-		return failErr(err)
+		return failErr(fmt.Errorf("cannot serve the inspector: %w", err))
 	}
 	if o.ReadyFile != "" {
 		if err := os.WriteFile(o.ReadyFile, []byte(srv.URL()+"\n"), 0o600); err != nil {

@@ -40,7 +40,7 @@ verify with --public-key KEY (or HOOKTOOL_PUBLIC_KEY).` + exitStatus("the key pa
 		Example: `  hooktool keygen --scheme standard-webhooks-v1a --out sw.key
   export HOOKTOOL_PUBLIC_KEY=$(hooktool keygen --scheme discord --out discord.pem --force)
   hooktool trigger --scheme discord --private-key-file discord.pem --payload body.json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.Scheme == "" {
 				return usageErr("give --scheme: one of %s", strings.Join(signature.AsymmetricNames(), ", "))

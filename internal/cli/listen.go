@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
@@ -25,6 +26,7 @@ import (
 	"github.com/hooktool/hooktool/internal/inspect"
 	"github.com/hooktool/hooktool/internal/listener"
 	"github.com/hooktool/hooktool/internal/signature"
+	"github.com/hooktool/hooktool/internal/suggest"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -153,7 +155,7 @@ exits or a check fails it says so at once, restarts the client with
 backoff, and says loudly when the URL changed. The client dies with listen,
 and what it left (a funnel) is removed. Behind a tunnel --allow-ip judges
 the sender's address the client passes on. The inspector is never
-tunnelled.` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", "--timeout passed first, --expect-valid saw an invalid signature, or --expect-app-2xx a delivery the app did not accept", couldNotRun+" (the address cannot be bound, the --tunnel client is missing or did not get a public URL that reaches the listener in --tunnel-timeout)"),
+tunnelled.` + exitStatus("stopped (Ctrl-C, SIGTERM, or --timeout without --exit-after), or --exit-after's deliveries came", "--timeout passed before --exit-after's deliveries came, --expect-valid saw an invalid signature, or --expect-app-2xx a delivery the app did not accept", couldNotRun+" (the address cannot be bound, the --tunnel client is missing or did not get a public URL that reaches the listener in --tunnel-timeout)"),
 		Example: `  hooktool listen
   hooktool listen --provider aella --forward-to localhost:3000/webhooks
   hooktool listen --port 9000 --save deliveries.jsonl --status 500
@@ -164,7 +166,7 @@ tunnelled.` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", 
   hooktool listen --forward-to 3000 --mirror 'where:data.amount>5000=staging.example:8080/hooks'
   hooktool listen --endpoint local --tunnel cloudflared --forward-to 3000
   hooktool listen --tunnel ssh:nokey@localhost.run --tunnel-remote-port 80`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.flags, o.StatusSet = cmd.Flags(), cmd.Flags().Changed("status")
 			if runF != nil {
@@ -196,7 +198,7 @@ tunnelled.` + exitStatus("stopped (Ctrl-C), or --exit-after's deliveries came", 
 	spanVar(fs, &o.ForwardTimeout, "forward-timeout", 30*time.Second, "time the app has to answer a forwarded delivery")
 	fs.IntVar(&o.ForwardRetry, "forward-retry", 0, "forward a delivery again, up to this many times, when the app answers 5xx or cannot be reached")
 	spanVar(fs, &o.ForwardRetryBackoff, "forward-retry-backoff", time.Second, "wait before the first --forward-retry; it doubles each time, up to 1m")
-	fs.BoolVar(&o.ForwardInsecure, "forward-insecure", false, "do not check the --forward-to app's TLS certificate (a local app's self-signed one)")
+	fs.BoolVar(&o.ForwardInsecure, "forward-insecure", false, "do not check the TLS certificate of the --forward-to app and the --mirror targets (a local one's self-signed certificate)")
 	fs.StringArrayVar(&o.Routes, "route", nil, "forward the deliveries MATCH takes to URL instead, 'MATCH=URL' (MATCH: an event glob, path:/PREFIX or where:COND; repeatable; the first that matches wins, --forward-to is the default)")
 	fs.StringArrayVar(&o.Mirrors, "mirror", nil, "also send a copy of each delivery to URL, or of those MATCH takes with 'MATCH=URL'; its answer is recorded, never returned (repeatable)")
 	spanVar(fs, &o.MirrorTimeout, "mirror-timeout", 5*time.Second, "time a --mirror target has to answer: the sender's answer waits no longer for it")
@@ -245,12 +247,14 @@ func runListen(ctx context.Context, app *App, o *ListenOptions) error {
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)))
 	if err != nil {
-		hint := "another program may be using the port: pick another with --port, or --port 0 for a free one"
+		var hints []string
 		var dnsErr *net.DNSError
-		if errors.As(err, &dnsErr) || strings.Contains(err.Error(), "assign requested address") {
-			hint = "--host must be an address of this machine, such as 127.0.0.1 (the default), ::1 or 0.0.0.0"
+		if h := bindHint("--port", o.Port, err); h != "" {
+			hints = append(hints, h)
+		} else if errors.As(err, &dnsErr) || errors.Is(err, syscall.EADDRNOTAVAIL) {
+			hints = append(hints, "--host must be an address of this machine, such as 127.0.0.1 (the default), ::1 or 0.0.0.0")
 		}
-		return failErr(fmt.Errorf("cannot listen on %s: %w", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)), err), hint)
+		return failErr(fmt.Errorf("cannot listen on %s: %w", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)), err), hints...)
 	}
 	var store *capture.Writer
 	save := o.Save
@@ -467,6 +471,7 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	if p := r.provider; p != nil {
 		h.Provider, h.EventPath, h.EventHeader, h.EventIDPath = p.ID, p.EventPath, p.EventHeader, p.EventIDPath
 		h.OnlyEvent = p.OnlyEvent()
+		app.warnUnmatchedEvents("--events", o.Events, p)
 	}
 	if o.EventPath != "" {
 		h.EventPath, h.EventHeader, h.OnlyEvent = o.EventPath, "", ""
@@ -485,6 +490,17 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	routes, err := listenRoutes(o.Routes, r)
 	if err != nil {
 		return nil, err
+	}
+	if p := r.provider; p != nil {
+		for _, rt := range routes {
+			if g := rt.match.EventGlob(); g != "" {
+				what := rt.what // endpoint E: routes[i]
+				if strings.HasPrefix(what, "--route ") {
+					what = "--route"
+				}
+				app.warnUnmatchedEvents(what, []string{g}, p)
+			}
+		}
 	}
 	if o.ForwardTo == "" && len(routes) == 0 {
 		for _, f := range []struct {
@@ -823,6 +839,25 @@ func parsePrefixes(values []string) ([]netip.Prefix, error) {
 		}
 	}
 	return out, nil
+}
+
+// warnUnmatchedEvents says which event globs of flag (--events, a
+// --route's match) match none of the provider's events, with the nearest
+// name: a mistyped one would otherwise hide or misroute every delivery of
+// it, and an --exit-after wait end only at --timeout. A warning, not an
+// error: a provider may send events its profile does not list.
+func (app *App) warnUnmatchedEvents(flag string, globs []string, p *catalog.Provider) {
+	names := p.EventNames()
+	for _, g := range globs {
+		if slices.ContainsFunc(names, func(n string) bool { ok, _ := pathpkg.Match(g, n); return ok }) {
+			continue
+		}
+		hint := suggest.DidYouMean(g, names)
+		if hint == "" {
+			hint = "`hooktool events --provider " + p.ID + "` lists them"
+		}
+		app.warnOnce(fmt.Sprintf("%s %q matches none of %s's events", flag, g, p.ID), hint)
+	}
 }
 
 func pathMatch(glob string) (bool, error) { return pathpkg.Match(glob, "") }

@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/cli/view"
@@ -82,8 +80,8 @@ func (app *App) startUI(path string, store *capture.Writer, port, keep, listenPo
 	}
 	if err != nil {
 		ix.Close()
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return nil, failErr(fmt.Errorf("--ui-port: %w", err), "another program uses this port: --ui-port 0 picks a free one")
+		if h := bindHint("--ui-port", port, err); h != "" {
+			return nil, failErr(fmt.Errorf("--ui-port: %w", err), h)
 		}
 		return nil, failErr(fmt.Errorf("--ui-port: %w", err))
 	}

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
+	"syscall"
 
 	"github.com/spf13/pflag"
 )
@@ -31,4 +33,17 @@ func (p *portValue) String() string { return strconv.Itoa(int(*p)) }
 func portVar(fs *pflag.FlagSet, p *int, name string, value int, usage string) {
 	*p = value
 	fs.Var((*portValue)(p), name, usage)
+}
+
+// bindHint says why port (given by flag) could not be bound, for what it
+// is: in use by another program, or below 1024 where that needs
+// privileges; "" when the error is neither (listen adds its --host hint).
+func bindHint(flag string, port int, err error) string {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Sprintf("another program may be using the port: pick another with %s, or %s 0 for a free one", flag, flag)
+	case errors.Is(err, syscall.EACCES) && port > 0 && port < 1024:
+		return fmt.Sprintf("port %d is below 1024, which needs privileges here: pick one from 1024 up with %s, or %s 0 for a free one", port, flag, flag)
+	}
+	return ""
 }

@@ -46,7 +46,7 @@ says which header and HMAC it assumes.` + exitStatus("the providers were listed"
   hooktool providers show stripe
   hooktool providers --json | jq -r .id
   hooktool providers --catalog ./hooks`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if o.signing, err = app.loadSigningConfig(cmd.Flags()); err != nil {

@@ -48,6 +48,10 @@ providers send them, and says why a signature fails, on a laptop and in CI.
 Settings come from flags, then HOOKTOOL_* environment variables, then the
 config file (--config, ./hooktool.yaml, or ~/.config/hooktool/config.yaml),
 then defaults. Secrets are never printed.` + exitStatus("success", "the answer is no: a signature is invalid, a delivery was not acknowledged, an expectation did not hold (each command's --help says)", ""),
+		Example: `  hooktool providers --search pay
+  hooktool listen --provider aella --forward-to 3000 --save deliveries.jsonl
+  hooktool trigger transfer.completed --to localhost:4242/webhooks
+  hooktool verify deliveries.jsonl`,
 		Version:       app.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -90,5 +94,52 @@ then defaults. Secrets are never printed.` + exitStatus("success", "the answer i
 		newVersionCommand(app, nil),
 		newInitCommand(app, nil),
 	)
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Long += groupExitStatus
+			for _, shell := range c.Commands() {
+				shell.Long += exitStatus("the script was printed", "", "")
+			}
+		}
+	}
+	root.InitDefaultHelpCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "help" {
+			helpOf(c)
+		}
+	}
+	refuseUnknownSubcommands(root)
 	return root
+}
+
+// helpOf makes `hooktool help TOPIC` refuse a topic that is no command as
+// an unknown command (noArgs: exit 2, "did you mean …?"), where cobra
+// prints the top help and exits 0.
+func helpOf(help *cobra.Command) {
+	run := help.Run
+	help.Run = nil
+	help.RunE = func(c *cobra.Command, args []string) error {
+		if cmd, rest, err := c.Root().Find(args); err == nil && len(rest) > 0 {
+			return noArgs(cmd, rest)
+		}
+		run(c, args)
+		return nil
+	}
+	help.Long += exitStatus("the help was printed", "", couldNotRun+" (a topic that is no command)")
+}
+
+// refuseUnknownSubcommands makes each command that only groups others
+// (hooktool itself, captures, scenario, completion) print its help when
+// called alone, and refuse a mistyped subcommand as an unknown command
+// (noArgs: exit 2, "did you mean …?"), where cobra would print the help
+// and exit 0, or (at the top) its own "Did you mean this?" lines.
+func refuseUnknownSubcommands(c *cobra.Command) {
+	if c.HasSubCommands() && !c.Runnable() {
+		c.Args = noArgs
+		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	}
+	for _, sub := range c.Commands() {
+		refuseUnknownSubcommands(sub)
+	}
 }

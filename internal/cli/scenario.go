@@ -54,7 +54,7 @@ path, or put them in the --catalog directory):
   probes:
     - request: GET http://localhost:3000/orders/1
       expect: ['status=="refunded"']
-  reset: POST http://localhost:3000/test/reset   # for --idempotency`,
+  reset: POST http://localhost:3000/test/reset   # for --idempotency` + groupExitStatus,
 		Example: `  hooktool scenario list
   hooktool scenario run aella/mandate-lifecycle --to http://localhost:3000/webhooks
   hooktool scenario run aella/transfer-completed --duplicate 3 --concurrent
@@ -94,7 +94,7 @@ that cannot be read is named on stderr with its line and what is wrong, and
 the others are listed.` + exitStatus("the scenarios were listed", "", couldNotRun+" (a scenario file that cannot be read: the others are listed)"),
 		Example: `  hooktool scenario list
   hooktool scenario list --provider aella --json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.flags = cmd.Flags()
 			if runF != nil {
@@ -286,19 +286,19 @@ func (app *App) pickScenario(r *resolvedSigning, arg, id string) (*scenario.Scen
 		if err != nil {
 			return nil, usageErr("%v", err)
 		}
+		ids := make([]string, len(list))
+		for i, s := range list {
+			ids[i] = s.ID
+		}
 		if id != "" {
 			for _, s := range list {
 				if s.ID == id {
 					return s, nil
 				}
 			}
-			return nil, usageErr("%s has no scenario %q", arg, id)
+			return nil, unknownNameErr(fmt.Errorf("%s has no scenario %q (it holds %s)", arg, id, strings.Join(ids, ", ")), id, ids, "see --help for usage")
 		}
 		if len(list) > 1 {
-			ids := make([]string, len(list))
-			for i, s := range list {
-				ids[i] = s.ID
-			}
 			return nil, usageErr("%s holds %d scenarios (%s): pick one with --id", arg, len(list), strings.Join(ids, ", "))
 		}
 		return list[0], nil

@@ -46,7 +46,7 @@ Formats:
   hooktool sign --scheme standard-webhooks --payload body.json
   hooktool sign --scheme stripe --payload body.json --format curl --to http://localhost:3000/hook
   hooktool sign --scheme github --payload body.json --format http | nc localhost 3000`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if app.JSON && !cmd.Flags().Changed("format") {
 				o.Format = "json"

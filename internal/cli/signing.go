@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"net/textproto"
 	"slices"
@@ -150,17 +149,28 @@ func (app *App) loadSigningConfig(fs *pflag.FlagSet) (*resolvedSigning, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &resolvedSigning{cfg: cfg, endpoint: cfg.DefaultEndpoint()}, nil
+	r := &resolvedSigning{cfg: cfg, endpoint: cfg.DefaultEndpoint()}
+	return r, checkEndpoint(cfg, r.endpoint)
+}
+
+// checkEndpoint refuses an endpoint (--endpoint, or the config's endpoint:)
+// that the config does not define, before anything reads it: exit 2, with
+// the nearest defined name. Every command that takes --endpoint asks it.
+func checkEndpoint(cfg *config.Config, name string) error {
+	if err := cfg.CheckEndpoint(name); err != nil {
+		return unknownNameErr(err, name, cfg.EndpointNames(), "`hooktool config` lists the endpoints and settings in effect")
+	}
+	return nil
 }
 
 // finishSigning resolves the scheme and secrets, with providerID's profile
 // as the default scheme when it is not empty.
 func (app *App) finishSigning(r *resolvedSigning, providerID string) error {
 	var err error
+	if err := checkEndpoint(r.cfg, r.endpoint); err != nil {
+		return err
+	}
 	if r.signing, err = r.cfg.Signing(r.endpoint); err != nil {
-		if _, ok := r.cfg.Endpoints[r.endpoint]; r.endpoint != "" && !ok {
-			return unknownNameErr(err, r.endpoint, slices.Sorted(maps.Keys(r.cfg.Endpoints)), "`hooktool config` lists the endpoints and settings in effect")
-		}
 		return failErr(err, "`hooktool config` lists the endpoints and settings in effect")
 	}
 	if providerID != "" {

@@ -17,7 +17,7 @@ func newVersionCommand(app *App, runF func(*VersionOptions) error) *cobra.Comman
 release build), and the Go version and platform. --json prints one object.` + exitStatus("the version was printed", "", ""),
 		Example: `  hooktool version
   hooktool version --json | jq -r .version`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(o)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -503,8 +504,8 @@ func (c *Config) pick(endpoint, key string) string {
 // endpoint is not empty, else from the top-level settings.
 func (c *Config) Signing(endpoint string) (Signing, error) {
 	if endpoint != "" {
-		if _, ok := c.Endpoints[endpoint]; !ok {
-			return Signing{}, fmt.Errorf("no endpoint named %q in the config%s", endpoint, c.knownEndpoints())
+		if err := c.CheckEndpoint(endpoint); err != nil {
+			return Signing{}, err
 		}
 		sg, err := c.signing(endpoint)
 		if err != nil {
@@ -514,6 +515,18 @@ func (c *Config) Signing(endpoint string) (Signing, error) {
 	}
 	return c.signing(endpoint)
 }
+
+// CheckEndpoint says whether the config defines the endpoint named (""
+// names none, and is no error): an error naming the ones it defines if not.
+func (c *Config) CheckEndpoint(name string) error {
+	if _, ok := c.Endpoints[name]; name == "" || ok {
+		return nil
+	}
+	return fmt.Errorf("no endpoint named %q in the config%s", name, c.knownEndpoints())
+}
+
+// EndpointNames are the names of the endpoints the config defines, sorted.
+func (c *Config) EndpointNames() []string { return slices.Sorted(maps.Keys(c.Endpoints)) }
 
 func (c *Config) knownEndpoints() string {
 	names := c.endpointNames()

@@ -71,6 +71,10 @@ func ParseMatch(text string) (Match, error) {
 	return m, nil
 }
 
+// EventGlob is the glob on the event type the match is, "" for a path:
+// or where: match.
+func (m Match) EventGlob() string { return m.glob }
+
 // String is the match as it was written: the route's name.
 func (m Match) String() string { return m.text }
 

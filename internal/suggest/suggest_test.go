@@ -42,3 +42,38 @@ func TestDidYouMean(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+// TestNearestWithoutPrefix: a name given without the part before a known
+// name's last "/" (a scenario's provider) is near that name, typo and
+// all; a name near a whole known name is still preferred.
+func TestNearestWithoutPrefix(t *testing.T) {
+	scenarios := []string{"accounts/credit-then-debit", "aella/mandate-lifecycle", "aella/transfer-completed", "paystack/transfer-complete"}
+	for _, tc := range []struct{ name, want string }{
+		{"transfer-completed", "aella/transfer-completed"},
+		{"mandate-lifecycel", "aella/mandate-lifecycle"},
+		{"paystack/transfer-complet", "paystack/transfer-complete"},
+		{"credit", ""},
+		{"lifecycle", ""},
+	} {
+		if got := Nearest(tc.name, scenarios); got != tc.want {
+			t.Errorf("Nearest(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestNearestSwap: two letters swapped are one edit, as people mistype
+// them: short names get their guess too.
+func TestNearestSwap(t *testing.T) {
+	subcommands := []string{"list", "show", "export", "diff", "run"}
+	for _, tc := range []struct{ name, want string }{
+		{"lsit", "list"},
+		{"rnu", "run"},
+		{"shwo", "show"},
+		{"exprot", "export"},
+		{"xx", ""},
+	} {
+		if got := Nearest(tc.name, subcommands); got != tc.want {
+			t.Errorf("Nearest(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

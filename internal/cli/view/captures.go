@@ -7,7 +7,6 @@ import (
 	"io"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -73,45 +72,60 @@ func AppAnswer(r *capture.Record) string {
 	return f.Kind()
 }
 
-// NewCaptureFollowPrinter prints `captures list --follow`: as the list,
-// each line written as it comes. The text has fixed column widths (a
-// line cannot wait for the widest one to come): a longer value shifts the
-// rest of its line.
-func NewCaptureFollowPrinter(out Out) CaptureListPrinter {
+// CaptureFollowPrinter prints `captures list --follow`: the deliveries the
+// file holds, then each one appended, as it comes.
+type CaptureFollowPrinter interface {
+	CaptureListPrinter
+	// CaughtUp says the file has been read to its end: what it held is
+	// printed, and from then on each delivery as it comes.
+	CaughtUp() error
+}
+
+// followWidths are the least widths of the followed list's columns, the
+// last one's aside: an id, a time, then room for most requests, events
+// and verdicts, so that an empty or narrow first page does not cut every
+// later line.
+var followWidths = [...]int{26, 19, 22, 24, 18, 6, 5}
+
+// NewCaptureFollowPrinter prints `captures list --follow`. In text, the
+// file's deliveries are one table, as the list prints them (its columns at
+// least followWidths wide); each later delivery is a line in the same
+// columns, a cell wider than its column cut with "…" (view.Table's
+// Stream), so every line keeps to the header's columns.
+func NewCaptureFollowPrinter(out Out) CaptureFollowPrinter {
 	if out.JSON {
-		return captureListJSON{out.Streams.Out}
+		return captureFollowJSON{captureListJSON{out.Streams.Out}}
 	}
-	p := captureFollowText{out}
-	fmt.Fprintln(out.Streams.Out, p.row(out.Palette.Bold, "ID", "RECEIVED", "REQUEST", "EVENT", "VERDICT", "ANSWER", "APP", "SIZE"))
-	return p
+	return &captureFollowText{tab: NewTable(out.Streams.Out, out.Palette, "ID", "RECEIVED", "REQUEST", "EVENT", "VERDICT", "ANSWER", "APP", "SIZE")}
 }
 
-type captureFollowText struct{ out Out }
+type captureFollowJSON struct{ captureListJSON }
 
-func (p captureFollowText) row(style func(string) string, cells ...string) string {
-	// The columns' widths, the last one's aside: an id, a time, then room
-	// for most requests, events and verdicts.
-	followWidths := [...]int{26, 19, 22, 24, 18, 6, 5}
-	var b strings.Builder
-	for i, c := range cells {
-		b.WriteString(style(c))
-		if i < len(followWidths) {
-			if pad := followWidths[i] - VisibleWidth(c); pad > 0 {
-				b.WriteString(strings.Repeat(" ", pad))
-			}
-			b.WriteString("  ")
-		}
+func (captureFollowJSON) CaughtUp() error { return nil }
+
+type captureFollowText struct {
+	tab       *Table
+	streaming bool
+}
+
+func (p *captureFollowText) Capture(r *capture.Record, verdict string) error {
+	p.tab.Row(captureCells(r, verdict)...)
+	if !p.streaming {
+		return nil
 	}
-	return b.String()
+	return p.tab.Flush()
 }
 
-func (p captureFollowText) Capture(r *capture.Record, verdict string) error {
-	plain := func(s string) string { return s }
-	_, err := fmt.Fprintln(p.out.Streams.Out, p.row(plain, captureCells(r, verdict)...))
-	return err
+func (p *captureFollowText) CaughtUp() error {
+	if p.streaming {
+		return nil
+	}
+	p.streaming = true
+	return p.tab.Stream(followWidths[:]...)
 }
 
-func (p captureFollowText) Close() error { return nil }
+// Close prints what was held when the file was never read to its end.
+func (p *captureFollowText) Close() error { return p.CaughtUp() }
 
 // CaptureShowPrinter prints `captures show`: the delivery for reading, the
 // record as JSON, or (raw) the body's exact bytes and nothing else.

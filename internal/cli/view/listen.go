@@ -132,7 +132,13 @@ func listenProblems(d listener.Delivery, redact *signature.Redactor) []listenPro
 		for _, m := range d.Record.Mirrors {
 			if m.Error != "" {
 				// Recorded redacted already.
-				out = append(out, listenProblem{"mirror: " + m.Error, "a mirror's answer is only recorded: the sender is answered as without it"})
+				hint := "a mirror's answer is only recorded: the sender is answered as without it"
+				// Only the recorded text is left of a mirror's error: an
+				// untrusted certificate is delivery's "is not trusted".
+				if m.ErrorKind == string(delivery.KindTLS) && strings.Contains(m.Error, "is not trusted") {
+					hint = "for a local mirror with a self-signed certificate, pass --forward-insecure (it covers --mirror too)"
+				}
+				out = append(out, listenProblem{"mirror: " + m.Error, hint})
 			}
 		}
 	}

@@ -146,3 +146,24 @@ func TestListenAppFailuresHintQuotesThePath(t *testing.T) {
 		t.Errorf("JSON hints %q, want %q", j.Hints, want)
 	}
 }
+
+// TestListenMirrorTLSHint: a mirror whose TLS certificate is not trusted
+// is told how to get past it, as the app is: --forward-insecure covers
+// mirrors too.
+func TestListenMirrorTLSHint(t *testing.T) {
+	p, _, errb := listenPrinter(false, false)
+	r := listenRecord("a", 200)
+	r.Mirrors = []capture.Forward{{URL: "https://localhost:3001/m", Error: "TLS certificate of localhost:3001 is not trusted", ErrorKind: "tls"}}
+	p.Delivery(listener.Delivery{Record: r})
+	if want := "hooktool: hint: for a local mirror with a self-signed certificate, pass --forward-insecure (it covers --mirror too)\n"; !strings.Contains(errb.String(), want) {
+		t.Errorf("stderr\n%s\nwant %q", errb, want)
+	}
+	// Another TLS failure is not a certificate to skip.
+	p, _, errb = listenPrinter(false, false)
+	r = listenRecord("b", 200)
+	r.Mirrors = []capture.Forward{{URL: "https://localhost:3001/m", Error: "TLS handshake with localhost:3001 failed: the server does not speak HTTPS", ErrorKind: "tls"}}
+	p.Delivery(listener.Delivery{Record: r})
+	if strings.Contains(errb.String(), "--forward-insecure") {
+		t.Errorf("a handshake failure told to skip the certificate check:\n%s", errb)
+	}
+}

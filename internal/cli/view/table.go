@@ -14,10 +14,13 @@ import (
 // column as wide as its widest cell plus two spaces. Cells are measured by
 // the columns they take on a terminal (VisibleWidth), not by their bytes,
 // so colour and wide runes do not shift the columns after them. Every
-// table of the text printers is one.
+// table of the text printers is one. A table printed as its rows come
+// (Stream) keeps the columns measured on its first rows.
 type Table struct {
 	w    io.Writer
 	rows [][]string
+	// cols are the columns' widths once Stream has fixed them.
+	cols []int
 }
 
 // NewTable starts a table on w whose header is the given column names,
@@ -40,42 +43,86 @@ func (t *Table) Row(cells ...string) { t.rows = append(t.rows, cells) }
 // cell of a line is never padded, so never cut.
 const MaxCell = 200
 
-// Flush writes the table; the last cell of a line is not padded.
+// Flush writes the rows added since the last Flush; the last cell of a
+// line is not padded. Before Stream, the columns are measured on those
+// rows; after it, they keep Stream's widths and a cell wider than its
+// column is cut there with "…", as one wider than MaxCell always is.
 func (t *Table) Flush() error {
-	rows := make([][]string, len(t.rows))
-	for j, r := range t.rows {
-		// A row ends at its last non-empty cell.
+	rows := t.take()
+	cols := t.cols
+	if cols == nil {
+		cols = measure(rows)
+	}
+	return t.write(rows, cols)
+}
+
+// Stream writes the rows added so far as Flush does, each column at least
+// min[i] wide, and keeps those widths for every later Flush: a table
+// printed as its rows come (captures list --follow), whose later rows line
+// up with the header it printed first.
+func (t *Table) Stream(min ...int) error {
+	rows := t.take()
+	cols := measure(rows)
+	for i, m := range min {
+		if i < len(cols) {
+			cols[i] = max(cols[i], m)
+		}
+	}
+	t.cols = cols
+	return t.write(rows, cols)
+}
+
+// take hands over the rows held, each ending at its last non-empty cell.
+func (t *Table) take() [][]string {
+	rows := t.rows
+	t.rows = nil
+	for j, r := range rows {
 		n := len(r)
 		for n > 0 && r[n-1] == "" {
 			n--
 		}
 		rows[j] = r[:n]
 	}
-	var widths [][]int // each cell's visible width, as printed
-	var col []int      // each column's width
+	return rows
+}
+
+// measure is each column's width: its widest cell, a cell that other
+// columns follow cut at MaxCell, a last cell counted up to MaxCell (the
+// header's next column starts after it).
+func measure(rows [][]string) []int {
+	var cols []int
 	for _, r := range rows {
-		w := make([]int, len(r))
-		for i := range r {
-			if i < len(r)-1 {
-				r[i] = cut(r[i], MaxCell)
-			}
-			w[i] = VisibleWidth(r[i])
-			if i == len(col) {
-				col = append(col, 0)
-			}
-			// A last cell, never cut, counts up to MaxCell: the header's
-			// next column starts after it.
-			col[i] = max(col[i], min(w[i], MaxCell))
-		}
-		widths = append(widths, w)
-	}
-	var b strings.Builder
-	for j, r := range rows {
 		for i, c := range r {
-			b.WriteString(c)
-			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", col[i]-widths[j][i]+2))
+			if i == len(cols) {
+				cols = append(cols, 0)
 			}
+			w := VisibleWidth(c)
+			if i < len(r)-1 {
+				w = VisibleWidth(cut(c, MaxCell))
+			}
+			cols[i] = max(cols[i], min(w, MaxCell))
+		}
+	}
+	return cols
+}
+
+// write prints rows in columns of the given widths: every cell but a
+// line's last is cut to its column and padded to it, then two spaces.
+func (t *Table) write(rows [][]string, cols []int) error {
+	var b strings.Builder
+	for _, r := range rows {
+		for i, c := range r {
+			if i == len(r)-1 {
+				b.WriteString(c)
+				break
+			}
+			col := MaxCell
+			if i < len(cols) {
+				col = cols[i]
+			}
+			c = cut(c, col)
+			b.WriteString(c)
+			b.WriteString(strings.Repeat(" ", max(col-VisibleWidth(c), 0)+2))
 		}
 		b.WriteByte('\n')
 	}
