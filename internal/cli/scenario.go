@@ -463,6 +463,20 @@ func runScenario(app *App, o *ScenarioOptions) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	sign := func(body []byte, id string) func(int) (http.Header, error) {
+		return signer.PerAttempt(body, id, target, app.Now)
+	}
+	if signature.SignsInBody(r.scheme) {
+		// The signature travels in the body (Mailgun's signature.signature,
+		// Billplz's x_signature): it is written there once per step, as
+		// trigger does, and no header is signed per attempt.
+		for i := range steps {
+			if steps[i].Body, err = signer.SignBody(signature.SignInput{Body: steps[i].Body, URL: target}); err != nil {
+				return failErr(err)
+			}
+		}
+		sign = nil
+	}
 	if (o.Shuffle || o.Jitter > 0) && !o.SeedGiven {
 		o.Seed = scenario.RandomSeed()
 	}
@@ -476,9 +490,7 @@ func runScenario(app *App, o *ScenarioOptions) error {
 			Jitter: o.Jitter, Storm: o.Storm, Rate: o.Rate},
 		Target: target, Header: header, Probes: probes, ProbeTimeout: o.Timeout, Idempotency: idem,
 		Client: delivery.New(sending),
-		Sign: func(body []byte, id string) func(int) (http.Header, error) {
-			return signer.PerAttempt(body, id, target, app.Now)
-		},
+		Sign:   sign,
 	}
 	if r.scheme.UsesID() {
 		flow.NewID = randid.MessageID
