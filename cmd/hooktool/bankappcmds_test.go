@@ -93,8 +93,8 @@ type bankApp struct {
 	// arrived is closed (and replaced) at each POST /webhooks: bankapp
 	// waitcount waits on it.
 	arrived chan struct{}
-	resets     int
-	served     int
+	resets  int
+	served  int
 }
 
 // bankOptions are bankapp start's switches.
