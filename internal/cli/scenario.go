@@ -563,6 +563,14 @@ const maxRetries = 100
 // scenarioRetry sets the retries of --retry on the sending options, and
 // returns a line saying what a provider's schedule became ("" for none).
 func scenarioRetry(r *resolvedSigning, o *ScenarioOptions, sending *delivery.Options) (string, error) {
+	if o.flags != nil && o.flags.Changed("retry-backoff") {
+		switch o.Retry {
+		case "":
+			return "", usageErr("--retry-backoff is the wait before the first retry of --retry N: give --retry N too")
+		case "provider":
+			return "", usageErr("--retry-backoff is the wait before the first retry of --retry N: --retry provider follows the provider's own waits")
+		}
+	}
 	if o.RetryScale != 0 && o.Retry != "provider" {
 		return "", usageErr("--retry-scale scales a provider's schedule: give --retry provider")
 	}
