@@ -90,8 +90,11 @@ type bankApp struct {
 	accounts   map[string]float64
 	processed  int
 	deliveries int // every POST /webhooks since start, failed ones included
-	resets     int
-	served     int
+	// arrived is closed (and replaced) at each POST /webhooks: bankapp
+	// waitcount waits on it.
+	arrived chan struct{}
+	resets  int
+	served  int
 }
 
 // bankOptions are bankapp start's switches.
@@ -117,7 +120,7 @@ func newBankApp(o bankOptions) (*bankApp, error) {
 	if o.FailFirst < 0 {
 		return nil, fmt.Errorf("-fail-first %d: want 0 or more", o.FailFirst)
 	}
-	a := &bankApp{bankOptions: o, dbRoundTrip: func() { time.Sleep(200 * time.Millisecond) }}
+	a := &bankApp{bankOptions: o, dbRoundTrip: func() { time.Sleep(200 * time.Millisecond) }, arrived: make(chan struct{})}
 	a.forget()
 	return a, nil
 }
@@ -196,6 +199,8 @@ func (a *bankApp) webhook(w http.ResponseWriter, r *http.Request) {
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 	a.mu.Lock()
 	a.deliveries++
+	close(a.arrived)
+	a.arrived = make(chan struct{})
 	sum := sha256.Sum256(raw)
 	a.attempts[sum]++
 	ans := bankAnswer{Attempt: a.attempts[sum], OK: true}
@@ -300,6 +305,8 @@ func (a *bankApp) webhook(w http.ResponseWriter, r *http.Request) {
 //	bankapp count NAME N
 //	    assert it was sent exactly N deliveries (POST /webhooks), failed
 //	    ones included.
+//	bankapp waitcount NAME N
+//	    wait until it was sent at least N deliveries (30s at most).
 //	bankapp resets NAME N
 //	    assert it was reset (POST /test/reset) exactly N times.
 //	[!] bankapp job NAME
@@ -307,7 +314,7 @@ func (a *bankApp) webhook(w http.ResponseWriter, r *http.Request) {
 //	    $WORK, with the script's environment; its stdout and stderr are
 //	    kept for stdout and stderr. With !, the job must fail.
 func cmdBankApp(ts *testscript.TestScript, neg bool, args []string) {
-	const usage = "usage: bankapp start NAME [-bug BUG] [-secret S] [-unsigned] [-fail-first N] [-fail-all] [-volatile] | balance NAME | count NAME N | resets NAME N | job NAME"
+	const usage = "usage: bankapp start NAME [-bug BUG] [-secret S] [-unsigned] [-fail-first N] [-fail-all] [-volatile] | balance NAME | count NAME N | waitcount NAME N | resets NAME N | job NAME"
 	if len(args) < 2 {
 		ts.Fatalf(usage)
 	}
@@ -387,6 +394,27 @@ func cmdBankApp(ts *testscript.TestScript, neg bool, args []string) {
 		app.mu.Unlock()
 		if got != want {
 			ts.Fatalf("bankapp %s: %s is %d, want %d", name, verb, got, want)
+		}
+	case "waitcount":
+		if len(args) != 3 {
+			ts.Fatalf(usage)
+		}
+		want, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		limit := time.NewTimer(30 * time.Second)
+		defer limit.Stop()
+		for {
+			app.mu.Lock()
+			got, arrived := app.deliveries, app.arrived
+			app.mu.Unlock()
+			if got >= want {
+				break
+			}
+			select {
+			case <-arrived:
+			case <-limit.C:
+				ts.Fatalf("bankapp %s: %d deliveries after 30s, want %d", name, got, want)
+			}
 		}
 	case "job":
 		script, err := filepath.Abs(filepath.FromSlash(ciJobScript))

@@ -522,6 +522,9 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	if o.ForwardRetry < 0 || o.ForwardRetry > maxForwardRetry {
 		return nil, usageErr("--forward-retry must be 0 to %d", maxForwardRetry)
 	}
+	if o.ForwardRetry == 0 && o.flags != nil && o.flags.Changed("forward-retry-backoff") {
+		return nil, usageErr("--forward-retry-backoff is the wait before the first --forward-retry: give --forward-retry N too")
+	}
 	if o.CountAttempts && o.ExitAfter <= 0 {
 		return nil, usageErr("--count-attempts says what --exit-after counts: give --exit-after too")
 	}

@@ -463,6 +463,20 @@ func runScenario(app *App, o *ScenarioOptions) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	sign := func(body []byte, id string) func(int) (http.Header, error) {
+		return signer.PerAttempt(body, id, target, app.Now)
+	}
+	if signature.SignsInBody(r.scheme) {
+		// The signature travels in the body (Mailgun's signature.signature,
+		// Billplz's x_signature): it is written there once per step, as
+		// trigger does, and no header is signed per attempt.
+		for i := range steps {
+			if steps[i].Body, err = signer.SignBody(signature.SignInput{Body: steps[i].Body, URL: target}); err != nil {
+				return failErr(err)
+			}
+		}
+		sign = nil
+	}
 	if (o.Shuffle || o.Jitter > 0) && !o.SeedGiven {
 		o.Seed = scenario.RandomSeed()
 	}
@@ -476,9 +490,7 @@ func runScenario(app *App, o *ScenarioOptions) error {
 			Jitter: o.Jitter, Storm: o.Storm, Rate: o.Rate},
 		Target: target, Header: header, Probes: probes, ProbeTimeout: o.Timeout, Idempotency: idem,
 		Client: delivery.New(sending),
-		Sign: func(body []byte, id string) func(int) (http.Header, error) {
-			return signer.PerAttempt(body, id, target, app.Now)
-		},
+		Sign:   sign,
 	}
 	if r.scheme.UsesID() {
 		flow.NewID = randid.MessageID
@@ -551,6 +563,14 @@ const maxRetries = 100
 // scenarioRetry sets the retries of --retry on the sending options, and
 // returns a line saying what a provider's schedule became ("" for none).
 func scenarioRetry(r *resolvedSigning, o *ScenarioOptions, sending *delivery.Options) (string, error) {
+	if o.flags != nil && o.flags.Changed("retry-backoff") {
+		switch o.Retry {
+		case "":
+			return "", usageErr("--retry-backoff is the wait before the first retry of --retry N: give --retry N too")
+		case "provider":
+			return "", usageErr("--retry-backoff is the wait before the first retry of --retry N: --retry provider follows the provider's own waits")
+		}
+	}
 	if o.RetryScale != 0 && o.Retry != "provider" {
 		return "", usageErr("--retry-scale scales a provider's schedule: give --retry provider")
 	}

@@ -61,6 +61,10 @@ type Attempt struct {
 	// LocalAddr and RemoteAddr are the connection's two ends ("ip:port"),
 	// when the request asked for them (Request.Addrs) and one was made.
 	LocalAddr, RemoteAddr string
+
+	// unsent says the attempt could not be made at all (no signature, no
+	// request): trying again would fail the same way, so it is not.
+	unsent bool
 }
 
 // Acknowledged reports whether the receiver answered 2xx.
@@ -254,7 +258,8 @@ func (c *Client) Probe(ctx context.Context, target string, timeout time.Duration
 }
 
 // Send delivers r, retrying as configured, and returns every attempt; the
-// last one is the outcome.
+// last one is the outcome. An attempt that could not be made (its
+// signature or request failed) is not retried.
 func (c *Client) Send(ctx context.Context, r Request) []Attempt {
 	retries := c.Retries
 	if len(c.Schedule) > 0 {
@@ -267,7 +272,7 @@ func (c *Client) Send(ctx context.Context, r Request) []Attempt {
 		if r.OnAttempt != nil {
 			r.OnAttempt(a)
 		}
-		if a.Acknowledged() || n > retries || ctx.Err() != nil {
+		if a.Acknowledged() || a.unsent || n > retries || ctx.Err() != nil {
 			return attempts
 		}
 		if err := Sleep(ctx, c.wait(n)); err != nil {
@@ -306,7 +311,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 	if r.Sign != nil {
 		sig, err := r.Sign(n)
 		if err != nil {
-			a.Err = &Error{Kind: KindOther, Msg: "signing: " + err.Error(), Err: err}
+			a.Err, a.unsent = &Error{Kind: KindOther, Msg: "signing: " + err.Error(), Err: err}, true
 			return a
 		}
 		for k, v := range sig {
@@ -329,7 +334,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 	}
 	req, err := http.NewRequestWithContext(actx, method, r.URL, bytes.NewReader(r.Body))
 	if err != nil {
-		a.Err = &Error{Kind: KindOther, Msg: err.Error(), Err: err}
+		a.Err, a.unsent = &Error{Kind: KindOther, Msg: err.Error(), Err: err}, true
 		return a
 	}
 	// A Host header given as such (trigger -H) names the Host to send;

@@ -213,3 +213,21 @@ func TestDNS(t *testing.T) {
 		t.Fatalf("%+v (%v)", e, e.Err)
 	}
 }
+
+// TestUnsentIsNotRetried: an attempt that could not be made (its signature
+// could not be written, its request not built) is not a delivery the
+// receiver failed: retrying it would fail the same way after each wait.
+func TestUnsentIsNotRetried(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	c := fast(Options{Retries: 3})
+	as := c.Send(context.Background(), Request{URL: srv.URL, Sign: func(int) (http.Header, error) { return nil, io.ErrUnexpectedEOF }})
+	if len(as) != 1 || as[0].Err == nil || !strings.HasPrefix(as[0].Err.Error(), "signing: ") || hits.Load() != 0 {
+		t.Errorf("%d attempts (%v), %d sent; want 1 attempt, a signing error, none sent", len(as), as[len(as)-1].Err, hits.Load())
+	}
+	as = c.Send(context.Background(), Request{Method: "BAD METHOD", URL: srv.URL})
+	if len(as) != 1 || as[0].Err == nil || hits.Load() != 0 {
+		t.Errorf("%d attempts (%v); want 1, unsent", len(as), as[len(as)-1].Err)
+	}
+}

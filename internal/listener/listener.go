@@ -136,7 +136,7 @@ type Options struct {
 	// ForwardRetry is the wait before each retry of a forward, one retry
 	// per wait, when the app answers 5xx or cannot be reached, as a
 	// provider would retry it; the sender waits for the last attempt's
-	// answer.
+	// answer. Handler.Stop ends the wait: no more attempts are made.
 	ForwardRetry delivery.Schedule
 
 	Now func() time.Time
@@ -158,6 +158,10 @@ type Delivery struct {
 	// ForwardErr is set when the app could not be reached, or answered
 	// what cannot be relayed (a 101 or another 1xx), at the last attempt.
 	ForwardErr *delivery.Error
+	// RetryStopped says a forward that was to be retried (ForwardRetry)
+	// was not, because the listener was stopping (Handler.Stop): the
+	// record has the attempts made until then.
+	RetryStopped bool
 	// Unrouted says the listener has routes and none took the delivery
 	// (nor a default): it was not forwarded.
 	Unrouted bool
@@ -191,6 +195,10 @@ type Handler struct {
 	redact   *signature.Redactor
 	repeats  *capture.Repeats
 	table    routeTable
+	// stopping is done once Stop is called: it ends the waits between a
+	// forward's attempts.
+	stopping context.Context
+	stop     context.CancelFunc
 }
 
 // New returns a Handler, or the *signature.SecretError of a secret the
@@ -215,6 +223,7 @@ func New(o Options) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{o: o, checker: checker, redact: signature.NewRedactor(o.Scheme, o.Secrets, o.Redact), repeats: o.Repeats, table: newRouteTable(o.Routes), detected: map[string]*signature.Checker{}}
+	h.stopping, h.stop = context.WithCancel(context.Background())
 	if o.Scheme == nil && o.Detector != nil {
 		for id, ds := range o.DetectedSecrets {
 			s := ds.Scheme
@@ -249,6 +258,13 @@ func New(o Options) (*Handler, error) {
 	}
 	return h, nil
 }
+
+// Stop tells h that the listener is stopping: a delivery waiting between
+// two attempts to forward it (Options.ForwardRetry) is tried no more, and
+// is kept and answered with the attempts made, as one whose retries ran
+// out; so is one whose attempt is in flight, once it is answered. Other
+// deliveries are served as before. Server.Serve calls it when it stops.
+func (h *Handler) Stop() { h.stop() }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.selfCheck(r) {
@@ -609,7 +625,12 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 			if !retryable(fw, attempt) {
 				break
 			}
-			_ = delivery.Sleep(context.WithoutCancel(ctx), wait)
+			// Not the sender's context: one that hangs up does not stop
+			// the app's retries. Stop does.
+			if delivery.Sleep(h.stopping, wait) != nil {
+				d.RetryStopped = true
+				break
+			}
 			rec.ForwardAttempts = append(rec.ForwardAttempts, *fw)
 			fw, attempt = h.forward(ctx, target, r, body)
 		}
@@ -645,6 +666,9 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 				a.Status, a.Reason = http.StatusBadGateway, "the app could not be reached"
 				answerBody, contentType = `{"error":"the app could not be reached"}`, "application/json"
 			}
+		}
+		if d.RetryStopped {
+			a.Reason = strings.TrimPrefix(a.Reason+"; no retry: the listener stopped", "; ")
 		}
 	}
 	rec.Mirrors = mirrored()

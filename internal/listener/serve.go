@@ -247,7 +247,8 @@ func (s *Server) judge(d Delivery, accepted bool) {
 // deliveries are kept or Timeout passes. Then it stops accepting, closes
 // the idle connections, and returns once every delivery in flight has
 // been answered, however long its Delay and forward take (up to
-// WriteTimeout); a connection that has sent nothing is not waited for.
+// WriteTimeout), without waiting for a forward's next retry
+// (Handler.Stop); a connection that has sent nothing is not waited for.
 // Serve is called once.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) (Result, error) {
 	var conns connStates
@@ -313,6 +314,9 @@ const newConnGrace = 250 * time.Millisecond
 // closed, the deliveries in flight are answered, and silent connections
 // are closed after newConnGrace.
 func (s *Server) shutdown(srv *http.Server, conns *connStates) {
+	// A delivery waiting to forward again would hold Shutdown up to the
+	// end of its backoff: it is answered with the attempts made.
+	s.handler.Stop()
 	grace := context.Background()
 	if s.o.WriteTimeout > 0 {
 		var cancel context.CancelFunc

@@ -242,6 +242,11 @@ func (p providersText) Provider(pr *catalog.Provider) error {
 	row("event id", pr.EventIDPath)
 	row("content type", pr.ContentType)
 	row("note", pr.Signing.Note)
+	var waits []string
+	for _, w := range pr.Retry.Waits() {
+		waits = append(waits, w.String())
+	}
+	row("retry schedule", strings.Join(waits, ", ")) // what --retry provider follows
 	row("retries", pr.Retry.Note)
 	row("source", pr.Source)
 	row("file", pr.File)

@@ -477,6 +477,7 @@ func (p *listenText) line(d listener.Delivery) string {
 		} else {
 			fmt.Fprintf(&b, "  ⇢ %s %d %s", app, fw.Status, Latency(time.Duration(fw.LatencyMS*float64(time.Millisecond))))
 		}
+		var attempts []string
 		if n := len(rec.ForwardAttempts); n > 1 {
 			before := make([]string, n-1)
 			for i, a := range rec.ForwardAttempts[:n-1] {
@@ -486,7 +487,13 @@ func (p *listenText) line(d listener.Delivery) string {
 					before[i] = strconv.Itoa(a.Status)
 				}
 			}
-			fmt.Fprintf(&b, " (attempt %d, after %s)", n, strings.Join(before, ", "))
+			attempts = append(attempts, fmt.Sprintf("attempt %d, after %s", n, strings.Join(before, ", ")))
+		}
+		if d.RetryStopped {
+			attempts = append(attempts, "no retry: listen stopped")
+		}
+		if len(attempts) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(attempts, "; "))
 		}
 		if fw.Error == "" && fw.Body != "" {
 			b.WriteString("  " + c.Dim(Preview([]byte(fw.Body), 40)))

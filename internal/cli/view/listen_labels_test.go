@@ -79,6 +79,30 @@ func TestListenRepeatAndAttempts(t *testing.T) {
 	}
 }
 
+// TestListenRetryStopped: a forward whose retry the listener's stop cut
+// short says so, after the attempts made.
+func TestListenRetryStopped(t *testing.T) {
+	for _, c := range []struct {
+		attempts []capture.Forward
+		want     string
+	}{
+		{[]capture.Forward{{Status: 500, LatencyMS: 1}}, "  → 500  ⇢ app 500 1ms (no retry: listen stopped)\n"},
+		{[]capture.Forward{{Status: 500}, {Status: 503, LatencyMS: 1}}, "  → 503  ⇢ app 503 1ms (attempt 2, after 500; no retry: listen stopped)\n"},
+	} {
+		p, out, _ := listenPrinter(false, false)
+		rec := listenRecord("a", 500)
+		last := c.attempts[len(c.attempts)-1]
+		rec.Answer.Status, rec.Forward = last.Status, &last
+		if len(c.attempts) > 1 {
+			rec.ForwardAttempts = c.attempts
+		}
+		p.Delivery(listener.Delivery{Record: rec, RetryStopped: true})
+		if !strings.HasSuffix(out.String(), c.want) {
+			t.Errorf("line %q, want it to end %q", out, c.want)
+		}
+	}
+}
+
 // TestListenAppFailures: the --expect-app-2xx error names each delivery
 // the app did not accept, escaped, a line each, with --quiet too (without
 // the hint); JSON for machines.

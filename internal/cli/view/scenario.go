@@ -235,7 +235,11 @@ func (v *scenarioRunText) Summary(r *scenario.Report) {
 		return
 	}
 	w, n, bad := v.out.Streams.Err, len(r.Results), r.Failed()
-	fmt.Fprintf(w, "hooktool: %s: %d deliveries, %d met their expectation", term.Escape(v.id), n, n-bad)
+	their := "their"
+	if n == 1 {
+		their = "its" // 1 delivery, 1 met its expectation
+	}
+	fmt.Fprintf(w, "hooktool: %s: %s, %d met %s expectation", term.Escape(v.id), Plural(n, "delivery", "deliveries"), n-bad, their)
 	if len(r.Probes) > 0 {
 		fmt.Fprintf(w, "; %d of %d probes held", len(r.Probes)-r.ProbesFailed(), len(r.Probes))
 	}

@@ -174,3 +174,15 @@ idempotency GET http://h/x  ✘ the answer changed between the runs:
 		t.Errorf("JSON stderr: %s", got)
 	}
 }
+
+// TestScenarioSummaryOneDelivery: one delivery is "1 delivery".
+func TestScenarioSummaryOneDelivery(t *testing.T) {
+	s, _, res, rep := runOf(t)
+	rep.Results, rep.Probes = res[:1], nil
+	streams, _, errs := term.Test("")
+	p := NewScenarioRun(Out{Streams: streams, Palette: term.NewPalette(false), ErrPalette: term.NewPalette(false)}, s.ID)
+	p.Summary(rep)
+	if want := "hooktool: shop/paid: 1 delivery, 1 met its expectation (1.234s)\n"; errs.String() != want {
+		t.Errorf("stderr %q, want %q", errs, want)
+	}
+}
