@@ -396,6 +396,9 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 // refuse answers status with why as a plain-text body, closing the
 // connection after a body that was not read whole.
 func (h *Handler) refuse(w http.ResponseWriter, rec *capture.Record, status int, why string) {
+	// A refused delivery is shown (and its --json line printed) as any
+	// other: its secrets hidden as any other's.
+	rec.Redact(h.redact)
 	rec.Answer = capture.Answer{Status: status, Reason: why}
 	hdr := w.Header()
 	if status == http.StatusRequestEntityTooLarge || status == http.StatusBadRequest {
@@ -482,9 +485,9 @@ func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) (ca
 // (capture.Identity): the provider's event id, else the request's method,
 // path, query, signed id and body.
 func (h *Handler) identity(rec *capture.Record, r *http.Request, body []byte) capture.Identity {
-	// The query as it came (hashed, never kept): the record's may be
-	// redacted.
-	id := capture.Identity{Method: rec.Method, Path: rec.Path, Query: r.URL.RawQuery, SignedID: signature.SignedID(h.o.Scheme, r.Header, body), Body: body}
+	// The path and query as they came (hashed, never kept): the record's
+	// may be redacted.
+	id := capture.Identity{Method: rec.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, SignedID: signature.SignedID(h.o.Scheme, r.Header, body), Body: body}
 	if h.o.EventIDPath != "" {
 		id.EventID = catalog.FieldIn(body, h.o.EventIDPath)
 	}
@@ -524,11 +527,15 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 		rec.Answer = a
 		return answerBody, contentType
 	}
-	mirrored := h.mirror(rec, body, func(fw *Forwarder) *capture.Forward {
+	// Routes and mirrors judge the path as it came: the record's may be
+	// redacted (/hooks/SECRET).
+	asCame := *rec
+	asCame.Path = r.URL.EscapedPath()
+	mirrored := h.mirror(&asCame, body, func(fw *Forwarder) *capture.Forward {
 		m, _ := h.forward(ctx, fw, r, body)
 		return m
 	})
-	target, route := h.route(rec, body)
+	target, route := h.route(&asCame, body)
 	if target == nil && len(h.o.Routes) > 0 {
 		d.Unrouted = true
 	}
