@@ -487,7 +487,8 @@ func (h *Handler) inspect(rec *capture.Record, r *http.Request, body []byte) (ca
 func (h *Handler) identity(rec *capture.Record, r *http.Request, body []byte) capture.Identity {
 	// The path and query as they came (hashed, never kept): the record's
 	// may be redacted.
-	id := capture.Identity{Method: rec.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, SignedID: signature.SignedID(h.o.Scheme, r.Header, body), Body: body}
+	id := capture.Identity{Method: rec.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, SignedID: signature.SignedID(h.o.Scheme, r.Header, body), Body: body,
+		Invalid: rec.Verdict.Checked() && !rec.Verdict.Valid}
 	if h.o.EventIDPath != "" {
 		id.EventID = catalog.FieldIn(body, h.o.EventIDPath)
 	}
