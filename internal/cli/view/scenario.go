@@ -130,9 +130,49 @@ func (v *scenarioRunText) Reset(pr scenario.ProbeResult) {
 	p := v.out.Palette
 	status := p.OK(fmt.Sprintf("✔ %d", pr.Status))
 	if !pr.OK() {
-		status = p.Bad("✘ " + term.Escape(scenario.ProbeProblem(pr)))
+		status = p.Bad("✘ " + probeProblem(pr))
 	}
 	fmt.Fprintf(v.out.Streams.Out, "reset %s %s  %s\n", term.Escape(pr.Probe.Method), term.Escape(pr.Probe.URL), status)
+}
+
+// The terminal's account of a receiver's answers is bounded, however
+// large they are (a probe's answer is read up to a megabyte): the first
+// maxShownDifferences differences, each line (and a failed probe's
+// problem) cut at maxShownLine runes. --json keeps them whole.
+const (
+	maxShownDifferences = 20
+	maxShownLine        = 200
+)
+
+// shownDifferences are the lines of a comparison as the terminal shows
+// them: the first ones, cut and escaped, then how many more there are.
+func shownDifferences(lines []string) []string {
+	out := make([]string, 0, min(len(lines), maxShownDifferences)+1)
+	for _, l := range lines[:min(len(lines), maxShownDifferences)] {
+		out = append(out, term.Escape(cutRunes(l, maxShownLine)))
+	}
+	if more := len(lines) - maxShownDifferences; more > 0 {
+		out = append(out, fmt.Sprintf("… and %d more differences (--json lists them all)", more))
+	}
+	return out
+}
+
+// cutRunes is s cut after max runes, "…" marking the cut.
+func cutRunes(s string, max int) string {
+	n := 0
+	for i := range s {
+		if n == max {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
+}
+
+// probeProblem is why a probe failed, as the terminal shows it: cut and
+// escaped (its value may be the receiver's megabyte).
+func probeProblem(pr scenario.ProbeResult) string {
+	return term.Escape(cutRunes(scenario.ProbeProblem(pr), maxShownLine))
 }
 
 // Answer prints a probe's comparison, and each difference under it (the
@@ -152,18 +192,15 @@ func (v *scenarioRunText) Answer(a scenario.AnswerDiff) {
 	if a.Err == nil {
 		problem += ":"
 	}
+	lines := shownDifferences(a.Lines())
 	if !v.out.Shows(DetailLine) {
 		// --quiet: the differences on the failure's one line.
-		lines := a.Lines()
-		for i, l := range lines {
-			lines[i] = term.Escape(l)
-		}
 		fmt.Fprintln(w, head+p.Bad(strings.TrimSpace("✘ "+term.Escape(problem)+" "+strings.Join(lines, "; "))))
 		return
 	}
 	fmt.Fprintln(w, head+p.Bad("✘ "+term.Escape(problem)))
-	for _, line := range a.Lines() {
-		fmt.Fprintln(w, "  "+term.Escape(line))
+	for _, line := range lines {
+		fmt.Fprintln(w, "  "+line)
 	}
 	if a.Body {
 		fmt.Fprintln(w, "  "+p.Dim("before: "+Preview(a.Bodies[0], 60)))
@@ -221,7 +258,7 @@ func (v *scenarioRunText) Probe(pr scenario.ProbeResult) {
 	p := v.out.Palette
 	status := p.OK("✔ held")
 	if !pr.OK() {
-		status = p.Bad("✘ " + term.Escape(scenario.ProbeProblem(pr)))
+		status = p.Bad("✘ " + probeProblem(pr))
 	}
 	run := ""
 	if pr.Run > 0 {

@@ -174,3 +174,53 @@ idempotency GET http://h/x  ✘ the answer changed between the runs:
 		t.Errorf("JSON stderr: %s", got)
 	}
 }
+
+// TestScenarioHugeAnswers: a receiver's answers of a megabyte (a value that
+// long, an array of a hundred thousand changed numbers, a probe's value
+// that long) give the terminal a bounded account: the first differences,
+// each line cut, and how many more there are; --json keeps them all.
+func TestScenarioHugeAnswers(t *testing.T) {
+	_, _, _, rep := runOf(t)
+	probe := rep.Probes[0].Probe
+	long := strings.Repeat("x\x1b", 500_000)
+	var a, b strings.Builder
+	a.WriteString(`{"v":"` + strings.ReplaceAll(long, "\x1b", `\u001b`) + `","n":[`)
+	b.WriteString(`{"v":"y","n":[`)
+	for i := range 100_000 {
+		if i > 0 {
+			a.WriteString(",")
+			b.WriteString(",")
+		}
+		a.WriteString("1")
+		b.WriteString("2")
+	}
+	a.WriteString("]}")
+	b.WriteString("]}")
+	changes, err := jsondiff.Compare([]byte(a.String()), []byte(b.String()), jsondiff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff := scenario.AnswerDiff{Probe: probe, Status: [2]int{200, 200}, Changes: changes}
+	failed := scenario.ProbeResult{Probe: probe, Status: 200, Failed: []string{"v==y"}, Got: []string{`"` + long + `"`}}
+	for _, quiet := range []bool{false, true} {
+		streams, out, _ := term.Test("")
+		p := NewScenarioRun(Out{Streams: streams, Palette: term.NewPalette(false), ErrPalette: term.NewPalette(false), Quiet: quiet}, "s")
+		p.Answer(diff)
+		p.Probe(failed)
+		text := out.String()
+		if len(text) > 16<<10 {
+			t.Errorf("quiet %v: %d bytes for the terminal, want a bounded account", quiet, len(text))
+		}
+		if !strings.Contains(text, "and 99981 more differences (--json lists them all)") {
+			t.Errorf("quiet %v: how many more is not said:\n%.2000s", quiet, text)
+		}
+		if strings.Contains(text, "\x1b") {
+			t.Errorf("quiet %v: an escape reached the terminal", quiet)
+		}
+	}
+	streams, out, _ := term.Test("")
+	NewScenarioRun(Out{Streams: streams, JSON: true}, "s").Answer(diff)
+	if n := strings.Count(out.String(), `"kind":"changed"`); n != len(changes) {
+		t.Errorf("--json: %d changes, want all %d", n, len(changes))
+	}
+}
