@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -138,6 +139,18 @@ type Forward struct {
 	// route table (the default then). For a mirror, its match when it has
 	// one.
 	Route string `json:"route,omitempty"`
+}
+
+// MaxAnswerKept is how much of an app's answer a record keeps
+// (Forward.Body).
+const MaxAnswerKept = 256
+
+// AnswerStart is the start of an app's answer as a record keeps it
+// (Forward.Body): at most MaxAnswerKept bytes, as valid UTF-8, every secret
+// red knows hidden before the cut (signature.Redactor.TextStart), so an
+// answer that echoes one across the cut keeps none of it.
+func AnswerStart(body []byte, red *signature.Redactor) string {
+	return strings.ToValidUTF8(red.TextStart(body, MaxAnswerKept), "\uFFFD")
 }
 
 // Kind is the kind of error the forward met ("" when the app answered):

@@ -593,9 +593,12 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 // the record.
 func (h *Handler) forward(ctx context.Context, target *Forwarder, r *http.Request, body []byte) (*capture.Forward, delivery.Attempt) {
 	fw, attempt := target.send(ctx, r, body)
-	// The URL holds the real query; the error and the app's answer may
-	// quote it.
-	fw.URL, fw.Error, fw.Body = h.redact.URL(fw.URL), h.redact.Text(fw.Error), h.redact.Text(fw.Body)
+	// The URL holds the real path and query; the error and the app's
+	// answer may quote them.
+	fw.URL, fw.Error = h.redact.URL(fw.URL), h.redact.Text(fw.Error)
+	if attempt.Err == nil && len(attempt.Body) > 0 {
+		fw.Body = capture.AnswerStart(attempt.Body, h.redact)
+	}
 	return fw, attempt
 }
 
@@ -690,12 +693,6 @@ func (f *Forwarder) send(ctx context.Context, r *http.Request, body []byte) (*ca
 		if errors.As(a.Err, &de) {
 			fw.ErrorKind = string(de.Kind)
 		}
-	} else if len(a.Body) > 0 {
-		b := a.Body
-		if len(b) > 256 {
-			b = b[:256]
-		}
-		fw.Body = strings.ToValidUTF8(string(b), "\uFFFD")
 	}
 	return fw, a
 }

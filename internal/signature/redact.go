@@ -87,6 +87,21 @@ func (r *Redactor) Text(s string) string {
 	return s
 }
 
+// TextStart is the first n bytes of Text(b), for keeping or showing the
+// start of some text (an app's answer): every secret is hidden before the
+// cut, so none is kept in part where it falls. Only as much of b is read
+// as a secret starting before the cut can reach, %-escaped.
+func (r *Redactor) TextStart(b []byte, n int) string {
+	if r != nil && len(r.secrets) > 0 {
+		if w := n + 3*len(r.secrets[0]); len(b) > w { // longest first
+			b = b[:w]
+		}
+		s := r.Text(string(b))
+		return s[:min(len(s), n)]
+	}
+	return string(b[:min(len(b), n)])
+}
+
 // replaceRaw replaces every secret in s by "[redacted]", the way a kept
 // header value is redacted: RestoreHeaders undoes it exactly.
 func (r *Redactor) replaceRaw(s string) string {

@@ -203,3 +203,29 @@ func TestRedactorPath(t *testing.T) {
 		t.Errorf("a nil Redactor changed a path: %q", got)
 	}
 }
+
+// TestRedactorTextStart: the start of a text, every secret hidden before
+// the cut (as it is or %-escaped), none kept in part.
+func TestRedactorTextStart(t *testing.T) {
+	const sec = "tok+S3cret"
+	r := NewRedactor(nil, []Secret{NewSecret(sec)})
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"0123456789abc", 10, "0123456789"},
+		{"abcdef" + sec + " tail", 10, "abcdef[red"},
+		{"abcdef" + url.QueryEscape(sec) + strings.Repeat("z", 100), 10, "abcdef[red"},
+		{strings.Repeat("y", 9) + "tok%2BS3cret", 12, strings.Repeat("y", 9) + "[re"},
+	} {
+		if got := r.TextStart([]byte(tc.in), tc.n); got != tc.want {
+			t.Errorf("TextStart(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+	var none *Redactor
+	if got := none.TextStart([]byte(sec+"x"), 5); got != sec[:5] {
+		t.Errorf("a nil Redactor: %q", got)
+	}
+}
