@@ -501,7 +501,7 @@ func runScenario(app *App, o *ScenarioOptions) error {
 		}
 		flow.Keep = keeper.Keep
 	}
-	printer := view.NewScenarioRun(app.out(), sc.ID)
+	printer := view.NewScenarioRun(app.out(), sc.ID, r.redactor())
 	flow.OnResult, flow.OnProbe = printer.Delivery, printer.Probe
 	if idem != nil {
 		idem.OnReset = printer.Reset
