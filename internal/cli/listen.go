@@ -112,8 +112,9 @@ type, signature verdict, size, the answer given, and the app's answer when
 forwarding), kept byte-exact in the --save file, forwarded to --forward-to (or the
 --route that takes it: an event glob, path:/PREFIX or where:COND, the first
 that matches winning; one no route takes goes to --forward-to, or is only
-kept), copied to each --mirror (its answer recorded, never returned), and
-answered as asked, to test a sender's retries.
+kept), copied to each --mirror (its answer recorded, never returned; it
+gets the sender's headers and --mirror-header's, never --forward-header's,
+which are for your app), and answered as asked, to test a sender's retries.
 
 Binds 127.0.0.1:4242 unless told otherwise (--port 0 picks a free port).
 When ready it prints the URL on stderr (a {"type":"ready"} line with --json)
