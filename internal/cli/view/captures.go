@@ -76,7 +76,7 @@ func AppAnswer(r *capture.Record) string {
 // NewCaptureFollowPrinter prints `captures list --follow`: as the list,
 // each line written as it comes. The text has fixed column widths (a
 // line cannot wait for the widest one to come): a longer value shifts the
-// rest of its line.
+// rest of its line, and one past MaxCell is cut, as in the list.
 func NewCaptureFollowPrinter(out Out) CaptureListPrinter {
 	if out.JSON {
 		return captureListJSON{out.Streams.Out}
@@ -94,6 +94,9 @@ func (p captureFollowText) row(style func(string) string, cells ...string) strin
 	followWidths := [...]int{26, 19, 22, 24, 18, 6, 5}
 	var b strings.Builder
 	for i, c := range cells {
+		if i < len(cells)-1 {
+			c = cut(c, MaxCell) // as the list cuts a hostile record's cell
+		}
 		b.WriteString(style(c))
 		if i < len(followWidths) {
 			if pad := followWidths[i] - VisibleWidth(c); pad > 0 {
