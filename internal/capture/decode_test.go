@@ -115,6 +115,7 @@ func trickyRecords() []*Record {
 	add(func(r *Record) { r.Redacted = []string{"Verif-Hash", escapes} })
 	add(func(r *Record) { r.Redacted = []string{} })
 	add(func(r *Record) { r.Query, r.RedactedQuery = "token=%5Bredacted%5D&a=1", true })
+	add(func(r *Record) { r.Path, r.RedactedPath = "/hooks/%5Bredacted%5D", true })
 	add(func(r *Record) {
 		r.Headers["X-Bin"] = []string{"a\xff\xfe", "plain"}
 		r.EncodeHeaders()

@@ -70,7 +70,9 @@ const FollowInterval = 200 * time.Millisecond
 // start that were read from the old one (listen writes again to the new
 // file what it wrote to the old one just before it was deleted); while
 // there is none,
-// Follow waits for one. A malformed line is an error naming the file and
+// Follow waits for one. Only a regular file is followed (OpenRegular): a
+// FIFO or a device at path, at the start or later, is an error. A
+// malformed line is an error naming the file and
 // line, unless SkipBad.
 //
 // Each record is handed to fn with its Place.
@@ -78,7 +80,7 @@ const FollowInterval = 200 * time.Millisecond
 // Follow returns nil when ctx is done or fn returns ErrStop; else the error of opening the file
 // at the start, of reading it, of a malformed line, or of fn or CaughtUp.
 func Follow(ctx context.Context, path string, o FollowOptions, fn func(rec *Record, at Place) error) error {
-	f, err := os.Open(path)
+	f, err := OpenRegular(path)
 	if err != nil {
 		return err
 	}
@@ -162,6 +164,43 @@ type follower struct {
 // the writer writes again (what it wrote in the last tenth of a second).
 const recentIDs = 4096
 
+// OpenRegular opens the regular file at path, and refuses anything else:
+// a FIFO would wait for a writer (past Ctrl-C) and a device (/dev/zero)
+// never ends, at the start or swapped in for the file while it is
+// followed. It is how a capture file that is followed (Follow, the
+// inspector's index) is opened.
+func OpenRegular(path string) (*os.File, error) {
+	f, err := openNoWait(path)
+	if err != nil {
+		return nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s: not a regular file (%s): a capture file is followed only when it is one", path, fileKind(info.Mode()))
+	}
+	return f, nil
+}
+
+// fileKind names what a file that is not regular is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.String()
+}
+
 func (fl *follower) open(f *os.File) error {
 	info, err := f.Stat()
 	if err != nil {
@@ -182,7 +221,7 @@ func (fl *follower) close() {
 // look reads what the file grew by, and follows it to a new file at path.
 func (fl *follower) look() error {
 	if fl.f == nil {
-		f, err := os.Open(fl.path)
+		f, err := OpenRegular(fl.path)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil // not created anew yet
 		}

@@ -11,7 +11,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -43,8 +45,12 @@ type Record struct {
 	Method    string `json:"method"`
 	Host      string `json:"host,omitempty"`
 	// Path is as it came on the wire, %-escapes kept.
-	Path  string `json:"path"`
-	Query string `json:"query,omitempty"`
+	Path string `json:"path"`
+	// RedactedPath says a configured secret in the path was replaced by a
+	// marker that reads "[redacted]" before keeping (/hooks/SECRET); replay
+	// puts the configured secret back.
+	RedactedPath bool   `json:"redacted_path,omitempty"`
+	Query        string `json:"query,omitempty"`
 	// RedactedQuery says a configured secret in the query was replaced by
 	// a marker that reads "[redacted]" before keeping (?token=SECRET);
 	// replay puts the configured secret back.
@@ -135,6 +141,18 @@ type Forward struct {
 	Route string `json:"route,omitempty"`
 }
 
+// MaxAnswerKept is how much of an app's answer a record keeps
+// (Forward.Body).
+const MaxAnswerKept = 256
+
+// AnswerStart is the start of an app's answer as a record keeps it
+// (Forward.Body): at most MaxAnswerKept bytes, as valid UTF-8, every secret
+// red knows hidden before the cut (signature.Redactor.TextStart), so an
+// answer that echoes one across the cut keeps none of it.
+func AnswerStart(body []byte, red *signature.Redactor) string {
+	return strings.ToValidUTF8(red.TextStart(body, MaxAnswerKept), "\uFFFD")
+}
+
 // Kind is the kind of error the forward met ("" when the app answered):
 // ErrorKind, or "error" for a record kept before it was.
 func (f *Forward) Kind() string {
@@ -163,13 +181,28 @@ func NewRecord(r *http.Request, now time.Time) *Record {
 	return rec
 }
 
-// Redact replaces every secret red knows in the headers and the query by
-// a marker, naming where it did (Redacted, RedactedQuery), then keeps the
+// Redact replaces every secret red knows in the headers, the path and the
+// query by a marker, naming where it did (Redacted, RedactedPath,
+// RedactedQuery), then keeps the
 // headers byte-exact (EncodeHeaders). It comes after verification, which
 // reads the values as they came; the map is copied before it is changed.
 func (r *Record) Redact(red *signature.Redactor) {
-	r.Headers, r.Redacted = red.Headers(r.Headers)
-	r.Query, r.RedactedQuery = red.Query(r.Query)
+	// Each call adds to what an earlier one found (listen adds a
+	// detected token scheme's Redactor to its own).
+	var names []string
+	r.Headers, names = red.Headers(r.Headers)
+	for _, n := range names {
+		if !slices.Contains(r.Redacted, n) {
+			r.Redacted = append(r.Redacted, n)
+		}
+	}
+	sort.Strings(r.Redacted)
+	if p, redacted := red.Path(r.Path); redacted {
+		r.Path, r.RedactedPath = p, true
+	}
+	if q, redacted := red.Query(r.Query); redacted {
+		r.Query, r.RedactedQuery = q, true
+	}
 	r.EncodeHeaders()
 }
 

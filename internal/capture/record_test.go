@@ -56,10 +56,13 @@ func TestRedactKeepsNoSecret(t *testing.T) {
 	}
 	red := signature.NewRedactor(scheme, []signature.Secret{signature.NewSecret("s3cret")})
 	h := http.Header{"Verif-Hash": {"s3cret"}, "X-Echo": {"a s3cret b"}, "X-Bin": {"\xff\xfe"}, "X-Plain": {"p"}}
-	req := httptest.NewRequest(http.MethodPost, "/hook?token=s3cret&a=1", nil)
+	req := httptest.NewRequest(http.MethodPost, "/hook/s3cret?token=s3cret&a=1", nil)
 	req.Header = h
 	rec := NewRecord(req, time.Now())
 	rec.Redact(red)
+	// A second Redactor (a detected token scheme's, with no secret, as
+	// listen adds) adds to what the first found, and forgets none of it.
+	rec.Redact(signature.NewRedactor(scheme))
 
 	wantHeaders := http.Header{"Verif-Hash": {signature.Redacted}, "X-Echo": {"a " + signature.Redacted + " b"}, "X-Bin": {"//4="}, "X-Plain": {"p"}}
 	if !reflect.DeepEqual(rec.Headers, wantHeaders) {
@@ -70,6 +73,9 @@ func TestRedactKeepsNoSecret(t *testing.T) {
 	}
 	if strings.Contains(rec.Query, "s3cret") || !rec.RedactedQuery || !strings.HasSuffix(rec.Query, "&a=1") {
 		t.Errorf("query %q (redacted %v)", rec.Query, rec.RedactedQuery)
+	}
+	if rec.Path != "/hook/%5Bredacted%5D" || !rec.RedactedPath {
+		t.Errorf("path %q (redacted %v)", rec.Path, rec.RedactedPath)
 	}
 	if h.Get("Verif-Hash") != "s3cret" || h.Get("X-Bin") != "\xff\xfe" {
 		t.Errorf("the request's headers were changed: %q", h)

@@ -19,7 +19,12 @@ import (
 //   - both have an EventID (the provider's event id, where its profile
 //     says where a body holds it: event_id_path) and it is the same; else
 //   - they have the same Method, Path and Query (the request's target,
-//     as on the wire), SignedID and Body bytes.
+//     as on the wire), SignedID and Body bytes;
+//
+// and, either way, both have a signature that was checked and failed
+// (Invalid), or neither has: a forgery copying a real delivery's event id
+// or bytes is not that delivery again (its 2xx from the app would clear
+// the real one's failure under listen --expect-app-2xx).
 //
 // SignedID is the message id the scheme signs and a provider keeps across
 // retries (signature.SignedID: Standard Webhooks' webhook-id, Svix's
@@ -30,6 +35,8 @@ import (
 // header's value itself is not part of it: a re-signed retry has a new
 // one.
 type Identity struct {
+	// Invalid says the delivery's signature was checked and failed.
+	Invalid             bool
 	EventID             string
 	SignedID            string
 	Method, Path, Query string
@@ -44,6 +51,9 @@ type Key [16]byte
 // identities share a digest by moving bytes from one part to another.
 func (id Identity) Key() Key {
 	h := sha256.New()
+	if id.Invalid {
+		writePart(h, "invalid")
+	}
 	if id.EventID != "" {
 		writePart(h, "event-id")
 		writePart(h, id.EventID)

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
@@ -40,22 +41,25 @@ type ListenOptions struct {
 	// is answered with the app's status.
 	StatusSet bool
 
-	Host           string
-	Port           int
-	Save           string
-	Fsync          bool
-	Status         int
-	Delay          time.Duration
-	Body           string
-	FailRate       float64
-	RejectInvalid  bool
-	Events         []string
-	AllowIPs       []string
-	MaxBody        string
-	EventPath      string
-	ForwardTo      string
-	PathPrefix     bool
+	Host          string
+	Port          int
+	Save          string
+	Fsync         bool
+	Status        int
+	Delay         time.Duration
+	Body          string
+	FailRate      float64
+	RejectInvalid bool
+	Events        []string
+	AllowIPs      []string
+	MaxBody       string
+	EventPath     string
+	ForwardTo     string
+	PathPrefix    bool
+	// ForwardHeaders are for the app (--forward-to, routes) alone;
+	// MirrorHeaders for the mirrors alone.
 	ForwardHeaders []string
+	MirrorHeaders  []string
 	ForwardTimeout time.Duration
 	// ForwardRetry and ForwardRetryBackoff retry the app as a provider
 	// would; ForwardInsecure skips its TLS certificate check.
@@ -110,8 +114,9 @@ type, signature verdict, size, the answer given, and the app's answer when
 forwarding), kept byte-exact in the --save file, forwarded to --forward-to (or the
 --route that takes it: an event glob, path:/PREFIX or where:COND, the first
 that matches winning; one no route takes goes to --forward-to, or is only
-kept), copied to each --mirror (its answer recorded, never returned), and
-answered as asked, to test a sender's retries.
+kept), copied to each --mirror (its answer recorded, never returned; it
+gets the sender's headers and --mirror-header's, never --forward-header's,
+which are for your app), and answered as asked, to test a sender's retries.
 
 Binds 127.0.0.1:4242 unless told otherwise (--port 0 picks a free port).
 When ready it prints the URL on stderr (a {"type":"ready"} line with --json)
@@ -194,13 +199,14 @@ tunnelled.` + exitStatus("stopped (Ctrl-C, SIGTERM, or --timeout without --exit-
 	fs.StringVar(&o.EventPath, "event-path", "", "gjson path of the event type in a body (default: the provider's, else event)")
 	urlVar(fs, &o.ForwardTo, "forward-to", "forward each delivery to the app at this URL (a bare port or /path means localhost); a path in it replaces the delivery's")
 	fs.BoolVar(&o.PathPrefix, "path-prefix", false, "with --forward-to: put its path before each delivery's path instead of replacing it")
-	fs.StringArrayVar(&o.ForwardHeaders, "forward-header", nil, "add a header to forwarded deliveries, 'Name: value' (repeatable)")
+	fs.StringArrayVar(&o.ForwardHeaders, "forward-header", nil, "add a header to deliveries forwarded to the app (--forward-to, --route), never to a --mirror, 'Name: value' (repeatable)")
 	spanVar(fs, &o.ForwardTimeout, "forward-timeout", 30*time.Second, "time the app has to answer a forwarded delivery")
 	fs.IntVar(&o.ForwardRetry, "forward-retry", 0, "forward a delivery again, up to this many times, when the app answers 5xx or cannot be reached")
 	spanVar(fs, &o.ForwardRetryBackoff, "forward-retry-backoff", time.Second, "wait before the first --forward-retry; it doubles each time, up to 1m")
 	fs.BoolVar(&o.ForwardInsecure, "forward-insecure", false, "do not check the TLS certificate of the --forward-to app and the --mirror targets (a local one's self-signed certificate)")
 	fs.StringArrayVar(&o.Routes, "route", nil, "forward the deliveries MATCH takes to URL instead, 'MATCH=URL' (MATCH: an event glob, path:/PREFIX or where:COND; repeatable; the first that matches wins, --forward-to is the default)")
 	fs.StringArrayVar(&o.Mirrors, "mirror", nil, "also send a copy of each delivery to URL, or of those MATCH takes with 'MATCH=URL'; its answer is recorded, never returned (repeatable)")
+	fs.StringArrayVar(&o.MirrorHeaders, "mirror-header", nil, "add a header to the copies sent to each --mirror (which get no --forward-header), 'Name: value' (repeatable)")
 	spanVar(fs, &o.MirrorTimeout, "mirror-timeout", 5*time.Second, "time a --mirror target has to answer: the sender's answer waits no longer for it")
 	fs.IntVar(&o.ExitAfter, "exit-after", 0, "exit 0 after this many distinct deliveries matching --events (a retry is the same delivery)")
 	fs.BoolVar(&o.CountAttempts, "count-attempts", false, "make --exit-after count every delivery, retries and duplicates included")
@@ -541,14 +547,23 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 	if o.UI && o.UIPort != 0 && o.UIPort == o.Port {
 		return nil, usageErr("--ui-port must differ from --port: the inspector never shares the listener's port")
 	}
-	extra, err := parseHeaderArgs(o.ForwardHeaders)
+	if len(o.MirrorHeaders) > 0 && len(o.Mirrors) == 0 {
+		return nil, usageErr("--mirror-header is about the mirrors: give --mirror too")
+	}
+	// The app's headers (an Authorization for the user's own app) never
+	// go to a mirror, which may be another host: mirrors get their own.
+	appExtra, err := parseHeaderFlag("--forward-header", o.ForwardHeaders)
+	if err != nil {
+		return nil, err
+	}
+	mirrorExtra, err := parseHeaderFlag("--mirror-header", o.MirrorHeaders)
 	if err != nil {
 		return nil, err
 	}
 	// One client for the apps (one pool of connections), one for the
 	// mirrors, with their own timeout.
 	client := delivery.New(delivery.Options{Timeout: o.ForwardTimeout, UserAgent: "hooktool/" + app.Version, Insecure: o.ForwardInsecure})
-	forwarder := func(what, raw string, c *delivery.Client) (*listener.Forwarder, string, error) {
+	forwarder := func(what, raw string, c *delivery.Client, extra http.Header) (*listener.Forwarder, string, error) {
 		target, u, err := forwardTarget(what, raw)
 		if err != nil {
 			return nil, "", err
@@ -560,7 +575,7 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 		return fw, target, nil
 	}
 	for _, rt := range routes {
-		fw, target, err := forwarder(rt.what, rt.to, client)
+		fw, target, err := forwarder(rt.what, rt.to, client, appExtra)
 		if err != nil {
 			return nil, err
 		}
@@ -569,7 +584,7 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 		s.targets = append(s.targets, probeTarget{fw, target, "route " + rt.match.String()})
 	}
 	if o.ForwardTo != "" {
-		fw, target, err := forwarder("--forward-to", o.ForwardTo, client)
+		fw, target, err := forwarder("--forward-to", o.ForwardTo, client, appExtra)
 		if err != nil {
 			return nil, err
 		}
@@ -586,7 +601,7 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 			if err != nil {
 				return nil, err
 			}
-			fw, target, err := forwarder("--mirror", raw, mc)
+			fw, target, err := forwarder("--mirror", raw, mc, mirrorExtra)
 			if err != nil {
 				return nil, err
 			}

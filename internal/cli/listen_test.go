@@ -54,7 +54,7 @@ func TestListenOptions(t *testing.T) {
 			"--allow-ip", "10.0.0.0/8", "--allow-ip", "::1", "--max-body", "64KiB", "--event-path", "type",
 			"--forward-to", "3000", "--path-prefix", "--forward-header", "X-A: 1", "--forward-header", "X-B: 2", "--forward-timeout", "5s",
 			"--forward-retry", "2", "--forward-retry-backoff", "50ms", "--forward-insecure",
-			"--route", "invoice.*=3001", "--route", "where:record.method==PUT=3002", "--mirror", "3003", "--mirror", "path:/gh=3004", "--mirror-timeout", "2s",
+			"--route", "invoice.*=3001", "--route", "where:record.method==PUT=3002", "--mirror", "3003", "--mirror", "path:/gh=3004", "--mirror-header", "X-M: 3", "--mirror-timeout", "2s",
 			"--exit-after", "3", "--count-attempts", "--timeout", "1m", "--expect-valid", "--expect-app-2xx", "--ready-file", "ready", "-v",
 			"--header-timeout", "1s", "--read-timeout", "2s", "--idle-timeout", "3s",
 			"--provider", "aella", "--endpoint", "staging", "--secret-file", "keys",
@@ -67,6 +67,7 @@ func TestListenOptions(t *testing.T) {
 			o.ForwardTo, o.PathPrefix, o.ForwardHeaders, o.ForwardTimeout = "3000", true, []string{"X-A: 1", "X-B: 2"}, 5*time.Second
 			o.ForwardRetry, o.ForwardRetryBackoff, o.ForwardInsecure = 2, 50*time.Millisecond, true
 			o.Routes, o.Mirrors, o.MirrorTimeout = []string{"invoice.*=3001", "where:record.method==PUT=3002"}, []string{"3003", "path:/gh=3004"}, 2*time.Second
+			o.MirrorHeaders = []string{"X-M: 3"}
 			o.ExitAfter, o.CountAttempts, o.Timeout, o.ExpectValid, o.ExpectApp2xx, o.ReadyFile, o.Verbose = 3, true, time.Minute, true, true, "ready", true
 			o.HeaderTimeout, o.ReadTimeout, o.IdleTimeout = time.Second, 2*time.Second, 3*time.Second
 			o.signing.provider, o.signing.endpoint, o.signing.secretFile = "aella", "staging", "keys"

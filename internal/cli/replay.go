@@ -257,6 +257,9 @@ func runReplay(app *App, o *ReplayOptions) error {
 		},
 		OnUnrestored: func(rec *capture.Record) {
 			what := strings.Join(rec.Redacted, ", ")
+			if rec.RedactedPath {
+				what = strings.TrimPrefix(what+" and its path", " and ")
+			}
 			if rec.RedactedQuery {
 				what = strings.TrimPrefix(what+" and its query", " and ")
 			}

@@ -513,7 +513,7 @@ func runScenario(app *App, o *ScenarioOptions) error {
 		}
 		flow.Keep = keeper.Keep
 	}
-	printer := view.NewScenarioRun(app.out(), sc.ID)
+	printer := view.NewScenarioRun(app.out(), sc.ID, r.redactor())
 	flow.OnResult, flow.OnProbe = printer.Delivery, printer.Probe
 	if idem != nil {
 		idem.OnReset = printer.Reset
@@ -524,7 +524,7 @@ func runScenario(app *App, o *ScenarioOptions) error {
 	}
 	report := scenario.RunFlow(o.ctx, sc, steps, flow)
 	if o.JUnit != "" {
-		if err := writeJUnit(o.JUnit, report); err != nil {
+		if err := writeJUnit(o.JUnit, report, r.redactor()); err != nil {
 			return failErr(fmt.Errorf("--junit: %w", err))
 		}
 	}
@@ -540,12 +540,12 @@ func runScenario(app *App, o *ScenarioOptions) error {
 	return nil
 }
 
-func writeJUnit(path string, r *scenario.Report) error {
+func writeJUnit(path string, r *scenario.Report, red *signature.Redactor) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	werr := scenario.WriteJUnit(f, r)
+	werr := scenario.WriteJUnit(f, r, red)
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}

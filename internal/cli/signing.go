@@ -330,19 +330,25 @@ func (app *App) readPayload(path string) ([]byte, error) {
 // parseHeaderArgs reads curl-style "Name: value" header arguments. Values
 // are not echoed in errors: a header may carry a secret.
 func parseHeaderArgs(args []string) (http.Header, error) {
+	return parseHeaderFlag("--header", args)
+}
+
+// parseHeaderFlag is parseHeaderArgs for the flag named flag (its
+// messages name it): httpx's one policy for a valid name and value.
+func parseHeaderFlag(flag string, args []string) (http.Header, error) {
 	h := http.Header{}
 	for i, a := range args {
 		name, value, ok := strings.Cut(a, ":")
 		name = strings.TrimSpace(name)
 		if !ok || name == "" {
-			return nil, usageErr("--header number %d is not of the form 'Name: value'", i+1)
+			return nil, usageErr("%s number %d is not of the form 'Name: value'", flag, i+1)
 		}
 		if !httpx.ValidHeaderName(name) {
-			return nil, usageErr("--header %q is not a valid HTTP header name", name)
+			return nil, usageErr("%s %q is not a valid HTTP header name", flag, name)
 		}
 		value = strings.TrimSpace(value)
 		if !httpx.ValidHeaderValue(value) {
-			return nil, usageErr("--header %s: the value has a control character (CR, LF, NUL, ...)", name)
+			return nil, usageErr("%s %s: the value has a control character (CR, LF, NUL, ...)", flag, name)
 		}
 		h.Add(name, value)
 	}

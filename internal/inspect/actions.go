@@ -553,12 +553,9 @@ func (s *Server) replayRecord(orig *capture.Record, a deliv.Attempt, url string,
 	rec.ReplayOf = orig.ID
 	res := s.result(a, url, false, len(body))
 	rec.Forward = &capture.Forward{URL: res.URL, Status: a.Status, LatencyMS: res.LatencyMS, Error: res.Error, ErrorKind: res.ErrorKind}
-	if a.Err == nil {
-		b := a.Body
-		if len(b) > 256 {
-			b = b[:256]
-		}
-		rec.Forward.Body = strings.ToValidUTF8(string(b), "\uFFFD")
+	if a.Err == nil && len(a.Body) > 0 {
+		// The app's answer may echo a secret: hidden as listen hides it.
+		rec.Forward.Body = capture.AnswerStart(a.Body, s.o.Redactor)
 	}
 	rec.Redact(s.o.Redactor)
 	return rec, nil

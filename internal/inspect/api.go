@@ -73,9 +73,10 @@ type Detail struct {
 	// Headers are as received, sorted by name; a hidden one's values are
 	// "[redacted]".
 	Headers []HeaderShown `json:"headers"`
-	// RedactedHeaders and RedactedQuery say where the capture itself
-	// holds a marker instead of a secret.
+	// RedactedHeaders, RedactedPath and RedactedQuery say where the
+	// capture itself holds a marker instead of a secret.
 	RedactedHeaders []string           `json:"redacted_headers,omitempty"`
+	RedactedPath    bool               `json:"redacted_path,omitempty"`
 	RedactedQuery   bool               `json:"redacted_query,omitempty"`
 	Body            BodyShown          `json:"body"`
 	Signature       *signature.Verdict `json:"signature,omitempty"`
@@ -219,7 +220,7 @@ func (s *Server) detailOf(pos int, rec *capture.Record) (*Detail, error) {
 	d := &Detail{
 		Summary: s.summary(pos, rec), Host: rec.Host, RemoteAddr: rec.RemoteAddr, LocalAddr: rec.LocalAddr,
 		Proto: rec.Proto, Scheme: rec.Scheme, Route: rec.Route, Matched: rec.Matched,
-		Headers: []HeaderShown{}, RedactedHeaders: rec.Redacted, RedactedQuery: rec.RedactedQuery,
+		Headers: []HeaderShown{}, RedactedHeaders: rec.Redacted, RedactedPath: rec.RedactedPath, RedactedQuery: rec.RedactedQuery,
 	}
 	headers, err := rec.HeaderBytes()
 	if err != nil {

@@ -135,7 +135,9 @@ func NewIndex(paths []string, o IndexOptions) (*Index, error) {
 
 // open adds path as a new source.
 func (ix *Index) open(path string) (*source, error) {
-	f, err := os.Open(path)
+	// A regular file only: its lines are read again by offset, and it is
+	// followed (a FIFO would hold the start past Ctrl-C).
+	f, err := capture.OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
@@ -143,10 +145,6 @@ func (ix *Index) open(path string) (*source, error) {
 	if err != nil {
 		f.Close()
 		return nil, err
-	}
-	if st.IsDir() {
-		f.Close()
-		return nil, fmt.Errorf("%s is a directory", path)
 	}
 	s := &source{path: path, f: f, info: st}
 	ix.mu.Lock()

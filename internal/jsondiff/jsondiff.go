@@ -10,10 +10,11 @@ package jsondiff
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -294,38 +295,87 @@ func sameScalar(a, b gjson.Result) bool {
 
 // sameNumber compares two JSON number literals by value, exactly, however
 // long their digits or exponents: each is brought to sign, significant
-// digits and a power of ten.
+// digits and a power of ten, in time linear in its length (an exponent a
+// megabyte long, from a hostile document, is not parsed into a big.Int,
+// whose decimal parse takes time quadratic in its digits).
 func sameNumber(x, y string) bool {
 	if x == y {
 		return true
 	}
 	nx, dx, ex := normalize(x)
 	ny, dy, ey := normalize(y)
-	return nx == ny && dx == dy && ex.Cmp(ey) == 0
+	return nx == ny && dx == dy && ex == ey
 }
 
 // normalize takes a JSON number literal (valid: gjson checked it) to its
 // sign, significant digits without leading or trailing zeros, and the
-// power of ten of its last digit. Zero is ("", 0) whatever its sign.
-func normalize(lit string) (neg bool, digits string, exp *big.Int) {
-	exp = new(big.Int)
+// power of ten of its last digit, as a canonical decimal (no leading zero,
+// "-" when negative). Zero is ("", "0") whatever its sign.
+func normalize(lit string) (neg bool, digits, exp string) {
 	s := lit
 	if strings.HasPrefix(s, "-") {
 		neg, s = true, s[1:]
 	}
-	mant, e, hasExp := strings.Cut(strings.ToLower(s), "e")
-	if hasExp {
-		exp.SetString(strings.TrimPrefix(e, "+"), 10)
+	mant, e, _ := strings.Cut(strings.ToLower(s), "e")
+	expNeg := false
+	switch {
+	case strings.HasPrefix(e, "-"):
+		expNeg, e = true, e[1:]
+	case strings.HasPrefix(e, "+"):
+		e = e[1:]
 	}
 	intPart, frac, _ := strings.Cut(mant, ".")
-	exp.Sub(exp, big.NewInt(int64(len(frac))))
 	digits = strings.TrimLeft(intPart+frac, "0")
 	if digits == "" {
-		return false, "", new(big.Int)
+		return false, "", "0"
 	}
 	trimmed := strings.TrimRight(digits, "0")
-	exp.Add(exp, big.NewInt(int64(len(digits)-len(trimmed))))
-	return neg, trimmed, exp
+	shift := int64(len(digits)-len(trimmed)) - int64(len(frac))
+	return neg, trimmed, addToDecimal(expNeg, strings.TrimLeft(e, "0"), shift)
+}
+
+// addToDecimal returns the canonical decimal of ±mag + d, mag being the
+// digits of a magnitude without leading zeros ("" for zero). d is at most
+// a literal's length: a magnitude of 19 digits or more is larger than |d|,
+// so the sum keeps its sign and only its magnitude moves, digit by digit.
+func addToDecimal(neg bool, mag string, d int64) string {
+	if len(mag) <= 18 {
+		v, _ := strconv.ParseInt(cmp.Or(mag, "0"), 10, 64)
+		if neg {
+			v = -v
+		}
+		return strconv.FormatInt(v+d, 10)
+	}
+	away := (d >= 0) != neg // d moves the value away from zero
+	k := d
+	if k < 0 {
+		k = -k
+	}
+	b := []byte(mag)
+	for i := len(b) - 1; i >= 0 && k != 0; i-- {
+		digit := int64(b[i]-'0') + k%10
+		if !away {
+			digit = int64(b[i]-'0') - k%10
+		}
+		k /= 10
+		switch {
+		case digit > 9:
+			digit -= 10
+			k++ // carry
+		case digit < 0:
+			digit += 10
+			k++ // borrow
+		}
+		b[i] = byte('0' + digit)
+	}
+	if k != 0 { // a carry past the first digit (mag > |d|: never a borrow)
+		b = append([]byte{'1'}, b...)
+	}
+	out := strings.TrimLeft(string(b), "0")
+	if neg {
+		return "-" + out
+	}
+	return out
 }
 
 // compact is a value's JSON without insignificant whitespace.

@@ -2,9 +2,11 @@ package jsondiff
 
 import (
 	"errors"
+	"math/big"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func lines(changes []Change) []string {
@@ -196,5 +198,60 @@ func TestTooDeep(t *testing.T) {
 	ok := strings.Repeat("[", MaxDepth) + `"` + strings.Repeat(`[\"`, 2*MaxDepth) + `"` + strings.Repeat("]", MaxDepth)
 	if got, err := Compare([]byte(ok), []byte(ok), Options{}); err != nil || len(got) != 0 {
 		t.Errorf("a document %d deep with brackets in a string: %q, %v", MaxDepth, lines(got), err)
+	}
+}
+
+// TestExponentArithmetic: exponents of any length are compared by value,
+// with what the digits' places add to them, carries and borrows across
+// every digit included.
+func TestExponentArithmetic(t *testing.T) {
+	long := strings.Repeat("9", 30)
+	for _, tc := range []struct {
+		a, b string
+		same bool
+	}{
+		{"1e" + long, "10e" + long[1:] + "8", true},
+		{"1e" + long, "10e" + long, false},
+		{"10e" + long, "1e1" + strings.Repeat("0", 30), true},  // a carry through every digit
+		{"0.1e1" + strings.Repeat("0", 30), "1e" + long, true}, // a borrow through every digit
+		{"-1e-" + long, "-0.01e-" + long[2:] + "97", true},
+		{"1e-" + long, "1e" + long, false},
+		{"1e-1" + strings.Repeat("0", 30), "0.1e-" + long, true},
+		{"1000e0018", "1e21", true},
+		{"1.50e+2", "150", true},
+		{"0e" + long, "-0.0e-" + long, true},
+	} {
+		if got := sameNumber(tc.a, tc.b); got != tc.same {
+			t.Errorf("sameNumber(%s, %s) = %v, want %v", tc.a, tc.b, got, tc.same)
+		}
+		ra, _ := new(big.Rat).SetString(tc.a)
+		rb, _ := new(big.Rat).SetString(tc.b)
+		if ra != nil && rb != nil && (ra.Cmp(rb) == 0) != tc.same {
+			t.Errorf("the test is wrong about %s and %s", tc.a, tc.b)
+		}
+	}
+}
+
+// TestHugeExponentIsNoWork: a hostile document's number with an exponent
+// megabytes long (a delivery body for captures diff) compares at once; a
+// decimal parse of it (big.Int.SetString) took minutes.
+func TestHugeExponentIsNoWork(t *testing.T) {
+	exp := strings.Repeat("7", 16<<20)
+	a, b := []byte(`{"n":1e`+exp+`}`), []byte(`{"n":10e`+exp[:len(exp)-1]+`6}`)
+	done := make(chan []Change, 1)
+	go func() {
+		c, err := Compare(a, b, Options{})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- c
+	}()
+	select {
+	case c := <-done:
+		if len(c) != 0 {
+			t.Errorf("1e%s… and 10e%s…6 differ: %d changes", exp[:3], exp[:3], len(c))
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("comparing one number took more than 20 s")
 	}
 }

@@ -442,6 +442,9 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 // refuse answers status with why as a plain-text body, closing the
 // connection after a body that was not read whole.
 func (h *Handler) refuse(w http.ResponseWriter, rec *capture.Record, status int, why string) {
+	// A refused delivery is shown (and its --json line printed) as any
+	// other: its secrets hidden as any other's.
+	rec.Redact(h.redact)
 	rec.Answer = capture.Answer{Status: status, Reason: why}
 	hdr := w.Header()
 	if status == http.StatusRequestEntityTooLarge || status == http.StatusBadRequest {
@@ -569,9 +572,10 @@ func (h *Handler) checkFallback(cands []catalog.Candidate, header http.Header, b
 // (capture.Identity): the provider's event id, else the request's method,
 // path, query, signed id and body.
 func (h *Handler) identity(rec *capture.Record, r *http.Request, body []byte) capture.Identity {
-	// The query as it came (hashed, never kept): the record's may be
-	// redacted.
-	id := capture.Identity{Method: rec.Method, Path: rec.Path, Query: r.URL.RawQuery, SignedID: signature.SignedID(h.o.Scheme, r.Header, body), Body: body}
+	// The path and query as they came (hashed, never kept): the record's
+	// may be redacted.
+	id := capture.Identity{Method: rec.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, SignedID: signature.SignedID(h.o.Scheme, r.Header, body), Body: body,
+		Invalid: rec.Verdict.Checked() && !rec.Verdict.Valid}
 	if h.o.EventIDPath != "" {
 		id.EventID = catalog.FieldIn(body, h.o.EventIDPath)
 	}
@@ -611,11 +615,15 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 		rec.Answer = a
 		return answerBody, contentType
 	}
-	mirrored := h.mirror(rec, body, func(fw *Forwarder) *capture.Forward {
+	// Routes and mirrors judge the path as it came: the record's may be
+	// redacted (/hooks/SECRET).
+	asCame := *rec
+	asCame.Path = r.URL.EscapedPath()
+	mirrored := h.mirror(&asCame, body, func(fw *Forwarder) *capture.Forward {
 		m, _ := h.forward(ctx, fw, r, body)
 		return m
 	})
-	target, route := h.route(rec, body)
+	target, route := h.route(&asCame, body)
 	if target == nil && len(h.o.Routes) > 0 {
 		d.Unrouted = true
 	}
@@ -680,9 +688,12 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 // the record.
 func (h *Handler) forward(ctx context.Context, target *Forwarder, r *http.Request, body []byte) (*capture.Forward, delivery.Attempt) {
 	fw, attempt := target.send(ctx, r, body)
-	// The URL holds the real query; the error and the app's answer may
-	// quote it.
-	fw.URL, fw.Error, fw.Body = h.redact.URL(fw.URL), h.redact.Text(fw.Error), h.redact.Text(fw.Body)
+	// The URL holds the real path and query; the error and the app's
+	// answer may quote them.
+	fw.URL, fw.Error = h.redact.URL(fw.URL), h.redact.Text(fw.Error)
+	if attempt.Err == nil && len(attempt.Body) > 0 {
+		fw.Body = capture.AnswerStart(attempt.Body, h.redact)
+	}
 	return fw, attempt
 }
 
@@ -777,12 +788,6 @@ func (f *Forwarder) send(ctx context.Context, r *http.Request, body []byte) (*ca
 		if errors.As(a.Err, &de) {
 			fw.ErrorKind = string(de.Kind)
 		}
-	} else if len(a.Body) > 0 {
-		b := a.Body
-		if len(b) > 256 {
-			b = b[:256]
-		}
-		fw.Body = strings.ToValidUTF8(string(b), "\uFFFD")
 	}
 	return fw, a
 }

@@ -9,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hooktool/hooktool/internal/capture"
 )
@@ -70,7 +72,8 @@ type Stats struct {
 	// Repeats counts the deliveries received that repeat an earlier one
 	// (Record.RepeatOf).
 	Repeats int
-	// ByEvent counts deliveries by event type ("" when a body has none),
+	// ByEvent counts deliveries by event type ("" when a body has none;
+	// bounded: see MaxEventKinds),
 	// ByVerdict by signature.Verdict.Label, ByAnswer (refusals too) by the
 	// status answered.
 	ByEvent, ByVerdict map[string]int
@@ -107,6 +110,29 @@ type AppFailure struct {
 	Attempts int
 
 	seq int
+}
+
+// What is remembered of event types, which each delivery's body names as
+// it likes, is bounded: MaxEventKinds distinct ones are counted (Stats.ByEvent),
+// the rest together under OtherEvents, and each name is cut at
+// MaxEventName bytes (with "…"), there and in an AppFailure.
+const (
+	MaxEventKinds = 1000
+	MaxEventName  = 200
+	OtherEvents   = "(others)"
+)
+
+// eventName is ev as it is remembered: cut at MaxEventName bytes, on a
+// rune's start.
+func eventName(ev string) string {
+	if len(ev) <= MaxEventName {
+		return ev
+	}
+	i := MaxEventName
+	for i > 0 && !utf8.RuneStart(ev[i]) {
+		i--
+	}
+	return strings.Clone(ev[:i]) + "…"
 }
 
 // maxAppFailures bounds the failed deliveries remembered in detail; more
@@ -169,7 +195,11 @@ func (s *Server) count(d Delivery) {
 	if d.SaveErr == nil && s.storing {
 		st.Kept++
 	}
-	st.ByEvent[rec.Event]++
+	ev := eventName(rec.Event)
+	if _, known := st.ByEvent[ev]; !known && len(st.ByEvent) >= MaxEventKinds {
+		ev = OtherEvents
+	}
+	st.ByEvent[ev]++
 	st.ByVerdict[rec.Verdict.Label()]++
 	if rec.Verdict.Checked() && !rec.Verdict.Valid && rec.Matched {
 		st.Invalid++
@@ -231,7 +261,7 @@ func (s *Server) judge(d Delivery, accepted bool) {
 		f = &AppFailure{FirstID: cmp.Or(rec.RepeatOf, rec.ID), seq: s.seq}
 		s.failing[d.Key] = f
 	}
-	f.ID, f.Event, f.Attempts = rec.ID, rec.Event, f.Attempts+tries
+	f.ID, f.Event, f.Attempts = rec.ID, eventName(rec.Event), f.Attempts+tries
 	f.Status, f.Error = 0, ""
 	switch fw := rec.Forward; {
 	case fw == nil:

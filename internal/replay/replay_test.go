@@ -424,8 +424,8 @@ func TestRunKeepsTheTargetHost(t *testing.T) {
 	}
 }
 
-// redacted returns rec with the secret in its verif-hash header and token
-// query redacted as the listener keeps them.
+// redacted returns rec with the secret in its verif-hash header, its path
+// (/0/SECRET) and token query redacted as the listener keeps them.
 func redacted(t *testing.T, secret signature.Secret) *capture.Record {
 	t.Helper()
 	fw, err := signature.Lookup("flutterwave", signature.Options{})
@@ -436,8 +436,9 @@ func redacted(t *testing.T, secret signature.Secret) *capture.Record {
 	rec := records(1)[0]
 	rec.Headers, rec.Redacted = red.Headers(http.Header{"Verif-Hash": {secret.Reveal()}, "X-Other": {"o"}})
 	rec.Query, rec.RedactedQuery = red.Query("token=" + secret.Reveal() + "&a=1")
-	if len(rec.Redacted) != 1 || !rec.RedactedQuery || strings.Contains(rec.Query, secret.Reveal()) {
-		t.Fatalf("the redactor kept %v %q", rec.Headers, rec.Query)
+	rec.Path, rec.RedactedPath = red.Path(rec.Path + "/" + secret.Reveal())
+	if len(rec.Redacted) != 1 || !rec.RedactedQuery || !rec.RedactedPath || strings.Contains(rec.Query+rec.Path, secret.Reveal()) {
+		t.Fatalf("the redactor kept %v %q %q", rec.Headers, rec.Path, rec.Query)
 	}
 	return rec
 }
@@ -452,8 +453,8 @@ func TestRunRestoresRedactedSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := tg.got()[0]
-	if g.header.Get("Verif-Hash") != "fw-SECRET-1" || g.uri != "/0?token=fw-SECRET-1&a=1" {
-		t.Errorf("sent %q with verif-hash %q: want the secret back in both", g.uri, g.header.Get("Verif-Hash"))
+	if g.header.Get("Verif-Hash") != "fw-SECRET-1" || g.uri != "/0/fw-SECRET-1?token=fw-SECRET-1&a=1" {
+		t.Errorf("sent %q with verif-hash %q: want the secret back in all three", g.uri, g.header.Get("Verif-Hash"))
 	}
 
 	// No secret configured: said once per capture, sent as kept.

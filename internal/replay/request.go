@@ -87,11 +87,12 @@ func delFold(h http.Header, name string) {
 }
 
 // restore puts the configured secret back where the listener redacted it,
-// in the record's own headers and query (signature.Redactor's inverse), so
-// a byte-exact replay of (say) a Flutterwave delivery carries its
-// verif-hash again, and one that came with ?token=SECRET carries its token.
+// in the record's own headers, path and query (signature.Redactor's
+// inverse), so a byte-exact replay of (say) a Flutterwave delivery carries
+// its verif-hash again, and one that came to /hooks/SECRET?token=SECRET
+// carries its tokens.
 func (r *run) restore(rec *capture.Record, h http.Header) {
-	if len(rec.Redacted) == 0 && !rec.RedactedQuery {
+	if len(rec.Redacted) == 0 && !rec.RedactedQuery && !rec.RedactedPath {
 		return
 	}
 	secret, ok := signature.Restorable(r.o.Secrets)
@@ -104,6 +105,9 @@ func (r *run) restore(rec *capture.Record, h http.Header) {
 		return
 	}
 	signature.RestoreHeaders(h, rec.Redacted, secret)
+	if rec.RedactedPath {
+		rec.Path = signature.RestorePath(rec.Path, secret)
+	}
 	if rec.RedactedQuery {
 		rec.Query = signature.RestoreQuery(rec.Query, secret)
 	}

@@ -131,13 +131,17 @@ func Verify(o VerifyOptions) (VerifySummary, error) {
 }
 
 // signedURL is the URL rec was sent to, as a scheme that signs it saw it:
-// a query the listener redacted gets its secret back (it was signed as it
-// came, secret and all).
+// a path or query the listener redacted gets its secret back (it was
+// signed as it came, secret and all), the one signature.Restorable names.
 func signedURL(rec *capture.Record, secrets []signature.Secret) string {
+	secret, restorable := signature.Restorable(secrets)
 	uri := rec.Path
+	if rec.RedactedPath && restorable {
+		uri = signature.RestorePath(uri, secret)
+	}
 	if q := rec.Query; q != "" {
-		if rec.RedactedQuery && len(secrets) > 0 {
-			q = signature.RestoreQuery(q, secrets[0])
+		if rec.RedactedQuery && restorable {
+			q = signature.RestoreQuery(q, secret)
 		}
 		uri += "?" + q
 	}

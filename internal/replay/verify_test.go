@@ -168,20 +168,23 @@ func TestVerifyUnusableSecret(t *testing.T) {
 }
 
 // TestVerifyRestoresARedactedQuery: a scheme that signs the URL checks it
-// as it came, secret and all, though the capture kept it redacted.
+// as it came, secret and all (in its path and query), though the capture
+// kept it redacted.
 func TestVerifyRestoresARedactedQuery(t *testing.T) {
 	secret := signature.NewSecret("q-SECRET-42")
 	hm := lookup(t, "hmac", signature.Options{HMAC: signature.HMACConfig{Header: "X-Sig", Template: "{url}.{body}"}})
 	rec := &capture.Record{ID: "u", Method: "POST", Host: "example.test", Path: "/hook", Headers: http.Header{}, ReceivedAt: time.Unix(1_700_000_000, 0)}
 	rec.SetBody([]byte(`{"a":1}`))
-	fields, err := signature.Sign(hm, secret, signature.SignInput{Body: []byte(`{"a":1}`), URL: "http://example.test/hook?token=q-SECRET-42"})
+	fields, err := signature.Sign(hm, secret, signature.SignInput{Body: []byte(`{"a":1}`), URL: "http://example.test/hook/q-SECRET-42?token=q-SECRET-42"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec.Headers.Set(fields[0].Name, fields[0].Value)
-	rec.Query, rec.RedactedQuery = signature.NewRedactor(hm, []signature.Secret{secret}).Query("token=q-SECRET-42")
-	if !rec.RedactedQuery {
-		t.Fatal("the query was not redacted")
+	red := signature.NewRedactor(hm, []signature.Secret{secret})
+	rec.Query, rec.RedactedQuery = red.Query("token=q-SECRET-42")
+	rec.Path, rec.RedactedPath = red.Path("/hook/q-SECRET-42")
+	if !rec.RedactedQuery || !rec.RedactedPath {
+		t.Fatal("the path or query was not redacted")
 	}
 	var got signature.Verdict
 	_, err = Verify(VerifyOptions{Source: source([]*capture.Record{rec}), Schemes: NewSchemes(SchemeOptions{Fixed: hm}),

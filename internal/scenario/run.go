@@ -13,6 +13,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/tidwall/gjson"
 )
 
@@ -340,12 +341,16 @@ type junitFailure struct {
 // WriteJUnit writes the run as JUnit XML: a test case per step (its every
 // delivery, in both runs of an idempotency check), per probe answer, and in
 // an idempotency check per reset and per probe's comparison.
-func WriteJUnit(w io.Writer, r *Report) error {
+//
+// The file is a CI artifact, kept and shared: red hides the secrets a
+// receiver's answer or an error may echo in each failure.
+func WriteJUnit(w io.Writer, r *Report, red *signature.Redactor) error {
 	s := r.Scenario
 	suite := junitSuite{Name: s.ID, Time: fmt.Sprintf("%.3f", r.Elapsed.Seconds())}
 	add := func(c junitCase) {
 		if c.Failure != nil {
 			suite.Failures++
+			c.Failure.Message, c.Failure.Text = red.Text(c.Failure.Message), red.Text(c.Failure.Text)
 		}
 		suite.Cases = append(suite.Cases, c)
 	}

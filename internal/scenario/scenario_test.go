@@ -25,6 +25,7 @@ import (
 	"github.com/hooktool/hooktool/internal/capture"
 	"github.com/hooktool/hooktool/internal/catalog"
 	"github.com/hooktool/hooktool/internal/delivery"
+	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/tidwall/gjson"
 )
 
@@ -1098,7 +1099,7 @@ steps:
 		{Probe: &Probe{Method: "GET", URL: "http://h/b"}, Status: 200, Failed: []string{"credits==1"}, Got: []string{"3"}, Body: []byte("{\"credits\":3}\x00\xff")},
 	}
 	var buf bytes.Buffer
-	if err := WriteJUnit(&buf, &Report{Scenario: s, Results: res, Probes: probes, Elapsed: 1500 * time.Millisecond}); err != nil {
+	if err := WriteJUnit(&buf, &Report{Scenario: s, Results: res, Probes: probes, Elapsed: 1500 * time.Millisecond}, nil); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
@@ -1264,5 +1265,24 @@ func TestRunConcurrentIsBounded(t *testing.T) {
 	}
 	if g := int(mostG.Load()) - base; g > MaxConcurrent+4 {
 		t.Errorf("%d goroutines more than before the run, want at most %d", g, MaxConcurrent+4)
+	}
+}
+
+// TestWriteJUnitHidesSecrets: the JUnit file (a CI artifact, kept and
+// shared) holds no secret the receiver or an error echoed: a probe's
+// answer, its value, a delivery's error.
+func TestWriteJUnitHidesSecrets(t *testing.T) {
+	const sec = "junit-s3cret-x"
+	s := mustParse(t, "j.yaml", "id: shop/j\nsteps:\n  - name: paid\n    event: payment.success\n")[0]
+	steps := []Rendered{{Step: s.Steps[0]}}
+	res := []Result{{Delivery: &Delivery{Rendered: &steps[0], Copy: 1, Phase: "flow"}, Attempt: delivery.Attempt{Err: fmt.Errorf(`Post "http://h/?t=%s": EOF`, sec)}}}
+	probes := []ProbeResult{{Probe: &Probe{Method: "GET", URL: "http://h/b"}, Status: 200, Failed: []string{"k==1"}, Got: []string{`"` + sec + `"`}, Body: []byte(`{"k":"` + sec + `"}`)}}
+	var buf bytes.Buffer
+	red := signature.NewRedactor(nil, []signature.Secret{signature.NewSecret(sec)})
+	if err := WriteJUnit(&buf, &Report{Scenario: s, Results: res, Probes: probes}, red); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), sec) || !strings.Contains(buf.String(), "[redacted]") {
+		t.Errorf("the JUnit file holds the secret:\n%s", buf.String())
 	}
 }

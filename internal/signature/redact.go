@@ -12,10 +12,16 @@ import (
 // "[" is not, and curl would take it for a glob). The first stands for the
 // secret as it was on the wire; the second for a secret that was
 // %-escaped there, which RestoreQuery puts back escaped.
+// A path keeps a secret with the same markers (RedactPath, RestorePath).
 const (
 	queryRedacted        = "%5Bredacted%5D"
 	queryRedactedEscaped = "%5Bredacted-escaped%5D"
 )
+
+// minPathSecret is the shortest secret looked for in a path: a one-byte
+// secret would be marked in every path that has its letter, which hides
+// nothing and shows which letter it is.
+const minPathSecret = 2
 
 // credentialHeaders carry credentials of their own: never shown, though
 // kept (a replay needs them).
@@ -77,8 +83,23 @@ func (r *Redactor) Text(s string) string {
 	if r == nil {
 		return s
 	}
-	s, _ = r.replace(s, Redacted, Redacted, false)
+	s, _ = r.replace(s, Redacted, Redacted, false, 0)
 	return s
+}
+
+// TextStart is the first n bytes of Text(b), for keeping or showing the
+// start of some text (an app's answer): every secret is hidden before the
+// cut, so none is kept in part where it falls. Only as much of b is read
+// as a secret starting before the cut can reach, %-escaped.
+func (r *Redactor) TextStart(b []byte, n int) string {
+	if r != nil && len(r.secrets) > 0 {
+		if w := n + 3*len(r.secrets[0]); len(b) > w { // longest first
+			b = b[:w]
+		}
+		s := r.Text(string(b))
+		return s[:min(len(s), n)]
+	}
+	return string(b[:min(len(b), n)])
 }
 
 // replaceRaw replaces every secret in s by "[redacted]", the way a kept
@@ -92,15 +113,19 @@ func (r *Redactor) replaceRaw(s string) string {
 	return s
 }
 
-// replace replaces every secret in s by rawMark where it is as it is, and
-// by escMark where it is %-escaped (wholly or in part; with plus, "+"
-// decodes to a space, as in a query), keeping every other byte of s.
-func (r *Redactor) replace(s, rawMark, escMark string, plus bool) (out string, replaced bool) {
+// replace replaces every secret in s (of at least min bytes) by rawMark
+// where it is as it is, and by escMark where it is %-escaped (wholly or in
+// part; with plus, "+" decodes to a space, as in a query), keeping every
+// other byte of s.
+func (r *Redactor) replace(s, rawMark, escMark string, plus bool, min int) (out string, replaced bool) {
 	out = s
 	if len(r.secrets) == 0 {
 		return out, false
 	}
 	for _, sec := range r.secrets {
+		if len(sec) < min {
+			continue
+		}
 		if strings.Contains(out, sec) {
 			out, replaced = strings.ReplaceAll(out, sec, rawMark), true
 		}
@@ -116,7 +141,7 @@ func (r *Redactor) replace(s, rawMark, escMark string, plus bool) (out string, r
 	for i := 0; i < len(decoded); {
 		n := 0
 		for _, sec := range r.secrets {
-			if strings.HasPrefix(decoded[i:], sec) {
+			if len(sec) >= min && strings.HasPrefix(decoded[i:], sec) {
 				n = len(sec)
 				break
 			}
@@ -248,7 +273,19 @@ func (r *Redactor) Query(rawQuery string) (kept string, redacted bool) {
 	if r == nil || rawQuery == "" || len(r.secrets) == 0 {
 		return rawQuery, false
 	}
-	return r.replace(rawQuery, queryRedacted, queryRedactedEscaped, true)
+	return r.replace(rawQuery, queryRedacted, queryRedactedEscaped, true, 0)
+}
+
+// Path returns the escaped path rawPath (as it came on the wire) as it may
+// be kept: every secret in it (/hooks/SECRET, a token in a callback path),
+// as it came or %-escaped, is replaced by the markers Query uses, every
+// other byte kept; redacted reports whether anything was (for
+// RestorePath). Secrets of one byte are not looked for (minPathSecret).
+func (r *Redactor) Path(rawPath string) (kept string, redacted bool) {
+	if r == nil || len(r.secrets) == 0 {
+		return rawPath, false
+	}
+	return r.replace(rawPath, queryRedacted, queryRedactedEscaped, false, minPathSecret)
 }
 
 // URL returns the URL u for showing: the secrets in its query replaced as
@@ -326,6 +363,14 @@ func RestoreHeaders(h http.Header, names []string, secret Secret) {
 			h[name][i] = strings.ReplaceAll(val, Redacted, v)
 		}
 	}
+}
+
+// RestorePath puts secret back where Path put its markers: as it was on
+// the wire, or %-escaped as a path segment where it had been escaped.
+func RestorePath(rawPath string, secret Secret) string {
+	v := secret.Reveal()
+	rawPath = strings.ReplaceAll(rawPath, queryRedacted, v)
+	return strings.ReplaceAll(rawPath, queryRedactedEscaped, url.PathEscape(v))
 }
 
 // RestoreQuery puts secret back where Query put its markers: as it was on

@@ -155,3 +155,77 @@ func TestHidesHeaderIsShownsRule(t *testing.T) {
 		t.Errorf("a nil Redactor: credentials hidden, nothing else")
 	}
 }
+
+// TestRedactorPath: a secret in a path (/hooks/SECRET, a provider's token
+// in its callback path) is kept as the query keeps one, and put back
+// exactly by RestorePath; a one-byte secret is not looked for in paths.
+func TestRedactorPath(t *testing.T) {
+	const sec = "tok_S3cret+/="
+	r := NewRedactor(nil, []Secret{NewSecret(sec)}, []Secret{NewSecret("other-endpoint-secret")}, []Secret{NewSecret("o")})
+	esc := url.PathEscape(sec) // tok_S3cret+%2F=
+	for _, tc := range []struct {
+		in, want string
+		redacted bool
+	}{
+		{"/", "/", false},
+		{"/hooks/stripe%20x", "/hooks/stripe%20x", false},
+		// A whole segment, as it came or %-escaped, wholly or in part.
+		{"/hooks/" + sec, "/hooks/%5Bredacted%5D", true},
+		{"/hooks/" + esc + "/x", "/hooks/%5Bredacted-escaped%5D/x", true},
+		{"/hooks/%74ok_S3cret%2b%2f%3d", "/hooks/%5Bredacted-escaped%5D", true},
+		// Inside a segment; another endpoint's secret.
+		{"/hooks/id-" + sec + ".json", "/hooks/id-%5Bredacted%5D.json", true},
+		{"/other-endpoint-secret/x", "/%5Bredacted%5D/x", true},
+		// A "+" is no space in a path.
+		{"/tok_S3cret%20%2F=", "/tok_S3cret%20%2F=", false},
+	} {
+		got, redacted := r.Path(tc.in)
+		if got != tc.want || redacted != tc.redacted {
+			t.Errorf("Path(%q) = %q, %v; want %q, %v", tc.in, got, redacted, tc.want, tc.redacted)
+		}
+		if strings.Contains(got, sec) || strings.Contains(got, esc) || strings.Contains(got, "other-endpoint-secret") {
+			t.Errorf("Path(%q) kept the secret: %q", tc.in, got)
+		}
+	}
+	for _, in := range []string{"/hooks/" + sec, "/hooks/" + esc + "/x", "/a/" + sec + "/b/" + esc} {
+		kept, _ := r.Path(in)
+		if back := RestorePath(kept, NewSecret(sec)); back != in {
+			t.Errorf("RestorePath(Path(%q)) = %q", in, back)
+		}
+	}
+	// A one-byte secret would mark that letter in every path: not looked
+	// for there (it is, in headers, the query and text).
+	if got, red := NewRedactor(nil, []Secret{NewSecret("o")}).Path("/hooks/o"); got != "/hooks/o" || red {
+		t.Errorf("a one-byte secret redacted in a path: %q", got)
+	}
+	var none *Redactor
+	if got, red := none.Path("/hooks/" + sec); got != "/hooks/"+sec || red {
+		t.Errorf("a nil Redactor changed a path: %q", got)
+	}
+}
+
+// TestRedactorTextStart: the start of a text, every secret hidden before
+// the cut (as it is or %-escaped), none kept in part.
+func TestRedactorTextStart(t *testing.T) {
+	const sec = "tok+S3cret"
+	r := NewRedactor(nil, []Secret{NewSecret(sec)})
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"0123456789abc", 10, "0123456789"},
+		{"abcdef" + sec + " tail", 10, "abcdef[red"},
+		{"abcdef" + url.QueryEscape(sec) + strings.Repeat("z", 100), 10, "abcdef[red"},
+		{strings.Repeat("y", 9) + "tok%2BS3cret", 12, strings.Repeat("y", 9) + "[re"},
+	} {
+		if got := r.TextStart([]byte(tc.in), tc.n); got != tc.want {
+			t.Errorf("TextStart(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+	var none *Redactor
+	if got := none.TextStart([]byte(sec+"x"), 5); got != sec[:5] {
+		t.Errorf("a nil Redactor: %q", got)
+	}
+}

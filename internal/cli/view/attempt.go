@@ -120,7 +120,8 @@ func (p attemptJSONPrinter) Attempt(s Sent, a delivery.Attempt, max int) {
 		if utf8.Valid(a.Body) {
 			resp.Body = p.red.Text(string(a.Body))
 		} else {
-			resp.BodyBase64 = a.Body
+			// Bytes that are not UTF-8 may still hold a secret.
+			resp.BodyBase64 = []byte(p.red.Text(string(a.Body)))
 		}
 		j.Response = resp
 	}
@@ -160,7 +161,8 @@ func (p attemptText) Attempt(s Sent, a delivery.Attempt, max int) {
 	// path) and the answer are others' bytes: escaped.
 	line := fmt.Sprintf("%s%s → %s  %s  %s", prefix, term.Escape(s.Label), term.Escape(p.red.URL(s.URL)), status, Latency(a.Latency))
 	if a.Err == nil && len(a.Body) > 0 {
-		line += "  " + pal.Dim(p.red.Text(Preview(a.Body, 60)))
+		// Redacted before the cut: a secret across it is hidden whole.
+		line += "  " + pal.Dim(Preview([]byte(p.red.Text(string(a.Body))), 60))
 	}
 	fmt.Fprintln(p.out.Streams.Out, line)
 	if hint != "" && !p.hinted[hint] && p.out.Shows(DetailLine) {

@@ -428,10 +428,13 @@ func (p *listenText) line(d listener.Delivery) string {
 	b.WriteString(c.Dim(rec.ReceivedAt.Local().Format("15:04:05.000")))
 	// Everything from the delivery goes through term.Escape: an ESC
 	// sequence in an event type could otherwise rewrite the line.
-	fmt.Fprintf(&b, "  %s %s", term.Escape(rec.Method), term.Escape(rec.Path))
+	// A sender's request line and event type may be a megabyte long: cut
+	// as a table's cell is.
+	target := rec.Path
 	if rec.Query != "" {
-		b.WriteString("?" + term.Escape(rec.Query))
+		target += "?" + rec.Query
 	}
+	fmt.Fprintf(&b, "  %s %s", cut(term.Escape(rec.Method), MaxCell), cut(term.Escape(target), MaxCell))
 	if rec.Route != "" {
 		b.WriteString(" " + c.Dim("["+rec.Route+"]"))
 	}
@@ -443,7 +446,7 @@ func (p *listenText) line(d listener.Delivery) string {
 	if ev == "" {
 		ev = "-"
 	}
-	fmt.Fprintf(&b, "  %s", c.Bold(term.Escape(ev)))
+	fmt.Fprintf(&b, "  %s", c.Bold(cut(term.Escape(ev), MaxCell)))
 	if len(d.Detected) > 0 {
 		// The provider the headers point to, and any other they fit.
 		from := "from " + rec.Provider

@@ -126,3 +126,15 @@ func TestListenQuietPrintsFailures(t *testing.T) {
 		t.Errorf("--quiet printed %q and %q", out, errb)
 	}
 }
+
+// TestListenLineCutsLongParts: a sender's method, path, query and event
+// type of a hundred kilobytes each make a live line of bounded length.
+func TestListenLineCutsLongParts(t *testing.T) {
+	p, out, _ := listenPrinter(false, false)
+	rec := listenRecord(strings.Repeat("e\x1b", 100_000), 200)
+	rec.Method, rec.Path, rec.Query = strings.Repeat("M", 100_000), "/"+strings.Repeat("p", 100_000), strings.Repeat("q", 100_000)
+	p.Delivery(listener.Delivery{Record: rec})
+	if n := len(out.String()); n > 2000 || strings.Contains(out.String(), "\x1b") || strings.Count(out.String(), "…") != 3 {
+		t.Errorf("a line of %d bytes:\n%.500s", n, out)
+	}
+}

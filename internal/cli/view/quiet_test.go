@@ -98,7 +98,7 @@ func TestQuietRule(t *testing.T) {
 			p.Summary(replay.Summary{Sent: 2, Acknowledged: 1, Failed: 1})
 		}, []string{"01ABC transfer.completed → http://h:1/hook  ✘ 500 Internal Server Error"}},
 		{"scenario", func(o Out) {
-			p := NewScenarioRun(o, s.ID)
+			p := NewScenarioRun(o, s.ID, nil)
 			p.Start(s, "http://h/in", steps, scenario.Options{}, true)
 			p.Note("a note")
 			for _, r := range res {

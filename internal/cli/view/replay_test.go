@@ -3,6 +3,7 @@ package view
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,6 +66,19 @@ func TestReplayAttempt(t *testing.T) {
 	}
 	if e != "hooktool: hint: is your server listening on 127.0.0.1:1?\n" {
 		t.Errorf("hints %q, want one", e)
+	}
+
+	// An answer echoing the secret across the preview's cut: hidden whole.
+	out, got = replayOut(false, false)
+	NewReplayPrinter(out, red, 1).Attempt(d, delivery.Attempt{Number: 1, Status: 200, Body: []byte(strings.Repeat("a", 55) + "q-SECRET and more")})
+	if o, _ = got(); strings.Contains(o, "q-SEC") || !strings.Contains(o, strings.Repeat("a", 55)+"[reda…") {
+		t.Errorf("an answer echoing the secret at the cut: %q", o)
+	}
+	// --json: an answer that is not UTF-8 (kept in base64) hides it too.
+	out, got = replayOut(true, false)
+	NewReplayPrinter(out, red, 1).Attempt(d, delivery.Attempt{Number: 1, Status: 200, Body: []byte("\xff q-SECRET")})
+	if o, _ = got(); !strings.Contains(o, `"body_base64":"/yBbcmVkYWN0ZWRd"`) {
+		t.Errorf("a binary answer echoing the secret: %s", o)
 	}
 
 	out, got = replayOut(true, false)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/scenario"
+	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/term"
 )
 
@@ -85,16 +86,19 @@ type ScenarioRun interface {
 
 // NewScenarioRun returns the text or JSON printer out asks for, for a run
 // of scenario id.
-func NewScenarioRun(out Out, id string) ScenarioRun {
+func NewScenarioRun(out Out, id string, red *signature.Redactor) ScenarioRun {
 	if out.JSON {
-		return &scenarioRunJSON{out: out, id: id}
+		return &scenarioRunJSON{out: out, id: id, red: red}
 	}
-	return &scenarioRunText{out: out, id: id, hinted: map[string]bool{}}
+	return &scenarioRunText{out: out, id: id, red: red, hinted: map[string]bool{}}
 }
 
+// The app's answers and errors may echo the secret the deliveries were
+// signed with: red hides it (before any cut) wherever they are printed.
 type scenarioRunText struct {
 	out    Out
 	id     string
+	red    *signature.Redactor
 	mu     sync.Mutex
 	hinted map[string]bool
 }
@@ -130,9 +134,49 @@ func (v *scenarioRunText) Reset(pr scenario.ProbeResult) {
 	p := v.out.Palette
 	status := p.OK(fmt.Sprintf("✔ %d", pr.Status))
 	if !pr.OK() {
-		status = p.Bad("✘ " + term.Escape(scenario.ProbeProblem(pr)))
+		status = p.Bad("✘ " + v.probeProblem(pr))
 	}
 	fmt.Fprintf(v.out.Streams.Out, "reset %s %s  %s\n", term.Escape(pr.Probe.Method), term.Escape(pr.Probe.URL), status)
+}
+
+// The terminal's account of a receiver's answers is bounded, however
+// large they are (a probe's answer is read up to a megabyte): the first
+// maxShownDifferences differences, each line (and a failed probe's
+// problem) cut at maxShownLine runes. --json keeps them whole.
+const (
+	maxShownDifferences = 20
+	maxShownLine        = 200
+)
+
+// shownDifferences are the lines of a comparison as the terminal shows
+// them: the first ones, cut and escaped, then how many more there are.
+func shownDifferences(lines []string) []string {
+	out := make([]string, 0, min(len(lines), maxShownDifferences)+1)
+	for _, l := range lines[:min(len(lines), maxShownDifferences)] {
+		out = append(out, term.Escape(cutRunes(l, maxShownLine)))
+	}
+	if more := len(lines) - maxShownDifferences; more > 0 {
+		out = append(out, fmt.Sprintf("… and %d more differences (--json lists them all)", more))
+	}
+	return out
+}
+
+// cutRunes is s cut after max runes, "…" marking the cut.
+func cutRunes(s string, max int) string {
+	n := 0
+	for i := range s {
+		if n == max {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
+}
+
+// probeProblem is why a probe failed, as the terminal shows it: cut and
+// escaped (its value may be the receiver's megabyte).
+func (v *scenarioRunText) probeProblem(pr scenario.ProbeResult) string {
+	return term.Escape(cutRunes(v.red.Text(scenario.ProbeProblem(pr)), maxShownLine))
 }
 
 // Answer prints a probe's comparison, and each difference under it (the
@@ -152,18 +196,19 @@ func (v *scenarioRunText) Answer(a scenario.AnswerDiff) {
 	if a.Err == nil {
 		problem += ":"
 	}
+	lines := a.Lines()
+	for i, l := range lines {
+		lines[i] = v.red.Text(l)
+	}
+	lines = shownDifferences(lines)
 	if !v.out.Shows(DetailLine) {
 		// --quiet: the differences on the failure's one line.
-		lines := a.Lines()
-		for i, l := range lines {
-			lines[i] = term.Escape(l)
-		}
 		fmt.Fprintln(w, head+p.Bad(strings.TrimSpace("✘ "+term.Escape(problem)+" "+strings.Join(lines, "; "))))
 		return
 	}
 	fmt.Fprintln(w, head+p.Bad("✘ "+term.Escape(problem)))
-	for _, line := range a.Lines() {
-		fmt.Fprintln(w, "  "+term.Escape(line))
+	for _, line := range lines {
+		fmt.Fprintln(w, "  "+line)
 	}
 	if a.Body {
 		fmt.Fprintln(w, "  "+p.Dim("before: "+Preview(a.Bodies[0], 60)))
@@ -194,7 +239,7 @@ func (v *scenarioRunText) Delivery(res scenario.Result) {
 	var status string
 	switch {
 	case a.Err != nil:
-		status = p.Bad("✘ " + term.Escape(a.Err.Error()))
+		status = p.Bad("✘ " + term.Escape(v.red.Text(a.Err.Error())))
 	case res.OK:
 		status = p.OK(fmt.Sprintf("✔ %d", a.Status))
 	default:
@@ -205,7 +250,7 @@ func (v *scenarioRunText) Delivery(res scenario.Result) {
 	}
 	line := fmt.Sprintf("%s  %s  %s", label, status, Latency(a.Latency))
 	if a.Err == nil && len(a.Body) > 0 {
-		line += "  " + p.Dim(Preview(a.Body, 50))
+		line += "  " + p.Dim(Preview([]byte(v.red.Text(string(a.Body))), 50))
 	}
 	fmt.Fprintln(v.out.Streams.Out, line)
 	if de, ok := a.Err.(*delivery.Error); ok && de.Hint != "" && !v.hinted[de.Hint] && v.out.Shows(DetailLine) {
@@ -221,7 +266,7 @@ func (v *scenarioRunText) Probe(pr scenario.ProbeResult) {
 	p := v.out.Palette
 	status := p.OK("✔ held")
 	if !pr.OK() {
-		status = p.Bad("✘ " + term.Escape(scenario.ProbeProblem(pr)))
+		status = p.Bad("✘ " + v.probeProblem(pr))
 	}
 	run := ""
 	if pr.Run > 0 {
@@ -331,6 +376,7 @@ type (
 )
 
 type scenarioRunJSON struct {
+	red *signature.Redactor
 	out Out
 	id  string
 	mu  sync.Mutex
@@ -345,7 +391,7 @@ func (v *scenarioRunJSON) Note(string) {}
 func (v *scenarioRunJSON) Reset(pr scenario.ProbeResult) {
 	line := resetLine{Method: pr.Probe.Method, OK: pr.OK(), Scenario: v.id, Status: pr.Status, Type: "reset", URL: pr.Probe.URL}
 	if pr.Err != nil {
-		line.Error = pr.Err.Error()
+		line.Error = v.red.Text(pr.Err.Error())
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -356,14 +402,28 @@ func (v *scenarioRunJSON) Answer(a scenario.AnswerDiff) {
 	line := answerLine{BodyDiffers: a.Body, Changes: []changeLine{}, Method: a.Probe.Method, OK: a.Same(), Scenario: v.id,
 		Status: a.Status, Type: "idempotency", URL: a.Probe.URL}
 	for _, c := range a.Changes {
-		line.Changes = append(line.Changes, changeLine{Kind: string(c.Kind), New: c.New, Old: c.Old, Path: c.Path.String()})
+		line.Changes = append(line.Changes, changeLine{Kind: string(c.Kind), New: v.redactedJSON(c.New), Old: v.redactedJSON(c.Old), Path: v.red.Text(c.Path.String())})
 	}
 	if a.Err != nil {
-		line.Error = a.Err.Error()
+		line.Error = v.red.Text(a.Err.Error())
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	_ = JSONLine(v.out.Streams.Out, line)
+}
+
+// redactedJSON is a JSON value of the receiver's with the secrets hidden:
+// still JSON when they were inside strings, else the text as a string.
+func (v *scenarioRunJSON) redactedJSON(raw []byte) json.RawMessage {
+	text := v.red.Text(string(raw))
+	switch {
+	case text == string(raw):
+		return raw
+	case json.Valid([]byte(text)):
+		return json.RawMessage(text)
+	}
+	b, _ := json.Marshal(text)
+	return b
 }
 
 func (v *scenarioRunJSON) Delivery(res scenario.Result) {
@@ -375,7 +435,7 @@ func (v *scenarioRunJSON) Delivery(res scenario.Result) {
 		line.Attempts = a.Number
 	}
 	if a.Err != nil {
-		line.Error = a.Err.Error()
+		line.Error = v.red.Text(a.Err.Error())
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -383,9 +443,16 @@ func (v *scenarioRunJSON) Delivery(res scenario.Result) {
 }
 
 func (v *scenarioRunJSON) Probe(pr scenario.ProbeResult) {
-	line := probeLine{Failed: pr.Failed, Got: pr.Got, Method: pr.Probe.Method, OK: pr.OK(), Run: pr.Run, Scenario: v.id, Status: pr.Status, Type: "probe", URL: pr.Probe.URL}
+	got := make([]string, len(pr.Got))
+	for i, g := range pr.Got {
+		got[i] = v.red.Text(g)
+	}
+	if pr.Got == nil {
+		got = nil
+	}
+	line := probeLine{Failed: pr.Failed, Got: got, Method: pr.Probe.Method, OK: pr.OK(), Run: pr.Run, Scenario: v.id, Status: pr.Status, Type: "probe", URL: pr.Probe.URL}
 	if pr.Err != nil {
-		line.Error = pr.Err.Error()
+		line.Error = v.red.Text(pr.Err.Error())
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()

@@ -9,6 +9,7 @@ import (
 	"github.com/hooktool/hooktool/internal/delivery"
 	"github.com/hooktool/hooktool/internal/jsondiff"
 	"github.com/hooktool/hooktool/internal/scenario"
+	"github.com/hooktool/hooktool/internal/signature"
 	"github.com/hooktool/hooktool/internal/term"
 )
 
@@ -34,7 +35,7 @@ func runOf(t *testing.T) (*scenario.Scenario, []scenario.Rendered, []scenario.Re
 func TestScenarioRunJSON(t *testing.T) {
 	s, steps, res, rep := runOf(t)
 	streams, out, errs := term.Test("")
-	p := NewScenarioRun(Out{Streams: streams, JSON: true}, s.ID)
+	p := NewScenarioRun(Out{Streams: streams, JSON: true}, s.ID, nil)
 	p.Start(s, "http://h/in", steps, scenario.Options{}, false)
 	for _, r := range res {
 		p.Delivery(r)
@@ -56,7 +57,7 @@ func TestScenarioRunJSON(t *testing.T) {
 func TestScenarioRunText(t *testing.T) {
 	s, steps, res, rep := runOf(t)
 	streams, out, errs := term.Test("")
-	p := NewScenarioRun(Out{Streams: streams, Palette: term.NewPalette(false), ErrPalette: term.NewPalette(false)}, s.ID)
+	p := NewScenarioRun(Out{Streams: streams, Palette: term.NewPalette(false), ErrPalette: term.NewPalette(false)}, s.ID, nil)
 	p.Start(s, "http://h/in", steps, scenario.Options{Shuffle: true, Seed: 42}, false)
 	for _, r := range res {
 		p.Delivery(r)
@@ -73,7 +74,7 @@ func TestScenarioRunText(t *testing.T) {
 	}
 	// --quiet: nothing but errors.
 	streams, out, errs = term.Test("")
-	p = NewScenarioRun(Out{Streams: streams, Quiet: true, Palette: term.NewPalette(false)}, s.ID)
+	p = NewScenarioRun(Out{Streams: streams, Quiet: true, Palette: term.NewPalette(false)}, s.ID, nil)
 	p.Start(s, "http://h/in", steps, scenario.Options{}, false)
 	p.Delivery(res[0])
 	p.Probe(rep.Probes[0])
@@ -134,7 +135,7 @@ func TestScenarioIdempotency(t *testing.T) {
 		p.Summary(rep)
 	}
 	streams, out, errs := term.Test("")
-	play(NewScenarioRun(Out{Streams: streams, Palette: term.NewPalette(false), ErrPalette: term.NewPalette(false)}, s.ID))
+	play(NewScenarioRun(Out{Streams: streams, Palette: term.NewPalette(false), ErrPalette: term.NewPalette(false)}, s.ID, nil))
 	want := `reset POST http://h/reset  ✔ 204
 [run 2] paid\x1b[2K payment.success  ✔ 200 (attempt 3)  1ms  ok
 [run 1] probe GET http://h/x  ✔ held
@@ -158,7 +159,7 @@ idempotency GET http://h/x  ✘ the answer changed between the runs:
 	}
 
 	streams, out, errs = term.Test("")
-	play(NewScenarioRun(Out{Streams: streams, JSON: true}, s.ID))
+	play(NewScenarioRun(Out{Streams: streams, JSON: true}, s.ID, nil))
 	want = `{"method":"POST","ok":true,"scenario":"shop/paid","status":204,"type":"reset","url":"http://h/reset"}
 {"attempts":3,"copy":1,"event":"payment.success","expect":"2xx","latency_ms":1.5,"ok":true,"phase":"flow","run":2,"scenario":"shop/paid","status":200,"step":"paid\u001b[2K","type":"delivery"}
 {"failed":null,"method":"GET","ok":true,"run":1,"scenario":"shop/paid","status":200,"type":"probe","url":"http://h/x"}
@@ -180,9 +181,87 @@ func TestScenarioSummaryOneDelivery(t *testing.T) {
 	s, _, res, rep := runOf(t)
 	rep.Results, rep.Probes = res[:1], nil
 	streams, _, errs := term.Test("")
-	p := NewScenarioRun(Out{Streams: streams, Palette: term.NewPalette(false), ErrPalette: term.NewPalette(false)}, s.ID)
+	p := NewScenarioRun(Out{Streams: streams, Palette: term.NewPalette(false), ErrPalette: term.NewPalette(false)}, s.ID, nil)
 	p.Summary(rep)
 	if want := "hooktool: shop/paid: 1 delivery, 1 met its expectation (1.234s)\n"; errs.String() != want {
 		t.Errorf("stderr %q, want %q", errs, want)
+	}
+}
+
+// TestScenarioHugeAnswers: a receiver's answers of a megabyte (a value that
+// long, an array of a hundred thousand changed numbers, a probe's value
+// that long) give the terminal a bounded account: the first differences,
+// each line cut, and how many more there are; --json keeps them all.
+func TestScenarioHugeAnswers(t *testing.T) {
+	_, _, _, rep := runOf(t)
+	probe := rep.Probes[0].Probe
+	long := strings.Repeat("x\x1b", 500_000)
+	var a, b strings.Builder
+	a.WriteString(`{"v":"` + strings.ReplaceAll(long, "\x1b", `\u001b`) + `","n":[`)
+	b.WriteString(`{"v":"y","n":[`)
+	for i := range 100_000 {
+		if i > 0 {
+			a.WriteString(",")
+			b.WriteString(",")
+		}
+		a.WriteString("1")
+		b.WriteString("2")
+	}
+	a.WriteString("]}")
+	b.WriteString("]}")
+	changes, err := jsondiff.Compare([]byte(a.String()), []byte(b.String()), jsondiff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff := scenario.AnswerDiff{Probe: probe, Status: [2]int{200, 200}, Changes: changes}
+	failed := scenario.ProbeResult{Probe: probe, Status: 200, Failed: []string{"v==y"}, Got: []string{`"` + long + `"`}}
+	for _, quiet := range []bool{false, true} {
+		streams, out, _ := term.Test("")
+		p := NewScenarioRun(Out{Streams: streams, Palette: term.NewPalette(false), ErrPalette: term.NewPalette(false), Quiet: quiet}, "s", nil)
+		p.Answer(diff)
+		p.Probe(failed)
+		text := out.String()
+		if len(text) > 16<<10 {
+			t.Errorf("quiet %v: %d bytes for the terminal, want a bounded account", quiet, len(text))
+		}
+		if !strings.Contains(text, "and 99981 more differences (--json lists them all)") {
+			t.Errorf("quiet %v: how many more is not said:\n%.2000s", quiet, text)
+		}
+		if strings.Contains(text, "\x1b") {
+			t.Errorf("quiet %v: an escape reached the terminal", quiet)
+		}
+	}
+	streams, out, _ := term.Test("")
+	NewScenarioRun(Out{Streams: streams, JSON: true}, "s", nil).Answer(diff)
+	if n := strings.Count(out.String(), `"kind":"changed"`); n != len(changes) {
+		t.Errorf("--json: %d changes, want all %d", n, len(changes))
+	}
+}
+
+// TestScenarioHidesEchoedSecrets: the app's answers, a delivery's error
+// and a probe's values may echo the secret the flow signs with: hidden in
+// text and in --json, before any cut.
+func TestScenarioHidesEchoedSecrets(t *testing.T) {
+	const sec = "scn-s3cret-echoed"
+	red := signature.NewRedactor(nil, []signature.Secret{signature.NewSecret(sec)})
+	_, _, res, rep := runOf(t)
+	res[0].Attempt.Body = []byte(strings.Repeat("a", 45) + sec)
+	res[1].Attempt.Err = errors.New(`Post "http://h/in?token=` + sec + `": refused`)
+	failed := scenario.ProbeResult{Probe: rep.Probes[0].Probe, Status: 200, Failed: []string{"v==1"}, Got: []string{`"` + sec + `"`}}
+	changes, err := jsondiff.Compare([]byte(`{"t":"`+sec+`"}`), []byte(`{"t":1}`), jsondiff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff := scenario.AnswerDiff{Probe: failed.Probe, Status: [2]int{200, 200}, Changes: changes}
+	for _, json := range []bool{false, true} {
+		streams, out, errs := term.Test("")
+		p := NewScenarioRun(Out{Streams: streams, JSON: json, Palette: term.NewPalette(false), ErrPalette: term.NewPalette(false)}, "s", red)
+		p.Delivery(res[0])
+		p.Delivery(res[1])
+		p.Probe(failed)
+		p.Answer(diff)
+		if text := out.String() + errs.String(); strings.Contains(text, sec[:5]) || !strings.Contains(text, "[redacted]") {
+			t.Errorf("json %v: the secret is shown:\n%s", json, text)
+		}
 	}
 }
