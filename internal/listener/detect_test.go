@@ -17,13 +17,7 @@ import (
 // (no_secret: a provider is detected by its signature, so the delivery is
 // signed); headers of no provider leave it unsigned.
 func TestDetectedProvider(t *testing.T) {
-	parse := func(y string) *catalog.Provider {
-		p, err := catalog.Parse("x.yaml", []byte(y))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	parse := func(y string) *catalog.Provider { return parseProvider(t, y) }
 	c := &catalog.Catalog{Providers: []*catalog.Provider{
 		parse("id: gh\nname: GH\nevent_header: X-GitHub-Event\nsigning: {scheme: github}\nevents:\n  - {name: push, sample: '{}'}\n"),
 		parse("id: fb\nname: FB\nevent_path: entry.0.changes.0.field\nsigning: {scheme: github}\nevents:\n  - {name: feed, sample: '{}'}\n"),
@@ -87,13 +81,7 @@ func TestDetectedProvider(t *testing.T) {
 // delivery as each in turn, and the first that verifies names it; when
 // none does, the first is shown with a hint that each was tried.
 func TestDetectedFallbackSecret(t *testing.T) {
-	parse := func(y string) *catalog.Provider {
-		p, err := catalog.Parse("x.yaml", []byte(y))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	parse := func(y string) *catalog.Provider { return parseProvider(t, y) }
 	// gh and fb read the same header; the second (by catalog order) has
 	// an event path the body fits.
 	c := &catalog.Catalog{Providers: []*catalog.Provider{
@@ -137,4 +125,14 @@ func TestDetectedFallbackSecret(t *testing.T) {
 			}
 		})
 	}
+}
+
+// parseProvider reads a provider file's text.
+func parseProvider(t *testing.T, y string) *catalog.Provider {
+	t.Helper()
+	p, err := catalog.Parse("x.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
