@@ -252,7 +252,7 @@ func (c *Client) Probe(ctx context.Context, target string, timeout time.Duration
 	var d net.Dialer
 	conn, err := d.DialContext(pctx, "tcp", net.JoinHostPort(u.Hostname(), port))
 	if err != nil {
-		return classify(err, u, timeout, ctx, pctx)
+		return Classify(err, u, timeout, ctx, pctx)
 	}
 	return conn.Close()
 }
@@ -349,7 +349,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 	resp, err := c.roundTrip(req)
 	if err != nil {
 		a.Latency = time.Since(start)
-		a.Err = classify(err, req.URL, c.Timeout, ctx, actx)
+		a.Err = Classify(err, req.URL, c.Timeout, ctx, actx)
 		return a
 	}
 	defer resp.Body.Close()
@@ -373,7 +373,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int) Attempt {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // let the connection be reused
 	}
 	if err != nil && !a.Truncated {
-		a.Err = classify(err, req.URL, c.Timeout, ctx, actx)
+		a.Err = Classify(err, req.URL, c.Timeout, ctx, actx)
 	}
 	return a
 }
@@ -395,10 +395,12 @@ func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// classify turns a transport error into a one-line message and a hint.
-// parent is the delivery's context, attempt the attempt's (parent bounded
-// by the timeout).
-func classify(err error, u *url.URL, timeout time.Duration, parent, attempt context.Context) *Error {
+// Classify turns a transport error of a request to u into a one-line
+// message and a hint: the one account of a failed request, for
+// deliveries and for any other request hooktool makes (a scenario's
+// probes and resets). parent is the request's context, attempt the
+// attempt's (parent bounded by timeout).
+func Classify(err error, u *url.URL, timeout time.Duration, parent, attempt context.Context) *Error {
 	hostPort := u.Host
 	if u.Port() == "" {
 		if u.Scheme == "https" {

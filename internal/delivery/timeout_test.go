@@ -37,12 +37,12 @@ func TestClassifyPastTheDeadlineIsATimeout(t *testing.T) {
 	attempt, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Millisecond))
 	defer cancel()
 	malformed := &url.Error{Op: "Post", URL: u.String(), Err: errors.New(`malformed HTTP response "HTT"`)}
-	if e := classify(malformed, u, time.Second, context.Background(), attempt); e.Kind != KindTimeout || !errors.Is(e, context.DeadlineExceeded) {
+	if e := Classify(malformed, u, time.Second, context.Background(), attempt); e.Kind != KindTimeout || !errors.Is(e, context.DeadlineExceeded) {
 		t.Fatalf("past the deadline: kind %s (%v), want a timeout", e.Kind, e.Err)
 	}
 	inTime, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if e := classify(malformed, u, time.Minute, context.Background(), inTime); e.Kind != KindOther {
+	if e := Classify(malformed, u, time.Minute, context.Background(), inTime); e.Kind != KindOther {
 		t.Fatalf("in time: kind %s (%v), want %s", e.Kind, e.Err, KindOther)
 	}
 }

@@ -196,7 +196,7 @@ type Handler struct {
 	repeats  *capture.Repeats
 	table    routeTable
 	// stopping is done once Stop is called: it ends the waits between a
-	// forward's attempts.
+	// forward's attempts, and the --delay waits.
 	stopping context.Context
 	stop     context.CancelFunc
 }
@@ -262,7 +262,8 @@ func New(o Options) (*Handler, error) {
 // Stop tells h that the listener is stopping: a delivery waiting between
 // two attempts to forward it (Options.ForwardRetry) is tried no more, and
 // is kept and answered with the attempts made, as one whose retries ran
-// out; so is one whose attempt is in flight, once it is answered. Other
+// out; so is one whose attempt is in flight, once it is answered. A
+// delivery waiting out Options.Delay is answered at once. Other
 // deliveries are served as before. Server.Serve calls it when it stops.
 func (h *Handler) Stop() { h.stop() }
 
@@ -326,7 +327,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if rec.Answer.DelayMS > 0 {
-		_ = delivery.Sleep(r.Context(), h.o.Delay) // a client gone away ends the wait
+		h.delay(r.Context())
 	}
 	if contentType != "" {
 		w.Header().Set("Content-Type", contentType)
@@ -338,6 +339,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(rec.Answer.Status)
 	io.WriteString(w, answerBody)
 	h.o.OnDelivery(d)
+}
+
+// delay waits Options.Delay before a delivery is answered. A client gone
+// away ends the wait, and so does Stop: a stopping listener answers the
+// delivery at once (it is already kept) rather than wait the delay out.
+func (h *Handler) delay(client context.Context) {
+	ctx, cancel := context.WithCancel(client)
+	defer cancel()
+	defer context.AfterFunc(h.stopping, cancel)()
+	_ = delivery.Sleep(ctx, h.o.Delay)
 }
 
 // selfCheck says whether r is the tunnel's self-check request.

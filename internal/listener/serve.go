@@ -276,9 +276,9 @@ func (s *Server) judge(d Delivery, accepted bool) {
 // Serve serves on ln (and closes it) until ctx is done, ExitAfter
 // deliveries are kept or Timeout passes. Then it stops accepting, closes
 // the idle connections, and returns once every delivery in flight has
-// been answered, however long its Delay and forward take (up to
-// WriteTimeout), without waiting for a forward's next retry
-// (Handler.Stop); a connection that has sent nothing is not waited for.
+// been answered, however long its forward takes (up to WriteTimeout),
+// without waiting out its Delay or a forward's next retry (Handler.Stop);
+// a connection that has sent nothing is not waited for.
 // Serve is called once.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) (Result, error) {
 	var conns connStates

@@ -72,8 +72,11 @@ type Report struct {
 	Scenario *Scenario
 	Results  []Result
 	Probes   []ProbeResult
-	Seed     uint64
-	Elapsed  time.Duration
+	// Seed is what the order and the jitter were drawn from; Seeded says
+	// anything was (Options.Draws).
+	Seed    uint64
+	Seeded  bool
+	Elapsed time.Duration
 	// Idempotency is set when the run was an idempotency check: the
 	// resets made and each probe's comparison (Results and Probes hold
 	// both runs', each marked with its run).
@@ -182,7 +185,7 @@ func RunFlow(ctx context.Context, s *Scenario, steps []Rendered, o FlowOptions) 
 		return out
 	}
 	start := time.Now()
-	rep := &Report{Scenario: s, Seed: o.Seed}
+	rep := &Report{Scenario: s, Seed: o.Seed, Seeded: o.Draws()}
 	run := o.Options
 	run.Send = send
 	if o.Idempotency == nil {

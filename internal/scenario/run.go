@@ -98,6 +98,10 @@ type Options struct {
 	OnResult func(Result)
 }
 
+// Draws says whether the run draws anything from Seed: a shuffled order,
+// or jitter.
+func (o Options) Draws() bool { return o.Shuffle || o.Jitter > 0 }
+
 // Delivery is one send of a step's payload.
 type Delivery struct {
 	Rendered *Rendered
@@ -258,8 +262,10 @@ type ProbeResult struct {
 	Body   []byte
 	// Failed are the conditions that did not hold; Got, for each, the
 	// value its path found in the answer as compact JSON ("" for none).
-	Failed  []string
-	Got     []string
+	Failed []string
+	Got    []string
+	// Err is set when no answer came: a *delivery.Error (its kind and
+	// hint) when the request was made.
 	Err     error
 	Latency time.Duration
 	// Run is 1 or 2 in an idempotency check (after which run), else 0.
@@ -280,7 +286,15 @@ func (p ProbeResult) OK() bool {
 // RunProbe asks the receiver and checks the conditions on its JSON answer.
 func RunProbe(ctx context.Context, client *http.Client, p *Probe) ProbeResult {
 	res := ProbeResult{Probe: p}
-	req, err := http.NewRequestWithContext(ctx, p.Method, p.URL, nil)
+	// The attempt's own deadline (client.Timeout's) tells a timeout from
+	// ctx's end, as a delivery's does.
+	actx := ctx
+	if client.Timeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, client.Timeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(actx, p.Method, p.URL, nil)
 	if err != nil {
 		res.Err = err
 		return res
@@ -289,14 +303,16 @@ func RunProbe(ctx context.Context, client *http.Client, p *Probe) ProbeResult {
 	resp, err := client.Do(req)
 	res.Latency = time.Since(start)
 	if err != nil {
-		res.Err = err
+		// No answer: told as a delivery's failure is (a *delivery.Error,
+		// with its hint).
+		res.Err = delivery.Classify(err, req.URL, client.Timeout, ctx, actx)
 		return res
 	}
 	defer resp.Body.Close()
 	res.Status = resp.StatusCode
 	res.Body, err = io.ReadAll(io.LimitReader(resp.Body, MaxProbeBody+1))
 	if err != nil {
-		res.Err = err
+		res.Err = delivery.Classify(err, req.URL, client.Timeout, ctx, actx)
 		return res
 	}
 	if len(res.Body) > MaxProbeBody {

@@ -137,6 +137,23 @@ func (v *scenarioRunText) Reset(pr scenario.ProbeResult) {
 		status = p.Bad("✘ " + v.probeProblem(pr))
 	}
 	fmt.Fprintf(v.out.Streams.Out, "reset %s %s  %s\n", term.Escape(pr.Probe.Method), term.Escape(pr.Probe.URL), status)
+	v.hint(pr.Err)
+}
+
+// hint prints the hint of a request that got no answer (a delivery, a
+// probe, a reset), once per run whatever how many had it.
+func (v *scenarioRunText) hint(err error) {
+	de, ok := err.(*delivery.Error)
+	if !ok || de.Hint == "" || !v.out.Shows(DetailLine) {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.hinted[de.Hint] {
+		return
+	}
+	v.hinted[de.Hint] = true
+	fmt.Fprintf(v.out.Streams.Err, "hooktool: hint: %s\n", term.Escape(de.Hint))
 }
 
 // The terminal's account of a receiver's answers is bounded, however
@@ -221,7 +238,6 @@ func (v *scenarioRunText) Delivery(res scenario.Result) {
 		return
 	}
 	v.mu.Lock()
-	defer v.mu.Unlock()
 	d, a, p := res.Delivery, res.Attempt, v.out.Palette
 	st := d.Rendered.Step
 	// Step names and events come from a scenario file, the answer from the
@@ -253,10 +269,8 @@ func (v *scenarioRunText) Delivery(res scenario.Result) {
 		line += "  " + p.Dim(Preview([]byte(v.red.Text(string(a.Body))), 50))
 	}
 	fmt.Fprintln(v.out.Streams.Out, line)
-	if de, ok := a.Err.(*delivery.Error); ok && de.Hint != "" && !v.hinted[de.Hint] && v.out.Shows(DetailLine) {
-		v.hinted[de.Hint] = true
-		fmt.Fprintf(v.out.Streams.Err, "hooktool: hint: %s\n", term.Escape(de.Hint))
-	}
+	v.mu.Unlock()
+	v.hint(a.Err)
 }
 
 func (v *scenarioRunText) Probe(pr scenario.ProbeResult) {
@@ -273,6 +287,7 @@ func (v *scenarioRunText) Probe(pr scenario.ProbeResult) {
 		run = p.Dim(fmt.Sprintf("[run %d] ", pr.Run))
 	}
 	fmt.Fprintf(v.out.Streams.Out, "%sprobe %s %s  %s\n", run, term.Escape(pr.Probe.Method), term.Escape(pr.Probe.URL), status)
+	v.hint(pr.Err)
 }
 
 func (v *scenarioRunText) Summary(r *scenario.Report) {
@@ -302,44 +317,54 @@ func (v *scenarioRunText) Summary(r *scenario.Report) {
 }
 
 // The JSON lines of a run: fields in the order of their names, as they
-// have always been written.
+// have always been written. One rule for what a line holds: a list is
+// always there, empty when it has nothing (a probe that held has
+// "failed":[]); any other field that does not apply is left out (no
+// "status" when no answer came, no "seed" when nothing was drawn from
+// one, no "resets" outside an idempotency check).
 type (
 	deliveryLine struct {
-		Attempts  int     `json:"attempts,omitempty"` // when retried
-		Copy      int     `json:"copy"`
-		Error     string  `json:"error,omitempty"`
-		Event     string  `json:"event"`
-		Expect    string  `json:"expect"`
-		LatencyMS float64 `json:"latency_ms"`
-		OK        bool    `json:"ok"`
-		Phase     string  `json:"phase"`
-		Round     int     `json:"round,omitempty"`
-		Run       int     `json:"run,omitempty"`
-		Scenario  string  `json:"scenario"`
-		Status    int     `json:"status"`
-		Step      string  `json:"step"`
-		Type      string  `json:"type"`
+		Attempts  int           `json:"attempts,omitempty"` // when retried
+		Copy      int           `json:"copy"`
+		Error     string        `json:"error,omitempty"`
+		ErrorKind delivery.Kind `json:"error_kind,omitempty"`
+		Event     string        `json:"event"`
+		Expect    string        `json:"expect"`
+		Hint      string        `json:"hint,omitempty"`
+		LatencyMS float64       `json:"latency_ms"`
+		OK        bool          `json:"ok"`
+		Phase     string        `json:"phase"`
+		Round     int           `json:"round,omitempty"`
+		Run       int           `json:"run,omitempty"`
+		Scenario  string        `json:"scenario"`
+		Status    int           `json:"status,omitempty"` // when an answer came
+		Step      string        `json:"step"`
+		Type      string        `json:"type"`
 	}
 	probeLine struct {
-		Error    string   `json:"error,omitempty"`
-		Failed   []string `json:"failed"`
-		Got      []string `json:"got,omitempty"`
-		Method   string   `json:"method"`
-		OK       bool     `json:"ok"`
-		Run      int      `json:"run,omitempty"`
-		Scenario string   `json:"scenario"`
-		Status   int      `json:"status"`
-		Type     string   `json:"type"`
-		URL      string   `json:"url"`
+		Error     string        `json:"error,omitempty"`
+		ErrorKind delivery.Kind `json:"error_kind,omitempty"`
+		Failed    []string      `json:"failed"`
+		Got       []string      `json:"got"`
+		Hint      string        `json:"hint,omitempty"`
+		Method    string        `json:"method"`
+		OK        bool          `json:"ok"`
+		Run       int           `json:"run,omitempty"`
+		Scenario  string        `json:"scenario"`
+		Status    int           `json:"status,omitempty"`
+		Type      string        `json:"type"`
+		URL       string        `json:"url"`
 	}
 	resetLine struct {
-		Error    string `json:"error,omitempty"`
-		Method   string `json:"method"`
-		OK       bool   `json:"ok"`
-		Scenario string `json:"scenario"`
-		Status   int    `json:"status"`
-		Type     string `json:"type"`
-		URL      string `json:"url"`
+		Error     string        `json:"error,omitempty"`
+		ErrorKind delivery.Kind `json:"error_kind,omitempty"`
+		Hint      string        `json:"hint,omitempty"`
+		Method    string        `json:"method"`
+		OK        bool          `json:"ok"`
+		Scenario  string        `json:"scenario"`
+		Status    int           `json:"status,omitempty"`
+		Type      string        `json:"type"`
+		URL       string        `json:"url"`
 	}
 	// answerLine is a probe's comparison in an idempotency check; each
 	// change's old and new values are the JSON they were.
@@ -361,17 +386,17 @@ type (
 		Path string          `json:"path"`
 	}
 	summaryLine struct {
-		Deliveries   int    `json:"deliveries"`
-		ElapsedMS    int64  `json:"elapsed_ms"`
-		Failed       int    `json:"failed"`
-		Idempotent   *bool  `json:"idempotent,omitempty"`
-		Probes       int    `json:"probes"`
-		ProbesFailed int    `json:"probes_failed"`
-		Resets       int    `json:"resets,omitempty"`
-		ResetsFailed int    `json:"resets_failed,omitempty"`
-		Scenario     string `json:"scenario"`
-		Seed         uint64 `json:"seed"`
-		Type         string `json:"type"`
+		Deliveries   int     `json:"deliveries"`
+		ElapsedMS    int64   `json:"elapsed_ms"`
+		Failed       int     `json:"failed"`
+		Idempotent   *bool   `json:"idempotent,omitempty"`
+		Probes       int     `json:"probes"`
+		ProbesFailed int     `json:"probes_failed"`
+		Resets       *int    `json:"resets,omitempty"`
+		ResetsFailed *int    `json:"resets_failed,omitempty"`
+		Scenario     string  `json:"scenario"`
+		Seed         *uint64 `json:"seed,omitempty"`
+		Type         string  `json:"type"`
 	}
 )
 
@@ -390,9 +415,7 @@ func (v *scenarioRunJSON) Note(string) {}
 
 func (v *scenarioRunJSON) Reset(pr scenario.ProbeResult) {
 	line := resetLine{Method: pr.Probe.Method, OK: pr.OK(), Scenario: v.id, Status: pr.Status, Type: "reset", URL: pr.Probe.URL}
-	if pr.Err != nil {
-		line.Error = v.red.Text(pr.Err.Error())
-	}
+	line.Error, line.ErrorKind, line.Hint = v.failure(pr.Err)
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	_ = JSONLine(v.out.Streams.Out, line)
@@ -434,12 +457,23 @@ func (v *scenarioRunJSON) Delivery(res scenario.Result) {
 	if a.Number > 1 {
 		line.Attempts = a.Number
 	}
-	if a.Err != nil {
-		line.Error = v.red.Text(a.Err.Error())
-	}
+	line.Error, line.ErrorKind, line.Hint = v.failure(a.Err)
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	_ = JSONLine(v.out.Streams.Out, line)
+}
+
+// failure is a request's failure under --json: its message (secrets
+// hidden), and for one that got no answer its kind and hint (a
+// *delivery.Error, as internal/delivery classifies it).
+func (v *scenarioRunJSON) failure(err error) (msg string, kind delivery.Kind, hint string) {
+	if err == nil {
+		return "", "", ""
+	}
+	if de, ok := err.(*delivery.Error); ok {
+		kind, hint = de.Kind, de.Hint
+	}
+	return v.red.Text(err.Error()), kind, hint
 }
 
 func (v *scenarioRunJSON) Probe(pr scenario.ProbeResult) {
@@ -447,13 +481,9 @@ func (v *scenarioRunJSON) Probe(pr scenario.ProbeResult) {
 	for i, g := range pr.Got {
 		got[i] = v.red.Text(g)
 	}
-	if pr.Got == nil {
-		got = nil
-	}
-	line := probeLine{Failed: pr.Failed, Got: got, Method: pr.Probe.Method, OK: pr.OK(), Run: pr.Run, Scenario: v.id, Status: pr.Status, Type: "probe", URL: pr.Probe.URL}
-	if pr.Err != nil {
-		line.Error = v.red.Text(pr.Err.Error())
-	}
+	failed := append([]string{}, pr.Failed...)
+	line := probeLine{Failed: failed, Got: got, Method: pr.Probe.Method, OK: pr.OK(), Run: pr.Run, Scenario: v.id, Status: pr.Status, Type: "probe", URL: pr.Probe.URL}
+	line.Error, line.ErrorKind, line.Hint = v.failure(pr.Err)
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	_ = JSONLine(v.out.Streams.Out, line)
@@ -461,10 +491,13 @@ func (v *scenarioRunJSON) Probe(pr scenario.ProbeResult) {
 
 func (v *scenarioRunJSON) Summary(r *scenario.Report) {
 	line := summaryLine{Deliveries: len(r.Results), ElapsedMS: r.Elapsed.Milliseconds(), Failed: r.Failed(),
-		Probes: len(r.Probes), ProbesFailed: r.ProbesFailed(), Scenario: v.id, Seed: r.Seed, Type: "summary"}
+		Probes: len(r.Probes), ProbesFailed: r.ProbesFailed(), Scenario: v.id, Type: "summary"}
+	if r.Seeded {
+		line.Seed = &r.Seed
+	}
 	if i := r.Idempotency; i != nil {
-		idempotent := i.Changed() == 0
-		line.Idempotent, line.Resets, line.ResetsFailed = &idempotent, len(i.Resets), i.ResetsFailed()
+		idempotent, resets, failed := i.Changed() == 0, len(i.Resets), i.ResetsFailed()
+		line.Idempotent, line.Resets, line.ResetsFailed = &idempotent, &resets, &failed
 	}
 	_ = JSONLine(v.out.Streams.Err, line)
 }

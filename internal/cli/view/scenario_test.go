@@ -27,7 +27,7 @@ func runOf(t *testing.T) (*scenario.Scenario, []scenario.Rendered, []scenario.Re
 		{Delivery: &scenario.Delivery{Rendered: &steps[0], Copy: 2, Phase: "storm", Round: 1}, Attempt: delivery.Attempt{Err: errors.New("refused")}},
 	}
 	probe := scenario.ProbeResult{Probe: &scenario.Probe{Method: "GET", URL: "http://h/x"}, Status: 200}
-	return s, steps, res, &scenario.Report{Scenario: s, Results: res, Probes: []scenario.ProbeResult{probe}, Seed: 7, Elapsed: 1234 * time.Millisecond}
+	return s, steps, res, &scenario.Report{Scenario: s, Results: res, Probes: []scenario.ProbeResult{probe}, Seed: 7, Seeded: true, Elapsed: 1234 * time.Millisecond}
 }
 
 // The JSON lines of a run are the ones scripts have always read: the same
@@ -43,13 +43,44 @@ func TestScenarioRunJSON(t *testing.T) {
 	p.Probe(rep.Probes[0])
 	p.Summary(rep)
 	want := `{"copy":1,"event":"payment.success","expect":"2xx","latency_ms":1.5,"ok":true,"phase":"flow","scenario":"shop/paid","status":200,"step":"paid\u001b[2K","type":"delivery"}
-{"copy":2,"error":"refused","event":"payment.success","expect":"2xx","latency_ms":0,"ok":false,"phase":"storm","round":1,"scenario":"shop/paid","status":0,"step":"paid\u001b[2K","type":"delivery"}
-{"failed":null,"method":"GET","ok":true,"scenario":"shop/paid","status":200,"type":"probe","url":"http://h/x"}
+{"copy":2,"error":"refused","event":"payment.success","expect":"2xx","latency_ms":0,"ok":false,"phase":"storm","round":1,"scenario":"shop/paid","step":"paid\u001b[2K","type":"delivery"}
+{"failed":[],"got":[],"method":"GET","ok":true,"scenario":"shop/paid","status":200,"type":"probe","url":"http://h/x"}
 `
 	if out.String() != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", out, want)
 	}
 	if got := errs.String(); got != `{"deliveries":2,"elapsed_ms":1234,"failed":1,"probes":1,"probes_failed":0,"scenario":"shop/paid","seed":7,"type":"summary"}`+"\n" {
+		t.Errorf("stderr: %s", got)
+	}
+}
+
+// Under --json a field that does not apply is left out, and a list is
+// always one: nothing drawn from a seed has no "seed" (not "seed":0), a
+// probe that held fails nothing ("failed":[], not null), a request that got
+// no answer has no "status"; its failure is told with internal/delivery's
+// kind and hint, a probe's and a reset's as a delivery's.
+func TestScenarioRunJSONOmitsWhatDoesNotApply(t *testing.T) {
+	s, _, res, rep := runOf(t)
+	refused := &delivery.Error{Kind: delivery.KindRefused, Msg: "connection refused by 127.0.0.1:1", Hint: "is your server listening on 127.0.0.1:1?"}
+	rep.Seed, rep.Seeded = 0, false
+	streams, out, errs := term.Test("")
+	p := NewScenarioRun(Out{Streams: streams, JSON: true}, s.ID, nil)
+	down := res[1]
+	down.Attempt.Err = refused
+	p.Delivery(down)
+	gone := scenario.ProbeResult{Probe: &scenario.Probe{Method: "GET", URL: "http://127.0.0.1:1/x"}, Err: refused}
+	p.Probe(gone)
+	gone.Probe.Method = "POST"
+	p.Reset(gone)
+	p.Summary(rep)
+	want := `{"copy":2,"error":"connection refused by 127.0.0.1:1","error_kind":"connection_refused","event":"payment.success","expect":"2xx","hint":"is your server listening on 127.0.0.1:1?","latency_ms":0,"ok":false,"phase":"storm","round":1,"scenario":"shop/paid","step":"paid\u001b[2K","type":"delivery"}
+{"error":"connection refused by 127.0.0.1:1","error_kind":"connection_refused","failed":[],"got":[],"hint":"is your server listening on 127.0.0.1:1?","method":"GET","ok":false,"scenario":"shop/paid","type":"probe","url":"http://127.0.0.1:1/x"}
+{"error":"connection refused by 127.0.0.1:1","error_kind":"connection_refused","hint":"is your server listening on 127.0.0.1:1?","method":"POST","ok":false,"scenario":"shop/paid","type":"reset","url":"http://127.0.0.1:1/x"}
+`
+	if out.String() != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", out, want)
+	}
+	if got := errs.String(); got != `{"deliveries":2,"elapsed_ms":1234,"failed":1,"probes":1,"probes_failed":0,"scenario":"shop/paid","type":"summary"}`+"\n" {
 		t.Errorf("stderr: %s", got)
 	}
 }
@@ -162,7 +193,7 @@ idempotency GET http://h/x  ✘ the answer changed between the runs:
 	play(NewScenarioRun(Out{Streams: streams, JSON: true}, s.ID, nil))
 	want = `{"method":"POST","ok":true,"scenario":"shop/paid","status":204,"type":"reset","url":"http://h/reset"}
 {"attempts":3,"copy":1,"event":"payment.success","expect":"2xx","latency_ms":1.5,"ok":true,"phase":"flow","run":2,"scenario":"shop/paid","status":200,"step":"paid\u001b[2K","type":"delivery"}
-{"failed":null,"method":"GET","ok":true,"run":1,"scenario":"shop/paid","status":200,"type":"probe","url":"http://h/x"}
+{"failed":[],"got":[],"method":"GET","ok":true,"run":1,"scenario":"shop/paid","status":200,"type":"probe","url":"http://h/x"}
 {"failed":["balance==-10000"],"got":["-30000"],"method":"GET","ok":false,"run":2,"scenario":"shop/paid","status":200,"type":"probe","url":"http://h/x"}
 {"changes":[{"kind":"changed","new":-30000,"old":-10000,"path":"balance"},{"kind":"changed","new":"b\u202e","old":"a","path":"k\u001b\\[2K"}],"method":"GET","ok":false,"scenario":"shop/paid","status":[200,200],"type":"idempotency","url":"http://h/x"}
 {"changes":[],"method":"GET","ok":true,"scenario":"shop/paid","status":[200,200],"type":"idempotency","url":"http://h/x"}
@@ -171,7 +202,7 @@ idempotency GET http://h/x  ✘ the answer changed between the runs:
 	if out.String() != want {
 		t.Errorf("JSON stdout:\n%s\nwant:\n%s", out, want)
 	}
-	if got := errs.String(); got != `{"deliveries":2,"elapsed_ms":1234,"failed":1,"idempotent":false,"probes":1,"probes_failed":0,"resets":2,"scenario":"shop/paid","seed":7,"type":"summary"}`+"\n" {
+	if got := errs.String(); got != `{"deliveries":2,"elapsed_ms":1234,"failed":1,"idempotent":false,"probes":1,"probes_failed":0,"resets":2,"resets_failed":0,"scenario":"shop/paid","seed":7,"type":"summary"}`+"\n" {
 		t.Errorf("JSON stderr: %s", got)
 	}
 }
