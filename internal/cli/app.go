@@ -25,7 +25,7 @@ type App struct {
 	Build   BuildInfo
 
 	onceMu sync.Mutex
-	warned map[string]bool
+	warned view.Once // the warnings said (warnOnce)
 
 	ConfigFile string
 	JSON       bool
@@ -88,17 +88,15 @@ type jsonMessage struct {
 	ExitCode int      `json:"exit_code,omitempty"`
 }
 
-// warnOnce prints a warning (with a hint) the first time it is given.
-func (app *App) warnOnce(msg, hint string) {
+// warnOnce prints a warning (with a hint) the first time its key is given
+// (view.Once: a key names the problem's kind and target, not a text a
+// delivery or capture may vary; the memory is bounded).
+func (app *App) warnOnce(key, msg, hint string) {
 	app.onceMu.Lock()
 	defer app.onceMu.Unlock()
-	if app.warned == nil {
-		app.warned = map[string]bool{}
-	}
-	if app.warned[msg] {
+	if !app.warned.First(key) {
 		return
 	}
-	app.warned[msg] = true
 	if app.Quiet {
 		return
 	}

@@ -676,7 +676,7 @@ func (app *App) probeApps(ctx context.Context, targets []probeTarget, statusSet 
 		if de.Kind != delivery.KindRefused && de.Kind != delivery.KindTimeout {
 			msg = fmt.Sprintf("%s: %s (%s)", hostPort(u), de.Msg, strings.Join(p.whats, ", "))
 		}
-		app.warnOnce(msg, downHint(p.whats, statusSet, status))
+		app.warnOnce(msg, msg, downHint(p.whats, statusSet, status))
 	}
 }
 
@@ -874,7 +874,8 @@ func (app *App) warnUnmatchedEvents(flag string, globs []string, p *catalog.Prov
 		if hint == "" {
 			hint = "`hooktool events --provider " + p.ID + "` lists them"
 		}
-		app.warnOnce(fmt.Sprintf("%s %q matches none of %s's events", flag, g, p.ID), hint)
+		msg := fmt.Sprintf("%s %q matches none of %s's events", flag, g, p.ID)
+		app.warnOnce(msg, msg, hint)
 	}
 }
 

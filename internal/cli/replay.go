@@ -263,7 +263,9 @@ func runReplay(app *App, o *ReplayOptions) error {
 			if rec.RedactedQuery {
 				what = strings.TrimPrefix(what+" and its query", " and ")
 			}
-			app.warnOnce("capture "+rec.ID+" had "+what+" redacted", "configure the secret (HOOKTOOL_SECRET, --secret-file) to put it back, or use --resign")
+			// Said once for what was redacted, not for each capture (their
+			// IDs, like their header names, are the file's).
+			app.warnOnce("unrestored\x00"+what, "capture "+rec.ID+" had "+what+" redacted", "configure the secret (HOOKTOOL_SECRET, --secret-file) to put it back, or use --resign")
 		},
 		OnAttempt: p.Attempt,
 		OnDone:    p.Done,

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
@@ -46,7 +47,7 @@ var printFormats = []string{"http", "curl", "json"}
 func newTriggerCommand(app *App, runF func(*TriggerOptions) error) *cobra.Command {
 	o := &TriggerOptions{}
 	cmd := &cobra.Command{
-		Use:   "trigger EVENT | --all --provider P",
+		Use:   "trigger EVENT | --all --provider P | --data FILE --provider P",
 		Short: "Send realistic, signed sample events of a provider",
 		Long: `Build an event's sample payload (fresh ids and times, edited with --set,
 --set-str and --unset, or your own with --data), sign it the way the
@@ -54,7 +55,9 @@ provider signs, POST it, and print one line per attempt: event, status,
 latency and the start of the response body.
 
 Without --provider, an event name unique across the catalog picks its
-provider. The target is --to URL, else the endpoint's webhook URL (its
+provider. With --data FILE --provider P and no EVENT, the event is the one
+the body names where P's profile puts it; a body naming none, or one P
+lacks, is refused. The target is --to URL, else the endpoint's webhook URL (its
 callback URL with --callback), else http://127.0.0.1:4242/ (hooktool
 listen's default). --retry N retries non-2xx answers and failed connections
 with exponential backoff and jitter, re-signed with a fresh timestamp each
@@ -162,7 +165,19 @@ type triggerPlan struct {
 // error (a bad --set path, a missing secret) stops the run first.
 func (app *App) planTrigger(o *TriggerOptions) (*triggerPlan, error) {
 	r := o.resolved
-	events, err := app.triggerEvents(r, o)
+	var data []byte
+	var err error
+	if o.Data != "" {
+		if data, err = app.readPayload(o.Data); err != nil {
+			return nil, err
+		}
+	}
+	var events []*catalog.Event
+	if len(o.Events) == 0 && !o.All && o.Data != "" {
+		events, err = app.bodyEvent(r, o, data)
+	} else {
+		events, err = app.triggerEvents(r, o)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -188,12 +203,6 @@ func (app *App) planTrigger(o *TriggerOptions) (*triggerPlan, error) {
 	}
 	if plan.extra, err = parseHeaderArgs(o.Headers); err != nil {
 		return nil, err
-	}
-	var data []byte
-	if o.Data != "" {
-		if data, err = app.readPayload(o.Data); err != nil {
-			return nil, err
-		}
 	}
 	plan.bodies = make([][]byte, len(events))
 	plan.names = make([]string, len(events))
@@ -253,6 +262,51 @@ func (app *App) triggerEvents(r *resolvedSigning, o *TriggerOptions) ([]*catalog
 	ev, err := c.Find(o.Events[0], providerID)
 	if err != nil {
 		return nil, catalogLookupErr(c, err, o.Events[0], providerID)
+	}
+	return []*catalog.Event{ev}, nil
+}
+
+// bodyEvent is the event of --data's body when no EVENT is given: the
+// event type the body names where the provider's profile puts it
+// (catalog.Provider.EventOf, as listen reads a delivery's), after the
+// edits, as the line is labelled when EVENT is given. A body that names
+// none, or one the provider lacks, is refused: nothing is sent that the
+// command cannot name.
+func (app *App) bodyEvent(r *resolvedSigning, o *TriggerOptions, data []byte) ([]*catalog.Event, error) {
+	providerID := r.cfg.Provider(r.endpoint)
+	if providerID == "" {
+		return nil, usageErr("no event: give its name, or --provider P to read it from --data's body")
+	}
+	p, err := app.findProvider(r, providerID)
+	if err != nil {
+		return nil, err
+	}
+	body, err := o.edits.apply(data)
+	if err != nil {
+		return nil, err
+	}
+	from := "--data " + o.Data
+	if o.Data == "-" {
+		from = "--data - (stdin)"
+	}
+	name := p.EventOf(nil, body)
+	switch {
+	case name != "":
+	case p.EventHeader != "":
+		return nil, failErr(fmt.Errorf("no event: %s sends the event type in its %s header, not in the body", p.ID, p.EventHeader),
+			"give the event's name: hooktool trigger EVENT --provider "+p.ID+" --data …")
+	case p.EventPath == "":
+		return nil, failErr(fmt.Errorf("no event: %s's profile does not say where its bodies name the event type", p.ID),
+			"give the event's name: hooktool trigger EVENT --provider "+p.ID+" --data …")
+	default:
+		return nil, failErr(fmt.Errorf("no event: the body of %s names none at %s, where %s puts it", from, p.EventPath, p.ID),
+			"give the event's name (hooktool trigger EVENT --provider "+p.ID+" --data …), or put it at "+p.EventPath)
+	}
+	ev := p.Event(name)
+	if ev == nil {
+		return nil, unknownNameErr(fmt.Errorf("%w %q: the body of %s names it, and %s has no such event (its events: %s)",
+			catalog.ErrUnknownEvent, name, from, p.ID, strings.Join(p.EventNames(), ", ")),
+			name, p.EventNames(), "`hooktool events --provider "+p.ID+"` lists them; give EVENT to send the body under one of them")
 	}
 	return []*catalog.Event{ev}, nil
 }

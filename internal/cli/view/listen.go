@@ -104,18 +104,19 @@ type ListenPrinter interface {
 // errors).
 func NewListenPrinter(out Out, s ListenSettings) ListenPrinter {
 	if out.JSON {
-		return &listenJSON{out: out, s: s, hinted: map[string]bool{}}
+		return &listenJSON{out: out, s: s}
 	}
-	return &listenText{out: out, s: s, hinted: map[string]bool{}}
+	return &listenText{out: out, s: s}
 }
 
-// listenProblem is a problem a delivery met, with what to do about it.
-type listenProblem struct{ msg, hint string }
+// listenProblem is a problem a delivery met, with what to do about it, and
+// the key it is said once by (OnceKey: its kind and target, not its text).
+type listenProblem struct{ key, msg, hint string }
 
 func listenProblems(d listener.Delivery, redact *signature.Redactor) []listenProblem {
 	var out []listenProblem
 	if d.SaveErr != nil {
-		out = append(out, listenProblem{"capture: " + d.SaveErr.Error(), "the sender got 503 and will retry; free space or fix the file's permissions"})
+		out = append(out, listenProblem{"capture", "capture: " + d.SaveErr.Error(), "the sender got 503 and will retry; free space or fix the file's permissions"})
 	}
 	if e := d.ForwardErr; e != nil {
 		hint := e.Hint
@@ -126,7 +127,11 @@ func listenProblems(d listener.Delivery, redact *signature.Redactor) []listenPro
 		case errors.As(e, &untrusted):
 			hint = "for a local app with a self-signed certificate, pass --forward-insecure"
 		}
-		out = append(out, listenProblem{"forward: " + redact.Text(e.Error()), hint})
+		target := ""
+		if d.Record != nil && d.Record.Forward != nil {
+			target = d.Record.Forward.URL
+		}
+		out = append(out, listenProblem{OnceKey("forward", string(e.Kind), target), "forward: " + redact.Text(e.Error()), hint})
 	}
 	if d.Record != nil {
 		for _, m := range d.Record.Mirrors {
@@ -138,11 +143,17 @@ func listenProblems(d listener.Delivery, redact *signature.Redactor) []listenPro
 				if m.ErrorKind == string(delivery.KindTLS) && strings.Contains(m.Error, "is not trusted") {
 					hint = "for a local mirror with a self-signed certificate, pass --forward-insecure (it covers --mirror too)"
 				}
-				out = append(out, listenProblem{"mirror: " + m.Error, hint})
+				out = append(out, listenProblem{OnceKey("mirror", m.ErrorKind, m.URL), "mirror: " + m.Error, hint})
 			}
 		}
 	}
 	return out
+}
+
+// untoldMessage says how many problems were not said as warnings once the
+// printer's memory of those said was full (Once).
+func untoldMessage(n int) string {
+	return fmt.Sprintf("%s not said here, past the first %d kinds: each delivery's line shows its own", Plural(n, "other problem was", "other problems were"), MaxOnce)
 }
 
 // appFailuresMessage is the --expect-app-2xx error.
@@ -180,10 +191,10 @@ func eventCounts(m map[string]int) map[string]int {
 // ---- JSON ------------------------------------------------------------------
 
 type listenJSON struct {
-	out    Out
-	s      ListenSettings
-	mu     sync.Mutex
-	hinted map[string]bool
+	out  Out
+	s    ListenSettings
+	mu   sync.Mutex
+	said Once // the problems said
 }
 
 // The fields of these lines are in the order of their names, as they were
@@ -248,10 +259,9 @@ func (p *listenJSON) Delivery(d listener.Delivery) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, pr := range listenProblems(d, p.s.Redact) {
-		if p.hinted[pr.msg] {
+		if !p.said.First(pr.key) {
 			continue
 		}
-		p.hinted[pr.msg] = true
 		m := listenWarningJSON{Type: "warning", Message: pr.msg}
 		if pr.hint != "" {
 			m.Hints = []string{pr.hint}
@@ -272,6 +282,9 @@ func (p *listenJSON) Delivery(d listener.Delivery) {
 func (p *listenJSON) Summary(s ListenSummary) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if n := p.said.Untold(); n > 0 {
+		JSONLine(p.out.Streams.Err, listenWarningJSON{Type: "warning", Message: untoldMessage(n)})
+	}
 	j := listenSummaryJSON{
 		Type: "summary", Received: s.Received, Kept: s.Kept, Refused: s.Refused, Repeats: s.Repeats,
 		ByEvent: eventCounts(s.ByEvent), ByVerdict: s.ByVerdict, ByAnswer: s.ByAnswer,
@@ -307,10 +320,10 @@ func appFailuresHint(f ListenAppFailures) string {
 // ---- text ------------------------------------------------------------------
 
 type listenText struct {
-	out    Out
-	s      ListenSettings
-	mu     sync.Mutex
-	hinted map[string]bool
+	out  Out
+	s    ListenSettings
+	mu   sync.Mutex
+	said Once // the problems said
 }
 
 func (p *listenText) Ready(r ListenReady) error {
@@ -392,10 +405,9 @@ func (p *listenText) Delivery(d listener.Delivery) {
 	// The problems explain what the delivery's line shows (→ 503, ⇢ app
 	// ✘): details, said once each.
 	for _, pr := range listenProblems(d, p.s.Redact) {
-		if p.hinted[pr.msg] || !p.out.Shows(DetailLine) {
+		if !p.out.Shows(DetailLine) || !p.said.First(pr.key) {
 			continue
 		}
-		p.hinted[pr.msg] = true
 		// The messages may quote a delivery (an app's error): no control
 		// character of theirs reaches the terminal.
 		fmt.Fprintf(w, "hooktool: %s %s\n", p.out.ErrPalette.Warn("warning:"), term.Escape(pr.msg))
@@ -560,6 +572,9 @@ func (p *listenText) Summary(s ListenSummary) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	w := p.out.Streams.Err
+	if n := p.said.Untold(); n > 0 && p.out.Shows(DetailLine) {
+		fmt.Fprintf(w, "hooktool: %s %s\n", p.out.ErrPalette.Warn("warning:"), untoldMessage(n))
+	}
 	fmt.Fprintf(w, "hooktool: received %s", Plural(s.Received, "delivery", "deliveries"))
 	if s.Repeats > 0 {
 		fmt.Fprintf(w, " (%d repeating an earlier one)", s.Repeats)

@@ -32,12 +32,36 @@ func NewVerifyPrinter(out Out) VerifyPrinter {
 	if out.JSON {
 		return verifyJSON{out}
 	}
-	return verifyText{out}
+	return &verifyText{out: out, tab: &Table{w: out.Streams.Out}}
 }
 
-type verifyText struct{ out Out }
+// verifyText prints a capture's verdict as a line in columns (id, event,
+// verdict), as they come: the first line fixes the columns, at least
+// verifyWidths wide, and a later cell wider than its column is cut with
+// "…" (Table.Stream, as captures list --follow), so every verdict starts
+// in the same column.
+type verifyText struct {
+	out       Out
+	tab       *Table // no header: the lines are verify's as they were
+	streaming bool
+}
 
-func (p verifyText) Verdict(v signature.Verdict, _ time.Time) error {
+// verifyWidths are the least widths of verify's id and event columns: an
+// id, then room for most event types.
+var verifyWidths = [...]int{26, 24}
+
+// row prints a line of the capture's id and event type (escaped: both come
+// from the file) and its verdict.
+func (p *verifyText) row(rec *capture.Record, verdict string) error {
+	p.tab.Row(term.Escape(rec.ID), term.Escape(orDash(rec.Event)), verdict)
+	if p.streaming {
+		return p.tab.Flush()
+	}
+	p.streaming = true
+	return p.tab.Stream(verifyWidths[:]...)
+}
+
+func (p *verifyText) Verdict(v signature.Verdict, _ time.Time) error {
 	if !p.out.Shows(okLine(v.Valid)) {
 		return nil
 	}
@@ -64,7 +88,7 @@ func orDash(s string) string {
 	return s
 }
 
-func (p verifyText) Checked(rec *capture.Record, v signature.Verdict, _ time.Time) error {
+func (p *verifyText) Checked(rec *capture.Record, v signature.Verdict, _ time.Time) error {
 	if !p.out.Shows(okLine(v.Valid)) {
 		return nil
 	}
@@ -73,9 +97,9 @@ func (p verifyText) Checked(rec *capture.Record, v signature.Verdict, _ time.Tim
 	if !v.Valid {
 		label = pal.Bad("✘ " + string(v.Reason) + ": " + term.Escape(v.Message))
 	}
-	// The id and event type come from the capture file: escaped, so
-	// neither can rewrite the line.
-	fmt.Fprintf(w, "%s  %s  %s\n", term.Escape(rec.ID), term.Escape(orDash(rec.Event)), label)
+	if err := p.row(rec, label); err != nil {
+		return err
+	}
 	if !p.out.Shows(DetailLine) {
 		return nil
 	}
@@ -86,12 +110,11 @@ func (p verifyText) Checked(rec *capture.Record, v signature.Verdict, _ time.Tim
 }
 
 // Unchecked is a failure: a capture that could not be checked.
-func (p verifyText) Unchecked(rec *capture.Record, why error) error {
-	fmt.Fprintf(p.out.Streams.Out, "%s  %s  %s\n", term.Escape(rec.ID), term.Escape(orDash(rec.Event)), p.out.Palette.Dim("unchecked: "+term.Escape(why.Error())))
-	return nil
+func (p *verifyText) Unchecked(rec *capture.Record, why error) error {
+	return p.row(rec, p.out.Palette.Dim("unchecked: "+term.Escape(why.Error())))
 }
 
-func (p verifyText) Summary(s replay.VerifySummary) {
+func (p *verifyText) Summary(s replay.VerifySummary) {
 	if !p.out.Shows(SummaryLine) {
 		return
 	}
@@ -161,7 +184,7 @@ func (p verifyJSON) Summary(s replay.VerifySummary) {
 }
 
 // Detected prints a line per candidate, then which one is checked.
-func (p verifyText) Detected(cands []catalog.Candidate, checked *catalog.Candidate, endpoint string) error {
+func (p *verifyText) Detected(cands []catalog.Candidate, checked *catalog.Candidate, endpoint string) error {
 	w := p.out.Streams.Out
 	for _, c := range cands {
 		if _, err := fmt.Fprintf(w, "detected: %s (%s scheme, %s)\n", term.Escape(c.Provider.ID), c.Scheme.Name(), term.Escape(c.Header)); err != nil {
