@@ -116,50 +116,93 @@ func (r *Redactor) replaceRaw(s string) string {
 // replace replaces every secret in s (of at least min bytes) by rawMark
 // where it is as it is, and by escMark where it is %-escaped (wholly or in
 // part; with plus, "+" decodes to a space, as in a query), keeping every
-// other byte of s.
+// other byte of s, in one pass from the left: a secret is looked for as
+// it is at every byte, and escaped at every byte that starts a character
+// of what s decodes to after the last one replaced, so no match is made
+// of a marker's own text (a secret "d]" or "ed" once cut the marker it
+// had just written). Where anything was replaced, the markers' text that
+// came in s itself ("%5Bredacted...") has its "%5B" written "%5b", the
+// same character, so the Restore functions put the secret back only where
+// a marker was put; a path or query with no secret in it is returned as
+// it is.
 func (r *Redactor) replace(s, rawMark, escMark string, plus bool, min int) (out string, replaced bool) {
-	out = s
 	if len(r.secrets) == 0 {
-		return out, false
+		return s, false
 	}
-	for _, sec := range r.secrets {
-		if len(sec) < min {
-			continue
-		}
-		if strings.Contains(out, sec) {
-			out, replaced = strings.ReplaceAll(out, sec, rawMark), true
-		}
-	}
-	if !strings.Contains(out, "%") && !(plus && strings.Contains(out, "+")) {
-		return out, replaced
-	}
-	// What is left may hold a secret %-escaped: find it in the decoded
-	// text and replace the bytes it was decoded from.
-	decoded, from := percentDecode(out, plus)
 	var b strings.Builder
-	last := 0 // bytes of out up to here are written
-	for i := 0; i < len(decoded); {
-		n := 0
+	last, next := 0, 0 // bytes of s up to last are written; next starts a decoded character
+scan:
+	for p := 0; p < len(s); {
 		for _, sec := range r.secrets {
-			if len(sec) >= min && strings.HasPrefix(decoded[i:], sec) {
-				n = len(sec)
-				break
+			if len(sec) >= min && strings.HasPrefix(s[p:], sec) {
+				b.WriteString(s[last:p])
+				b.WriteString(rawMark)
+				p += len(sec)
+				last, next, replaced = p, p, true
+				continue scan
 			}
 		}
-		if n == 0 {
-			i++
+		if p == next {
+			for _, sec := range r.secrets {
+				if end, ok := decodedPrefix(s, p, sec, plus); len(sec) >= min && ok {
+					b.WriteString(s[last:p])
+					b.WriteString(escMark)
+					p = end
+					last, next, replaced = p, p, true
+					continue scan
+				}
+			}
+			_, w := decodeAt(s, p, plus)
+			next = p + w
+		}
+		if strings.HasPrefix(s[p:], markerText) {
+			b.WriteString(s[last:p])
+			b.WriteString("%5b")
+			p += len("%5B")
+			last, next = p, p
 			continue
 		}
-		b.WriteString(out[last:from[i]])
-		b.WriteString(escMark)
-		last = from[i+n]
-		i += n
+		p++
 	}
-	if last == 0 {
-		return out, replaced
+	if !replaced {
+		return s, false
 	}
-	b.WriteString(out[last:])
+	b.WriteString(s[last:])
 	return b.String(), true
+}
+
+// markerText starts both markers; written with "%5b", the same text is
+// no marker to the Restore functions.
+const markerText = "%5Bredacted"
+
+// decodedPrefix reports whether s, decoded from byte p on, starts with
+// sec, and where in s the bytes sec was decoded from end.
+func decodedPrefix(s string, p int, sec string, plus bool) (end int, ok bool) {
+	for i := 0; i < len(sec); i++ {
+		if p >= len(s) {
+			return 0, false
+		}
+		c, w := decodeAt(s, p, plus)
+		if c != sec[i] {
+			return 0, false
+		}
+		p += w
+	}
+	return p, true
+}
+
+// decodeAt decodes the character at byte p of s as percentDecode does:
+// a %XX escape, "+" as a space with plus, or the byte itself; w is how
+// many bytes of s it takes.
+func decodeAt(s string, p int, plus bool) (c byte, w int) {
+	switch c := s[p]; {
+	case c == '%' && p+2 < len(s) && ishex(s[p+1]) && ishex(s[p+2]):
+		return unhex(s[p+1])<<4 | unhex(s[p+2]), 3
+	case c == '+' && plus:
+		return ' ', 1
+	default:
+		return c, 1
+	}
 }
 
 // secretHeader reports whether the header's whole value is a secret.
@@ -369,14 +412,19 @@ func RestoreHeaders(h http.Header, names []string, secret Secret) {
 // the wire, or %-escaped as a path segment where it had been escaped.
 func RestorePath(rawPath string, secret Secret) string {
 	v := secret.Reveal()
-	rawPath = strings.ReplaceAll(rawPath, queryRedacted, v)
-	return strings.ReplaceAll(rawPath, queryRedactedEscaped, url.PathEscape(v))
+	return restore(rawPath, v, url.PathEscape(v))
 }
 
 // RestoreQuery puts secret back where Query put its markers: as it was on
 // the wire, or %-escaped where it had been escaped.
 func RestoreQuery(rawQuery string, secret Secret) string {
 	v := secret.Reveal()
-	rawQuery = strings.ReplaceAll(rawQuery, queryRedacted, v)
-	return strings.ReplaceAll(rawQuery, queryRedactedEscaped, url.QueryEscape(v))
+	return restore(rawQuery, v, url.QueryEscape(v))
+}
+
+// restore replaces each marker by the secret as it came (raw) or escaped
+// (esc) in one pass from the left, so a secret holding a marker's text is
+// not itself taken for a marker.
+func restore(s, raw, esc string) string {
+	return strings.NewReplacer(queryRedacted, raw, queryRedactedEscaped, esc).Replace(s)
 }
