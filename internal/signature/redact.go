@@ -12,7 +12,7 @@ import (
 // "[" is not, and curl would take it for a glob). The first stands for the
 // secret as it was on the wire; the second for a secret that was
 // %-escaped there, which RestoreQuery puts back escaped.
-// A path keeps a secret with the same markers (RedactPath, RestorePath).
+// A path keeps a secret with the same markers (Path, RestorePath).
 const (
 	queryRedacted        = "%5Bredacted%5D"
 	queryRedactedEscaped = "%5Bredacted-escaped%5D"
@@ -131,6 +131,7 @@ func (r *Redactor) replace(s, rawMark, escMark string, plus bool, min int) (out 
 	}
 	var b strings.Builder
 	last, next := 0, 0 // bytes of s up to last are written; next starts a decoded character
+	lower := -1        // the "B" of the markers' text found in s, written "b" once reached
 scan:
 	for p := 0; p < len(s); {
 		for _, sec := range r.secrets {
@@ -138,7 +139,7 @@ scan:
 				b.WriteString(s[last:p])
 				b.WriteString(rawMark)
 				p += len(sec)
-				last, next, replaced = p, p, true
+				last, next, lower, replaced = p, p, -1, true
 				continue scan
 			}
 		}
@@ -148,19 +149,20 @@ scan:
 					b.WriteString(s[last:p])
 					b.WriteString(escMark)
 					p = end
-					last, next, replaced = p, p, true
+					last, next, lower, replaced = p, p, -1, true
 					continue scan
 				}
 			}
 			_, w := decodeAt(s, p, plus)
 			next = p + w
 		}
-		if strings.HasPrefix(s[p:], markerText) {
+		if lower < 0 && strings.HasPrefix(s[p:], markerText) {
+			lower = p + len("%5")
+		}
+		if p == lower {
 			b.WriteString(s[last:p])
-			b.WriteString("%5b")
-			p += len("%5B")
-			last, next = p, p
-			continue
+			b.WriteByte('b')
+			last, lower = p+1, -1
 		}
 		p++
 	}
@@ -191,9 +193,9 @@ func decodedPrefix(s string, p int, sec string, plus bool) (end int, ok bool) {
 	return p, true
 }
 
-// decodeAt decodes the character at byte p of s as percentDecode does:
-// a %XX escape, "+" as a space with plus, or the byte itself; w is how
-// many bytes of s it takes.
+// decodeAt decodes the character at byte p of s: a %XX escape (a
+// malformed one left as it is), "+" as a space with plus, or the byte
+// itself; w is how many bytes of s it takes.
 func decodeAt(s string, p int, plus bool) (c byte, w int) {
 	switch c := s[p]; {
 	case c == '%' && p+2 < len(s) && ishex(s[p+1]) && ishex(s[p+2]):
@@ -310,8 +312,10 @@ func (r *Redactor) Fields(fields []HeaderField, placeholder string) (secretNames
 
 // Query returns the raw query string rawQuery as it may be kept: every
 // secret in it, as it came on the wire or %-escaped, is replaced by a
-// marker that reads "[redacted]"; every other byte is kept as it came.
-// redacted reports whether anything was replaced (for RestoreQuery).
+// marker that reads "[redacted]"; every other byte is kept as it came (but
+// the markers' own text, "%5Bredacted", written "%5bredacted" so it is no
+// marker: see replace). redacted reports whether anything was replaced
+// (for RestoreQuery).
 func (r *Redactor) Query(rawQuery string) (kept string, redacted bool) {
 	if r == nil || rawQuery == "" || len(r.secrets) == 0 {
 		return rawQuery, false
@@ -322,8 +326,9 @@ func (r *Redactor) Query(rawQuery string) (kept string, redacted bool) {
 // Path returns the escaped path rawPath (as it came on the wire) as it may
 // be kept: every secret in it (/hooks/SECRET, a token in a callback path),
 // as it came or %-escaped, is replaced by the markers Query uses, every
-// other byte kept; redacted reports whether anything was (for
-// RestorePath). Secrets of one byte are not looked for (minPathSecret).
+// other byte kept as Query keeps it; redacted reports whether anything was
+// (for RestorePath). Secrets of one byte are not looked for
+// (minPathSecret).
 func (r *Redactor) Path(rawPath string) (kept string, redacted bool) {
 	if r == nil || len(r.secrets) == 0 {
 		return rawPath, false
@@ -344,30 +349,6 @@ func (r *Redactor) URL(u string) string {
 	}
 	query, _ = r.Query(query)
 	return base + "?" + query
-}
-
-// percentDecode decodes %XX escapes (and "+" as a space with plus, as a
-// query is decoded), leaving a malformed escape as it is. from[i] is the
-// offset in raw of the bytes decoded[i] came from; from[len(decoded)] is
-// len(raw).
-func percentDecode(raw string, plus bool) (decoded string, from []int) {
-	var b strings.Builder
-	from = make([]int, 0, len(raw)+1)
-	for i := 0; i < len(raw); {
-		from = append(from, i)
-		switch c := raw[i]; {
-		case c == '%' && i+2 < len(raw) && ishex(raw[i+1]) && ishex(raw[i+2]):
-			b.WriteByte(unhex(raw[i+1])<<4 | unhex(raw[i+2]))
-			i += 3
-		case c == '+' && plus:
-			b.WriteByte(' ')
-			i++
-		default:
-			b.WriteByte(c)
-			i++
-		}
-	}
-	return b.String(), append(from, len(raw))
 }
 
 func ishex(c byte) bool {
@@ -409,7 +390,11 @@ func RestoreHeaders(h http.Header, names []string, secret Secret) {
 }
 
 // RestorePath puts secret back where Path put its markers: as it was on
-// the wire, or %-escaped as a path segment where it had been escaped.
+// the wire, or %-escaped as a path segment (url.PathEscape) where it had
+// been escaped, in whatever way. So the path restored is the path as it
+// came where the secret came as it is (but for "%5bredacted", see
+// replace), and otherwise the same path once decoded (url.PathUnescape),
+// the secret written in the one escaping.
 func RestorePath(rawPath string, secret Secret) string {
 	v := secret.Reveal()
 	return restore(rawPath, v, url.PathEscape(v))

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -267,23 +268,25 @@ func FuzzRedactPath(f *testing.F) {
 		f.Add(c[0], c[1])
 	}
 	f.Fuzz(func(t *testing.T, path, sec string) {
+		sec = NewSecret(sec).Reveal() // a secret is read without the spaces around it
 		if len(sec) < minPathSecret {
 			return
 		}
 		r := NewRedactor(nil, []Secret{NewSecret(sec)})
 		kept, redacted := r.Path(path)
-		if !redacted {
-			if kept != path {
-				t.Fatalf("Path(%q) = %q, not redacted but changed", path, kept)
-			}
+		if !redacted && kept != path {
+			t.Fatalf("Path(%q) = %q, not redacted but changed", path, kept)
 		}
 		for _, piece := range splitMarkers(kept) {
 			if strings.Contains(piece, sec) {
 				t.Fatalf("Path(%q) = %q keeps the secret %q as it is", path, kept, sec)
 			}
-			if d, _ := percentDecode(piece, false); strings.Contains(d, sec) {
+			if strings.Contains(lenientUnescape(piece), sec) {
 				t.Fatalf("Path(%q) = %q keeps the secret %q escaped", path, kept, sec)
 			}
+		}
+		if !redacted {
+			return // nothing to restore: a replay restores a path kept redacted (capture.Record.RedactedPath)
 		}
 		back := RestorePath(kept, NewSecret(sec))
 		if !strings.Contains(kept, queryRedactedEscaped) && !sameButMarkerText(path, back) {
@@ -318,4 +321,21 @@ func splitMarkers(s string) []string {
 		out = append(out, strings.Split(p, queryRedacted)...)
 	}
 	return out
+}
+
+// lenientUnescape decodes every well-formed %XX escape of s, leaving the
+// rest as it is.
+func lenientUnescape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if c, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(c))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
