@@ -12,7 +12,7 @@ import (
 // "[" is not, and curl would take it for a glob). The first stands for the
 // secret as it was on the wire; the second for a secret that was
 // %-escaped there, which RestoreQuery puts back escaped.
-// A path keeps a secret with the same markers (RedactPath, RestorePath).
+// A path keeps a secret with the same markers (Path, RestorePath).
 const (
 	queryRedacted        = "%5Bredacted%5D"
 	queryRedactedEscaped = "%5Bredacted-escaped%5D"
@@ -116,50 +116,95 @@ func (r *Redactor) replaceRaw(s string) string {
 // replace replaces every secret in s (of at least min bytes) by rawMark
 // where it is as it is, and by escMark where it is %-escaped (wholly or in
 // part; with plus, "+" decodes to a space, as in a query), keeping every
-// other byte of s.
+// other byte of s, in one pass from the left: a secret is looked for as
+// it is at every byte, and escaped at every byte that starts a character
+// of what s decodes to after the last one replaced, so no match is made
+// of a marker's own text (a secret "d]" or "ed" once cut the marker it
+// had just written). Where anything was replaced, the markers' text that
+// came in s itself ("%5Bredacted...") has its "%5B" written "%5b", the
+// same character, so the Restore functions put the secret back only where
+// a marker was put; a path or query with no secret in it is returned as
+// it is.
 func (r *Redactor) replace(s, rawMark, escMark string, plus bool, min int) (out string, replaced bool) {
-	out = s
 	if len(r.secrets) == 0 {
-		return out, false
+		return s, false
 	}
-	for _, sec := range r.secrets {
-		if len(sec) < min {
-			continue
-		}
-		if strings.Contains(out, sec) {
-			out, replaced = strings.ReplaceAll(out, sec, rawMark), true
-		}
-	}
-	if !strings.Contains(out, "%") && !(plus && strings.Contains(out, "+")) {
-		return out, replaced
-	}
-	// What is left may hold a secret %-escaped: find it in the decoded
-	// text and replace the bytes it was decoded from.
-	decoded, from := percentDecode(out, plus)
 	var b strings.Builder
-	last := 0 // bytes of out up to here are written
-	for i := 0; i < len(decoded); {
-		n := 0
+	last, next := 0, 0 // bytes of s up to last are written; next starts a decoded character
+	lower := -1        // the "B" of the markers' text found in s, written "b" once reached
+scan:
+	for p := 0; p < len(s); {
 		for _, sec := range r.secrets {
-			if len(sec) >= min && strings.HasPrefix(decoded[i:], sec) {
-				n = len(sec)
-				break
+			if len(sec) >= min && strings.HasPrefix(s[p:], sec) {
+				b.WriteString(s[last:p])
+				b.WriteString(rawMark)
+				p += len(sec)
+				last, next, lower, replaced = p, p, -1, true
+				continue scan
 			}
 		}
-		if n == 0 {
-			i++
-			continue
+		if p == next {
+			for _, sec := range r.secrets {
+				if end, ok := decodedPrefix(s, p, sec, plus); len(sec) >= min && ok {
+					b.WriteString(s[last:p])
+					b.WriteString(escMark)
+					p = end
+					last, next, lower, replaced = p, p, -1, true
+					continue scan
+				}
+			}
+			_, w := decodeAt(s, p, plus)
+			next = p + w
 		}
-		b.WriteString(out[last:from[i]])
-		b.WriteString(escMark)
-		last = from[i+n]
-		i += n
+		if lower < 0 && strings.HasPrefix(s[p:], markerText) {
+			lower = p + len("%5")
+		}
+		if p == lower {
+			b.WriteString(s[last:p])
+			b.WriteByte('b')
+			last, lower = p+1, -1
+		}
+		p++
 	}
-	if last == 0 {
-		return out, replaced
+	if !replaced {
+		return s, false
 	}
-	b.WriteString(out[last:])
+	b.WriteString(s[last:])
 	return b.String(), true
+}
+
+// markerText starts both markers; written with "%5b", the same text is
+// no marker to the Restore functions.
+const markerText = "%5Bredacted"
+
+// decodedPrefix reports whether s, decoded from byte p on, starts with
+// sec, and where in s the bytes sec was decoded from end.
+func decodedPrefix(s string, p int, sec string, plus bool) (end int, ok bool) {
+	for i := 0; i < len(sec); i++ {
+		if p >= len(s) {
+			return 0, false
+		}
+		c, w := decodeAt(s, p, plus)
+		if c != sec[i] {
+			return 0, false
+		}
+		p += w
+	}
+	return p, true
+}
+
+// decodeAt decodes the character at byte p of s: a %XX escape (a
+// malformed one left as it is), "+" as a space with plus, or the byte
+// itself; w is how many bytes of s it takes.
+func decodeAt(s string, p int, plus bool) (c byte, w int) {
+	switch c := s[p]; {
+	case c == '%' && p+2 < len(s) && ishex(s[p+1]) && ishex(s[p+2]):
+		return unhex(s[p+1])<<4 | unhex(s[p+2]), 3
+	case c == '+' && plus:
+		return ' ', 1
+	default:
+		return c, 1
+	}
 }
 
 // secretHeader reports whether the header's whole value is a secret.
@@ -267,8 +312,10 @@ func (r *Redactor) Fields(fields []HeaderField, placeholder string) (secretNames
 
 // Query returns the raw query string rawQuery as it may be kept: every
 // secret in it, as it came on the wire or %-escaped, is replaced by a
-// marker that reads "[redacted]"; every other byte is kept as it came.
-// redacted reports whether anything was replaced (for RestoreQuery).
+// marker that reads "[redacted]"; every other byte is kept as it came (but
+// the markers' own text, "%5Bredacted", written "%5bredacted" so it is no
+// marker: see replace). redacted reports whether anything was replaced
+// (for RestoreQuery).
 func (r *Redactor) Query(rawQuery string) (kept string, redacted bool) {
 	if r == nil || rawQuery == "" || len(r.secrets) == 0 {
 		return rawQuery, false
@@ -279,8 +326,9 @@ func (r *Redactor) Query(rawQuery string) (kept string, redacted bool) {
 // Path returns the escaped path rawPath (as it came on the wire) as it may
 // be kept: every secret in it (/hooks/SECRET, a token in a callback path),
 // as it came or %-escaped, is replaced by the markers Query uses, every
-// other byte kept; redacted reports whether anything was (for
-// RestorePath). Secrets of one byte are not looked for (minPathSecret).
+// other byte kept as Query keeps it; redacted reports whether anything was
+// (for RestorePath). Secrets of one byte are not looked for
+// (minPathSecret).
 func (r *Redactor) Path(rawPath string) (kept string, redacted bool) {
 	if r == nil || len(r.secrets) == 0 {
 		return rawPath, false
@@ -301,30 +349,6 @@ func (r *Redactor) URL(u string) string {
 	}
 	query, _ = r.Query(query)
 	return base + "?" + query
-}
-
-// percentDecode decodes %XX escapes (and "+" as a space with plus, as a
-// query is decoded), leaving a malformed escape as it is. from[i] is the
-// offset in raw of the bytes decoded[i] came from; from[len(decoded)] is
-// len(raw).
-func percentDecode(raw string, plus bool) (decoded string, from []int) {
-	var b strings.Builder
-	from = make([]int, 0, len(raw)+1)
-	for i := 0; i < len(raw); {
-		from = append(from, i)
-		switch c := raw[i]; {
-		case c == '%' && i+2 < len(raw) && ishex(raw[i+1]) && ishex(raw[i+2]):
-			b.WriteByte(unhex(raw[i+1])<<4 | unhex(raw[i+2]))
-			i += 3
-		case c == '+' && plus:
-			b.WriteByte(' ')
-			i++
-		default:
-			b.WriteByte(c)
-			i++
-		}
-	}
-	return b.String(), append(from, len(raw))
 }
 
 func ishex(c byte) bool {
@@ -366,17 +390,26 @@ func RestoreHeaders(h http.Header, names []string, secret Secret) {
 }
 
 // RestorePath puts secret back where Path put its markers: as it was on
-// the wire, or %-escaped as a path segment where it had been escaped.
+// the wire, or %-escaped as a path segment (url.PathEscape) where it had
+// been escaped, in whatever way. So the path restored is the path as it
+// came where the secret came as it is (but for "%5bredacted", see
+// replace), and otherwise the same path once decoded (url.PathUnescape),
+// the secret written in the one escaping.
 func RestorePath(rawPath string, secret Secret) string {
 	v := secret.Reveal()
-	rawPath = strings.ReplaceAll(rawPath, queryRedacted, v)
-	return strings.ReplaceAll(rawPath, queryRedactedEscaped, url.PathEscape(v))
+	return restore(rawPath, v, url.PathEscape(v))
 }
 
 // RestoreQuery puts secret back where Query put its markers: as it was on
 // the wire, or %-escaped where it had been escaped.
 func RestoreQuery(rawQuery string, secret Secret) string {
 	v := secret.Reveal()
-	rawQuery = strings.ReplaceAll(rawQuery, queryRedacted, v)
-	return strings.ReplaceAll(rawQuery, queryRedactedEscaped, url.QueryEscape(v))
+	return restore(rawQuery, v, url.QueryEscape(v))
+}
+
+// restore replaces each marker by the secret as it came (raw) or escaped
+// (esc) in one pass from the left, so a secret holding a marker's text is
+// not itself taken for a marker.
+func restore(s, raw, esc string) string {
+	return strings.NewReplacer(queryRedacted, raw, queryRedactedEscaped, esc).Replace(s)
 }

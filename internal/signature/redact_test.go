@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -228,4 +229,113 @@ func TestRedactorTextStart(t *testing.T) {
 	if got := none.TextStart([]byte(sec+"x"), 5); got != sec[:5] {
 		t.Errorf("a nil Redactor: %q", got)
 	}
+}
+
+// FuzzRedactPath: for any path and any secret of two bytes or more, Path
+// keeps no trace of the secret (as it came or %-escaped in any way: what
+// is left between its markers neither holds it nor decodes to hold it),
+// and RestorePath gives back the path as it came where the secret came as
+// it is (but for the markers' own text in a path that held the secret,
+// "%5Bredacted" put back as "%5bredacted"); where it came %-escaped, it is
+// put back escaped as url.PathEscape escapes it, so the path restored
+// decodes (url.PathUnescape) to what the original decoded to. A path that
+// did not hold the secret is returned unchanged, unmarked.
+func FuzzRedactPath(f *testing.F) {
+	const sec = "tok_S3cret+/="
+	esc := url.PathEscape(sec)
+	for _, in := range []string{
+		"/", "/hooks/stripe%20x", "/hooks/" + sec, "/hooks/" + esc + "/x",
+		"/hooks/%74ok_S3cret%2b%2f%3d", "/hooks/id-" + sec + ".json",
+		"/tok_S3cret%20%2F=", "/a/" + sec + "/b/" + esc,
+	} {
+		f.Add(in, sec)
+	}
+	for _, c := range [][2]string{
+		{"/hooks/%5Bredacted%5D/tok", "tok"},       // the marker's text in the path as it came
+		{"/x/%5Bredacted-escaped%5D/%74ok", "tok"}, // the escaped marker's text, the secret escaped
+		{"/d]%64%5D", "d]"},                        // the secret ends the marker's decoded text
+		{"/%5Bredacted%5D", "ed"},                  // the secret inside the marker's text
+		{"/%5Bredacted%5D%5B", "%5B"},              // the secret is the marker's first escape
+		{"/a%255Bb", "%5B"},                        // ... and escaped
+		{"/a/b//c", "/"}, {"/a//b", "//"},          // a slash, empty segments
+		{"/a/../b/%2E%2E/c", ".."},         // dot segments, as they are and escaped
+		{"/tktk%74k%74%6Btk", "tk"},        // repeated, adjacent, mixed
+		{"/ababab", "aba"},                 // overlapping occurrences
+		{"/%4%31b", "1b"}, {"/%41b", "1b"}, // a malformed escape before the secret
+		{"/%E2%82%AC/\u20ac", "\u20ac"}, // bytes that need escaping
+		{"/p%20q/p q", "p q"}, {"/%00%ff", "\x00\xff"},
+	} {
+		f.Add(c[0], c[1])
+	}
+	f.Fuzz(func(t *testing.T, path, sec string) {
+		sec = NewSecret(sec).Reveal() // a secret is read without the spaces around it
+		if len(sec) < minPathSecret {
+			return
+		}
+		r := NewRedactor(nil, []Secret{NewSecret(sec)})
+		kept, redacted := r.Path(path)
+		if !redacted && kept != path {
+			t.Fatalf("Path(%q) = %q, not redacted but changed", path, kept)
+		}
+		for _, piece := range splitMarkers(kept) {
+			if strings.Contains(piece, sec) {
+				t.Fatalf("Path(%q) = %q keeps the secret %q as it is", path, kept, sec)
+			}
+			if strings.Contains(lenientUnescape(piece), sec) {
+				t.Fatalf("Path(%q) = %q keeps the secret %q escaped", path, kept, sec)
+			}
+		}
+		if !redacted {
+			return // nothing to restore: a replay restores a path kept redacted (capture.Record.RedactedPath)
+		}
+		back := RestorePath(kept, NewSecret(sec))
+		if !strings.Contains(kept, queryRedactedEscaped) && !sameButMarkerText(path, back) {
+			t.Fatalf("RestorePath(Path(%q)) = %q (kept %q): not the path as it came", path, back, kept)
+		}
+		if want, err := url.PathUnescape(path); err == nil {
+			if got, err := url.PathUnescape(back); err != nil || got != want {
+				t.Fatalf("RestorePath(Path(%q)) = %q (kept %q) decodes to %q, %v; want %q", path, back, kept, got, err, want)
+			}
+		}
+	})
+}
+
+// sameButMarkerText reports whether back is came, but for some of the
+// markers' text in came ("%5Bredacted") written "%5bredacted".
+func sameButMarkerText(came, back string) bool {
+	if len(came) != len(back) {
+		return false
+	}
+	for i := range came {
+		if came[i] != back[i] && !(back[i] == 'b' && i >= 2 && strings.HasPrefix(came[i-2:], markerText)) {
+			return false
+		}
+	}
+	return true
+}
+
+// splitMarkers cuts a kept path or query at the markers Path and Query put.
+func splitMarkers(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, queryRedactedEscaped) {
+		out = append(out, strings.Split(p, queryRedacted)...)
+	}
+	return out
+}
+
+// lenientUnescape decodes every well-formed %XX escape of s, leaving the
+// rest as it is.
+func lenientUnescape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if c, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(c))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
