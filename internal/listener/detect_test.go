@@ -2,6 +2,7 @@ package listener
 
 import (
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -135,4 +136,66 @@ func parseProvider(t *testing.T, y string) *catalog.Provider {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestDetectedFallbackFirstThatVerifies: the secret in effect checks the
+// delivery as each provider detected, and the first that verifies names
+// it, not the first in catalog order; a scheme that cannot use the secret
+// leaves the delivery not checked, saying why.
+func TestDetectedFallbackFirstThatVerifies(t *testing.T) {
+	c := &catalog.Catalog{Providers: []*catalog.Provider{
+		// First in catalog order, on GitHub's header, signing other bytes.
+		parseProvider(t, "id: h1\nname: H1\nevent_path: event\nsigning: {scheme: hmac, hmac: {header: X-Hub-Signature-256, prefix: 'sha256=', encoding: hex, template: 'x{body}'}}\nevents:\n  - {name: e, sample: '{}'}\n"),
+		parseProvider(t, "id: gh\nname: GH\nevent_path: event\nsigning: {scheme: github}\nevents:\n  - {name: e, sample: '{}'}\n"),
+		parseProvider(t, "id: sw\nname: SW\nevent_path: event\nsigning: {scheme: standard-webhooks}\nevents:\n  - {name: e, sample: '{}'}\n"),
+	}}
+	secret := signature.NewSecret("effect-secret")
+	body := []byte(`{"event":"e"}`)
+	signed := func(scheme string, sec signature.Secret) http.Header {
+		s, err := signature.Lookup(scheme, signature.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fields, err := signature.Sign(s, sec, signature.SignInput{Body: body, Timestamp: time.Now(), ID: "msg_1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := http.Header{}
+		for _, f := range fields {
+			h.Set(f.Name, f.Value)
+		}
+		return h
+	}
+	h := serve(t, Options{Store: &memStore{}, EventPath: "event", Detector: catalog.NewDetector(c), DetectedFallback: &DetectedSigning{Secrets: []signature.Secret{secret}}})
+	h.post(t, "/in", body, signed("github", secret))
+	d := h.one(t)
+	if rec := d.Record; rec.Provider != "gh" || rec.Verdict == nil || !rec.Verdict.Valid || !slices.Equal(d.Detected, []string{"h1", "gh"}) {
+		t.Errorf("provider %q verdict %+v detected %v; want gh, valid, of h1 and gh", rec.Provider, rec.Verdict, d.Detected)
+	}
+
+	// standard-webhooks wants a whsec_ base64 secret: not this one.
+	h = serve(t, Options{Store: &memStore{}, EventPath: "event", Detector: catalog.NewDetector(c), DetectedFallback: &DetectedSigning{Secrets: []signature.Secret{secret}}})
+	h.post(t, "/in", body, signed("standard-webhooks", signature.NewSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")))
+	rec := h.one(t).Record
+	if rec.Provider != "sw" || rec.Verdict == nil || rec.Verdict.Reason != signature.ReasonNoSecret || !strings.Contains(rec.Verdict.Message, "the secret in effect cannot check sw's standard-webhooks signature") || len(rec.Verdict.Hints) == 0 {
+		t.Errorf("provider %q verdict %+v; want sw not checked, saying why, with a hint", rec.Provider, rec.Verdict)
+	}
+}
+
+// TestRefusedDetectedTokenHidden: a refused delivery (--allow-ip) whose
+// header is a detected scheme's token is shown without it, as an
+// accepted one is.
+func TestRefusedDetectedTokenHidden(t *testing.T) {
+	c := &catalog.Catalog{Providers: []*catalog.Provider{
+		parseProvider(t, "id: tk\nname: TK\nevent_path: type\nsigning: {scheme: hmac, hmac: {header: X-Token, mode: token}}\nevents:\n  - {name: x.z, sample: '{}'}\n"),
+	}}
+	h := serve(t, Options{Store: &memStore{}, EventPath: "event", Detector: catalog.NewDetector(c), AllowIPs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
+	h.post(t, "/in", []byte(`{}`), http.Header{"X-Token": {"the-token-itself"}})
+	d := h.one(t)
+	if d.Refused == "" {
+		t.Fatalf("not refused: %+v", d)
+	}
+	if b := mustJSON(t, d.Record); strings.Contains(b, "the-token-itself") {
+		t.Errorf("a refused delivery is shown with the token: %s", b)
+	}
 }

@@ -282,12 +282,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Scheme = h.o.Scheme.Name()
 	}
 	if !h.allowed(r) {
-		h.refuse(w, rec, http.StatusForbidden, "remote address not in --allow-ip")
+		h.refuse(w, r, rec, http.StatusForbidden, "remote address not in --allow-ip")
 		return
 	}
 	if err := capture.CheckPath(rec.Path); err != nil {
 		// net/http serves no such request; a Handler used in-process may.
-		h.refuse(w, rec, http.StatusBadRequest, err.Error())
+		h.refuse(w, r, rec, http.StatusBadRequest, err.Error())
 		return
 	}
 	sent := r.Body // readBody bounds r.Body; what is left of it is read from this
@@ -295,10 +295,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			h.refuse(w, rec, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over --max-body (%d bytes)", h.o.MaxBody))
+			h.refuse(w, r, rec, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over --max-body (%d bytes)", h.o.MaxBody))
 			h.discardRest(w, sent)
 		} else {
-			h.refuse(w, rec, http.StatusBadRequest, "body not received whole: "+err.Error())
+			h.refuse(w, r, rec, http.StatusBadRequest, "body not received whole: "+err.Error())
 		}
 		return
 	}
@@ -306,15 +306,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cands := h.inspect(rec, r, body)
 	// The record keeps no secret; the request itself is untouched, so the
 	// app still gets the real headers and query when forwarding.
-	rec.Redact(h.redact)
+	h.redactRecord(rec, cands)
 	var detected []string
 	for _, c := range cands {
 		detected = append(detected, c.Provider.ID)
-		// A detected scheme whose header is the secret itself (a token):
-		// that header is not kept either, whoever's it is.
-		if len(signature.SecretHeaders(c.Scheme)) > 0 {
-			rec.Redact(signature.NewRedactor(c.Scheme))
-		}
 	}
 	d := Delivery{Record: rec, Key: h.identity(rec, r, body).Key(), Detected: detected}
 	rec.RepeatOf = h.repeats.See(d.Key, rec.ID)
@@ -450,12 +445,28 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	return io.ReadAll(r.Body)
 }
 
+// redactRecord hides every configured secret in rec, and the header of a
+// detected scheme whose header is the secret itself (a token), whoever's
+// it is.
+func (h *Handler) redactRecord(rec *capture.Record, cands []catalog.Candidate) {
+	rec.Redact(h.redact)
+	for _, c := range cands {
+		if len(signature.SecretHeaders(c.Scheme)) > 0 {
+			rec.Redact(signature.NewRedactor(c.Scheme))
+		}
+	}
+}
+
 // refuse answers status with why as a plain-text body, closing the
 // connection after a body that was not read whole.
-func (h *Handler) refuse(w http.ResponseWriter, rec *capture.Record, status int, why string) {
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, rec *capture.Record, status int, why string) {
 	// A refused delivery is shown (and its --json line printed) as any
-	// other: its secrets hidden as any other's.
-	rec.Redact(h.redact)
+	// other: its secrets hidden as any other's, a detected token's too.
+	var cands []catalog.Candidate
+	if h.checker == nil && h.o.Detector != nil {
+		cands = h.o.Detector.Detect(r.Header)
+	}
+	h.redactRecord(rec, cands)
 	rec.Answer = capture.Answer{Status: status, Reason: why}
 	hdr := w.Header()
 	if status == http.StatusRequestEntityTooLarge || status == http.StatusBadRequest {
@@ -654,6 +665,9 @@ func (h *Handler) answer(ctx context.Context, rec *capture.Record, r *http.Reque
 			fw, attempt = h.forward(ctx, target, r, body)
 		}
 		if len(h.o.Routes) > 0 {
+			// A route written with the secret (path:/hooks/SECRET) keeps
+			// it out of the record as the path does.
+			route = h.redact.Text(route)
 			fw.Route = route
 			for i := range rec.ForwardAttempts {
 				rec.ForwardAttempts[i].Route = route

@@ -14,7 +14,8 @@ import (
 // TestSecretInPathNeverKept: a configured secret in the path
 // (/hooks/SECRET) is kept and shown as a marker (redacted_path), as one in
 // the query is, while the app, the mirrors and the route table get the
-// path as it came; a refused delivery (--allow-ip) is shown with its
+// path as it came (the route's name, written with the secret, is kept
+// with it hidden); a refused delivery (--allow-ip) is shown with its
 // secrets hidden too.
 func TestSecretInPathNeverKept(t *testing.T) {
 	const sec = "path-s3cret-token"
@@ -36,11 +37,11 @@ func TestSecretInPathNeverKept(t *testing.T) {
 		t.Errorf("the mirror got %v, want the path as it came", got)
 	}
 	rec := d.Record
-	if rec.Path != "/hooks/%5Bredacted%5D" || !rec.RedactedPath || !rec.RedactedQuery || rec.Forward == nil || rec.Forward.Route != "path:/hooks/"+sec {
+	if rec.Path != "/hooks/%5Bredacted%5D" || !rec.RedactedPath || !rec.RedactedQuery || rec.Forward == nil || rec.Forward.Route != "path:/hooks/[redacted]" {
 		t.Errorf("record path %q (redacted %v), query redacted %v, forward %+v", rec.Path, rec.RedactedPath, rec.RedactedQuery, rec.Forward)
 	}
 	for _, b := range append(store.lines, []byte(mustJSON(t, rec))) {
-		if line := strings.ReplaceAll(string(b), "path:/hooks/"+sec, "ROUTE"); strings.Contains(line, sec) {
+		if strings.Contains(string(b), sec) {
 			t.Errorf("kept or shown with the secret: %s", b)
 		}
 	}

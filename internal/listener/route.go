@@ -226,7 +226,7 @@ func (h *Handler) mirror(rec *capture.Record, body []byte, send func(*Forwarder)
 			defer wg.Done()
 			out[i] = *send(m.Forward)
 			if m.Match != nil {
-				out[i].Route = m.Match.text
+				out[i].Route = h.redact.Text(m.Match.text)
 			}
 		}()
 	}
