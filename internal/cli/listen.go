@@ -512,10 +512,14 @@ func (app *App) listenSetup(o *ListenOptions) (*listenSetup, error) {
 		for _, f := range []struct {
 			set  bool
 			name string
-		}{{o.ExpectApp2xx, "--expect-app-2xx"}, {o.ForwardRetry != 0, "--forward-retry"}, {o.ForwardInsecure && len(o.Mirrors) == 0, "--forward-insecure"}} {
+		}{{o.ExpectApp2xx, "--expect-app-2xx"}, {o.ForwardRetry != 0, "--forward-retry"}, {o.ForwardInsecure && len(o.Mirrors) == 0, "--forward-insecure"}, {len(o.ForwardHeaders) > 0, "--forward-header"}} {
 			if f.set {
-				return nil, &exitError{code: ExitError, err: fmt.Errorf("%s is about the app deliveries are forwarded to: give --forward-to too", f.name),
-					hints: []string{"or --route MATCH=URL (or routes: in the endpoint's config)"}}
+				hints := []string{"or --route MATCH=URL (or routes: in the endpoint's config)"}
+				if f.name == "--forward-header" && len(o.Mirrors) > 0 {
+					// It went to mirrors once: say where their headers go now.
+					hints = append(hints, "a header for the mirrors is --mirror-header 'Name: value'")
+				}
+				return nil, &exitError{code: ExitError, err: fmt.Errorf("%s is about the app deliveries are forwarded to: give --forward-to too", f.name), hints: hints}
 			}
 		}
 		if o.PathPrefix {
