@@ -209,7 +209,9 @@ func (v *scenarioRunText) Answer(a scenario.AnswerDiff) {
 		fmt.Fprintln(w, head+p.OK("✔ the same answer after both runs"))
 		return
 	}
-	problem := a.Problem()
+	// An error may quote a URL and its query, the bodies anything: the
+	// secret hidden as in the deliveries' lines, before any cut.
+	problem := v.red.Text(a.Problem())
 	if a.Err == nil {
 		problem += ":"
 	}
@@ -228,8 +230,8 @@ func (v *scenarioRunText) Answer(a scenario.AnswerDiff) {
 		fmt.Fprintln(w, "  "+line)
 	}
 	if a.Body {
-		fmt.Fprintln(w, "  "+p.Dim("before: "+Preview(a.Bodies[0], 60)))
-		fmt.Fprintln(w, "  "+p.Dim("after:  "+Preview(a.Bodies[1], 60)))
+		fmt.Fprintln(w, "  "+p.Dim("before: "+Preview([]byte(v.red.Text(string(a.Bodies[0]))), 60)))
+		fmt.Fprintln(w, "  "+p.Dim("after:  "+Preview([]byte(v.red.Text(string(a.Bodies[1]))), 60)))
 	}
 }
 

@@ -291,6 +291,10 @@ func TestScenarioHidesEchoedSecrets(t *testing.T) {
 		p.Delivery(res[1])
 		p.Probe(failed)
 		p.Answer(diff)
+		// A body that is not JSON, and a probe that got no answer, its
+		// error quoting the query.
+		p.Answer(scenario.AnswerDiff{Probe: failed.Probe, Status: [2]int{200, 200}, Body: true, Bodies: [2][]byte{[]byte("before " + sec), []byte("after " + sec)}})
+		p.Answer(scenario.AnswerDiff{Probe: failed.Probe, Err: errors.New(`no answer after run 2: Get "http://h/balance?token=` + sec + `": refused`)})
 		if text := out.String() + errs.String(); strings.Contains(text, sec[:5]) || !strings.Contains(text, "[redacted]") {
 			t.Errorf("json %v: the secret is shown:\n%s", json, text)
 		}
