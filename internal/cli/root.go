@@ -120,7 +120,11 @@ func helpOf(help *cobra.Command) {
 	run := help.Run
 	help.Run = nil
 	help.RunE = func(c *cobra.Command, args []string) error {
-		if cmd, rest, err := c.Root().Find(args); err == nil && len(rest) > 0 {
+		// A word left after a group (hooktool, captures, scenario) is a
+		// mistyped command; after a command, it is that command's
+		// argument (help trigger transfer.completed), and its help is
+		// shown.
+		if cmd, rest, err := c.Root().Find(args); err == nil && len(rest) > 0 && cmd.HasSubCommands() {
 			return noArgs(cmd, rest)
 		}
 		run(c, args)
