@@ -80,7 +80,7 @@ func TestQuietRule(t *testing.T) {
 			_ = p.Checked(rec, invalid, time.Time{})
 			_ = p.Unchecked(rec, errors.New("no scheme recorded"))
 			p.Summary(replay.VerifySummary{Checked: 2, Valid: 1, Invalid: 1, Unchecked: 1})
-		}, []string{"01ABC                       transfer.completed        ✘ signature_mismatch: signature does not match the body", "01ABC                       transfer.completed        unchecked: no scheme recorded"}},
+		}, []string{"01ABC                       transfer.completed                        ✘ signature_mismatch: signature does not match the body", "01ABC                       transfer.completed                        unchecked: no scheme recorded"}},
 		{"attempts", func(o Out) {
 			p := NewAttemptPrinter(o, red, map[string]bool{})
 			p.Attempt(sent, ok200, 1)

@@ -100,7 +100,7 @@ func TestVerifyPrinter(t *testing.T) {
 	_ = p.Unchecked(rec, errors.New("no scheme recorded in the capture: give --scheme or --provider"))
 	p.Summary(replay.VerifySummary{Checked: 1, Invalid: 1, Unchecked: 1})
 	o, e := got()
-	if o != "C1                          -                         ✘ signature_mismatch: no match\n    hint: a trailing newline\nC1                          -                         unchecked: no scheme recorded in the capture: give --scheme or --provider\n" {
+	if o != "C1                          -                                         ✘ signature_mismatch: no match\n    hint: a trailing newline\nC1                          -                                         unchecked: no scheme recorded in the capture: give --scheme or --provider\n" {
 		t.Errorf("text lines %q", o)
 	}
 	if e != "hooktool: checked 1: 0 valid, 1 invalid, 1 unchecked (no scheme)\n" {

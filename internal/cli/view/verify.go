@@ -2,6 +2,8 @@ package view
 
 import (
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/hooktool/hooktool/internal/capture"
@@ -32,33 +34,35 @@ func NewVerifyPrinter(out Out) VerifyPrinter {
 	if out.JSON {
 		return verifyJSON{out}
 	}
-	return &verifyText{out: out, tab: &Table{w: out.Streams.Out}}
+	return &verifyText{out: out}
 }
 
 // verifyText prints a capture's verdict as a line in columns (id, event,
-// verdict), as they come: the first line fixes the columns, at least
-// verifyWidths wide, and a later cell wider than its column is cut with
-// "…" (Table.Stream, as captures list --follow), so every verdict starts
-// in the same column.
+// verdict), as they come: each column at least verifyWidths wide, so the
+// verdicts of ordinary event types start in one column. A wider event is
+// never cut (a report that is grepped for an event must hold it whole):
+// it pushes its verdict along; only a hostile one past MaxCell is cut, as
+// every table cuts it.
 type verifyText struct {
-	out       Out
-	tab       *Table // no header: the lines are verify's as they were
-	streaming bool
+	out Out
 }
 
 // verifyWidths are the least widths of verify's id and event columns: an
-// id, then room for most event types.
-var verifyWidths = [...]int{26, 24}
+// id, then room for most event types (Stripe's longest included).
+var verifyWidths = [...]int{26, 40}
 
 // row prints a line of the capture's id and event type (escaped: both come
 // from the file) and its verdict.
 func (p *verifyText) row(rec *capture.Record, verdict string) error {
-	p.tab.Row(term.Escape(rec.ID), term.Escape(orDash(rec.Event)), verdict)
-	if p.streaming {
-		return p.tab.Flush()
+	var b strings.Builder
+	for i, c := range []string{term.Escape(rec.ID), cut(term.Escape(orDash(rec.Event)), MaxCell)} {
+		b.WriteString(c)
+		b.WriteString(strings.Repeat(" ", max(verifyWidths[i]-VisibleWidth(c), 0)+2))
 	}
-	p.streaming = true
-	return p.tab.Stream(verifyWidths[:]...)
+	b.WriteString(verdict)
+	b.WriteString("\n")
+	_, err := io.WriteString(p.out.Streams.Out, b.String())
+	return err
 }
 
 func (p *verifyText) Verdict(v signature.Verdict, _ time.Time) error {

@@ -10,9 +10,10 @@ import (
 )
 
 // TestVerifyLinesAlign: verify FILE's lines keep their verdicts in one
-// column whatever the lengths of the events before them (a floor, as
-// captures list --follow keeps), a longer event cut with "…", and the
-// hints between lines do not move the columns.
+// column whatever the lengths of the ordinary events before them (a
+// floor), the hints between lines do not move the columns; a longer event
+// is kept whole (a report is grepped for it) and only a hostile one past
+// MaxCell is cut, its control bytes escaped.
 func TestVerifyLinesAlign(t *testing.T) {
 	streams, out, _ := term.Test("")
 	plain := term.NewPalette(false)
@@ -22,9 +23,8 @@ func TestVerifyLinesAlign(t *testing.T) {
 	bad := signature.Verdict{Reason: signature.ReasonMismatch, Message: "no match", Hints: []string{"check the secret"}}
 	p.Checked(rec("01JAAAAAAAAAAAAAAAAAAAAAAA", "transfer.completed"), valid, capture.Record{}.ReceivedAt)
 	p.Checked(rec("01JBBBBBBBBBBBBBBBBBBBBBBB", ""), bad, capture.Record{}.ReceivedAt)
-	p.Checked(rec("01JCCCCCCCCCCCCCCCCCCCCCCC", "mandate.debit.failed"), valid, capture.Record{}.ReceivedAt)
+	p.Checked(rec("01JCCCCCCCCCCCCCCCCCCCCCCC", "customer.subscription.trial_will_end"), valid, capture.Record{}.ReceivedAt)
 	p.Unchecked(rec("01JDDDDDDDDDDDDDDDDDDDDDDD", "x"), errString("no scheme"))
-	p.Checked(rec("01JEEEEEEEEEEEEEEEEEEEEEEE", "customer.subscription.trial_will_end.\x1b[2J"), valid, capture.Record{}.ReceivedAt)
 	col := -1
 	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
 		if strings.HasPrefix(line, "    hint:") {
@@ -42,8 +42,16 @@ func TestVerifyLinesAlign(t *testing.T) {
 			t.Errorf("verdict at column %d, not %d: %q\n%s", c, col, line, out)
 		}
 	}
-	if !strings.Contains(out.String(), "…") || strings.Contains(out.String(), "\x1b") {
-		t.Errorf("a long event is not cut, or a control byte came through:\n%q", out)
+	long := "com.example.billing.customer.subscription.pending_update_incomplete_expired"
+	out.Reset()
+	p.Checked(rec("01JEEEEEEEEEEEEEEEEEEEEEEE", long), valid, capture.Record{}.ReceivedAt)
+	if !strings.Contains(out.String(), long+"  ✔") {
+		t.Errorf("a long event is cut or not followed by its verdict:\n%q", out)
+	}
+	out.Reset()
+	p.Checked(rec("01JFFFFFFFFFFFFFFFFFFFFFFF", strings.Repeat("e\x1b[2J", 1000)), valid, capture.Record{}.ReceivedAt)
+	if !strings.Contains(out.String(), "…") || strings.Contains(out.String(), "\x1b") || len(out.String()) > 2*MaxCell+100 {
+		t.Errorf("a hostile event is not cut, or a control byte came through:\n%q", out)
 	}
 }
 
