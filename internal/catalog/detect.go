@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -91,6 +92,13 @@ func ownHeader(s signature.Scheme, header string) bool {
 		}
 	}
 	return false
+}
+
+// NoneVerified is the hint on a delivery checked as each of n providers
+// detected with the secret in effect, none of which verified it (verify
+// --detect, listen without a scheme).
+func NoneVerified(n int) string {
+	return fmt.Sprintf("checked as each of the %d providers detected: none verified with the secret in effect", n)
 }
 
 // IDs are the ids of the providers it can name, sorted.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -238,7 +237,7 @@ func runVerifyDetect(app *App, o *VerifyOptions, msg signature.Message) error {
 			if !v.Valid && endpoint == "" && len(order) > 1 {
 				v, at = first, firstAt
 				cand = order[0]
-				v.Hints = append(v.Hints, fmt.Sprintf("checked as each of the %d providers detected: none verified with the secret in effect", len(order)))
+				v.Hints = append(v.Hints, catalog.NoneVerified(len(order)))
 			}
 			if err := p.Detected(cands, &cand, endpoint); err != nil {
 				return failErr(err)

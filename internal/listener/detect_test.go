@@ -27,18 +27,7 @@ func TestDetectedProvider(t *testing.T) {
 	}}
 	secret := signature.NewSecret("detect-secret")
 	body := []byte(`{"entry":[{"changes":[{"field":"feed"}]}]}`)
-	sign := func(scheme string) http.Header {
-		s, _ := signature.Lookup(scheme, signature.Options{})
-		fields, err := signature.Sign(s, secret, signature.SignInput{Body: body, Timestamp: time.Now()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := http.Header{}
-		for _, f := range fields {
-			h.Set(f.Name, f.Value)
-		}
-		return h
-	}
+	sign := func(scheme string) http.Header { return signedHeader(t, scheme, secret, body) }
 	for _, tc := range []struct {
 		name                   string
 		hdr                    http.Header
@@ -91,18 +80,7 @@ func TestDetectedFallbackSecret(t *testing.T) {
 	}}
 	secret := signature.NewSecret("effect-secret")
 	body := []byte(`{"entry":[{"changes":[{"field":"feed"}]}]}`)
-	s, _ := signature.Lookup("github", signature.Options{})
-	signed := func(sec signature.Secret) http.Header {
-		fields, err := signature.Sign(s, sec, signature.SignInput{Body: body, Timestamp: time.Now()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := http.Header{}
-		for _, f := range fields {
-			h.Set(f.Name, f.Value)
-		}
-		return h
-	}
+	signed := func(sec signature.Secret) http.Header { return signedHeader(t, "github", sec, body) }
 	for _, tc := range []struct {
 		name         string
 		fallback     *DetectedSigning
@@ -151,21 +129,7 @@ func TestDetectedFallbackFirstThatVerifies(t *testing.T) {
 	}}
 	secret := signature.NewSecret("effect-secret")
 	body := []byte(`{"event":"e"}`)
-	signed := func(scheme string, sec signature.Secret) http.Header {
-		s, err := signature.Lookup(scheme, signature.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fields, err := signature.Sign(s, sec, signature.SignInput{Body: body, Timestamp: time.Now(), ID: "msg_1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := http.Header{}
-		for _, f := range fields {
-			h.Set(f.Name, f.Value)
-		}
-		return h
-	}
+	signed := func(scheme string, sec signature.Secret) http.Header { return signedHeader(t, scheme, sec, body) }
 	h := serve(t, Options{Store: &memStore{}, EventPath: "event", Detector: catalog.NewDetector(c), DetectedFallback: &DetectedSigning{Secrets: []signature.Secret{secret}}})
 	h.post(t, "/in", body, signed("github", secret))
 	d := h.one(t)
@@ -198,4 +162,23 @@ func TestRefusedDetectedTokenHidden(t *testing.T) {
 	if b := mustJSON(t, d.Record); strings.Contains(b, "the-token-itself") {
 		t.Errorf("a refused delivery is shown with the token: %s", b)
 	}
+}
+
+// signedHeader is the headers scheme signs body with under sec, now, with
+// the message id msg_1 where the scheme signs one.
+func signedHeader(t *testing.T, scheme string, sec signature.Secret, body []byte) http.Header {
+	t.Helper()
+	s, err := signature.Lookup(scheme, signature.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields, err := signature.Sign(s, sec, signature.SignInput{Body: body, Timestamp: time.Now(), ID: "msg_1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{}
+	for _, f := range fields {
+		h.Set(f.Name, f.Value)
+	}
+	return h
 }

@@ -578,7 +578,7 @@ func (h *Handler) checkFallback(cands []catalog.Candidate, header http.Header, b
 	}
 	if first != nil {
 		if tried > 1 {
-			first.Hints = append(first.Hints, fmt.Sprintf("checked as each of the %d providers detected: none verified with the secret in effect", tried))
+			first.Hints = append(first.Hints, catalog.NoneVerified(tried))
 		}
 		return cands[firstAt], first
 	}
